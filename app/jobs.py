@@ -1,0 +1,85 @@
+"""Job records: every generation leaves one, readable at `GET /v1/jobs/{jobId}`."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from app.db import Database
+from app.errors import NotFound
+from app.protocol import Job, JobMetadata, StatusEntry
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS jobs (
+        job_id TEXT PRIMARY KEY,
+        job_type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        body BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status)",
+)
+
+TERMINAL = frozenset({"success", "failure", "canceled"})
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_job_id() -> str:
+    return "job_" + secrets.token_hex(12)
+
+
+class JobStore:
+    """Persists `Job` records as msgpack blobs keyed by id."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        db.ensure_schema(SCHEMA)
+        self._encoder = msgspec.msgpack.Encoder()
+        self._decoder = msgspec.msgpack.Decoder(Job)
+
+    def new(self, job_type: str, input_: dict[str, Any], status: str = "queued") -> Job:
+        stamp = now_iso()
+        return Job(
+            job_id=new_job_id(),
+            job_type=job_type,
+            status=status,
+            progress=0.0,
+            status_history=[StatusEntry(status=status, date=stamp)],
+            metadata=JobMetadata(input=input_),
+            created_at=stamp,
+            updated_at=stamp,
+        )
+
+    def transition(self, job: Job, status: str, progress: float | None = None) -> Job:
+        stamp = now_iso()
+        job.status = status
+        job.updated_at = stamp
+        if progress is not None:
+            job.progress = progress
+        job.status_history.append(StatusEntry(status=status, date=stamp))
+        return job
+
+    def save(self, job: Job) -> None:
+        self.db.execute(
+            "INSERT INTO jobs(job_id, job_type, status, body, created_at, updated_at) VALUES (?,?,?,?,?,?) "
+            "ON CONFLICT(job_id) DO UPDATE SET status=excluded.status, body=excluded.body, "
+            "updated_at=excluded.updated_at",
+            (job.job_id, job.job_type, job.status, self._encoder.encode(job), job.created_at, job.updated_at),
+        )
+
+    def get(self, job_id: str) -> Job:
+        row = self.db.fetchone("SELECT body FROM jobs WHERE job_id = ?", (job_id,))
+        if row is None:
+            raise NotFound(f"no job with id {job_id!r}", jobId=job_id)
+        return self._decoder.decode(row["body"])
+
+    def unfinished(self) -> list[Job]:
+        rows = self.db.fetchall("SELECT body FROM jobs WHERE status NOT IN ('success','failure','canceled')")
+        return [self._decoder.decode(r["body"]) for r in rows]

@@ -1,0 +1,182 @@
+"""Wire types of the prompt API: msgspec Structs decoded strictly, one decoder per type.
+
+`Strict` is the base of every request body:
+- `forbid_unknown_fields`: a misspelled field (`ensureIpCleared`) is an error, not ignored;
+- `kw_only`: fields are named, never positional;
+- decoding is `strict=True` (msgspec's default), so `"true"` is not a boolean and `"2"` is not
+  a number.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeVar
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType, field
+
+from app.errors import PayloadTooLarge, RequestError, ValidationFailed
+
+Mode = Literal["structured", "completion", "inventive", "contextual", "image-editing-prompt", "image-editing"]
+MODES: tuple[str, ...] = ("structured", "completion", "inventive", "contextual", "image-editing-prompt")
+EDITORS: tuple[str, ...] = (
+    "gemini-2.0-flash",
+    "gemini-2.5-flash",
+    "gpt-image-1",
+    "flux-kontext",
+    "runway-gen4-image",
+)
+
+MAX_SPARK_CHARS = 4000
+MAX_IMAGE_CHARS = 28 * 1024 * 1024  # a data URL of the 20 MiB image cap, base64-encoded
+MAX_NESTING = 32
+
+Spark = Annotated[str, Meta(max_length=MAX_SPARK_CHARS)]
+ImageRef = Annotated[str, Meta(min_length=1, max_length=MAX_IMAGE_CHARS)]
+AssetId = Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class Strict(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Base of request bodies: unknown fields rejected, fields named, no type coercion."""
+
+
+class GeneratePromptRequest(Strict):
+    """`POST /v1/generate/prompt`, compatible with Scenario's PostPromptInferences."""
+
+    mode: Mode = "structured"
+    prompt: Spark | None = None
+    num_results: Annotated[int, Meta(ge=1, le=5)] = field(default=1, name="numResults")
+    temperature: Annotated[float, Meta(ge=0, le=2)] | None = None
+    top_p: Annotated[float, Meta(ge=0, le=1)] | None = field(default=None, name="topP")
+    seed: Annotated[int, Meta(ge=0, le=2**32 - 1)] | None = None
+    ensure_ip_cleared: bool = field(default=False, name="ensureIPCleared")
+    model_id: Annotated[str, Meta(min_length=1, max_length=200)] | None = field(default=None, name="modelId")
+    images: Annotated[list[ImageRef], Meta(max_length=10)] | None = None
+    asset_ids: Annotated[list[AssetId], Meta(max_length=10)] | None = field(default=None, name="assetIds")
+    image: ImageRef | None = None
+
+
+class StatusEntry(msgspec.Struct, kw_only=True):
+    status: str
+    date: str
+
+
+class JobMetadata(msgspec.Struct, kw_only=True):
+    input: dict[str, Any] = field(default_factory=dict)
+    output: dict[str, Any] = field(default_factory=dict)
+    error: dict[str, Any] | UnsetType = UNSET
+
+
+class Job(msgspec.Struct, kw_only=True, rename="camel"):
+    """A job record, as Scenario reports them."""
+
+    job_id: str
+    job_type: str
+    status: str
+    progress: float
+    status_history: list[StatusEntry]
+    metadata: JobMetadata
+    created_at: str
+    updated_at: str
+
+
+class IPFinding(msgspec.Struct, kw_only=True):
+    category: str
+    entities: list[str]
+    confidence: float
+    reason: str
+    replacement: str
+
+
+class IPDetection(msgspec.Struct, kw_only=True):
+    action: Literal["allowed", "flagged", "blocked"]
+    findings: list[IPFinding] = field(default_factory=list)
+
+
+class Usage(msgspec.Struct, kw_only=True, rename="camel"):
+    backend: str
+    model: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    model_calls: int = 0
+    fallbacks: int = 0
+    seed: int = 0
+    latency_ms: float = 0.0
+
+
+class GeneratePromptResponse(msgspec.Struct, kw_only=True, rename="camel"):
+    prompts: list[str]
+    mode: str
+    job: Job
+    usage: Usage
+    warnings: list[str] = field(default_factory=list)
+    ip_detection: IPDetection | UnsetType = field(default=UNSET, name="ipDetection")
+
+
+def _nesting_depth_exceeds(body: bytes, limit: int) -> bool:
+    """True when JSON containers nest deeper than `limit` (strings are skipped)."""
+    depth = 0
+    in_string = False
+    escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False
+
+
+def _field_of(message: str) -> str | None:
+    """The dotted field path in a msgspec error message (`... - at `$.images[0]``)."""
+    marker = "at `$"
+    if marker in message:
+        path = message.split(marker, 1)[1].split("`", 1)[0]
+        path = path.removeprefix(".")
+        return path or None
+    if "unknown field `" in message:
+        return message.split("unknown field `", 1)[1].split("`", 1)[0]
+    if "missing required field `" in message:
+        return message.split("missing required field `", 1)[1].split("`", 1)[0]
+    return None
+
+
+T = TypeVar("T")
+_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
+
+
+def decode_strict(body: bytes, type_: type[T], max_bytes: int | None = None) -> T:
+    """Decode a JSON request body into `type_`, mapping every failure to a 4xx error."""
+    if max_bytes is not None and len(body) > max_bytes:
+        raise PayloadTooLarge(f"request body is {len(body)} bytes; the limit is {max_bytes}")
+    if not body.strip():
+        raise RequestError("request body is empty; send a JSON object")
+    if _nesting_depth_exceeds(body, MAX_NESTING):
+        raise ValidationFailed(f"JSON nests deeper than {MAX_NESTING} levels")
+    decoder = _decoders.get(type_)
+    if decoder is None:
+        decoder = _decoders[type_] = msgspec.json.Decoder(type_)
+    try:
+        return decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        return _raise_validation(message)
+    except msgspec.DecodeError as exc:
+        raise RequestError(f"request body is not valid JSON: {exc}") from None
+
+
+def _raise_validation(message: str) -> Any:
+    field_name = _field_of(message)
+    detail = message
+    if field_name == "ensureIPCleared" or (field_name and "Expected `bool`" in message):
+        detail = f"{message}; use the JSON literals true or false"
+    raise ValidationFailed(detail, field=field_name)

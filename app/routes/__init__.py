@@ -1,0 +1,1 @@
+"""HTTP route handlers: thin, each decodes strictly and calls a service on `app.state`."""

@@ -1,0 +1,37 @@
+"""Liveness, readiness and metrics: open even when API keys are configured."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get
+
+from app.problems import problem_response
+
+
+@get("/healthz", summary="Liveness")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/readyz", summary="Readiness: the language model is loaded")
+async def readyz(request: Request) -> Response:
+    lm = request.app.state.lm
+    if lm.ready:
+        return Response({"status": "ready", "backend": lm.backend, "model": lm.model_id})
+    return problem_response(
+        {
+            "type": "https://promptgen.dev/problems/not-ready",
+            "title": "Not ready",
+            "status": 503,
+            "detail": f"the {lm.backend} language model is still loading",
+        },
+        503,
+        {"Retry-After": "5"},
+    )
+
+
+@get("/metrics", summary="Prometheus metrics", media_type="text/plain; version=0.0.4")
+async def metrics(request: Request) -> str:
+    return request.app.state.metrics.render(request.app.state)
+
+
+ROUTES = [healthz, readyz, metrics]

@@ -1,0 +1,72 @@
+"""The Litestar application factory. Resources are built in the lifespan and kept on
+`app.state`; handlers stay thin and every error leaves as a problem detail."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+
+from app import __version__
+from app.db import Database
+from app.jobs import JobStore
+from app.metrics import Metrics, metrics_middleware
+from app.problems import EXCEPTION_HANDLERS
+from app.routes import health, prompts
+from app.service import PromptService
+from app.settings import Settings, load_settings
+from models.lm import LanguageModel, create_language_model
+
+log = logging.getLogger("app.server")
+
+
+def create_app(settings: Settings | None = None, lm: LanguageModel | None = None) -> Litestar:
+    """Build the service. `lm` overrides the configured backend (tests pass fakes here)."""
+    settings = settings or load_settings()
+    metrics = Metrics()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        data = settings.data_path
+        data.mkdir(parents=True, exist_ok=True)
+        db = Database(data / "promptgen.sqlite3")
+        model = lm or create_language_model(settings)
+        jobs = JobStore(db)
+        app.state.settings = settings
+        app.state.db = db
+        app.state.lm = model
+        app.state.jobs = jobs
+        app.state.metrics = metrics
+        app.state.service = PromptService(settings, model, jobs)
+        # Load the model in the background: /healthz answers at once, /readyz turns true when done,
+        # and a request that arrives meanwhile waits for the load instead of failing.
+        loader = asyncio.create_task(model.load())
+        loader.add_done_callback(_log_load_failure)
+        app.state.loader = loader
+        try:
+            yield
+        finally:
+            loader.cancel()
+            with contextlib.suppress(BaseException):
+                await loader
+            await model.aclose()
+            db.close()
+
+    return Litestar(
+        route_handlers=[*prompts.ROUTES, *health.ROUTES],
+        lifespan=[lifespan],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        middleware=[metrics_middleware(metrics)],
+        openapi_config=OpenAPIConfig(title="promptgen", version=__version__, path="/schema"),
+        request_max_body_size=settings.max_body_bytes,
+        debug=False,
+    )
+
+
+def _log_load_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("language model failed to load: %s", task.exception())

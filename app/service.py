@@ -1,0 +1,137 @@
+"""Orchestration of one prompt generation: request -> mode handler -> model -> response + job.
+
+Route handlers and the CLI both call `PromptService.generate`; nothing here knows HTTP.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from typing import Any, Protocol
+
+import msgspec
+
+import modes
+from app.errors import PromptgenError, ValidationFailed
+from app.jobs import JobStore
+from app.protocol import GeneratePromptRequest, GeneratePromptResponse, Usage
+from app.settings import Settings
+from models.lm.base import LanguageModel
+from modes.base import ModeContext
+from modes.engine import run_mode
+
+log = logging.getLogger(__name__)
+
+EDITING_ALIAS = "image-editing"
+EDITING_MODE = "image-editing-prompt"
+
+
+class Conditioning(Protocol):
+    """Turns a request's images, asset ids and style model into text a handler can use."""
+
+    async def apply(self, request: GeneratePromptRequest, ctx: ModeContext) -> None: ...
+
+
+def request_summary(request: GeneratePromptRequest) -> dict[str, Any]:
+    """The request as recorded in the job: images replaced by short references."""
+    data: dict[str, Any] = msgspec.to_builtins(request)
+    for key in ("images", "image"):
+        value = data.get(key)
+        if isinstance(value, list):
+            data[key] = [_image_ref(v) for v in value]
+        elif isinstance(value, str):
+            data[key] = _image_ref(value)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _image_ref(value: str) -> str:
+    return value if value.startswith("asset_") else f"<data url, {len(value)} chars>"
+
+
+class PromptService:
+    """Generates prompts for every mode; optionally conditions on images and clears IP."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        lm: LanguageModel,
+        jobs: JobStore,
+        conditioning: Conditioning | None = None,
+        ip_guard: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.lm = lm
+        self.jobs = jobs
+        self.conditioning = conditioning
+        self.ip_guard = ip_guard
+
+    def context_for(self, request: GeneratePromptRequest) -> ModeContext:
+        mode = EDITING_MODE if request.mode == EDITING_ALIAS else request.mode
+        if mode not in modes.registry:
+            raise ValidationFailed(
+                f"mode {request.mode!r} is not available; available: {', '.join(modes.registry.names())}",
+                field="mode",
+            )
+        handler_cls = modes.registry.get(mode)
+        spark = (request.prompt or "").strip()
+        if getattr(handler_cls, "needs_spark", True) and not spark:
+            raise ValidationFailed(f"`prompt` (the spark) is required in {request.mode} mode", field="prompt")
+        seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
+        return ModeContext(
+            mode=mode,
+            spark=spark,
+            num_results=request.num_results,
+            seed=seed,
+            temperature=self.settings.default_temperature
+            if request.temperature is None
+            else request.temperature,
+            top_p=self.settings.default_top_p if request.top_p is None else request.top_p,
+            word_limit=self.settings.word_limit,
+            target_editor=request.model_id,
+        )
+
+    async def generate(self, request: GeneratePromptRequest) -> GeneratePromptResponse:
+        started = time.monotonic()
+        ctx = self.context_for(request)
+        job = self.jobs.new("generate-prompt", request_summary(request), status="in-progress")
+        try:
+            if self.conditioning is not None:
+                await self.conditioning.apply(request, ctx)
+            elif request.images or request.asset_ids or request.image:
+                ctx.warnings.append("image conditioning is not configured; images were ignored")
+            ip_detection = None
+            if request.ensure_ip_cleared and self.ip_guard is not None:
+                await self.ip_guard.clear_inputs(ctx)
+            handler = modes.get_mode(ctx.mode)
+            handler.validate(ctx)
+            result = await run_mode(handler, ctx, self.lm, self.settings.lm_timeout_s)
+            prompts = result.prompts
+            if request.ensure_ip_cleared and self.ip_guard is not None:
+                prompts, ip_detection = await self.ip_guard.clear_outputs(ctx, prompts)
+        except PromptgenError as exc:
+            self.jobs.transition(job, "failure")
+            job.metadata.error = {"type": exc.type_uri, "status": exc.status, "detail": exc.detail}
+            self.jobs.save(job)
+            exc.extensions.setdefault("jobId", job.job_id)
+            raise
+        wire_mode = EDITING_ALIAS if request.mode == EDITING_ALIAS else ctx.mode
+        usage = Usage(
+            backend=self.lm.backend,
+            model=self.lm.model_id,
+            prompt_tokens=result.prompt_tokens,
+            completion_tokens=result.completion_tokens,
+            model_calls=result.model_calls,
+            fallbacks=result.fallbacks,
+            seed=ctx.seed,
+            latency_ms=round((time.monotonic() - started) * 1000, 1),
+        )
+        job.metadata.output = {"prompts": prompts, "seed": ctx.seed}
+        self.jobs.transition(job, "success", progress=1.0)
+        self.jobs.save(job)
+        response = GeneratePromptResponse(
+            prompts=prompts, mode=wire_mode, job=job, usage=usage, warnings=ctx.warnings
+        )
+        if ip_detection is not None:
+            response.ip_detection = ip_detection
+        return response

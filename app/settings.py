@@ -1,0 +1,111 @@
+"""Configuration: environment variables prefixed `PROMPTGEN_`, optionally from a `.env` file.
+
+Each field of `Settings` is read from `PROMPTGEN_<FIELD_NAME_UPPER>`; the process environment
+wins over `.env`. Values are converted leniently here (this is operator input, not API input)
+but an invalid value stops start-up with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+PREFIX = "PROMPTGEN_"
+SECRET_FIELDS = {
+    "openai_api_key",
+    "api_keys",
+    "openrouter_api_key",
+    "replicate_api_token",
+    "gemini_api_key",
+    "webhook_secret",
+    "image_api_key",
+}
+
+
+class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Effective configuration of one service process."""
+
+    data_dir: str = ".data"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    # Language model
+    lm_backend: str = "local"
+    lm_model: str = ""  # local: a folder (empty = embedded SmolLM2); openai: the model name
+    lm_dtype: str = "bfloat16"
+    lm_threads: int = 0  # 0 = all cores
+    lm_concurrency: int = 1  # generate calls running at once per backend
+    lm_queue: int = 32  # requests waiting for the backend before 503
+    lm_timeout_s: float = 60.0  # deadline for one generation (all attempts)
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_api_key: str = ""
+    openai_max_retries: int = 1
+
+    # Modes
+    word_limit: int = 75
+    default_temperature: float = 0.7
+    default_top_p: float = 0.9
+
+    # Images and other backends (later issues build on these)
+    describer: str = "builtin"
+    image_backend: str = ""
+
+    # HTTP
+    api_keys: str = ""
+    max_body_bytes: int = 64 * 1024 * 1024
+    request_timeout_s: float = 120.0
+    log_level: str = "INFO"
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).expanduser().resolve()
+
+    def masked(self) -> dict[str, Any]:
+        """The configuration as a dict with every secret replaced by a mask."""
+        out = msgspec.structs.asdict(self)
+        for key in SECRET_FIELDS & out.keys():
+            if out[key]:
+                out[key] = "***"
+        return out
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def load_settings(
+    env: dict[str, str] | None = None, dotenv: Path | None = Path(".env"), **overrides: Any
+) -> Settings:
+    """Build `Settings` from `.env`, then the environment, then keyword overrides."""
+    merged: dict[str, str] = {}
+    if dotenv is not None:
+        merged.update(_read_dotenv(dotenv))
+    merged.update(os.environ if env is None else env)
+    fields = {f.name for f in msgspec.structs.fields(Settings)}
+    raw: dict[str, Any] = {}
+    for key, value in merged.items():
+        if key.startswith(PREFIX):
+            name = key[len(PREFIX) :].lower()
+            if name in fields:
+                raw[name] = value
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SystemExit(f"invalid configuration: {exc} (environment variables {PREFIX}*)") from None

@@ -1,0 +1,1 @@
+"""Backends behind small interfaces, each kind with a registry looked up by name."""

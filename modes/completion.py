@@ -1,0 +1,127 @@
+"""`completion`: continue the spark's own text. Every result starts with the spark verbatim.
+
+The spark is the assistant prefill, so the model writes only the continuation; the first
+fragment it writes attaches to the spark's last word (the sentence goes on), the rest are
+comma-separated phrases that go through the shared repair and de-duplication.
+"""
+
+from __future__ import annotations
+
+import random
+
+from models.lm.base import ChatMessage, LMOutput, LMRequest
+from modes import vocab
+from modes.base import ModeContext, ModeHandler, Plan
+from modes.craft import (
+    clean_phrase,
+    content_words,
+    dedupe_phrases,
+    derive_seed,
+    join_within,
+    normalize_text,
+    split_phrases,
+    strip_chatter,
+)
+
+SYSTEM = (
+    "You complete prompts for an AI image generator. Continue the given text with vivid visual "
+    "details: setting, style, lighting, colors. Write one line of short comma-separated phrases."
+)
+EXAMPLES: tuple[tuple[str, str], ...] = (
+    (
+        "a knight standing",
+        "a knight standing on a windswept cliff at dusk, tattered crimson cape, "
+        "oil painting, dramatic rim light, muted blues and golds",
+    ),
+    (
+        "an old tram in the rain,",
+        "an old tram in the rain, cobblestone street at night, reflections on "
+        "wet stones, cinematic film still, warm yellow windows, teal shadows",
+    ),
+)
+MAX_NEW_PHRASES = 6
+MIN_NEW_PHRASES = 3
+
+
+def spark_text(ctx: ModeContext) -> str:
+    """The spark exactly as the caller wrote it, made single-line (newlines become spaces)."""
+    return " ".join(normalize_text(ctx.spark).split())
+
+
+class CompletionMode(ModeHandler):
+    name = "completion"
+
+    def plan(self, ctx: ModeContext, count: int, attempt: int, prefill: bool) -> Plan:
+        spark = spark_text(ctx)
+        messages = [ChatMessage("system", SYSTEM)]
+        for start, full in EXAMPLES:
+            messages += [ChatMessage("user", f"Continue: {start}"), ChatMessage("assistant", full)]
+        messages.append(ChatMessage("user", f"Continue: {spark}"))
+        rows = [
+            LMRequest(
+                messages=tuple(messages),
+                prefill=spark,
+                max_new_tokens=44,
+                **self.sampling(ctx, derive_seed(ctx.seed, self.name, attempt, c)),
+            )
+            for c in range(count)
+        ]
+        return Plan(rows=rows, extra={"spark": spark})
+
+    def assemble(self, ctx: ModeContext, plan: Plan, outputs: list[LMOutput]) -> list[str | None]:
+        spark = plan.extra["spark"]
+        return [self.extend(ctx, spark, out.text, out.finished) for out in outputs]
+
+    def extend(self, ctx: ModeContext, spark: str, continuation: str, finished: bool) -> str | None:
+        leading_space = continuation[:1].isspace()
+        text = normalize_text(continuation).split("\n", 1)[0]
+        if text.startswith(spark):  # some servers echo the prefill
+            text = text[len(spark) :]
+            leading_space = text[:1].isspace()
+        if leading_space:
+            text = " " + text.lstrip()
+        glue_to_spark = bool(text) and not text[0].isspace() and text[0] not in ",;."
+        stripped = text.strip()
+        if not stripped:
+            return None
+        pieces = split_phrases(stripped if text[0] not in ",;." else stripped.lstrip(",;. "))
+        if not pieces:
+            return None
+        head = ""
+        if text[0] not in ",;.":  # the first fragment continues the spark's own sentence
+            head = clean_phrase(pieces.pop(0), max_words=10)
+            if head and not glue_to_spark:
+                head = " " + head
+        spark_words = set(content_words(spark))
+        phrases = [clean_phrase(strip_chatter(p), 9) for p in pieces]
+        phrases = [p for p in phrases if p and set(content_words(p)) - spark_words]
+        phrases = dedupe_phrases(phrases, seen=[spark + head])[:MAX_NEW_PHRASES]
+        if not finished and phrases:
+            phrases = phrases[:-1]  # cut at the token budget: the last phrase may be partial
+        if not head and not phrases:
+            return None
+        if len(phrases) < MIN_NEW_PHRASES:  # a short continuation gets a style and a light to render with
+            rng = random.Random(derive_seed(ctx.seed, self.name, "enrich", continuation))
+            phrases = dedupe_phrases(
+                [*phrases, rng.choice(vocab.STYLES), rng.choice(vocab.LIGHTING)], seen=[spark + head]
+            )
+        budget = max(ctx.word_limit - len((spark + head).split()), 0)
+        tail = join_within(phrases, budget)
+        base = spark + head
+        result = f"{base}, {tail}" if tail else base
+        new_words = set(content_words(result)) - spark_words
+        return result if len(new_words) >= 2 else None
+
+    def fallback(self, ctx: ModeContext, rng: random.Random, index: int) -> str:
+        spark = spark_text(ctx)
+        additions = [
+            rng.choice(vocab.STYLES),
+            rng.choice(vocab.LIGHTING),
+            rng.choice(vocab.PALETTES),
+            rng.choice(vocab.DETAILS),
+        ]
+        tail = join_within(
+            dedupe_phrases(additions, seen=[spark]), max(ctx.word_limit - len(spark.split()), 0)
+        )
+        joiner = " " if spark.endswith(",") else ", "
+        return spark + joiner + tail if tail else spark

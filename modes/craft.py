@@ -1,0 +1,204 @@
+"""Prompt craft shared by every mode: turn raw model text into a clean one-line image prompt.
+
+The pipeline a handler applies to a model's answer:
+    strip_chatter -> first_line -> split_phrases -> clean_phrase (each) -> dedupe_phrases
+    -> join_within(word_limit)
+and `is_clean_prompt` is the final gate every returned prompt passes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+
+FILLER_START = re.compile(
+    r"^\s*(?:sure|certainly|of course|okay|ok|absolutely|great|alright|here(?:'s| is| are)|"
+    r"(?:image |art |final |new |your )?prompts?|answer|output|result|description|spark|idea|twist|"
+    r"completion|subject|setting)\b[^:\n]{0,60}?[:!\-–—]\s*",
+    re.IGNORECASE,
+)
+MARKDOWN = re.compile(r"(\*\*|__|`+|^#+\s*|^\s*(?:[-*•]|\d+[.)])\s+)", re.MULTILINE)
+PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]|\{[^}]*\}")
+QUOTES = "\"'“”‘’«»`"
+SPLIT = re.compile(r"\s*(?:[,;|]|\.\s+|\.$|\s-\s|\s–\s|\s—\s|!|\?)\s*")
+CLAUSE = re.compile(
+    r"\s+(?:where|which|that|who|whom|whose|because|so that|while|when|if|but|"
+    r"as if|in order to|such as)\s+",
+    re.IGNORECASE,
+)
+WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
+
+DANGLING = frozenset(
+    (
+        "a an the and or of with to in on at by for from as that which who where while like into onto "
+        "over under their his her its is are was were be very more some this these those your my our than "
+        "about around through across between against without within upon each every any no not"
+    ).split()
+)
+LEADING = frozenset(["and", "or", "but", "with", "so", "then", "also", "plus"])
+PRONOUNS = frozenset(("i i'm i'll i've me my mine you you're your yours we we're our us let's").split())
+META = re.compile(
+    r"\b(?:prompts?|image generator|ai|chatgpt|assistant|spark|hope this|feel free|let me know|"
+    r"as an ai|here'?s|here is|click|subscribe|https?|www|example|answer|field|fill in|twist|"
+    r"language|english|description)\b",
+    re.IGNORECASE,
+)
+STOPWORDS = DANGLING | frozenset(
+    ["it", "it's", "there", "here", "has", "have", "had", "can", "could", "will", "would", "should"]
+)
+
+
+def derive_seed(*parts: object) -> int:
+    """A stable 63-bit seed from any parts (seed, mode, attempt, row...)."""
+    digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") & (2**63 - 1)
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text.lower())
+
+
+def content_words(text: str) -> list[str]:
+    return [_stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ies", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, no control or format characters, single spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch == "\n" else " " for ch in text)
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def strip_chatter(text: str) -> str:
+    """Remove chat filler, markdown and wrapping quotes from a model answer."""
+    text = normalize_text(text)
+    text = MARKDOWN.sub("", text)
+    for _ in range(3):
+        stripped = FILLER_START.sub("", text, count=1)
+        if stripped == text:
+            break
+        text = stripped
+    return text.strip().strip(QUOTES).strip()
+
+
+def first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def split_phrases(text: str) -> list[str]:
+    return [p for p in SPLIT.split(text) if p and p.strip()]
+
+
+def clean_phrase(phrase: str, max_words: int = 10) -> str:
+    """One tidy descriptive phrase, or "" when the phrase is junk."""
+    phrase = PARENS.sub(" ", phrase)
+    phrase = phrase.replace('"', " ").replace("“", " ").replace("”", " ")
+    phrase = re.sub(r"\s+", " ", phrase).strip(" " + QUOTES + ".:;-–—&*_#")
+    if not phrase:
+        return ""
+    phrase = CLAUSE.split(phrase, maxsplit=1)[0]
+    tokens = phrase.split()
+    deduped: list[str] = []
+    for token in tokens:  # "neon neon lights" -> "neon lights"
+        if deduped and deduped[-1].lower().strip(QUOTES) == token.lower().strip(QUOTES):
+            continue
+        deduped.append(token)
+    tokens = deduped[:max_words]
+    while tokens and tokens[0].lower() in LEADING:
+        tokens.pop(0)
+    while tokens and tokens[-1].lower().strip(QUOTES + ".,") in DANGLING:
+        tokens.pop()
+    phrase = " ".join(tokens).strip(" " + QUOTES + ".,:;-")
+    lowered = {w.lower().strip(QUOTES + ".,!?") for w in phrase.split()}
+    if not phrase or lowered & PRONOUNS or META.search(phrase):
+        return ""
+    letters = sum(ch.isalpha() for ch in phrase)
+    if letters < 3 or letters < 0.7 * len(phrase.replace(" ", "")):
+        return ""
+    if any(ord(ch) > 0x24F for ch in phrase):  # stray scripts from a confused small model
+        return ""
+    return phrase
+
+
+def dedupe_phrases(phrases: Iterable[str], seen: Iterable[str] = (), max_word_uses: int = 2) -> list[str]:
+    """Drop phrases that repeat earlier ones (the loops a small model falls into)."""
+    kept: list[str] = []
+    kept_sets: list[set[str]] = [set(content_words(p)) for p in seen]
+    uses: dict[str, int] = {}
+    for s in kept_sets:
+        for w in s:
+            uses[w] = uses.get(w, 0) + 1
+    for phrase in phrases:
+        cw = set(content_words(phrase))
+        if not cw:
+            continue
+        if any(cw <= other or len(cw & other) / len(cw | other) >= 0.5 for other in kept_sets):
+            continue
+        if any(uses.get(w, 0) >= max_word_uses for w in cw) and len(cw) <= 2:
+            continue
+        kept.append(phrase)
+        kept_sets.append(cw)
+        for w in cw:
+            uses[w] = uses.get(w, 0) + 1
+    return kept
+
+
+def join_within(phrases: Iterable[str], word_limit: int) -> str:
+    """Join phrases with commas, stopping before the word limit is passed."""
+    out: list[str] = []
+    count = 0
+    for phrase in phrases:
+        n = len(phrase.split())
+        if count + n > word_limit:
+            break
+        out.append(phrase)
+        count += n
+    return ", ".join(out)
+
+
+def is_clean_prompt(text: str, word_limit: int) -> bool:
+    """The gate every returned prompt passes: one line, no filler/markdown/quotes, in budget."""
+    if not text or not text.strip() or "\n" in text or "\r" in text:
+        return False
+    if len(text.split()) > word_limit:
+        return False
+    if text[0] in QUOTES and text[-1] in QUOTES:
+        return False
+    if MARKDOWN.search(text) or (
+        FILLER_START.match(text) and not text.lower().startswith(("setting", "subject"))
+    ):
+        return False
+    return not re.search(r"\b(?:sure|certainly|here is|here's|as an ai)\b", text, re.IGNORECASE)
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of content words (0..1)."""
+    sa, sb = set(content_words(a)), set(content_words(b))
+    if not sa or not sb:
+        return 0.0
+    return len(sa & sb) / len(sa | sb)
+
+
+def is_near_duplicate(candidate: str, accepted: Iterable[str], threshold: float = 0.8) -> bool:
+    norm = " ".join(words(candidate))
+    for other in accepted:
+        if norm == " ".join(words(other)) or similarity(candidate, other) >= threshold:
+            return True
+    return False
+
+
+def tidy_spark(spark: str) -> str:
+    """The spark as a subject phrase: one line, single spaces, no trailing punctuation."""
+    return re.sub(r"\s+", " ", normalize_text(spark)).strip().rstrip(".,;:!?")

@@ -1,0 +1,62 @@
+"""Runs a mode handler against a language model: sample, repair, re-sample, fall back."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import msgspec
+
+from models.lm.base import LanguageModel
+from modes.base import ModeContext, ModeHandler
+from modes.craft import derive_seed, is_clean_prompt, is_near_duplicate
+
+MAX_ATTEMPTS = 2
+
+
+class ModeResult(msgspec.Struct, kw_only=True):
+    prompts: list[str]
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    model_calls: int = 0
+    fallbacks: int = 0
+    latency_ms: float = 0.0
+
+
+async def run_mode(
+    handler: ModeHandler, ctx: ModeContext, lm: LanguageModel, deadline_s: float
+) -> ModeResult:
+    """`ctx.num_results` distinct, clean prompts from `handler`, using `lm` where it can."""
+    started = time.monotonic()
+    result = ModeResult(prompts=[])
+    accepted = result.prompts
+    for attempt in range(MAX_ATTEMPTS):
+        need = ctx.num_results - len(accepted)
+        if need <= 0:
+            break
+        remaining = deadline_s - (time.monotonic() - started)
+        if remaining <= 0.05 and attempt > 0:
+            break  # a re-sample would miss the deadline; fall back instead
+        plan = handler.plan(ctx, need, attempt, lm.supports_prefill)
+        outputs = await lm.generate(plan.rows, max(remaining, 0.05))
+        result.model_calls += 1
+        result.prompt_tokens += sum(o.prompt_tokens for o in outputs)
+        result.completion_tokens += sum(o.completion_tokens for o in outputs)
+        for candidate in handler.assemble(ctx, plan, outputs):
+            if (
+                candidate
+                and is_clean_prompt(candidate, ctx.word_limit)
+                and not is_near_duplicate(candidate, accepted)
+                and len(accepted) < ctx.num_results
+            ):
+                accepted.append(candidate)
+    rng = random.Random(derive_seed(ctx.seed, ctx.mode, "fallback"))
+    index = 0
+    while len(accepted) < ctx.num_results and index < 50:
+        candidate = handler.fallback(ctx, rng, index)
+        index += 1
+        if is_clean_prompt(candidate, ctx.word_limit) and not is_near_duplicate(candidate, accepted):
+            accepted.append(candidate)
+            result.fallbacks += 1
+    result.latency_ms = (time.monotonic() - started) * 1000
+    return result

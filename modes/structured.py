@@ -1,0 +1,240 @@
+"""`structured`: a well-formed prompt with explicit slots, built around the spark's subject.
+
+Slots: subject (the spark, kept), setting, medium and style, composition and camera,
+lighting, palette, details. With a backend that continues prefills, every slot of every
+candidate is its own short row ("Subject: <spark>\nLighting:") in one batched call, so a
+small model only ever writes a few words at a time, where it is good. Each slot is then
+checked against that slot's vocabulary (a lighting phrase must talk about light) and
+replaced from the curated lists when it fails.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+from models.lm.base import ChatMessage, LMOutput, LMRequest
+from modes import vocab
+from modes.base import ModeContext, ModeHandler, Plan
+from modes.craft import (
+    clean_phrase,
+    content_words,
+    dedupe_phrases,
+    derive_seed,
+    join_within,
+    split_phrases,
+    strip_chatter,
+    tidy_spark,
+    words,
+)
+
+SLOTS: tuple[tuple[str, str], ...] = (
+    ("setting", "Setting"),
+    ("style", "Style"),
+    ("composition", "Camera"),
+    ("lighting", "Lighting"),
+    ("palette", "Palette"),
+    ("details", "Details"),
+)
+SLOT_TOKENS = {"setting": 12, "style": 10, "composition": 10, "lighting": 10, "palette": 10, "details": 18}
+SLOT_VOCAB = {
+    "style": vocab.STYLES,
+    "composition": vocab.COMPOSITIONS,
+    "lighting": vocab.LIGHTING,
+    "palette": vocab.PALETTES,
+    "details": vocab.DETAILS,
+}
+SLOT_KEYWORDS = {
+    "style": vocab.STYLE_WORDS,
+    "composition": vocab.COMPOSITION_WORDS,
+    "lighting": vocab.LIGHT_WORDS,
+    "palette": vocab.COLOR_WORDS,
+}
+
+SYSTEM = (
+    "You write prompts for an AI image generator. Fill in each field with a short, concrete "
+    "visual phrase of a few words. No sentences, no explanations."
+)
+EXAMPLES: tuple[tuple[str, str], ...] = (
+    (
+        "a lighthouse on a cliff",
+        "Subject: a lighthouse on a cliff\nSetting: stormy North Atlantic coast\nStyle: oil painting, "
+        "romanticism\nCamera: low-angle wide shot\nLighting: dramatic golden hour backlight\nPalette: deep "
+        "teal and amber\nDetails: crashing waves, seagulls, sea spray",
+    ),
+    (
+        "a fox in the snow",
+        "Subject: a red fox in the snow\nSetting: silent birch forest at dawn\nStyle: wildlife photography\n"
+        "Camera: telephoto close-up, shallow depth of field\nLighting: soft diffuse morning light\nPalette: "
+        "white and rust orange\nDetails: frost on whiskers, falling snowflakes",
+    ),
+    (
+        "a robot barista",
+        "Subject: a robot barista\nSetting: cozy retro-futuristic cafe\nStyle: 3D render, soft stylized shapes\n"
+        "Camera: medium shot at eye level\nLighting: warm window light\nPalette: mint green and chrome\n"
+        "Details: steam rising from a cup, tiny LED eyes",
+    ),
+    (
+        "an ancient desert temple",
+        "Subject: an ancient desert temple\nSetting: towering sand dunes under a pale sky\nStyle: matte painting, "
+        "epic fantasy\nCamera: aerial wide shot\nLighting: harsh midday sun, long shadows\nPalette: ochre and "
+        "turquoise\nDetails: crumbling columns, drifting sand, carved glyphs",
+    ),
+)
+# Values (and each comma phrase of them) the examples use: a copy of one is not an answer.
+EXAMPLE_VALUES = frozenset(
+    " ".join(words(part))
+    for _, answer in EXAMPLES
+    for line in answer.splitlines()[1:]
+    for part in (line.partition(":")[2], *line.partition(":")[2].split(","))
+)
+
+
+def _conversation(ctx: ModeContext, subject: str) -> tuple[ChatMessage, ...]:
+    messages = [ChatMessage("system", SYSTEM + _grounding(ctx))]
+    for spark, answer in pick_examples(subject):
+        messages += [ChatMessage("user", f"Spark: {spark}"), ChatMessage("assistant", answer)]
+    messages.append(ChatMessage("user", f"Spark: {subject}"))
+    return tuple(messages)
+
+
+def pick_examples(subject: str, k: int = 2) -> list[tuple[str, str]]:
+    """The k examples least like the spark, so the model can't copy one that fits too well."""
+    spark_words = set(content_words(subject))
+    ranked = sorted(EXAMPLES, key=lambda ex: len(spark_words & set(content_words(ex[1]))))
+    return ranked[:k]
+
+
+def _grounding(ctx: ModeContext) -> str:
+    parts = []
+    if ctx.image_descriptions:
+        parts.append(" Reference images: " + " | ".join(ctx.image_descriptions)[:600] + ".")
+    if ctx.style_examples:
+        parts.append(" Match the style of these examples: " + " | ".join(ctx.style_examples[:3])[:600] + ".")
+    return "".join(parts)
+
+
+def _slot_ok(slot: str, phrase: str) -> bool:
+    if not phrase:
+        return False
+    keywords = SLOT_KEYWORDS.get(slot)
+    if keywords is None:
+        return True
+    tokens = set(words(phrase)) | {w.rstrip("s") for w in words(phrase)}
+    return bool(tokens & keywords)
+
+
+def repair_slot(slot: str, raw: str, subject: str, finished: bool = True) -> str:
+    """The usable part of a slot value, or "" when none is."""
+    text = strip_chatter(raw).split("\n", 1)[0]
+    text = re.sub(r"^\s*[A-Za-z ]{2,20}:\s*", "", text)  # the model wrote another label
+    max_words = 8 if slot != "details" else 6
+    pieces = split_phrases(text)
+    if not finished and pieces and (len(pieces) > 1 or len(pieces[0].split()) > 4):
+        pieces = pieces[:-1]  # cut off at the token budget: the last phrase is likely partial
+    phrases = [clean_phrase(p, max_words) for p in pieces]
+    phrases = [
+        p
+        for p in phrases
+        if p
+        and " ".join(words(p)) not in EXAMPLE_VALUES
+        and set(content_words(p)) - set(content_words(subject))
+    ]
+    if slot == "details":
+        return ", ".join(dedupe_phrases(phrases)[:3])
+    for phrase in phrases[:2]:
+        if _slot_ok(slot, phrase):
+            if slot == "palette" and not re.search(r"palette|tones?|colou?rs|hues", phrase):
+                phrase += " palette"
+            return phrase
+    return ""
+
+
+class StructuredMode(ModeHandler):
+    name = "structured"
+
+    def plan(self, ctx: ModeContext, count: int, attempt: int, prefill: bool) -> Plan:
+        subject = tidy_spark(ctx.spark)
+        conversation = _conversation(ctx, subject)
+        rows: list[LMRequest] = []
+        keys: list[tuple[int, str]] = []
+        for c in range(count):
+            if prefill:
+                for slot, label in SLOTS:
+                    seed = derive_seed(ctx.seed, self.name, attempt, c, slot)
+                    rows.append(
+                        LMRequest(
+                            messages=conversation,
+                            prefill=f"Subject: {subject}\n{label}:",
+                            max_new_tokens=SLOT_TOKENS[slot],
+                            **self.sampling(ctx, seed),
+                        )
+                    )
+                    keys.append((c, slot))
+            else:
+                seed = derive_seed(ctx.seed, self.name, attempt, c)
+                rows.append(
+                    LMRequest(
+                        messages=conversation,
+                        prefill=f"Subject: {subject}\n",
+                        max_new_tokens=120,
+                        stop_at_newline=False,
+                        **self.sampling(ctx, seed),
+                    )
+                )
+                keys.append((c, "*"))
+        return Plan(rows=rows, keys=keys, extra={"subject": subject, "attempt": attempt})
+
+    def assemble(self, ctx: ModeContext, plan: Plan, outputs: list[LMOutput]) -> list[str | None]:
+        subject = plan.extra["subject"]
+        slots_by_candidate: dict[int, dict[str, tuple[str, bool]]] = {}
+        for (c, slot), out in zip(plan.keys, outputs, strict=True):
+            values = slots_by_candidate.setdefault(c, {})
+            if slot == "*":
+                values.update({k: (v, True) for k, v in _parse_template(out.text).items()})
+            else:
+                values[slot] = (out.text, out.finished)
+        results: list[str | None] = []
+        for c in sorted(slots_by_candidate):
+            raw = slots_by_candidate[c]
+            rng = random.Random(derive_seed(ctx.seed, self.name, plan.extra["attempt"], c, "fill"))
+            filled = {}
+            for slot, _ in SLOTS:
+                text, finished = raw.get(slot, ("", True))
+                filled[slot] = repair_slot(slot, text, subject, finished)
+            if sum(1 for v in filled.values() if v) < 3:
+                results.append(None)  # too little survived repair: re-sample this candidate
+                continue
+            results.append(self.compose(ctx, subject, filled, rng))
+        return results
+
+    def compose(self, ctx: ModeContext, subject: str, filled: dict[str, str], rng: random.Random) -> str:
+        """Subject first, then each slot in order; empty slots come from the vocabularies."""
+        phrases = [subject]
+        for slot, _ in SLOTS:
+            value = filled.get(slot) or ""
+            if not value and slot in SLOT_VOCAB:
+                value = rng.choice(SLOT_VOCAB[slot])
+            if value:
+                phrases.extend(p.strip() for p in value.split(",") if p.strip())
+        kept = [subject, *dedupe_phrases(phrases[1:], seen=[subject])]
+        return join_within(kept, max(ctx.word_limit, len(subject.split())))
+
+    def fallback(self, ctx: ModeContext, rng: random.Random, index: int) -> str:
+        subject = tidy_spark(ctx.spark)
+        return self.compose(ctx, subject, {}, rng)
+
+
+def _parse_template(text: str) -> dict[str, str]:
+    """Read "Label: value" lines from a whole-template answer."""
+    labels = {label.lower(): slot for slot, label in SLOTS}
+    labels.update(
+        {"medium": "style", "composition": "composition", "colors": "palette", "colours": "palette"}
+    )
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        label, sep, value = line.partition(":")
+        slot = labels.get(label.strip().lower().strip("*# "))
+        if sep and slot and slot not in values:
+            values[slot] = value.strip()
+    return values

@@ -1,0 +1,138 @@
+"""The `local` backend on a tiny random Llama built offline (real tokenizer and chat template)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from app.errors import Overloaded, UpstreamTimeout
+from models.lm import registry
+from models.lm.base import ChatMessage, LMRequest
+from models.lm.local import LocalLanguageModel
+
+MESSAGES = (ChatMessage("system", "You write image prompts."), ChatMessage("user", "Spark: a fox"))
+
+
+def row(seed: int, **kw) -> LMRequest:
+    values = {
+        "messages": MESSAGES,
+        "prefill": "Subject: a fox\nSetting:",
+        "max_new_tokens": 8,
+        "temperature": 0.9,
+        "top_p": 0.9,
+        "seed": seed,
+    }
+    values.update(kw)
+    return LMRequest(**values)
+
+
+@pytest.fixture(scope="module")
+def lm(tiny_model_dir) -> LocalLanguageModel:
+    model = LocalLanguageModel(model_path=str(tiny_model_dir), dtype="float32", concurrency=1)
+    model.load_sync()
+    return model
+
+
+def generate(lm, rows, deadline=60.0):
+    return asyncio.run(lm.generate(rows, deadline))
+
+
+def test_local_backend_is_registered():
+    assert "local" in registry.names() and "openai" in registry.names()
+
+
+def test_one_output_per_row_in_order_within_token_budget(lm):
+    outputs = generate(lm, [row(1), row(2, max_new_tokens=3), row(3)])
+    assert len(outputs) == 3
+    assert outputs[1].completion_tokens <= 3
+    assert all(o.completion_tokens <= 8 and o.prompt_tokens > 10 for o in outputs)
+
+
+def test_same_seed_same_output_and_different_seeds_differ(lm):
+    first = generate(lm, [row(s, max_new_tokens=12) for s in range(4)])
+    second = generate(lm, [row(s, max_new_tokens=12) for s in range(4)])
+    assert [o.text for o in first] == [o.text for o in second]
+    assert len({o.text for o in first}) > 1
+
+
+def test_a_rows_output_does_not_depend_on_its_batch_neighbours(lm):
+    alone = generate(lm, [row(42, max_new_tokens=12)])[0].text
+    together = generate(lm, [row(7, max_new_tokens=12), row(42, max_new_tokens=12), row(9)])[1].text
+    assert alone == together
+
+
+def test_temperature_zero_is_greedy_whatever_the_seed(lm):
+    texts = {o.text for o in generate(lm, [row(s, temperature=0.0, max_new_tokens=10) for s in range(3)])}
+    assert len(texts) == 1
+
+
+def test_stop_at_newline_keeps_output_on_one_line(lm):
+    outputs = generate(lm, [row(s, max_new_tokens=30, temperature=1.5, top_p=1.0) for s in range(6)])
+    assert all("\n" not in o.text for o in outputs)
+
+
+def test_generation_runs_off_the_event_loop(lm):
+    async def scenario():
+        ticks = 0
+
+        async def ticker():
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.001)
+
+        task = asyncio.create_task(ticker())
+        await lm.generate([row(s, max_new_tokens=30) for s in range(8)], 60)
+        task.cancel()
+        return ticks
+
+    assert asyncio.run(scenario()) > 3
+
+
+def test_concurrency_is_bounded(lm, monkeypatch):
+    active = 0
+    peak = 0
+    lock = threading.Lock()
+    original = lm.generate_sync
+
+    def tracking(rows, deadline):
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+        time.sleep(0.05)
+        try:
+            return original(rows, deadline)
+        finally:
+            with lock:
+                active -= 1
+
+    monkeypatch.setattr(lm, "generate_sync", tracking)
+
+    async def scenario():
+        await asyncio.gather(*(lm.generate([row(s)], 60) for s in range(4)))
+
+    asyncio.run(scenario())
+    assert peak == 1
+
+
+def test_full_queue_answers_overloaded(tiny_model_dir):
+    model = LocalLanguageModel(model_path=str(tiny_model_dir), dtype="float32", concurrency=1, queue_limit=0)
+    with pytest.raises(Overloaded):
+        generate(model, [row(1)])
+
+
+def test_deadline_stops_generation_with_a_timeout_error(lm):
+    with pytest.raises(UpstreamTimeout):
+        generate(lm, [row(s, max_new_tokens=400) for s in range(4)], deadline=0.05)
+
+
+def test_missing_model_folder_is_a_clear_unavailable_error(tmp_path):
+    from app.errors import UpstreamUnavailable
+
+    model = LocalLanguageModel(model_path=str(tmp_path / "nope"))
+    with pytest.raises(UpstreamUnavailable, match="cannot load local model"):
+        model.load_sync()

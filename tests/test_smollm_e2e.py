@@ -1,0 +1,37 @@
+"""End to end on the real embedded SmolLM2-135M: what a user of `make run` gets."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.settings import load_settings
+from models.lm.local import LocalLanguageModel
+from modes.craft import is_clean_prompt
+from tests.conftest import make_client
+
+pytestmark = pytest.mark.smollm
+
+
+@pytest.fixture(scope="module")
+def client(smollm_dir, tmp_path_factory):
+    settings = load_settings(env={}, dotenv=None, data_dir=str(tmp_path_factory.mktemp("data")))
+    lm = LocalLanguageModel(model_path=str(smollm_dir), dtype="bfloat16")
+    with make_client(settings, lm) as c:
+        yield c
+
+
+@pytest.mark.parametrize("mode", ["structured", "completion", "inventive"])
+def test_three_distinct_clean_prompts_and_the_same_seed_repeats_them(client, mode):
+    request = {"prompt": "a cyberpunk samurai in the rain", "mode": mode, "numResults": 3, "seed": 11}
+    first = client.post("/v1/generate/prompt", json=request)
+    assert first.status_code == 200, first.text
+    prompts = first.json()["prompts"]
+    assert len(prompts) == 3 and len(set(prompts)) == 3
+    for prompt in prompts:
+        assert is_clean_prompt(prompt, 75), prompt
+        assert "samurai" in prompt.lower()
+        if mode in ("structured", "completion"):
+            assert prompt.startswith("a cyberpunk samurai in the rain")
+    assert first.json()["usage"]["backend"] == "local"
+    again = client.post("/v1/generate/prompt", json=request).json()["prompts"]
+    assert again == prompts
