@@ -26,7 +26,6 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check app modes models eval tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy app modes models
