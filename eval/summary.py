@@ -1,0 +1,122 @@
+"""The metric table: how each per-request value in a results row aggregates over a run, which
+direction is better, and what change counts as real (used by `eval.compare`).
+
+A results row carries `metrics`: a dict of per-request values (None = not applicable).
+`summarize(rows)` turns rows into `{"modes": {mode: {metric: value}}, "backends": {...}}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from eval import metrics as m
+
+
+class Metric(NamedTuple):
+    """One reported metric.
+
+    agg: `mean` of the row field, `p50`/`p95` of it, or `ratio` (sum of `field` over sum of `denominator`).
+    min_delta: the smallest change compare reports; absolute, or a fraction of the baseline when `relative`.
+    gating: whether a regression in it fails `eval compare` (timings vary with the machine's load).
+    """
+
+    name: str
+    label: str
+    field: str
+    agg: str = "mean"
+    higher_is_better: bool = True
+    min_delta: float = 0.03
+    relative: bool = False
+    gating: bool = True
+    denominator: str = ""
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("validity", "validity (request)", "valid"),
+    Metric("prompt_validity", "validity (prompt)", "prompt_validity"),
+    Metric("num_results_ok", "numResults honoured", "num_results_ok"),
+    Metric("error_rate", "error rate", "error", higher_is_better=False),
+    Metric("structure_coverage", "structure coverage", "structure_coverage"),
+    Metric("adherence", "spark adherence", "adherence", min_delta=0.02),
+    Metric("diversity", "diversity (embedding)", "diversity", min_delta=0.02),
+    Metric("distinct_1", "distinct-1", "distinct_1"),
+    Metric("distinct_2", "distinct-2", "distinct_2"),
+    Metric("prefix_fidelity", "completion prefix fidelity", "prefix_fidelity"),
+    Metric("determinism", "seed determinism", "determinism", min_delta=0.05),
+    Metric("ip_leak_rate", "IP leak rate", "ip_leak", higher_is_better=False),
+    Metric("ip_false_positive_rate", "IP false-positive rate", "ip_false_positive", higher_is_better=False),
+    Metric("fallback_rate", "fallback rate", "fallback_rate", higher_is_better=False, min_delta=0.05),
+    Metric("latency_p50_s", "latency p50 (s)", "latency_s", "p50", False, 0.25, True, False),
+    Metric("latency_p95_s", "latency p95 (s)", "latency_s", "p95", False, 0.25, True, False),
+    Metric("tokens_per_s", "tokens per second", "completion_tokens", "ratio", True, 0.25, True, False,
+           "server_latency_s"),
+)
+BY_NAME = {metric.name: metric for metric in METRICS}
+
+
+def values(rows: Iterable[dict[str, Any]], field: str) -> list[float]:
+    """The non-null values of one metrics field."""
+    out = []
+    for row in rows:
+        value = row.get("metrics", {}).get(field)
+        if value is not None:
+            out.append(float(value))
+    return out
+
+
+def aggregate(metric: Metric, rows: Sequence[dict[str, Any]]) -> float | None:
+    """The metric over `rows`; None when no row has a value for it."""
+    if metric.agg == "ratio":
+        pairs = [(r["metrics"].get(metric.field), r["metrics"].get(metric.denominator)) for r in rows
+                 if "metrics" in r]
+        pairs = [(a, b) for a, b in pairs if a is not None and b is not None]
+        return m.tokens_per_second([a for a, _ in pairs], [b for _, b in pairs]) if pairs else None
+    vals = values(rows, metric.field)
+    if not vals:
+        return None
+    if metric.agg == "mean":
+        return float(np.mean(vals))
+    return m.percentile(vals, float(metric.agg[1:]))
+
+
+def by_mode(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row["mode"], []).append(row)
+    return grouped
+
+
+def summarize(rows: Sequence[dict[str, Any]], config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every metric per mode and overall, timings per backend, and counts."""
+    modes = {mode: {metric.name: aggregate(metric, group) for metric in METRICS}
+             for mode, group in sorted(by_mode(rows).items(), key=lambda kv: _mode_order(kv[0]))}
+    overall = {metric.name: aggregate(metric, rows) for metric in METRICS}
+    backends: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row.get("status") == 200:
+            backends.setdefault(row.get("backend") or "unknown", []).append(row)
+    timing = ("latency_p50_s", "latency_p95_s", "tokens_per_s")
+    per_backend = {name: {t: aggregate(BY_NAME[t], group) for t in timing} | {"requests": len(group)}
+                   for name, group in backends.items()}
+    counts = {mode: {"requests": len(group), "cases": len({r["case_id"] for r in group}),
+                     "errors": sum(1 for r in group if r.get("status") != 200)}
+              for mode, group in by_mode(rows).items()}
+    return {"config": config or {}, "modes": modes, "overall": overall, "backends": per_backend,
+            "counts": counts, "metrics": {metric.name: metric.label for metric in METRICS}}
+
+
+def _mode_order(mode: str) -> int:
+    order = ("structured", "completion", "inventive", "contextual", "image-editing-prompt", "image-editing")
+    return order.index(mode) if mode in order else len(order)
+
+
+def fmt(value: float | None, metric: Metric | None = None) -> str:
+    """A value for tables: 3 decimals, or 2 for timings; an en dash when not applicable."""
+    if value is None:
+        return "–"
+    if metric is not None and metric.relative:  # timings: seconds or tokens/s
+        return f"{value:.0f}" if abs(value) >= 100 else f"{value:.2f}" if abs(value) >= 1 else f"{value:.3f}"
+    return f"{value:.3f}"

@@ -1,0 +1,43 @@
+"""Reports: summary.json, the Markdown summary and the self-contained HTML page."""
+
+from __future__ import annotations
+
+import json
+
+from eval.__main__ import main
+from eval.report import markdown, write_reports
+
+ROWS = [
+    {"key": "fox|structured|0", "case_id": "fox", "mode": "structured", "seed": 0, "status": 200, "num_results": 2,
+     "backend": "fake", "spark": "a red fox", "image": None, "prompts": ["a red fox, oil painting", "a red fox, ink"],
+     "metrics": {"valid": 1.0, "adherence": 0.8, "structure_coverage": 0.5, "latency_s": 1.5,
+                 "completion_tokens": 20.0, "server_latency_s": 1.0}},
+    {"key": "sun|contextual|0", "case_id": "sun", "mode": "contextual", "seed": 0, "status": 200, "num_results": 2,
+     "backend": "fake", "spark": "", "image": "drawn:sunset_sea", "prompts": ["**a sunset**"],
+     "metrics": {"valid": 0.0, "latency_s": 2.0}},
+]
+
+
+def test_markdown_has_every_metric_per_mode():
+    from eval.summary import METRICS, summarize
+
+    text = markdown(summarize(ROWS))
+    assert "| metric | structured | contextual | all |" in text
+    assert all(f"| {metric.label} |" in text for metric in METRICS)
+
+
+def test_reports_are_written_and_self_contained(tmp_path):
+    summary = write_reports(ROWS, tmp_path, {"suite": "t"})
+    assert json.loads((tmp_path / "summary.json").read_text())["modes"]["structured"]["adherence"] == 0.8
+    assert summary["modes"]["contextual"]["validity"] == 0.0
+    page = (tmp_path / "report.html").read_text()
+    assert page.count("data:image/png;base64,") >= 2  # plots
+    assert "data:image/jpeg;base64," in page  # the input image of the image case
+    assert "a red fox, oil painting" in page and "markdown" in page  # samples and validity problems
+    assert "src='http" not in page and 'src="http' not in page
+
+
+def test_report_command_rebuilds_from_results(tmp_path, capsys):
+    (tmp_path / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ROWS))
+    assert main(["report", str(tmp_path)]) == 0
+    assert (tmp_path / "report.html").is_file() and "Evaluation summary" in capsys.readouterr().out
