@@ -100,6 +100,7 @@ class Usage(msgspec.Struct, kw_only=True, rename="camel"):
     model_calls: int = 0
     fallbacks: int = 0
     seed: int = 0
+    cache: str = "bypass"  # hit | miss | coalesced | bypass (unseeded requests are never cached)
     latency_ms: float = 0.0
 
 

@@ -13,13 +13,14 @@ from typing import Any, Protocol
 import msgspec
 
 import modes
+from app.cache import ResultCache, cache_key
 from app.errors import PromptgenError, ValidationFailed
 from app.jobs import JobStore
-from app.protocol import GeneratePromptRequest, GeneratePromptResponse, Usage
+from app.protocol import GeneratePromptRequest, GeneratePromptResponse, IPDetection, Usage
 from app.settings import Settings
 from models.lm.base import LanguageModel
 from modes.base import ModeContext
-from modes.engine import run_mode
+from modes.engine import ModeResult, run_mode
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,16 @@ def request_summary(request: GeneratePromptRequest) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
+class Outcome(msgspec.Struct, kw_only=True):
+    """What a generation produced, independent of the job that asked: the cacheable part."""
+
+    prompts: list[str]
+    result: ModeResult
+    seed: int
+    warnings: list[str] = msgspec.field(default_factory=list)
+    ip_detection: IPDetection | None = None
+
+
 def _image_ref(value: str) -> str:
     return value if value.startswith("asset_") else f"<data url, {len(value)} chars>"
 
@@ -65,6 +76,7 @@ class PromptService:
         self.jobs = jobs
         self.conditioning = conditioning
         self.ip_guard = ip_guard
+        self.cache: ResultCache[Outcome] = ResultCache(settings.cache_entries)
 
     def context_for(self, request: GeneratePromptRequest) -> ModeContext:
         mode = EDITING_MODE if request.mode == EDITING_ALIAS else request.mode
@@ -91,24 +103,31 @@ class PromptService:
             target_editor=request.model_id,
         )
 
+    def cache_key_for(self, request: GeneratePromptRequest) -> str:
+        """Every input that affects a seeded result: request, backend, model, recipe, settings."""
+        s = self.settings
+        return cache_key(
+            modes.RECIPE_VERSION,
+            self.lm.backend,
+            self.lm.model_id,
+            s.word_limit,
+            s.default_temperature,
+            s.default_top_p,
+            s.describer,
+            msgspec.to_builtins(request),
+        )
+
     async def generate(self, request: GeneratePromptRequest) -> GeneratePromptResponse:
         started = time.monotonic()
         ctx = self.context_for(request)
         job = self.jobs.new("generate-prompt", request_summary(request), status="in-progress")
         try:
-            if self.conditioning is not None:
-                await self.conditioning.apply(request, ctx)
-            elif request.images or request.asset_ids or request.image:
-                ctx.warnings.append("image conditioning is not configured; images were ignored")
-            ip_detection = None
-            if request.ensure_ip_cleared and self.ip_guard is not None:
-                await self.ip_guard.clear_inputs(ctx)
-            handler = modes.get_mode(ctx.mode)
-            handler.validate(ctx)
-            result = await run_mode(handler, ctx, self.lm, self.settings.lm_timeout_s)
-            prompts = result.prompts
-            if request.ensure_ip_cleared and self.ip_guard is not None:
-                prompts, ip_detection = await self.ip_guard.clear_outputs(ctx, prompts)
+            if request.seed is not None:
+                outcome, how = await self.cache.get_or_compute(
+                    self.cache_key_for(request), lambda: self.produce(request, ctx)
+                )
+            else:
+                outcome, how = await self.produce(request, ctx), "bypass"
         except PromptgenError as exc:
             self.jobs.transition(job, "failure")
             job.metadata.error = {"type": exc.type_uri, "status": exc.status, "detail": exc.detail}
@@ -116,6 +135,7 @@ class PromptService:
             exc.extensions.setdefault("jobId", job.job_id)
             raise
         wire_mode = EDITING_ALIAS if request.mode == EDITING_ALIAS else ctx.mode
+        result = outcome.result
         usage = Usage(
             backend=self.lm.backend,
             model=self.lm.model_id,
@@ -123,15 +143,39 @@ class PromptService:
             completion_tokens=result.completion_tokens,
             model_calls=result.model_calls,
             fallbacks=result.fallbacks,
-            seed=ctx.seed,
+            seed=outcome.seed,
+            cache=how,
             latency_ms=round((time.monotonic() - started) * 1000, 1),
         )
-        job.metadata.output = {"prompts": prompts, "seed": ctx.seed}
+        job.metadata.output = {"prompts": outcome.prompts, "seed": outcome.seed}
         self.jobs.transition(job, "success", progress=1.0)
         self.jobs.save(job)
         response = GeneratePromptResponse(
-            prompts=prompts, mode=wire_mode, job=job, usage=usage, warnings=ctx.warnings
+            prompts=list(outcome.prompts),
+            mode=wire_mode,
+            job=job,
+            usage=usage,
+            warnings=list(outcome.warnings),
         )
-        if ip_detection is not None:
-            response.ip_detection = ip_detection
+        if outcome.ip_detection is not None:
+            response.ip_detection = outcome.ip_detection
         return response
+
+    async def produce(self, request: GeneratePromptRequest, ctx: ModeContext) -> Outcome:
+        """Conditioning -> IP clearing of inputs -> mode -> IP clearing of outputs."""
+        if self.conditioning is not None:
+            await self.conditioning.apply(request, ctx)
+        elif request.images or request.asset_ids or request.image:
+            ctx.warnings.append("image conditioning is not configured; images were ignored")
+        ip_detection = None
+        if request.ensure_ip_cleared and self.ip_guard is not None:
+            await self.ip_guard.clear_inputs(ctx)
+        handler = modes.get_mode(ctx.mode)
+        handler.validate(ctx)
+        result = await run_mode(handler, ctx, self.lm, self.settings.lm_timeout_s)
+        prompts = result.prompts
+        if request.ensure_ip_cleared and self.ip_guard is not None:
+            prompts, ip_detection = await self.ip_guard.clear_outputs(ctx, prompts)
+        return Outcome(
+            prompts=prompts, result=result, seed=ctx.seed, warnings=ctx.warnings, ip_detection=ip_detection
+        )

@@ -39,6 +39,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     lm_threads: int = 0  # 0 = all cores
     lm_concurrency: int = 1  # generate calls running at once per backend
     lm_queue: int = 32  # requests waiting for the backend before 503
+    lm_batch_window_ms: float = 5.0  # local: how long a batch waits for concurrent requests to join
+    lm_max_batch_rows: int = 64  # local: rows in one batched generate call
     lm_timeout_s: float = 60.0  # deadline for one generation (all attempts)
     openai_base_url: str = "https://api.openai.com/v1"
     openai_api_key: str = ""
@@ -48,6 +50,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     word_limit: int = 75
     default_temperature: float = 0.7
     default_top_p: float = 0.9
+
+    # Seeded results kept in memory (0 disables the cache and request coalescing)
+    cache_entries: int = 2048
 
     # Images and other backends (later issues build on these)
     describer: str = "builtin"

@@ -8,6 +8,9 @@ from modes.completion import CompletionMode
 from modes.inventive import InventiveMode
 from modes.structured import StructuredMode
 
+# Part of every cache key: bump it whenever a handler's instructions, repair or fill-in change.
+RECIPE_VERSION = "2026.11.21-1"
+
 registry: Registry[ModeHandler] = Registry("mode")
 registry.add("structured", StructuredMode)
 registry.add("completion", CompletionMode)

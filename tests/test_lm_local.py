@@ -136,3 +136,22 @@ def test_missing_model_folder_is_a_clear_unavailable_error(tmp_path):
     model = LocalLanguageModel(model_path=str(tmp_path / "nope"))
     with pytest.raises(UpstreamUnavailable, match="cannot load local model"):
         model.load_sync()
+
+
+def test_concurrent_callers_share_one_batch_and_get_their_unbatched_results(tiny_model_dir):
+    model = LocalLanguageModel(model_path=str(tiny_model_dir), dtype="float32", batch_window_ms=50)
+    model.load_sync()
+    callers = [
+        [row(1, max_new_tokens=10)],
+        [row(2, messages=(ChatMessage("user", "Spark: a much longer spark about a castle at night"),))],
+        [row(3, prefill="Subject: x\nLighting:"), row(4, temperature=0.0)],
+    ]
+    alone = [[o.text for o in generate(model, rows)] for rows in callers]
+    batches_before = model.batches_run
+
+    async def together():
+        return await asyncio.gather(*(model.generate(rows, 60) for rows in callers))
+
+    merged = [[o.text for o in outs] for outs in asyncio.run(together())]
+    assert model.batches_run - batches_before == 1
+    assert merged == alone

@@ -14,7 +14,10 @@ pytestmark = pytest.mark.smollm
 
 @pytest.fixture(scope="module")
 def client(smollm_dir, tmp_path_factory):
-    settings = load_settings(env={}, dotenv=None, data_dir=str(tmp_path_factory.mktemp("data")))
+    # Generous deadline: tests never assert wall-clock time, and CI machines are shared.
+    settings = load_settings(
+        env={}, dotenv=None, data_dir=str(tmp_path_factory.mktemp("data")), lm_timeout_s=600
+    )
     lm = LocalLanguageModel(model_path=str(smollm_dir), dtype="bfloat16")
     with make_client(settings, lm) as c:
         yield c

@@ -9,13 +9,17 @@ Design notes
   not on the global RNG or on which other rows share the batch.
 - Repetition controls (penalty on tokens already generated, no-repeat n-grams) act on the
   generated tokens only, so the spark and the prefill are never penalised.
+- Micro-batching: callers queue their rows; a collector waits `lm_batch_window_ms` for
+  concurrent callers, then runs everyone's rows in one `generate` (up to `lm_max_batch_rows`).
+  Because sampling is per row, a caller's result is the same batched or alone.
 - `generate` runs in a worker thread behind a semaphore: the event loop never blocks, and at
-  most `lm_concurrency` generations run at once; waiting callers beyond `lm_queue` get a 503.
+  most `lm_concurrency` generations run at once; callers beyond `lm_queue` get a 503.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import fcntl
 import importlib.util
@@ -85,6 +89,20 @@ def convert_embedded_model(cache_root: Path) -> Path:
         shutil.rmtree(target, ignore_errors=True)
         tmp.rename(target)
         return target
+
+
+class _Waiter:
+    """One caller's rows waiting for (or in) a batch."""
+
+    __slots__ = ("deadline", "future", "rows", "started")
+
+    def __init__(
+        self, rows: list[LMRequest], future: asyncio.Future[list[LMOutput]], deadline: float
+    ) -> None:
+        self.rows = rows
+        self.future = future
+        self.deadline = deadline
+        self.started = False
 
 
 class RowSampler:
@@ -191,15 +209,24 @@ class LocalLanguageModel(LanguageModel):
         threads: int = 0,
         concurrency: int = 1,
         queue_limit: int = 32,
+        batch_window_ms: float = 5.0,
+        max_batch_rows: int = 64,
     ) -> None:
         self.model_path = model_path
         self.cache_dir = cache_dir or Path(".data") / "models"
         self.dtype_name = dtype
         self.threads = threads
         self.model_id = Path(model_path).name if model_path else EMBEDDED_NAME
-        self._semaphore = asyncio.Semaphore(max(1, concurrency))
+        self._concurrency = max(1, concurrency)
         self._queue_limit = queue_limit
-        self._waiting = 0
+        self.batch_window_s = batch_window_ms / 1000
+        self.max_batch_rows = max_batch_rows
+        self.batches_run = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._semaphore = asyncio.Semaphore(self._concurrency)
+        self._pending: collections.deque[_Waiter] = collections.deque()
+        self._collector: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
         self._model: Any = None
         self._tokenizer: Any = None
         self._newline_ids: set[int] = set()
@@ -215,6 +242,8 @@ class LocalLanguageModel(LanguageModel):
             threads=settings.lm_threads,
             concurrency=settings.lm_concurrency,
             queue_limit=settings.lm_queue,
+            batch_window_ms=settings.lm_batch_window_ms,
+            max_batch_rows=settings.lm_max_batch_rows,
         )
 
     @property
@@ -223,7 +252,7 @@ class LocalLanguageModel(LanguageModel):
 
     @property
     def queue_depth(self) -> int:
-        return self._waiting
+        return len(self._pending)
 
     async def load(self) -> None:
         await asyncio.to_thread(self.load_sync)
@@ -266,23 +295,90 @@ class LocalLanguageModel(LanguageModel):
         text = self._tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         return str(text) + row.prefill
 
+    def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Queue state belongs to one event loop; a new loop (tests, CLI) gets fresh state."""
+        if self._loop is not loop:
+            self._loop = loop
+            self._semaphore = asyncio.Semaphore(self._concurrency)
+            self._pending = collections.deque()
+            self._collector = None
+
     async def generate(self, requests: list[LMRequest], deadline_s: float) -> list[LMOutput]:
+        """Queue the rows; a collector merges concurrent callers into one batched call."""
         if not requests:
             return []
-        if self._waiting >= self._queue_limit:
+        loop = asyncio.get_running_loop()
+        self._bind(loop)
+        if len(self._pending) >= self._queue_limit:
             raise Overloaded("the local model queue is full; retry shortly", retry_after=2)
-        deadline = time.monotonic() + deadline_s
-        self._waiting += 1
+        waiter = _Waiter(requests, loop.create_future(), time.monotonic() + deadline_s)
+        self._pending.append(waiter)
+        if self._collector is None or self._collector.done():
+            self._collector = loop.create_task(self._collect())
         try:
-            await asyncio.wait_for(self._semaphore.acquire(), timeout=max(0.001, deadline_s))
+            return await asyncio.wait_for(asyncio.shield(waiter.future), timeout=max(deadline_s, 0.001))
         except TimeoutError:
-            raise Overloaded("timed out waiting for the local model", retry_after=2) from None
-        finally:
-            self._waiting -= 1
+            waiter.future.cancel()
+            if not waiter.started:
+                raise Overloaded("timed out waiting for the local model", retry_after=2) from None
+            raise UpstreamTimeout(
+                "the local model did not finish before the deadline", backend="local"
+            ) from None
+
+    async def _collect(self) -> None:
+        while self._pending:
+            await self._semaphore.acquire()
+            try:
+                if self.batch_window_s > 0:
+                    await asyncio.sleep(self.batch_window_s)  # let concurrent callers join the batch
+                batch = self._take_batch()
+            except BaseException:
+                self._semaphore.release()
+                raise
+            if not batch:
+                self._semaphore.release()
+                continue
+            task = asyncio.get_running_loop().create_task(self._run_batch(batch))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    def _take_batch(self) -> list[_Waiter]:
+        batch: list[_Waiter] = []
+        rows = 0
+        while self._pending:
+            waiter = self._pending[0]
+            if waiter.future.done():  # its caller gave up while queued
+                self._pending.popleft()
+                continue
+            if batch and rows + len(waiter.rows) > self.max_batch_rows:
+                break
+            self._pending.popleft()
+            waiter.started = True
+            batch.append(waiter)
+            rows += len(waiter.rows)
+        return batch
+
+    async def _run_batch(self, batch: list[_Waiter]) -> None:
         try:
             if self._model is None:
                 await self.load()
-            return await asyncio.to_thread(self.generate_sync, requests, deadline)
+            rows = [row for waiter in batch for row in waiter.rows]
+            deadline = max(waiter.deadline for waiter in batch)
+            self.batches_run += 1
+            outputs = await asyncio.to_thread(self.generate_sync, rows, deadline)
+            offset = 0
+            for waiter in batch:
+                n = len(waiter.rows)
+                if not waiter.future.done():
+                    waiter.future.set_result(outputs[offset : offset + n])
+                offset += n
+        except BaseException as exc:
+            for waiter in batch:
+                if not waiter.future.done():
+                    waiter.future.set_exception(exc)
+                    waiter.future.exception()
+            if not isinstance(exc, Exception):
+                raise
         finally:
             self._semaphore.release()
 
