@@ -84,6 +84,7 @@ def test_lexicon_self_check_is_clean(ip: IPFilter) -> None:
         ("P i k a c h u on a hill", "Pikachu", "spacing"),
         ("P.i.k.a.c.h.u on a hill", "Pikachu", "spacing"),
         ("P-i-k-a-c-h-u on a hill", "Pikachu", "spacing"),
+        ("Pi ka chu on a hill", "Pikachu", "spacing"),
         ("M i c k e y   M o u s e waving", "Mickey Mouse", "spacing"),
         ("Mickey_Mouse waving", "Mickey Mouse", None),
         ("MickeyMouse waving", "Mickey Mouse", None),
@@ -121,6 +122,8 @@ def test_offsets_cover_invisible_and_combining_characters(ip: IPFilter) -> None:
         ("pikachuesque art", "Pikachu"),
         ("a linkedin profile photo", "Link"),
         ("a thorn bush", "Thor (Marvel)"),
+        ("bread put in the oven", "Vladimir Putin"),
+        ("the bat man of the cave", "Batman"),
     ],
 )
 def test_names_inside_longer_words_are_not_matched(ip: IPFilter, text: str, entity: str) -> None:

@@ -130,6 +130,7 @@ class _Key:
     entry: int
     ambiguous: bool
     words: int  # most words among the spellings with this key (to tell spacing evasions)
+    boundaries: frozenset[int] = frozenset()  # key offsets where some spelling breaks between words
 
 
 @dataclass(slots=True)
@@ -210,9 +211,11 @@ class Lexicon:
         )
         self.entries.append(entry)
         words: dict[str, int] = {}
+        boundaries: dict[str, set[int]] = {}
         for text in aliases + spellings:
             key = fold_key(text)
             words[key] = max(words.get(key, 0), len(_TOKEN.findall(fold(text).raw)))
+            boundaries.setdefault(key, set()).update(_word_breaks(text))
         base = {fold_key(a) for a in aliases}
         for key, n_words in words.items():
             if key not in base and _derived(key, base):
@@ -223,7 +226,8 @@ class Lexicon:
             ambiguous = ambiguity is not None and (
                 key in ambiguity.keys or _derived_from(key, ambiguity.keys)
             )
-            self._insert(key, _Key(index, ambiguous, n_words), custom=category == "custom")
+            payload = _Key(index, ambiguous, n_words, frozenset(boundaries[key]))
+            self._insert(key, payload, custom=category == "custom")
 
     def _insert(self, key: str, payload: _Key, custom: bool) -> None:
         node = self.root
@@ -254,6 +258,22 @@ class Lexicon:
                 if not hits or hits[0].name != entry.name:
                     problems.append(f"{entry.name}: alias {alias!r} is not detected as itself")
         return problems
+
+
+def _word_breaks(text: str) -> set[int]:
+    """Offsets in the compact key of `text` where its words meet ("Coca Cola" -> {4})."""
+    breaks: set[int] = set()
+    count = 0
+    in_word = False
+    for ch in fold(text).raw:
+        if is_word_char(ch):
+            if not in_word and count:
+                breaks.add(count)
+            count += 1
+            in_word = True
+        else:
+            in_word = False
+    return breaks
 
 
 def _written(text: str) -> str:
@@ -446,11 +466,24 @@ def _boundary(raw: str, j: int, n: int) -> tuple[str, int]:
 
 
 def _separators_ok(cand: _Candidate) -> bool:
-    """Plain separators (space, hyphen, underscore, apostrophe, "&", ":", "/") may split a
-    name anywhere; a period may follow an initial or an abbreviation ("Samuel L. Jackson",
-    "Dr. Eggman"); other punctuation only as a single character ("mickey.mouse") or between
-    letters written one or two at a time ("P. i. k. a")."""
-    letter_spaced = max(cand.tokens) <= 2
+    """Separators may split a name where its words meet ("Coca Cola", "Mickey_Mouse") or
+    anywhere when it is written a few letters at a time ("P i k a c h u", "Pi ka chu"); never
+    between ordinary words that merely spell it ("put in" is not "Putin"). Plain separators
+    (space, hyphen, underscore, apostrophe, "&", ":", "/") are fine; a period may follow an
+    initial or abbreviation ("Samuel L. Jackson", "Dr. Eggman"); other punctuation only as a
+    single character ("mickey.mouse") or between letters written one or two at a time."""
+    if not cand.separators:
+        return True
+    tokens = cand.tokens
+    letter_spaced = max(tokens) <= 2 or (  # "Pi ka chu", but not "the bat man"
+        len(tokens) >= 3 and max(tokens) <= 3 and sum(t <= 2 for t in tokens) >= 2
+    )
+    if not letter_spaced:
+        offset = 0
+        for length in tokens[:-1]:
+            offset += length
+            if offset not in cand.key.boundaries:
+                return False
     for sep, word in zip(cand.separators, cand.words, strict=True):
         if all(c in _SOFT_SEPARATORS for c in sep):
             continue
