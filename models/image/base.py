@@ -1,0 +1,381 @@
+"""The image-model interface, modelled on the Vercel AI SDK's image model.
+
+A backend declares `provider`, `max_images_per_call` and the settings it honours, and
+implements `do_generate` for at most `max_images_per_call` images. `ImageModel.generate` is
+the one entry point: it validates the options, turns every set-but-unsupported setting into a
+warning, splits `n` into parallel calls (`split_counts`), enforces the deadline, and merges
+the per-call results (images in order, warnings de-duplicated, usage summed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from abc import ABC, abstractmethod
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import msgspec
+
+from app.errors import RequestError, UpstreamTimeout, ValidationFailed
+from models.image.config import ImageBackendConfig
+from models.image.retry import Deadline, RetryPolicy, first_error
+
+
+class ContentRejected(RequestError):
+    """The provider refused the prompt or its output on content-policy grounds."""
+
+    status = 422
+    slug = "content-rejected"
+    title = "Content rejected by the image provider"
+
+    def __init__(self, detail: str, backend: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail, backend=backend, **extensions)
+        self.backend = backend
+
+
+class ProviderRejected(RequestError):
+    """The provider rejected the request's parameters (its 400/422): the caller can fix it."""
+
+    status = 400
+    slug = "provider-rejected-request"
+    title = "The image provider rejected the request"
+
+    def __init__(self, detail: str, backend: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail, backend=backend, **extensions)
+        self.backend = backend
+
+
+class ImageOptions(msgspec.Struct, kw_only=True, frozen=True):
+    """One image request. Unset (None/empty) settings are left to the provider's defaults.
+
+    `image` (+ `mask`, a PNG whose transparent pixels mark the area to repaint) makes it an
+    edit/inpainting call; `input_references` are data URLs or http(s) URLs of reference
+    images; `provider_options` pass through under the provider's name, for example
+    `{"openai": {"moderation": "low"}, "replicate": {"go_fast": True}}`.
+    """
+
+    prompt: str
+    n: int = 1
+    size: str | None = None  # "WxH", or a tier such as "2K" where the provider knows tiers
+    aspect_ratio: str | None = None  # "W:H"
+    resolution: str | None = None  # "1K", "2K", "4K"
+    width: int | None = None
+    height: int | None = None
+    seed: int | None = None
+    output_format: str | None = None  # "png", "jpeg", "webp", ...
+    output_compression: int | None = None  # 0-100
+    background: str | None = None  # "transparent", "opaque", "auto"
+    quality: str | None = None
+    negative_prompt: str | None = None
+    guidance_scale: float | None = None
+    steps: int | None = None
+    style: str | None = None
+    image: bytes | None = None
+    mask: bytes | None = None
+    input_references: list[str] = msgspec.field(default_factory=list)
+    provider_options: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
+
+
+# Settings whose presence a backend must either honour or report as a warning.
+SETTINGS: tuple[str, ...] = (
+    "size",
+    "aspect_ratio",
+    "resolution",
+    "width",
+    "height",
+    "seed",
+    "output_format",
+    "output_compression",
+    "background",
+    "quality",
+    "negative_prompt",
+    "guidance_scale",
+    "steps",
+    "style",
+    "image",
+    "mask",
+    "input_references",
+)
+
+
+class GeneratedImage(msgspec.Struct, kw_only=True):
+    """One generated image: its bytes and IANA media type, plus what the provider told us."""
+
+    data: bytes
+    media_type: str
+    seed: int | None = None
+    revised_prompt: str | None = None
+
+    @property
+    def base64(self) -> str:
+        return base64.b64encode(self.data).decode("ascii")
+
+
+class ImageResult(msgspec.Struct, kw_only=True):
+    """The images of one `generate`, with warnings, provider metadata, usage and response info.
+
+    `provider_metadata[provider]["images"]` always has one entry per image; `response` holds
+    `provider`, `model`, `timestamp` (ISO 8601, start of the call) and per-call details.
+    """
+
+    images: list[GeneratedImage]
+    warnings: list[str] = msgspec.field(default_factory=list)
+    provider_metadata: dict[str, Any] = msgspec.field(default_factory=dict)
+    usage: dict[str, Any] = msgspec.field(default_factory=dict)
+    response: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class ImageModel(ABC):
+    """Base of image backends: identity as class attributes, one abstract provider call."""
+
+    provider: ClassVar[str]
+    max_images_per_call: ClassVar[int] = 1
+    supported: ClassVar[frozenset[str]] = frozenset()  # names from SETTINGS this backend honours
+
+    def __init__(self, model_id: str, config: ImageBackendConfig) -> None:
+        self.model_id = model_id
+        self.config = config
+        self.policy = RetryPolicy(
+            max_retries=max(0, config.max_retries),
+            base_delay_s=config.backoff_base_s,
+            max_delay_s=config.backoff_max_s,
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.provider}:{self.model_id})"
+
+    @property
+    def images_per_call(self) -> int:
+        """The most images one provider call may return (per model; defaults to the class's)."""
+        return self.max_images_per_call
+
+    def supported_settings(self) -> frozenset[str]:
+        """The settings this model honours; backends with per-model capabilities override this."""
+        return self.supported
+
+    @abstractmethod
+    async def do_generate(self, options: ImageOptions, deadline: Deadline) -> ImageResult:
+        """One provider call for `options.n` <= `images_per_call` images, within `deadline`."""
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook
+        """Release clients and loaded pipelines."""
+
+    async def generate(self, options: ImageOptions, deadline_s: float) -> ImageResult:
+        """Generate `options.n` images within `deadline_s` seconds (the entry point)."""
+        validate_options(options, self.config.max_images)
+        started = datetime.now(UTC)
+        deadline = Deadline(deadline_s)
+        warnings = unsupported_warnings(
+            options, self.supported_settings(), f"{self.provider}:{self.model_id}"
+        )
+        counts = split_counts(options.n, self.images_per_call)
+        calls = [_with_count(options, count, offset) for count, offset in counts]
+        try:
+            async with asyncio.timeout(deadline_s):
+                results = await run_parallel(
+                    [lambda o=o: self.do_generate(o, deadline) for o in calls], self.config.max_parallel_calls
+                )
+        except TimeoutError:
+            raise UpstreamTimeout(
+                f"{self.provider} did not finish within {deadline_s:g}s", backend=self.provider
+            ) from None
+        return merge_results(results, self.provider, self.model_id, warnings, started)
+
+
+def validate_options(options: ImageOptions, max_images: int) -> None:
+    """Reject what no provider could do: caller errors become 400 validation problems."""
+    if not options.prompt.strip():
+        raise ValidationFailed("prompt must not be empty", field="prompt")
+    if not 1 <= options.n <= max_images:
+        raise ValidationFailed(f"n must be between 1 and {max_images}", field="n")
+    if options.output_compression is not None and not 0 <= options.output_compression <= 100:
+        raise ValidationFailed("output_compression must be between 0 and 100", field="output_compression")
+    for name in ("width", "height", "steps"):
+        value = getattr(options, name)
+        if value is not None and value <= 0:
+            raise ValidationFailed(f"{name} must be positive", field=name)
+    if options.mask is not None and options.image is None:
+        raise ValidationFailed("mask needs an image to apply to", field="mask")
+
+
+def unsupported_warnings(options: ImageOptions, supported: frozenset[str], model: str) -> list[str]:
+    """One warning per setting that is set but that `model` cannot honour."""
+    warnings = []
+    for name in SETTINGS:
+        value = getattr(options, name)
+        if value is None or value == [] or name in supported:
+            continue
+        warnings.append(f"setting {name!r} is not supported by {model} and was ignored")
+    return warnings
+
+
+def split_counts(n: int, per_call: int) -> list[tuple[int, int]]:
+    """`n` images as (count, offset) calls of at most `per_call` each: 5 by 2 is 2, 2, 1."""
+    per_call = max(1, per_call)
+    return [(min(per_call, n - offset), offset) for offset in range(0, n, per_call)]
+
+
+def _with_count(options: ImageOptions, count: int, offset: int) -> ImageOptions:
+    # Each split call gets its own seed (seed + index of its first image), so calls to a
+    # deterministic provider do not return the same picture several times.
+    seed = options.seed + offset if options.seed is not None and offset else options.seed
+    return msgspec.structs.replace(options, n=count, seed=seed)
+
+
+async def run_parallel(factories: list[Any], limit: int) -> list[Any]:
+    """Await each factory's coroutine, at most `limit` at once; the first failure cancels the rest."""
+    if len(factories) == 1:
+        return [await factories[0]()]
+    semaphore = asyncio.Semaphore(max(1, limit))
+
+    async def bounded(factory: Any) -> Any:
+        async with semaphore:
+            return await factory()
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(bounded(f)) for f in factories]
+    except BaseExceptionGroup as failures:
+        raise first_error(failures) from None
+    return [task.result() for task in tasks]
+
+
+def merge_results(
+    results: list[ImageResult], provider: str, model: str, warnings: list[str], started: datetime
+) -> ImageResult:
+    """One result from per-call results: images in call order, usage summed, metadata joined."""
+    images = [image for result in results for image in result.images]
+    all_warnings = list(dict.fromkeys([*warnings, *(w for r in results for w in r.warnings)]))
+    usage: dict[str, Any] = {}
+    for result in results:
+        _add_usage(usage, result.usage)
+    metadata: dict[str, Any] = {}
+    per_call = [r.provider_metadata.get(provider, {}) for r in results]
+    own = {"images": [entry for call in per_call for entry in call.get("images", [])]}
+    if len(results) == 1:
+        own = {**per_call[0], **own}
+    else:
+        own["calls"] = [{k: v for k, v in call.items() if k != "images"} for call in per_call]
+    own["images"] += [{} for _ in range(len(images) - len(own["images"]))]
+    metadata[provider] = own
+    for result in results:
+        for key, value in result.provider_metadata.items():
+            if key != provider:
+                metadata.setdefault(key, value)
+    response = {
+        "provider": provider,
+        "model": model,
+        "timestamp": started.isoformat(),
+        "calls": len(results),
+        "responses": [r.response for r in results],
+    }
+    return ImageResult(
+        images=images, warnings=all_warnings, provider_metadata=metadata, usage=usage, response=response
+    )
+
+
+def _add_usage(total: dict[str, Any], part: dict[str, Any]) -> None:
+    for key, value in part.items():
+        if isinstance(value, bool):
+            total.setdefault(key, value)
+        elif isinstance(value, int | float):
+            total[key] = total.get(key, 0) + value
+        elif isinstance(value, dict):
+            _add_usage(total.setdefault(key, {}), value)
+
+
+# ----------------------------------------------------------------------------- image bytes
+
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+FORMAT_MEDIA_TYPES = {
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "jpg": "image/jpeg",
+    "webp": "image/webp",
+    "gif": "image/gif",
+    "svg": "image/svg+xml",
+}
+
+
+def sniff_media_type(data: bytes, fallback: str = "application/octet-stream") -> str:
+    """The media type the bytes say they are (PNG, JPEG, GIF, WebP, SVG), else `fallback`."""
+    for signature, media_type in _SIGNATURES:
+        if data.startswith(signature):
+            return media_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    head = data[:256].lstrip().lower()
+    if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in data[:1024].lower()):
+        return "image/svg+xml"
+    return fallback
+
+
+def media_type_for_format(output_format: str | None, default: str = "image/png") -> str:
+    return FORMAT_MEDIA_TYPES.get((output_format or "").lower(), default)
+
+
+def data_url(data: bytes, media_type: str | None = None) -> str:
+    """`data:<type>;base64,...` for image bytes."""
+    media_type = media_type or sniff_media_type(data, "image/png")
+    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def parse_data_url(url: str) -> tuple[bytes, str] | None:
+    """The bytes and media type of a base64 data URL, or None when `url` is not one."""
+    if not url.startswith("data:") or "," not in url:
+        return None
+    header, _, payload = url[5:].partition(",")
+    media_type = header.split(";")[0] or "application/octet-stream"
+    if ";base64" not in header:
+        return None
+    try:
+        return base64.b64decode(payload, validate=False), media_type
+    except (binascii.Error, ValueError):
+        return None
+
+
+def mask_white_repaints(mask: bytes) -> bytes:
+    """A mask as a grayscale PNG where white means "repaint" (diffusers, Stable Diffusion).
+
+    Our masks follow OpenAI: transparent pixels mark the area to repaint. A mask with any
+    transparency is converted (transparent -> white, opaque -> black); one without is taken
+    as already black-and-white and only converted to grayscale.
+    """
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(mask)) as img:
+            if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+                alpha = img.convert("RGBA").getchannel("A")
+                low = alpha.getextrema()[0]
+                see_through = isinstance(low, int | float) and low < 128
+                converted = alpha.point(lambda a: 255 if a < 128 else 0) if see_through else None
+            else:
+                converted = None
+            converted = converted if converted is not None else img.convert("L")
+            out = io.BytesIO()
+            converted.save(out, format="PNG")
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise ValidationFailed("mask is not a readable image", field="mask") from None
+
+
+def decode_b64(value: Any) -> bytes | None:
+    """Strict base64 decoding; None for anything that is not valid, non-empty base64."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        data = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return data or None
