@@ -699,7 +699,6 @@ Ghostbusters | team of paranormal exterminators | with proton packs
 Slimer | green floating ghost
 Stay Puft Marshmallow Man ; Stay Puft | giant marshmallow man
 Squid Game | pink-suited masked guard
-Hogwarts | gothic castle school of magic
 Tinker Bell ; Tinkerbell | tiny fairy | in a green leaf dress
 Jessica Rabbit | red-haired cartoon femme fatale | in a sequined gown
 Roger Rabbit | zany cartoon rabbit | in red overalls
@@ -1198,6 +1197,7 @@ Triforce | golden triangle relic | triangle-relic
 Master Sword | blue-hilted sacred sword | sacred-sword
 Hylian shield | ornate blue heater shield | heater-shield
 Iron Throne | throne of melted swords | sword-throne
+Hogwarts | gothic castle school of magic | gothic wizard-school
 Hogwarts Express | crimson steam train | steam-train
 Quidditch | broomstick ball game | broomstick
 Elder Wand | knobbly wooden wand | wand
@@ -3006,9 +3006,12 @@ def pluralize_word(word: str) -> str:
 
 
 def pluralize_phrase(noun: str) -> str:
-    words = noun.split()
+    """Pluralise the head noun: the last word before a trailing "with ...", "in ...", "of ..."."""
+    m = re.search(r" (?:with|in|of|for|on|from|wearing|holding|made|covered|riding|gliding|hiding) ", noun)
+    head, rest = (noun[: m.start()], noun[m.start() :]) if m else (noun, "")
+    words = head.split()
     words[-1] = pluralize_word(words[-1])
-    return " ".join(words)
+    return " ".join(words) + rest
 
 
 def article_for(phrase: str) -> str:

@@ -50,6 +50,8 @@ _STYLE_OF = re.compile(
     re.IGNORECASE,
 )
 _BY = re.compile(r"\bby\s+(?:the\s+)?$", re.IGNORECASE)
+_INSPIRED = re.compile(r"\b(?:inspired|influenced|informed|moved|commissioned|owned)\s+by\s+$", re.IGNORECASE)
+_PREPOSITION = re.compile(r"\b(?:in|with|into)\s+$", re.IGNORECASE)
 _ESQUE = re.compile(r"^-?(?:esque|ian)\b", re.IGNORECASE)
 _STYLE_AFTER = re.compile(r"^(?:\s*-\s*|\s+)(?:art\s+)?(?:style|styled|aesthetic)\b", re.IGNORECASE)
 _CHAIN = re.compile(r"^\s*(?:,\s*|&\s*|and\s+|,\s*and\s+)$", re.IGNORECASE)
@@ -283,7 +285,12 @@ def _drop_echo(before: str, phrase: str) -> str:
     ("a vintage vintage poster", "a sleek minimalist sleek modern smartphone")."""
     recent = {w.lower() for w in re.findall(r"[A-Za-z][\w-]*", before[-40:])[-3:]}
     words = phrase.split(" ")
-    while len(words) > 1 and words[0].lower() in recent and before.endswith((" ", "\t")):
+    while (
+        len(words) > 1
+        and words[0].lower() in recent
+        and words[0].lower() not in _FUNCTION_WORDS
+        and before.endswith((" ", "\t"))
+    ):
         words.pop(0)
     return " ".join(words)
 
@@ -345,7 +352,7 @@ def _render_artist(
             phrase = style
         return prefix[: m.start()], phrase, 0, True
     m = _BY.search(prefix)
-    if m and not _modifier_position(after):
+    if m and not _INSPIRED.search(prefix) and not _modifier_position(after):
         phrase = f"in {_article(style)} {style}"
         if prefix[m.start() : m.start() + 1].isupper():
             phrase = phrase[:1].upper() + phrase[1:]
@@ -353,7 +360,9 @@ def _render_artist(
     m = _ESQUE.match(after)
     if m:
         return _fix_article(prefix, style), style, m.end(), True
-    if _STYLE_AFTER.match(after):
+    if _STYLE_AFTER.match(after) or after.startswith(("'s style", "’s style")):
+        if _PREPOSITION.search(prefix):  # "in X's style" -> "in a <tag> style"
+            tag = f"{_article(tag)} {tag}"
         return _fix_article(prefix, tag), tag, 0, False
     return _fix_article(prefix, tag), tag, 0, False
 

@@ -212,14 +212,15 @@ class Lexicon:
         self.entries.append(entry)
         words: dict[str, int] = {}
         boundaries: dict[str, set[int]] = {}
+        base = {_written(a) for a in aliases}
         for text in aliases + spellings:
+            form = _written(text)
+            if _derived(form, base - {form}):
+                continue  # "pikachus", "stormtroopers": the matcher's plural suffix rule covers these
             key = fold_key(text)
             words[key] = max(words.get(key, 0), len(_TOKEN.findall(fold(text).raw)))
             boundaries.setdefault(key, set()).update(_word_breaks(text))
-        base = {fold_key(a) for a in aliases}
         for key, n_words in words.items():
-            if key not in base and _derived(key, base):
-                continue  # "pikachus", "pikachu's": the matcher's suffix rule covers these
             if len(key) < _MIN_KEY:
                 self.short_keys.append(f"{entry.name}: {key!r}")
                 continue
