@@ -13,13 +13,15 @@ from litestar.openapi import OpenAPIConfig
 
 from app import __version__
 from app.db import Database
+from app.ip_guard import IPGuard
 from app.jobs import JobStore
 from app.metrics import Metrics, metrics_middleware
 from app.problems import EXCEPTION_HANDLERS
-from app.routes import health, prompts
+from app.routes import health, ip, prompts
 from app.service import PromptService
 from app.settings import Settings, load_settings
 from models.lm import LanguageModel, create_language_model
+from modes.ip import IPFilter
 
 log = logging.getLogger("app.server")
 
@@ -41,7 +43,14 @@ def create_app(settings: Settings | None = None, lm: LanguageModel | None = None
         app.state.lm = model
         app.state.jobs = jobs
         app.state.metrics = metrics
-        app.state.service = PromptService(settings, model, jobs)
+        ip_guard = IPGuard(
+            IPFilter.default(settings.ip_custom_lexicon or None),
+            model,
+            settings.ip_rewrite,
+            settings.ip_rewrite_timeout_s,
+        )
+        app.state.ip_guard = ip_guard
+        app.state.service = PromptService(settings, model, jobs, ip_guard=ip_guard)
         # Load the model in the background: /healthz answers at once, /readyz turns true when done,
         # and a request that arrives meanwhile waits for the load instead of failing.
         loader = asyncio.create_task(model.load())
@@ -57,7 +66,7 @@ def create_app(settings: Settings | None = None, lm: LanguageModel | None = None
             db.close()
 
     return Litestar(
-        route_handlers=[*prompts.ROUTES, *health.ROUTES],
+        route_handlers=[*prompts.ROUTES, *health.ROUTES, *ip.ROUTES],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[metrics_middleware(metrics)],

@@ -51,6 +51,11 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     default_temperature: float = 0.7
     default_top_p: float = 0.9
 
+    # IP filter: the shipped lexicon is always on; a JSON file adds `custom` entries
+    ip_custom_lexicon: str = ""
+    ip_rewrite: bool = False  # smooth cleared outputs with the language model (fails closed)
+    ip_rewrite_timeout_s: float = 10.0
+
     # Seeded results kept in memory (0 disables the cache and request coalescing)
     cache_entries: int = 2048
 

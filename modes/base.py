@@ -33,6 +33,7 @@ class ModeContext(msgspec.Struct, kw_only=True):
     target_editor: str | None = None
     asset_ids: list[str] = msgspec.field(default_factory=list)
     warnings: list[str] = msgspec.field(default_factory=list)
+    ip_findings: list[Any] = msgspec.field(default_factory=list)  # found in the inputs (ensureIPCleared)
 
 
 class Plan(msgspec.Struct, kw_only=True):

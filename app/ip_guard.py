@@ -1,0 +1,75 @@
+"""`ensureIPCleared` for a generation: clear the inputs before the model sees them and every
+output after, and report what was found as `ipDetection`.
+
+The shipped lexicon is always on; operators add entries (`PROMPTGEN_IP_CUSTOM_LEXICON`), and
+no request field can switch it off. With `PROMPTGEN_IP_REWRITE=true` each cleared output also
+gets a language-model smoothing pass, which fails closed (see `modes.ip.clear`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.protocol import IPDetection, IPFinding
+from modes.base import ModeContext
+from modes.craft import is_near_duplicate
+from modes.ip import ClearResult, Finding, IPFilter
+
+
+def merge_findings(findings: list[Finding]) -> list[IPFinding]:
+    """One wire finding per entity, highest confidence first seen kept."""
+    merged: dict[tuple[str, str], IPFinding] = {}
+    for finding in findings:
+        key = (finding.category, finding.name)
+        wire = finding.to_wire()
+        if key not in merged or wire.confidence > merged[key].confidence:
+            merged[key] = wire
+    return list(merged.values())
+
+
+def detection(findings: list[Finding]) -> IPDetection:
+    return IPDetection(action="flagged" if findings else "allowed", findings=merge_findings(findings))
+
+
+class IPGuard:
+    """Clears a generation's inputs and outputs with one `IPFilter`."""
+
+    def __init__(
+        self, ip_filter: IPFilter, lm: Any = None, rewrite: bool = False, rewrite_deadline_s: float = 10.0
+    ):
+        self.filter = ip_filter
+        self.lm = lm
+        self.rewrite = rewrite
+        self.rewrite_deadline_s = rewrite_deadline_s
+
+    async def clear_text(self, text: str, seed: int = 0) -> ClearResult:
+        if self.rewrite and self.lm is not None:
+            return await self.filter.clear_with_rewrite(text, self.lm, self.rewrite_deadline_s, seed=seed)
+        return self.filter.clear(text)
+
+    async def clear_inputs(self, ctx: ModeContext) -> None:
+        """The spark, image descriptions and style examples, cleared before generation."""
+        found: list[Finding] = []
+        if ctx.spark:
+            result = self.filter.clear(ctx.spark)
+            ctx.spark = result.text
+            found += result.findings
+        for field in ("image_descriptions", "style_examples"):
+            cleared = []
+            for text in getattr(ctx, field):
+                result = self.filter.clear(text)
+                cleared.append(result.text)
+                found += result.findings
+            setattr(ctx, field, cleared)
+        ctx.ip_findings.extend(found)
+
+    async def clear_outputs(self, ctx: ModeContext, prompts: list[str]) -> tuple[list[str], IPDetection]:
+        """Every prompt checked and cleared; the detection covers inputs and outputs."""
+        found: list[Finding] = list(ctx.ip_findings)
+        cleared: list[str] = []
+        for index, prompt in enumerate(prompts):
+            result = await self.clear_text(prompt, seed=ctx.seed + index)
+            found += result.findings
+            if not is_near_duplicate(result.text, cleared, threshold=1.01):
+                cleared.append(result.text)
+        return cleared, detection(found)
