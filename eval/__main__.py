@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from eval.cases import ALL_MODES, NAMED_SUITES, SuiteError, load_suite
+from eval.cases import ALL_MODES, NAMED_SUITES, SUITE_MODES, SuiteError, load_suite
 
 EXIT_REGRESSION = 1
 EXIT_USAGE = 2
@@ -51,7 +51,7 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a suite against a target and write results and reports")
     run.add_argument("--suite", default="default",
                      help=f"{', '.join(NAMED_SUITES)}, or a path to a .jsonl file (default: default)")
-    run.add_argument("--modes", type=_modes, default=ALL_MODES, help="comma-separated modes, or all (default)")
+    run.add_argument("--modes", type=_modes, help="comma-separated modes, or all (default; the ip suite: completion)")
     run.add_argument("-n", "--num-results", type=int, default=3, choices=range(1, 6), metavar="1-5",
                      help="numResults of every request (default 3; diversity needs 2 or more)")
     run.add_argument("--seeds", type=_seeds, default=(0,), help="comma-separated seeds; one request per seed")
@@ -87,6 +87,8 @@ def parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="rewrite summary.json, summary.md and report.html of a run folder")
     rep.add_argument("run", type=Path)
+    rep.add_argument("--rescore", action="store_true",
+                     help="recompute every row's metrics first (after a metric definition changed)")
 
     sub.add_parser("suites", help="list the named suites and their case counts")
     return root
@@ -117,7 +119,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     cases = load_suite(args.suite, args.limit)
     target = _target(args)
-    config = RunConfig(suite=args.suite, modes=args.modes, num_results=args.num_results, seeds=args.seeds,
+    modes = args.modes or SUITE_MODES.get(args.suite, ALL_MODES)
+    config = RunConfig(suite=args.suite, modes=modes, num_results=args.num_results, seeds=args.seeds,
                        concurrency=args.concurrency, limit=args.limit, determinism=args.determinism,
                        temperature=args.temperature, top_p=args.top_p, chain_images=args.chain_images,
                        target=target.describe())
@@ -173,6 +176,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     from eval.report import markdown, write_reports
 
     rows, config = load_rows(args.run)
+    if args.rescore:
+        from eval.embeddings import Embedder
+        from eval.runner import ResultStore, rescore
+
+        rescore(rows, Embedder(), config.get("word_limit", 75))
+        ResultStore(args.run / "results.jsonl").rewrite(rows)
     print(markdown(write_reports(rows, args.run, config)))
     return 0
 

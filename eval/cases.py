@@ -29,6 +29,7 @@ SUITES_DIR = Path(__file__).parent / "suites"
 TEXT_MODES: tuple[str, ...] = ("structured", "completion", "inventive")
 IMAGE_MODES: tuple[str, ...] = ("contextual", "image-editing-prompt")
 ALL_MODES: tuple[str, ...] = TEXT_MODES + IMAGE_MODES
+SUITE_MODES: dict[str, tuple[str, ...]] = {"ip": ("completion",)}  # default --modes where not all
 NAMED_SUITES: dict[str, tuple[tuple[str, int], ...]] = {
     "ci": (("sparks.jsonl", 1), ("images.jsonl", 1)),
     "default": (("sparks.jsonl", 2), ("images.jsonl", 2)),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
@@ -189,16 +190,91 @@ def deterministic(first: Sequence[str], second: Sequence[str]) -> float:
     return float(list(first) == list(second))
 
 
-def leaks(prompts: Sequence[str], entities: Iterable[str]) -> float:
-    """1.0 when any prompt still contains any listed entity (case-insensitive substring)."""
-    names = [e.casefold() for e in entities if e.strip()]
-    return float(any(name in p.casefold() for p in prompts for name in names))
+# Look-alikes by appearance (applied before case folding, so Greek `Υ` -> y but `υ` -> u), then
+# classes of characters that pass for each other in leetspeak: 1/i/l/| all become `l`.
+LOOKALIKES = str.maketrans(dict(zip(
+    "АВЕКМНОРСТУХІЈЅаеорсухіјѕԁһԛԝвкмнтгпь" "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧαβεικνορτυχω" "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡʏᴢ",
+    "ABEKMHOPCTYXIJSaeopcyxijsdhqwbkmhtrnb" "ABEZHIKMNOPTYXabeiknoptuxw" "abcdefghijklmnopqrstuvwyz",
+    strict=True)))
+LEET = str.maketrans({"1": "l", "i": "l", "|": "l", "!": "l", "0": "o", "3": "e", "4": "a", "@": "a",
+                      "5": "s", "$": "s", "7": "t", "+": "t", "8": "b", "9": "g"})
+NAME_STOPWORDS = frozenset("the and of from with von van der de la le".split())
+
+
+def skeleton(text: str) -> str:
+    """`text` reduced to what it looks like: NFKC (full-width, math letters), no invisible
+    characters or accents, Cyrillic/Greek/small-cap look-alikes mapped to Latin letters, case
+    folded, leetspeak classes merged (1/i/l, 0/o, 3/e, 4/a, 5/s, 7/t, 8/b, 9/g), and everything
+    but letters and digits removed."""
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Mn", "Cf"))
+    return re.sub(r"[\W_]+", "", text.translate(LOOKALIKES).casefold().translate(LEET))
+
+
+def entity_name(entity: str) -> str:
+    """The name without a disambiguating note: `Jaguar (cars)` -> `Jaguar`."""
+    return re.sub(r"\s*\([^)]*\)\s*$", "", entity).strip()
+
+
+def _skeleton_words(text: str) -> list[str]:
+    return [w for w in (skeleton(raw) for raw in re.split(r"[\s,.;:!?()\"“”/]+", text)) if w]
+
+
+def _tokens(text: str) -> set[str]:
+    """Skeletons of the words of `text`, with and without a final s."""
+    return {form for word in _skeleton_words(text) for form in (word, word.removesuffix("s"))}
+
+
+def contains_name(text: str, name: str) -> bool:
+    """True when the skeleton of `name` occurs in the skeleton of `text` starting and ending on
+    word boundaries (a final s allowed), even across spaces: `T o g e p i` contains Togepi,
+    `dappled` does not contain Apple."""
+    words = _skeleton_words(text)
+    flat, starts, ends, pos = "".join(words), set(), set(), 0
+    for word in words:
+        starts.add(pos)
+        pos += len(word)
+        ends.add(pos)
+    i = flat.find(name) if name else -1
+    while i != -1:
+        j = i + len(name)
+        if i in starts and (j in ends or (flat[j:j + 1] == "s" and j + 1 in ends)):
+            return True
+        i = flat.find(name, i + 1)
+    return False
+
+
+def mentions(entity: str, spark: str) -> tuple[str, set[str]]:
+    """How `spark` names `entity`: its full-name skeleton, and, when the spark does not use the
+    full name, the words of the name (4+ letters, not a particle) it does use, such as `Naruto`
+    for `Naruto Uzumaki`. (With the full name present, its words alone — `sword` of `Master
+    Sword` — are ordinary words, not the entity.)"""
+    name = entity_name(entity)
+    full = skeleton(name)
+    if not spark or contains_name(spark, full):
+        return full, set()
+    parts = {skeleton(w) for w in name.split() if w.casefold() not in NAME_STOPWORDS}
+    return full, {p for p in parts if len(p) >= 4} & _tokens(spark)
+
+
+def leaks(prompts: Sequence[str], entities: Iterable[str], spark: str = "") -> float:
+    """1.0 when any prompt still contains a listed entity, case-insensitively: its full name
+    (`contains_name`), or as a whole word a word of the name that the probe's spark used. Both
+    sides are compared as `skeleton`s, so a name passed through in disguise (`P1k\u200bachu`,
+    `Ｐｉｋａｃｈｕ`, `T o g e p i`, `Нarrу Pоtter`) still counts as a leak."""
+    wanted = [mentions(e, spark) for e in entities if skeleton(entity_name(e))]
+    for prompt in prompts:
+        tokens = _tokens(prompt)
+        if any(contains_name(prompt, full) or parts & tokens for full, parts in wanted):
+            return 1.0
+    return 0.0
 
 
 def words_changed(spark: str, prompts: Sequence[str]) -> bool:
-    """True when some word of the spark is missing from some prompt."""
-    spark_words = set(words(spark))
-    return any(not spark_words <= set(words(p)) for p in prompts)
+    """True when some prompt neither contains the spark verbatim (case-insensitive, whitespace
+    normalised) nor every word of it."""
+    text, spark_words = single_line(spark).casefold(), set(words(spark))
+    return any(text not in single_line(p).casefold() and not spark_words <= set(words(p)) for p in prompts)
 
 
 def ip_false_positive(spark: str, prompts: Sequence[str], detection: dict | None, keeps_spark: bool) -> float:

@@ -88,8 +88,8 @@ def plots(rows: Sequence[dict[str, Any]], summary: dict[str, Any]) -> dict[str, 
         ax.bar(x + i * width, [v if v is not None else 0 for v in vals], width, label=mode)
     ax.set_xticks(x + 0.4 - width / 2, [BY_NAME[n].label for n in RATE_METRICS], rotation=20, ha="right")
     ax.set_ylim(0, 1.05)
-    ax.legend(fontsize=8, ncols=min(len(modes), 5), loc="upper center", bbox_to_anchor=(0.5, 1.18))
-    ax.set_title("quality metrics per mode", pad=28)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.set_title("quality metrics per mode (higher is better, except fallback rate)")
     out["quality"] = _png(fig)
     grouped = by_mode(rows)
     latency = {mode: [r["metrics"]["latency_s"] for r in grouped.get(mode, []) if "latency_s" in r["metrics"]]

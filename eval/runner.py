@@ -106,6 +106,13 @@ class ResultStore:
         row = self.rows.get(key)
         return row is not None and not row.get("transport_error")
 
+    def rewrite(self, rows: list[dict[str, Any]]) -> None:
+        """Replace the file with `rows` (atomically: a crash leaves the old file)."""
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        temporary.replace(self.path)
+        self.rows = {r["key"]: r for r in rows}
+
     def append(self, row: dict[str, Any]) -> None:
         self.rows[row["key"]] = row
         with self.path.open("a", encoding="utf-8") as handle:
@@ -119,38 +126,39 @@ def _prompts(response: Response | None) -> list[str]:
     return [p if isinstance(p, str) else "" for p in prompts] if isinstance(prompts, list) else []
 
 
-def score(item: Item, num_results: int, response: Response, repeat: Response | None, embed: m.Embed,
-          word_limit: int = m.MAX_WORDS) -> dict[str, Any]:
-    """The per-request metrics of one answered item (see README for each definition)."""
-    case, mode = item.case, item.mode
-    if response.status != 200:
+def score(row: dict[str, Any], embed: m.Embed, word_limit: int = m.MAX_WORDS) -> dict[str, Any]:
+    """The per-request metrics of one answered row, from the row alone (see README for each
+    definition), so `eval report --rescore` can recompute them after a definition changes."""
+    if row["status"] != 200:
         return {"valid": 0.0, "prompt_validity": 0.0, "num_results_ok": 0.0, "error": 1.0}
-    prompts = _prompts(response)
-    text = case.text_for(mode)
-    values: dict[str, Any] = dict(m.validity(prompts, num_results, word_limit), error=0.0)
-    values["latency_s"] = response.latency_s
-    usage = response.body.get("usage") or {}
-    if isinstance(usage, dict) and usage.get("latencyMs") is not None:
+    mode, kind, text = row["mode"], row.get("kind", "spark"), row.get("spark") or ""
+    prompts = row["prompts"]
+    values: dict[str, Any] = dict(m.validity(prompts, row["num_results"], word_limit), error=0.0)
+    if row.get("latency_s") is not None:
+        values["latency_s"] = row["latency_s"]
+    usage = row.get("usage") or {}
+    if usage.get("latencyMs") is not None:
         values["server_latency_s"] = float(usage["latencyMs"]) / 1000
         values["completion_tokens"] = float(usage.get("completionTokens") or 0)
         values["fallback_rate"] = float(usage.get("fallbacks") or 0) / max(len(prompts), 1)
     prompts = [p for p in prompts if p.strip()]
     if mode == "structured":
         values["structure_coverage"] = m.structure_coverage(prompts, text)
-    values["adherence"] = m.adherence(text, prompts, embed) if not case.kind.startswith("ip-") else None
+    values["adherence"] = m.adherence(text, prompts, embed) if not kind.startswith("ip-") else None
     values["diversity"] = m.embedding_diversity(prompts, embed)
     values["distinct_1"] = m.distinct_n(prompts, 1)
     values["distinct_2"] = m.distinct_n(prompts, 2)
-    if mode == "completion" and case.kind == "spark":
+    if mode == "completion" and kind == "spark":
         values["prefix_fidelity"] = m.prefix_fidelity(text, prompts)
-    if repeat is not None and repeat.status == 200:
-        values["determinism"] = m.deterministic(_prompts(response), _prompts(repeat))
-    if case.kind == "ip-leaky":
-        values["ip_leak"] = m.leaks(prompts, case.entities)
-    elif case.kind == "ip-clean":
-        detection = response.body.get("ipDetection")
+    repeat_status = row.get("repeat_status", 200 if row.get("repeat_prompts") else None)
+    if row.get("repeat_prompts") is not None and repeat_status == 200:
+        values["determinism"] = m.deterministic(row["prompts"], row["repeat_prompts"])
+    if kind == "ip-leaky":
+        values["ip_leak"] = m.leaks(prompts, row.get("entities") or [], text)
+    elif kind == "ip-clean":
+        detection = row.get("ip_detection")
         values["ip_false_positive"] = m.ip_false_positive(
-            case.spark, prompts, detection if isinstance(detection, dict) else None, mode in KEEPS_SPARK)
+            text, prompts, detection if isinstance(detection, dict) else None, mode in KEEPS_SPARK)
     return values
 
 
@@ -159,7 +167,7 @@ def make_row(item: Item, num_results: int, response: Response, repeat: Response 
     """One results.jsonl row: what was asked, what came back, and its metrics."""
     body = response.body
     usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
-    return {
+    row = {
         "key": item.key, "case_id": item.case.id, "kind": item.case.kind, "category": item.case.category,
         "style": item.case.style, "mode": item.mode, "seed": item.seed, "num_results": num_results,
         "spark": item.case.text_for(item.mode), "image": item.case.image or None,
@@ -167,9 +175,18 @@ def make_row(item: Item, num_results: int, response: Response, repeat: Response 
         "latency_s": round(response.latency_s, 4), "usage": usage, "backend": usage.get("backend"),
         "warnings": body.get("warnings") or [], "ip_detection": body.get("ipDetection"),
         "error": None if response.status == 200 else (body.get("detail") or body.get("title") or str(body)[:300]),
+        "repeat_status": repeat.status if repeat is not None else None,
         "repeat_prompts": _prompts(repeat) if repeat is not None else None,
-        "metrics": score(item, num_results, response, repeat, embed, word_limit),
     }
+    row["metrics"] = score(row, embed, word_limit)
+    return row
+
+
+def rescore(rows: list[dict[str, Any]], embed: m.Embed, word_limit: int = m.MAX_WORDS) -> None:
+    """Recompute the metrics of answered rows in place."""
+    for row in rows:
+        if not row.get("transport_error"):
+            row["metrics"] = score(row, embed, word_limit)
 
 
 def failure_row(item: Item, num_results: int, error: str) -> dict[str, Any]:

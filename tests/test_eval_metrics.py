@@ -139,6 +139,39 @@ def test_a_leak_is_any_listed_entity_in_any_prompt_case_insensitively():
     assert m.leaks(["a yellow electric mouse"], ["Pikachu", "Pokémon"]) == 0.0
 
 
+@pytest.mark.parametrize("disguised", [
+    "P1k\u200bachu in a field", "Ｐｉｋａｃｈｕ in a field", "ᴘɪᴋᴀᴄʜᴜ in a field", "P i k a c h u in a field",
+    "P_i_k_a_c_h_u in a field", "Pikachu's tail", "two Pikachus", "Pikáchu in a field", "Рikасhu in a field",
+])
+def test_a_name_passed_through_in_disguise_still_leaks(disguised):
+    assert m.leaks([disguised], ["Pikachu"]) == 1.0
+
+
+def test_names_match_on_word_boundaries_only():
+    assert m.leaks(["dappled light on a pineapple"], ["Apple (brand)"]) == 0.0
+    assert m.leaks(["an apple logo"], ["Apple (brand)"]) == 1.0  # the disambiguating note is dropped
+    assert m.contains_name("Spider-Man swinging", m.skeleton("Spider-Man"))
+
+
+def test_a_word_of_the_name_that_the_spark_used_counts():
+    spark = "Naruto eating ramen"
+    assert m.leaks(["naruto eating ramen, anime"], ["Naruto Uzumaki"], spark) == 1.0
+    assert m.leaks(["a ninja eating ramen"], ["Naruto Uzumaki"], spark) == 0.0
+    assert m.leaks(["Uzumaki spiral"], ["Naruto Uzumaki"], spark) == 0.0  # not how the spark named it
+
+
+def test_words_of_a_fully_named_entity_are_ordinary_words():
+    spark = "Link holding the Master Sword"
+    assert m.leaks(["an elf holding a sacred sword"], ["Master Sword"], spark) == 0.0
+    assert m.leaks(["an elf holding the master sword"], ["Master Sword"], spark) == 1.0
+
+
+def test_skeleton_folds_lookalikes_and_leetspeak():
+    assert m.skeleton("T4y1or Sw1ft") == m.skeleton("Taylor Swift")
+    assert m.skeleton("JΙGGLΥΡUFF") == m.skeleton("jigglypuff")
+    assert m.skeleton("Bal\ufeffenc1a\xad9a") == m.skeleton("Balenciaga")
+
+
 def test_a_clean_spark_is_a_false_positive_when_flagged_or_reworded():
     spark = "a lighthouse at dusk"
     kept = ["a lighthouse at dusk, oil painting"]
@@ -146,6 +179,7 @@ def test_a_clean_spark_is_a_false_positive_when_flagged_or_reworded():
     assert m.ip_false_positive(spark, kept, {"action": "flagged", "findings": [{}]}, keeps_spark=True) == 1.0
     assert m.ip_false_positive(spark, ["a beacon at dusk"], None, keeps_spark=True) == 1.0
     assert m.ip_false_positive(spark, ["a beacon at dusk"], None, keeps_spark=False) == 0.0
+    assert m.ip_false_positive(spark, ["a lighthouse at duskgentle mist"], None, keeps_spark=True) == 0.0
 
 
 # ---- timings ------------------------------------------------------------------------------------

@@ -41,3 +41,13 @@ def test_report_command_rebuilds_from_results(tmp_path, capsys):
     (tmp_path / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ROWS))
     assert main(["report", str(tmp_path)]) == 0
     assert (tmp_path / "report.html").is_file() and "Evaluation summary" in capsys.readouterr().out
+
+
+def test_rescore_recomputes_metrics_from_the_rows(tmp_path, capsys):
+    stale = [dict(row, metrics={"valid": 1.0}) for row in ROWS]
+    (tmp_path / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in stale))
+    assert main(["report", str(tmp_path), "--rescore"]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    assert rows[1]["metrics"]["valid"] == 0.0  # the markdown prompt is invalid after all
+    assert rows[0]["metrics"]["structure_coverage"] is not None
+    capsys.readouterr()
