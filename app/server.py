@@ -13,21 +13,25 @@ from litestar.openapi import OpenAPIConfig
 
 from app import __version__
 from app.db import Database
+from app.image_state import create_image_resources
 from app.ip_guard import IPGuard
 from app.jobs import JobStore
 from app.metrics import Metrics, metrics_middleware
 from app.problems import EXCEPTION_HANDLERS
-from app.routes import health, ip, prompts
+from app.routes import assets, caption, health, ip, prompts, style_models
 from app.service import PromptService
 from app.settings import Settings, load_settings
+from models.describers import ImageDescriber
 from models.lm import LanguageModel, create_language_model
 from modes.ip import IPFilter
 
 log = logging.getLogger("app.server")
 
 
-def create_app(settings: Settings | None = None, lm: LanguageModel | None = None) -> Litestar:
-    """Build the service. `lm` overrides the configured backend (tests pass fakes here)."""
+def create_app(
+    settings: Settings | None = None, lm: LanguageModel | None = None, describer: ImageDescriber | None = None
+) -> Litestar:
+    """Build the service. `lm` and `describer` override the configured backends (tests pass fakes)."""
     settings = settings or load_settings()
     metrics = Metrics()
 
@@ -38,6 +42,8 @@ def create_app(settings: Settings | None = None, lm: LanguageModel | None = None
         db = Database(data / "promptgen.sqlite3")
         model = lm or create_language_model(settings)
         jobs = JobStore(db)
+        images = create_image_resources(settings, db, jobs, describer)
+        app.state.images = images
         app.state.settings = settings
         app.state.db = db
         app.state.lm = model
@@ -50,7 +56,9 @@ def create_app(settings: Settings | None = None, lm: LanguageModel | None = None
             settings.ip_rewrite_timeout_s,
         )
         app.state.ip_guard = ip_guard
-        app.state.service = PromptService(settings, model, jobs, ip_guard=ip_guard)
+        app.state.service = PromptService(
+            settings, model, jobs, conditioning=images.conditioning, ip_guard=ip_guard
+        )
         # Load the model in the background: /healthz answers at once, /readyz turns true when done,
         # and a request that arrives meanwhile waits for the load instead of failing.
         loader = asyncio.create_task(model.load())
@@ -63,10 +71,18 @@ def create_app(settings: Settings | None = None, lm: LanguageModel | None = None
             with contextlib.suppress(BaseException):
                 await loader
             await model.aclose()
+            await images.aclose()
             db.close()
 
     return Litestar(
-        route_handlers=[*prompts.ROUTES, *health.ROUTES, *ip.ROUTES],
+        route_handlers=[
+            *prompts.ROUTES,
+            *health.ROUTES,
+            *assets.ROUTES,
+            *style_models.ROUTES,
+            *caption.ROUTES,
+            *ip.ROUTES,
+        ],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[metrics_middleware(metrics)],

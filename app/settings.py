@@ -22,6 +22,7 @@ SECRET_FIELDS = {
     "gemini_api_key",
     "webhook_secret",
     "image_api_key",
+    "describer_api_key",
 }
 
 
@@ -60,7 +61,13 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     cache_entries: int = 2048
 
     # Images and other backends (later issues build on these)
-    describer: str = "builtin"
+    describer: str = "builtin"  # builtin (Pillow analysis), openai (vision chat model), local (transformers)
+    describer_model: str = ""  # openai: the vision model name (default gpt-4o-mini); local: a model folder
+    describer_base_url: str = ""  # openai describer: overrides openai_base_url when set
+    describer_api_key: str = ""  # openai describer: overrides openai_api_key when set
+    describer_timeout_s: float = 30.0
+    max_image_bytes: int = 20 * 1024 * 1024  # per image, checked before decoding
+    max_image_pixels: int = 40_000_000  # per image, read from the header (decompression bombs)
     image_backend: str = ""
 
     # HTTP

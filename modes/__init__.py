@@ -5,6 +5,8 @@ from __future__ import annotations
 from models.registry import Registry
 from modes.base import ModeContext, ModeHandler, Plan
 from modes.completion import CompletionMode
+from modes.contextual import ContextualMode
+from modes.image_editing import ImageEditingMode
 from modes.inventive import InventiveMode
 from modes.structured import StructuredMode
 
@@ -15,6 +17,8 @@ registry: Registry[ModeHandler] = Registry("mode")
 registry.add("structured", StructuredMode)
 registry.add("completion", CompletionMode)
 registry.add("inventive", InventiveMode)
+registry.add("contextual", ContextualMode)
+registry.add("image-editing-prompt", ImageEditingMode)
 
 
 def get_mode(name: str) -> ModeHandler:

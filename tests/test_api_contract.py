@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 
 import pytest
+from PIL import Image
 
 PROBLEM = "application/problem+json"
 
@@ -201,12 +204,18 @@ def test_unknown_route_and_wrong_method_are_problems(client):
     assert_problem(client.get("/v1/generate/prompt"), 405)
 
 
-def test_image_editing_alias_is_answered_as_image_editing_or_refused_clearly(client):
-    response = post(client, {"mode": "image-editing", "prompt": "make it night"})
-    # Until image modes are registered the mode is refused with a clear problem, never a 500.
-    assert response.status_code in (200, 400, 404)
-    if response.status_code == 200:
-        assert response.json()["mode"] == "image-editing"
+def test_image_editing_alias_requires_the_image_and_is_answered_as_image_editing(client):
+    assert_problem(post(client, {"mode": "image-editing", "prompt": "make it night"}), 400, field="image")
+    image = "data:image/png;base64," + base64.b64encode(_png()).decode()
+    response = post(client, {"mode": "image-editing", "prompt": "make it night", "image": image})
+    assert response.status_code == 200, response.text
+    assert response.json()["mode"] == "image-editing"
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def test_health_ready_and_metrics(client):

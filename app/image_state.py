@@ -1,0 +1,51 @@
+"""The image side of the service, built once in the lifespan and kept on `app.state.images`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.assets import AssetStore
+from app.captions import CaptionService
+from app.conditioning import ImageConditioning, ImageReader
+from app.db import Database
+from app.images import ImageLimits
+from app.jobs import JobStore
+from app.settings import Settings
+from app.style_models import StyleModelStore
+from models.describers import ImageDescriber, create_describer
+
+
+@dataclass(frozen=True)
+class ImageResources:
+    """Stores, the describer, the conditioning the prompt service uses, the caption service."""
+
+    limits: ImageLimits
+    assets: AssetStore
+    style_models: StyleModelStore
+    describer: ImageDescriber
+    reader: ImageReader
+    conditioning: ImageConditioning
+    captions: CaptionService
+
+    async def aclose(self) -> None:
+        await self.describer.aclose()
+
+
+def create_image_resources(
+    settings: Settings, db: Database, jobs: JobStore, describer: ImageDescriber | None = None
+) -> ImageResources:
+    """`describer` overrides the configured one (tests pass fakes here)."""
+    limits = ImageLimits(max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels)
+    assets = AssetStore(db, settings.data_path / "blobs" / "assets")
+    style_models = StyleModelStore(db, assets)
+    describer = describer or create_describer(settings)
+    reader = ImageReader(assets, describer, limits)
+    return ImageResources(
+        limits=limits,
+        assets=assets,
+        style_models=style_models,
+        describer=describer,
+        reader=reader,
+        conditioning=ImageConditioning(reader, style_models),
+        captions=CaptionService(reader, style_models, jobs),
+    )

@@ -1,0 +1,229 @@
+"""The one gate every image passes: `images`, `image`, asset uploads, style-model training sets.
+
+Checks run cheapest first, so a hostile input costs as little as possible:
+
+    data-URL syntax -> media type on the allow-list -> byte cap (from the base64 length,
+    before decoding) -> base64 -> magic bytes agree with the declared type -> header only:
+    pixel cap (decompression bombs) and a single frame -> full decode, in a worker thread
+
+Every failure is a 4xx `RequestError` that says what is wrong and names the field.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import io
+import re
+import warnings
+
+import msgspec
+from PIL import Image
+
+from app.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+
+# Media type -> the format name Pillow reports for it.
+ALLOWED: dict[str, str] = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
+ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png"}
+ALLOWED_TEXT = "PNG, JPEG or WebP"
+
+DATA_URL = re.compile(r"^data:(?P<media>[^;,]*)(?P<params>(?:;[^;,]*)*),", re.IGNORECASE)
+BASE64_CHARS = re.compile(rb"^[A-Za-z0-9+/]*={0,2}$")
+
+
+class ImageLimits(msgspec.Struct, frozen=True, kw_only=True):
+    """Caps applied to every image (from settings: `max_image_bytes`, `max_image_pixels`)."""
+
+    max_bytes: int = 20 * 1024 * 1024
+    max_pixels: int = 40_000_000
+
+
+class ValidatedImage(msgspec.Struct, frozen=True, kw_only=True):
+    """Image bytes that passed every check; `media_type` is what the bytes really are."""
+
+    data: bytes
+    media_type: str
+    width: int
+    height: int
+    sha256: str
+
+    @property
+    def data_url(self) -> str:
+        return f"data:{self.media_type};base64,{base64.b64encode(self.data).decode()}"
+
+    def open(self) -> Image.Image:
+        """A fresh Pillow image of these bytes (decoding is the caller's cost)."""
+        return Image.open(io.BytesIO(self.data))
+
+
+def sniff(data: bytes) -> str | None:
+    """The image format the bytes start with, as a media type (or a short name for others)."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:2] == b"BM":
+        return "image/bmp"
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return "image/tiff"
+    if len(data) >= 12 and data[4:8] == b"ftyp" and data[8:12] in (b"avif", b"heic", b"heix", b"mif1"):
+        return "image/" + data[8:12].decode()
+    if data.lstrip()[:5].lower() in (b"<?xml", b"<svg "):
+        return "image/svg+xml"
+    return None
+
+
+def normalize_media_type(media_type: str) -> str:
+    media = media_type.strip().lower()
+    return ALIASES.get(media, media)
+
+
+def parse_data_url(value: str, field: str, limits: ImageLimits) -> tuple[str, bytes]:
+    """(declared media type, decoded bytes) of a base64 image data URL."""
+    match = DATA_URL.match(value[:512])
+    if match is None:
+        raise ValidationFailed(
+            f"`{field}` must be a data URL (data:image/png;base64,...) or an asset id (asset_...)",
+            field=field,
+        )
+    media = normalize_media_type(match["media"])
+    params = [p.strip().lower() for p in match["params"].split(";") if p.strip()]
+    if "base64" not in params:
+        raise ValidationFailed(
+            f"`{field}` is a data URL without `;base64`; images must be base64-encoded "
+            "(data:image/png;base64,...)",
+            field=field,
+        )
+    check_media_type(media, field)
+    payload = "".join(value[match.end() :].split())  # base64 may be wrapped across lines
+    estimated = len(payload) * 3 // 4
+    if estimated > limits.max_bytes:
+        raise PayloadTooLarge(
+            f"`{field}` is about {_mib(estimated)} of image data; the limit is {_mib(limits.max_bytes)}",
+            field=field,
+        )
+    raw = payload.encode("ascii", "replace")
+    if not BASE64_CHARS.match(raw) or len(raw) % 4 == 1:
+        raise ValidationFailed(f"`{field}` is not valid base64 after `base64,`", field=field)
+    try:
+        data = base64.b64decode(raw + b"=" * (-len(raw) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed(f"`{field}` is not valid base64 after `base64,`", field=field) from None
+    return media, data
+
+
+def check_media_type(media: str, field: str) -> None:
+    if media not in ALLOWED:
+        shown = media or "no media type"
+        raise UnsupportedMediaType(
+            f"`{field}` is {shown}; accepted image types are {ALLOWED_TEXT} ({', '.join(ALLOWED)})",
+            field=field,
+        )
+
+
+async def validate_image_bytes(
+    data: bytes, declared: str | None, field: str, limits: ImageLimits
+) -> ValidatedImage:
+    """Check raw bytes whose declared media type may be unknown (`None`: trust the bytes)."""
+    if len(data) > limits.max_bytes:
+        raise PayloadTooLarge(
+            f"`{field}` is {_mib(len(data))}; the limit is {_mib(limits.max_bytes)}", field=field
+        )
+    if not data:
+        raise ValidationFailed(f"`{field}` is empty", field=field)
+    actual = sniff(data)
+    if declared is not None:
+        declared = normalize_media_type(declared)
+        check_media_type(declared, field)
+    if actual is None:
+        raise ValidationFailed(
+            f"`{field}` is not a {ALLOWED_TEXT} image: its bytes start with {data[:8]!r}", field=field
+        )
+    if actual not in ALLOWED:
+        label = actual.removeprefix("image/").upper()
+        claimed = f" although it is declared {declared}" if declared else ""
+        raise UnsupportedMediaType(
+            f"`{field}` is a {label} image{claimed}; accepted image types are {ALLOWED_TEXT}",
+            field=field,
+        )
+    if declared is not None and declared != actual:
+        raise ValidationFailed(
+            f"`{field}` is declared {declared} but its bytes are {actual}; declare the real type",
+            field=field,
+        )
+    width, height = _check_header(data, actual, field, limits)
+    await asyncio.to_thread(_decode_fully, data, field)
+    return ValidatedImage(
+        data=data, media_type=actual, width=width, height=height, sha256=hashlib.sha256(data).hexdigest()
+    )
+
+
+async def validate_data_url(value: str, field: str, limits: ImageLimits) -> ValidatedImage:
+    """Check an image given as a data URL (the `images`/`image` fields, JSON asset uploads)."""
+    declared, data = parse_data_url(value, field, limits)
+    return await validate_image_bytes(data, declared, field, limits)
+
+
+def _check_header(data: bytes, media: str, field: str, limits: ImageLimits) -> tuple[int, int]:
+    """Dimensions and frame count from the header alone; nothing is decoded here."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[ALLOWED[media]]) as image:
+                width, height = image.size
+                frames = getattr(image, "n_frames", 1)
+    except Image.DecompressionBombError as exc:
+        declared = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(declared[1]) / 1e6:g} megapixels" if declared else "too many pixels"
+        raise PayloadTooLarge(
+            f"`{field}` declares {size} in its header (a decompression bomb?); "
+            f"the limit is {limits.max_pixels / 1e6:g} megapixels",
+            field=field,
+        ) from None
+    except Exception as exc:  # Pillow raises many types on hostile input
+        raise ValidationFailed(
+            f"`{field}` has a broken {media} header: {_reason(exc)}", field=field
+        ) from None
+    if width < 1 or height < 1:
+        raise ValidationFailed(f"`{field}` has no pixels ({width}x{height})", field=field)
+    if width * height > limits.max_pixels:
+        raise PayloadTooLarge(
+            f"`{field}` is {width}x{height} ({width * height / 1e6:g} megapixels); "
+            f"the limit is {limits.max_pixels / 1e6:g} megapixels",
+            field=field,
+        )
+    if frames != 1:
+        raise ValidationFailed(
+            f"`{field}` is animated ({frames} frames); send a single still image", field=field
+        )
+    return width, height
+
+
+def _decode_fully(data: bytes, field: str) -> None:
+    """Decode every pixel: truncated or corrupt data fails here, not in a describer later."""
+    try:
+        # No warnings filter here (it is process-global, and this runs in a worker thread): the
+        # header check already refused anything large enough to trip Pillow's bomb warning.
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+    except Image.DecompressionBombError:
+        raise PayloadTooLarge(f"`{field}` has too many pixels", field=field) from None
+    except Exception as exc:  # OSError for truncation, SyntaxError/ValueError for corruption, ...
+        raise ValidationFailed(
+            f"`{field}` is corrupt or truncated and cannot be decoded: {_reason(exc)}", field=field
+        ) from None
+
+
+def _reason(exc: BaseException) -> str:
+    text = re.sub(r"\s*<_io\.BytesIO object at 0x[0-9a-f]+>", "", str(exc)) or type(exc).__name__
+    return text.replace("cannot identify image file", "cannot identify the image data")[:200]
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MiB"

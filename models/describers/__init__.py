@@ -1,0 +1,43 @@
+"""Image describers, looked up by name (`PROMPTGEN_DESCRIBER`): `builtin`, `openai`, `local`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from models.describers.base import ImageDescriber, ImageDescription
+from models.registry import Registry
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+
+registry: Registry[ImageDescriber] = Registry("describer")
+
+
+def _builtin(settings: Settings) -> ImageDescriber:
+    from models.describers.builtin import BuiltinDescriber
+
+    return BuiltinDescriber()
+
+
+def _openai(settings: Settings) -> ImageDescriber:
+    from models.describers.openai import OpenAIDescriber
+
+    return OpenAIDescriber.from_settings(settings)
+
+
+def _local(settings: Settings) -> ImageDescriber:
+    from models.describers.local import LocalDescriber  # torch and transformers load lazily
+
+    return LocalDescriber.from_settings(settings)
+
+
+registry.add("builtin", _builtin)
+registry.add("openai", _openai)
+registry.add("local", _local)
+
+
+def create_describer(settings: Settings) -> ImageDescriber:
+    return registry.get(settings.describer)(settings)
+
+
+__all__ = ["ImageDescriber", "ImageDescription", "create_describer", "registry"]

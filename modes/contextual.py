@@ -1,0 +1,332 @@
+"""`contextual`: prompts grounded in what the describer saw in `images`, optionally steered by a spark.
+
+The describer's measured facts are not left to the model: each prompt's palette, lighting,
+style and framing come straight from the description of one reference image (candidates take
+the images in turn), and a high or low contrast and the level of detail join the details. The
+model only writes the parts an image analysis cannot: the subject (when neither the spark nor
+the describer names one), the setting and a few details, each its own short prefilled row, as
+in `structured`. Each row is checked and, when it fails, replaced from curated lists.
+A style model's example prompts (`modelId`) set the style when they name one.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+from app.errors import ValidationFailed
+from models.describers.base import ImageDescription
+from models.lm.base import ChatMessage, LMOutput, LMRequest
+from modes import vocab
+from modes.base import ModeContext, ModeHandler, Plan
+from modes.craft import (
+    clean_phrase,
+    content_words,
+    dedupe_phrases,
+    derive_seed,
+    join_within,
+    split_phrases,
+    strip_chatter,
+    tidy_spark,
+    words,
+)
+
+SYSTEM = (
+    "You write prompts for an AI image generator from the description of a reference image. "
+    "Fill in each field with a short, concrete visual phrase of a few words that fits the "
+    "reference image and the idea. No sentences, no explanations."
+)
+EXAMPLES: tuple[tuple[str, str, str], ...] = (
+    (
+        "subject: a harbor with fishing boats; medium: photograph; palette: navy, white and rust "
+        "palette; lighting: crisp cool daylight",
+        "none",
+        "Subject: fishing boats moored in a small harbor\nSetting: stone quay of a northern fishing "
+        "village\nDetails: coiled ropes, gulls on the masts, rippling water",
+    ),
+    (
+        "medium: flat graphic illustration; palette: mint, cream and coral palette; lighting: "
+        "bright even daylight",
+        "a robot",
+        "Subject: a small robot gardener\nSetting: rooftop vegetable garden\nDetails: watering can, "
+        "sprouting seedlings, paper lanterns",
+    ),
+    (
+        "subject: a forest trail; medium: photograph; palette: forest green, brown and gold palette; "
+        "lighting: dappled sunlight",
+        "none",
+        "Subject: a hiker on a mossy forest trail\nSetting: ancient beech woodland in autumn\n"
+        "Details: fallen leaves, shafts of light, rising mist",
+    ),
+)
+EXAMPLE_VALUES = frozenset(
+    " ".join(words(part))
+    for *_, answer in EXAMPLES
+    for line in answer.splitlines()
+    for part in (line.partition(":")[2], *line.partition(":")[2].split(","))
+)
+ROW_TOKENS = {"subject": 14, "setting": 12, "details": 18}
+# Words that describe how an image looks rather than what is in it: the image's own description
+# already decides those, so a row made only of them (or naming a palette) is not accepted.
+LOOK_WORDS = (
+    vocab.STYLE_WORDS
+    | vocab.COMPOSITION_WORDS
+    | vocab.LIGHT_WORDS
+    | vocab.COLOR_WORDS
+    | frozenset(
+        "detail details detailed texture textures textured intricate rich mood moody atmosphere atmospheric "
+        "brushwork painterly earth tone tones palette hue hues quality beautiful stunning soft gentle "
+        "sharp high low contrast establishing cinematic".split()
+    )
+)
+LOOK_STEMS = LOOK_WORDS | frozenset(content_words(" ".join(sorted(LOOK_WORDS))))
+PALETTE_STEMS = frozenset({"palette", "tone", "hue"})
+MEDIUM_STYLES = {
+    "photograph": "natural photograph",
+    "black-and-white photograph": "black-and-white photography",
+    "flat graphic illustration": "flat graphic illustration",
+    "monochrome graphic": "monochrome graphic art",
+}
+FRAMING = {
+    "landscape": "wide landscape framing",
+    "portrait": "vertical portrait framing",
+    "square": "square centered composition",
+}
+# Subjects for when neither the spark nor the describer names one and the model's fails.
+SUBJECTS_BY_LIGHT: dict[str, tuple[str, ...]] = {
+    "glow": (
+        "a quiet coastline at dusk",
+        "a lone tree on a hilltop",
+        "a city skyline at sunset",
+        "a sailboat on calm water",
+        "a winding country road",
+    ),
+    "dark": (
+        "a lighthouse at night",
+        "a quiet city street at night",
+        "a misty forest path",
+        "a lantern-lit alley",
+    ),
+    "bright": ("a sunlit meadow", "a seaside village", "a garden terrace", "a mountain valley"),
+    "soft": (
+        "a still life on a wooden table",
+        "a quiet reading corner",
+        "a calm lake shore",
+        "an old harbor",
+    ),
+}
+
+
+def facts_of(ctx: ModeContext) -> list[ImageDescription]:
+    return [ImageDescription.from_text(text) for text in ctx.image_descriptions]
+
+
+def light_family(facts: ImageDescription) -> str:
+    lighting = facts.lighting.lower()
+    if "glow" in lighting or "sunset" in lighting or "golden" in lighting:
+        return "glow"
+    if facts.brightness in ("dark",) or "night" in lighting or "moon" in lighting:
+        return "dark"
+    if facts.brightness in ("bright", "very bright"):
+        return "bright"
+    return "soft"
+
+
+def style_from_examples(examples: list[str]) -> str:
+    """A style phrase a style model's example prompts agree on (the first one found)."""
+    for example in examples:
+        for phrase in split_phrases(example):
+            tokens = set(words(phrase))
+            if tokens & vocab.STYLE_WORDS and len(phrase.split()) <= 6:
+                return clean_phrase(phrase, 6)
+    return ""
+
+
+def fixed_slots(ctx: ModeContext, facts: ImageDescription) -> dict[str, str]:
+    """The slots filled from the description itself: what the describer measured."""
+    style = style_from_examples(ctx.style_examples) or MEDIUM_STYLES.get(facts.medium, facts.medium)
+    extras = []
+    if facts.contrast.startswith(("high", "low")):
+        extras.append(facts.contrast.split(",")[0])
+    if facts.detail.startswith("fine"):
+        extras.append("intricate detail")
+    return {
+        "lighting": facts.lighting,
+        "palette": facts.palette,
+        "style": style,
+        "composition": FRAMING.get(facts.orientation, ""),
+        "extras": ", ".join(extras),
+    }
+
+
+def repair_row(slot: str, raw: str, avoid: str, finished: bool = True) -> str:
+    """The usable part of a model row, or "" when none is."""
+    text = strip_chatter(raw).split("\n", 1)[0]
+    text = re.sub(r"^\s*[A-Za-z ]{2,20}:\s*", "", text)
+    pieces = split_phrases(text)
+    if not finished and pieces and (len(pieces) > 1 or len(pieces[0].split()) > 5):
+        pieces = pieces[:-1]
+    limit = 10 if slot == "subject" else 8 if slot == "setting" else 6
+    phrases = [clean_phrase(p, limit) for p in pieces]
+    avoid_words = set(content_words(avoid))
+    kept = []
+    for phrase in phrases:
+        cw = set(content_words(phrase))
+        if not phrase or " ".join(words(phrase)) in EXAMPLE_VALUES or not cw - avoid_words:
+            continue
+        head = content_words(phrase)[-1:]
+        if not cw - LOOK_STEMS or cw & PALETTE_STEMS or set(head) & LOOK_STEMS:
+            continue  # says how the image looks, which its description already decides
+        kept.append(phrase)
+    if slot == "details":
+        return ", ".join(dedupe_phrases(kept)[:3])
+    return kept[0] if kept else ""
+
+
+class ContextualMode(ModeHandler):
+    name = "contextual"
+    needs_spark = False
+
+    def validate(self, ctx: ModeContext) -> None:
+        if not ctx.image_descriptions:
+            raise ValidationFailed(
+                "contextual mode needs `images` (data URLs or asset ids): their descriptions are the context",
+                field="images",
+            )
+
+    def plan(self, ctx: ModeContext, count: int, attempt: int, prefill: bool) -> Plan:
+        all_facts = facts_of(ctx)
+        spark = tidy_spark(ctx.spark)
+        rows: list[LMRequest] = []
+        keys: list[tuple[int, str]] = []
+        subjects: dict[int, str] = {}
+        for c in range(count):
+            index = (c + attempt) % len(all_facts)
+            facts = all_facts[index]
+            subject = spark or facts.short_subject()
+            subjects[c] = subject
+            conversation = self._conversation(ctx, facts, spark)
+            anchor = subject or f"a scene in {facts.palette or 'these colours'}"
+            slots: tuple[str, ...] = (
+                ("subject", "setting", "details") if not subject else ("setting", "details")
+            )
+            if not prefill:
+                slots = ("*",)
+            for slot in slots:
+                seed = derive_seed(ctx.seed, self.name, attempt, c, slot)
+                if slot == "*":
+                    row = LMRequest(
+                        messages=conversation,
+                        prefill=f"Subject: {subject}\n" if subject else "Subject:",
+                        max_new_tokens=60,
+                        stop_at_newline=False,
+                        **self.sampling(ctx, seed),
+                    )
+                elif slot == "subject":
+                    row = LMRequest(
+                        messages=conversation,
+                        prefill="Subject:",
+                        max_new_tokens=ROW_TOKENS[slot],
+                        **self.sampling(ctx, seed),
+                    )
+                else:
+                    row = LMRequest(
+                        messages=conversation,
+                        prefill=f"Subject: {anchor}\n{slot.capitalize()}:",
+                        max_new_tokens=ROW_TOKENS[slot],
+                        **self.sampling(ctx, seed),
+                    )
+                rows.append(row)
+                keys.append((c, slot))
+        return Plan(
+            rows=rows,
+            keys=keys,
+            extra={"subjects": subjects, "attempt": attempt, "images": len(all_facts)},
+        )
+
+    def _conversation(self, ctx: ModeContext, facts: ImageDescription, spark: str) -> tuple[ChatMessage, ...]:
+        system = SYSTEM
+        if ctx.style_examples:
+            system += " Match the style of these examples: " + " | ".join(ctx.style_examples[:3])[:500] + "."
+        messages = [ChatMessage("system", system)]
+        for reference, idea, answer in EXAMPLES[:2] if spark else EXAMPLES[::2]:
+            messages += [
+                ChatMessage("user", f"Reference image: {reference}\nIdea: {idea}"),
+                ChatMessage("assistant", answer),
+            ]
+        messages.append(ChatMessage("user", f"Reference image: {facts.to_text()}\nIdea: {spark or 'none'}"))
+        return tuple(messages)
+
+    def assemble(self, ctx: ModeContext, plan: Plan, outputs: list[LMOutput]) -> list[str | None]:
+        all_facts = facts_of(ctx)
+        raw: dict[int, dict[str, tuple[str, bool]]] = {}
+        for (c, slot), out in zip(plan.keys, outputs, strict=True):
+            values = raw.setdefault(c, {})
+            if slot == "*":
+                text = out.text if plan.extra["subjects"][c] else "Subject:" + out.text
+                values.update({k: (v, True) for k, v in _parse_fields(text).items()})
+            else:
+                values[slot] = (out.text, out.finished)
+        results: list[str | None] = []
+        for c in sorted(raw):
+            facts = all_facts[(c + plan.extra["attempt"]) % len(all_facts)]
+            subject = plan.extra["subjects"][c]
+            written = {
+                slot: repair_row(slot, text, subject if slot != "subject" else "", finished)
+                for slot, (text, finished) in raw[c].items()
+            }
+            if not (written.get("setting") or written.get("details")):
+                results.append(None)  # too little survived repair: re-sample this candidate
+                continue
+            rng = random.Random(derive_seed(ctx.seed, self.name, plan.extra["attempt"], c, "fill"))
+            # A written setting or details keep the candidate even when its subject failed:
+            # a curated subject that suits the image's light takes its place.
+            subject = subject or written.get("subject") or rng.choice(SUBJECTS_BY_LIGHT[light_family(facts)])
+            results.append(self.compose(ctx, facts, subject, written, rng))
+        return results
+
+    def compose(
+        self,
+        ctx: ModeContext,
+        facts: ImageDescription,
+        subject: str,
+        written: dict[str, str],
+        rng: random.Random,
+    ) -> str:
+        """Subject, setting, then the measured light and palette (kept within any word limit),
+        then style, framing and details."""
+        fixed = fixed_slots(ctx, facts)
+        details = written.get("details") or rng.choice(vocab.DETAILS)
+        ordered = [
+            written.get("setting", ""),
+            fixed["lighting"],
+            fixed["palette"],
+            fixed["style"],
+            fixed["composition"],
+            *details.split(", "),
+            fixed["extras"],
+        ]
+        phrases = [p for p in ordered if p]
+        kept = [subject, *dedupe_phrases(phrases, seen=[subject], max_word_uses=3)]
+        return join_within(kept, max(ctx.word_limit, len(subject.split())))
+
+    def fallback(self, ctx: ModeContext, rng: random.Random, index: int) -> str:
+        all_facts = facts_of(ctx)
+        facts = all_facts[index % len(all_facts)]
+        spark = tidy_spark(ctx.spark)
+        known = facts.short_subject()
+        subject = spark or known or rng.choice(SUBJECTS_BY_LIGHT[light_family(facts)])
+        setting = known if spark and known else ""
+        details = ", ".join(rng.sample(vocab.DETAILS, 2))
+        return self.compose(ctx, facts, subject, {"setting": setting, "details": details}, rng)
+
+
+def _parse_fields(text: str) -> dict[str, str]:
+    """Read `Label: value` lines from a whole-template answer (backends without prefill)."""
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        label, sep, value = line.partition(":")
+        key = label.strip().lower().strip("*# ")
+        if sep and key in ROW_TOKENS and key not in values:
+            values[key] = value.strip()
+    return values

@@ -1,0 +1,187 @@
+"""`contextual`: prompts grounded in what the describer saw in `images`, optionally steered."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+
+import pytest
+
+from app.images import ImageLimits, validate_data_url
+from app.settings import load_settings
+from models.describers.builtin import BuiltinDescriber
+from models.lm.local import LocalLanguageModel
+from models.lm.scripted import ScriptedLanguageModel
+from modes import ModeContext, get_mode
+from modes.craft import is_clean_prompt
+from modes.engine import run_mode
+from tests import image_samples as samples
+from tests.conftest import ROOT, make_client
+
+SUNSET = samples.encode(samples.sunset())
+NIGHT = samples.encode(samples.night_city())
+
+
+def facts(data: bytes):
+    image = asyncio.run(validate_data_url(samples.data_url(data), "image", ImageLimits()))
+    return asyncio.run(BuiltinDescriber().describe(image))
+
+
+def contextual(client, **body):
+    return client.post("/v1/generate/prompt", json={"mode": "contextual", **body})
+
+
+def test_prompts_for_a_sunset_photo_name_its_colours_and_light(client):
+    seen = facts(SUNSET)
+    response = contextual(client, images=[samples.data_url(SUNSET)], numResults=3, seed=5)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["mode"] == "contextual" and len(set(body["prompts"])) == 3
+    for prompt in body["prompts"]:
+        assert is_clean_prompt(prompt, 75), prompt
+        assert seen.lighting in prompt and "glow" in prompt
+        assert all(color in prompt for color in seen.colors), (seen.colors, prompt)
+
+
+def test_the_spark_is_optional_and_steers_the_subject(client):
+    response = contextual(
+        client, images=[samples.data_url(SUNSET)], prompt="a lighthouse keeper", numResults=2
+    )
+    assert response.status_code == 200
+    assert all(p.startswith("a lighthouse keeper, ") for p in response.json()["prompts"])
+
+
+@pytest.mark.parametrize("body", [{}, {"prompt": "a fox"}, {"prompt": "a fox", "image": None}])
+def test_images_are_required(client, body):
+    response = contextual(client, **{k: v for k, v in body.items() if v is not None})
+    assert response.status_code == 400 and response.json()["field"] == "images"
+
+
+def test_asset_ids_count_as_context_and_their_stored_description_is_the_subject(client):
+    asset = client.post(
+        "/v1/assets",
+        json={"image": samples.data_url(samples.photo("chelsea.png")), "description": "a tabby cat"},
+    ).json()["asset"]["assetId"]
+    response = contextual(client, assetIds=[asset], numResults=2, seed=3)
+    assert response.status_code == 200
+    assert all(p.startswith("a tabby cat, ") for p in response.json()["prompts"])
+
+
+def test_several_images_take_turns_as_the_reference(settings):
+    images = [samples.data_url(SUNSET), samples.data_url(NIGHT)]
+    lm = ScriptedLanguageModel(lambda row: "a ferry crossing a wide river, gulls")
+    with make_client(settings, lm) as client:
+        prompts = contextual(client, images=images, numResults=2, seed=8).json()["prompts"]
+    assert facts(SUNSET).lighting in prompts[0]
+    assert facts(NIGHT).lighting in prompts[1]
+
+
+def test_a_broken_image_is_refused_with_its_field(client):
+    response = contextual(
+        client, images=[samples.data_url(SUNSET), samples.data_url(samples.gif(), "image/png")]
+    )
+    assert response.status_code == 415 and response.json()["field"] == "images[1]"
+
+
+def run(spark: str, responder, n: int = 3, descriptions: list[str] | None = None):
+    ctx = ModeContext(
+        mode="contextual",
+        spark=spark,
+        num_results=n,
+        seed=4,
+        image_descriptions=descriptions or [facts(SUNSET).to_text()],
+    )
+    return asyncio.run(run_mode(get_mode("contextual"), ctx, ScriptedLanguageModel(responder), 30))
+
+
+def test_the_model_writes_subject_setting_and_details_and_the_image_sets_the_rest():
+    answers = {
+        "Subject:": "an old fisherman mending nets",
+        "Setting:": "a wooden pier on a quiet bay",
+        "Details:": "fishing floats, a sleeping dog, wet planks",
+    }
+    result = run("", lambda row: answers[row.prefill.rsplit("\n", 1)[-1]], n=1)
+    prompt = result.prompts[0]
+    assert prompt.startswith("an old fisherman mending nets, a wooden pier on a quiet bay, ")
+    assert (
+        "fishing floats, a sleeping dog, wet planks" in prompt and "glow" in prompt and result.fallbacks == 0
+    )
+
+
+@pytest.mark.parametrize(
+    "junk",
+    ["", "Sure! Here is your prompt: **neon**", "wide establishing shot, cinematic composition", "!!! 123"],
+)
+def test_junk_from_the_model_falls_back_to_clean_grounded_prompts(junk):
+    seen = facts(SUNSET)
+    result = run("", lambda row: junk)
+    assert len(result.prompts) == 3 and len(set(result.prompts)) == 3
+    for prompt in result.prompts:
+        assert is_clean_prompt(prompt, 75) and seen.lighting in prompt, prompt
+        assert not prompt.startswith(("wide establishing", "sure", "Sure"))
+
+
+def test_the_image_facts_survive_a_tight_word_limit():
+    ctx = ModeContext(
+        mode="contextual",
+        spark="a fox",
+        num_results=1,
+        seed=1,
+        word_limit=20,
+        image_descriptions=[facts(SUNSET).to_text()],
+    )
+    prompt = asyncio.run(run_mode(get_mode("contextual"), ctx, ScriptedLanguageModel(), 30)).prompts[0]
+    assert len(prompt.split()) <= 20 and "glow" in prompt
+
+
+def test_the_cli_sends_image_files_as_images(tmp_path):
+    path = tmp_path / "sunset.png"
+    path.write_bytes(SUNSET)
+    env = {"PROMPTGEN_LM_BACKEND": "scripted", "PROMPTGEN_DATA_DIR": str(tmp_path / "data"), "PATH": ""}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "prompt",
+            "--mode",
+            "contextual",
+            "--image",
+            str(path),
+            "-n",
+            "2",
+            "--seed",
+            "3",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 2 and all("glow" in line for line in lines)
+
+
+@pytest.mark.smollm
+def test_the_real_model_writes_grounded_contextual_prompts(smollm_dir, tmp_path):
+    settings = load_settings(env={}, dotenv=None, data_dir=str(tmp_path), lm_timeout_s=600)
+    with make_client(settings, LocalLanguageModel(model_path=str(smollm_dir), dtype="bfloat16")) as client:
+        body = {"mode": "contextual", "images": [samples.data_url(SUNSET)], "numResults": 3, "seed": 11}
+        prompts = client.post("/v1/generate/prompt", json=body).json()["prompts"]
+        edit = client.post(
+            "/v1/generate/prompt",
+            json={
+                "mode": "image-editing",
+                "image": samples.data_url(SUNSET),
+                "modelId": "flux-kontext",
+                "seed": 2,
+            },
+        ).json()["prompts"]
+    seen = facts(SUNSET)
+    assert len(set(prompts)) == 3
+    for prompt in prompts:
+        assert is_clean_prompt(prompt, 75) and seen.lighting in prompt and seen.palette in prompt, prompt
+    assert len(edit) == 1 and "while keeping" in edit[0] and "unchanged" in edit[0], edit
