@@ -235,6 +235,7 @@ class BuiltinDescriber(ImageDescriber):
     """Pillow analysis; the subject is the asset's stored description when there is one."""
 
     name = "builtin"
+    model_id = "pillow-analysis-1"  # bump when the analysis changes: cached descriptions are keyed on it
 
     async def describe(self, image: ValidatedImage, note: str = "") -> ImageDescription:
         description = await asyncio.to_thread(describe_bytes, image)
