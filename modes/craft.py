@@ -8,6 +8,7 @@ and `is_clean_prompt` is the final gate every returned prompt passes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -60,8 +61,14 @@ def words(text: str) -> list[str]:
     return WORD.findall(text.lower())
 
 
+@functools.lru_cache(maxsize=16384)
+def _content_words(text: str) -> tuple[str, ...]:
+    return tuple(_stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1)
+
+
 def content_words(text: str) -> list[str]:
-    return [_stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+    """Stemmed words that carry meaning (memoised: phrases repeat across rows and requests)."""
+    return list(_content_words(text))
 
 
 def _stem(word: str) -> str:
@@ -71,11 +78,17 @@ def _stem(word: str) -> str:
     return word
 
 
+ASCII_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+SPACES = re.compile(r"[ \t]+")
+
+
 def normalize_text(text: str) -> str:
     """NFKC, no control or format characters, single spaces."""
+    if text.isascii():  # the common case: no normalisation needed, just controls and spacing
+        return SPACES.sub(" ", ASCII_CONTROL.sub(" ", text)).strip()
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch == "\n" else " " for ch in text)
-    return re.sub(r"[ \t]+", " ", text).strip()
+    text = "".join(ch if ch == "\n" or unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return SPACES.sub(" ", text).strip()
 
 
 def strip_chatter(text: str) -> str:
@@ -101,6 +114,7 @@ def split_phrases(text: str) -> list[str]:
     return [p for p in SPLIT.split(text) if p and p.strip()]
 
 
+@functools.lru_cache(maxsize=16384)
 def clean_phrase(phrase: str, max_words: int = 10) -> str:
     """One tidy descriptive phrase, or "" when the phrase is junk."""
     phrase = PARENS.sub(" ", phrase)

@@ -98,11 +98,14 @@ def _conversation(ctx: ModeContext, subject: str) -> tuple[ChatMessage, ...]:
     return tuple(messages)
 
 
+EXAMPLE_WORDS = [frozenset(content_words(answer)) for _, answer in EXAMPLES]
+
+
 def pick_examples(subject: str, k: int = 2) -> list[tuple[str, str]]:
     """The k examples least like the spark, so the model can't copy one that fits too well."""
     spark_words = set(content_words(subject))
-    ranked = sorted(EXAMPLES, key=lambda ex: len(spark_words & set(content_words(ex[1]))))
-    return ranked[:k]
+    order = sorted(range(len(EXAMPLES)), key=lambda i: len(spark_words & EXAMPLE_WORDS[i]))
+    return [EXAMPLES[i] for i in order[:k]]
 
 
 def _grounding(ctx: ModeContext) -> str:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import fcntl
 import importlib.util
 import logging
@@ -103,96 +102,6 @@ class _Waiter:
         self.future = future
         self.deadline = deadline
         self.started = False
-
-
-class RowSampler:
-    """Logits processor: per-row seeded sampling with per-row temperature and top-p."""
-
-    def __init__(
-        self, rows: list[LMRequest], prompt_len: int, eos_id: int, newline_ids: set[int], device: Any
-    ) -> None:
-        import torch
-
-        self.torch = torch
-        self.rows = rows
-        self.prompt_len = prompt_len
-        self.eos_id = eos_id
-        self.newline_ids = newline_ids
-        self.newline_tensor = torch.tensor(sorted(newline_ids), dtype=torch.long, device=device)
-        self.generators = [torch.Generator(device="cpu").manual_seed(r.seed) for r in rows]
-        self.done = [False] * len(rows)
-        self.finished = [False] * len(rows)
-
-    def __call__(self, input_ids: Any, scores: Any) -> Any:
-        torch = self.torch
-        step = input_ids.shape[1] - self.prompt_len
-        scores = scores.float()
-        generated = input_ids[:, self.prompt_len :].tolist()
-        out = torch.full_like(scores, float("-inf"))
-        for i, row in enumerate(self.rows):
-            if self.done[i]:
-                out[i, self.eos_id] = 0.0
-                continue
-            if step >= row.max_new_tokens:
-                self.done[i] = True
-                out[i, self.eos_id] = 0.0
-                continue
-            logits = scores[i]
-            history = generated[i]
-            if history and row.repetition_penalty != 1.0:
-                seen = torch.tensor(sorted(set(history)), dtype=torch.long)
-                values = logits[seen]
-                logits[seen] = torch.where(
-                    values > 0, values / row.repetition_penalty, values * row.repetition_penalty
-                )
-            n = row.no_repeat_ngram
-            if n > 1 and len(history) >= n - 1:
-                tail = history[len(history) - (n - 1) :]
-                banned = [
-                    history[j + n - 1] for j in range(len(history) - n + 1) if history[j : j + n - 1] == tail
-                ]
-                if banned:
-                    logits[banned] = float("-inf")
-            if step == 0:  # an answer never starts by ending
-                logits[self.eos_id] = float("-inf")
-                logits[self.newline_tensor] = float("-inf")
-            token = self._draw(logits, row, self.generators[i])
-            if token == self.eos_id or (row.stop_at_newline and token in self.newline_ids):
-                token = self.eos_id
-                self.done[i] = True
-                self.finished[i] = True
-            out[i, token] = 0.0
-        return out
-
-    def _draw(self, logits: Any, row: LMRequest, generator: Any) -> int:
-        torch = self.torch
-        if row.temperature <= 0:
-            return int(torch.argmax(logits))
-        probs = torch.softmax(logits / row.temperature, dim=-1)
-        if 0 < row.top_p < 1:
-            sorted_probs, order = torch.sort(probs, descending=True)
-            cumulative = torch.cumsum(sorted_probs, dim=-1)
-            keep = cumulative - sorted_probs < row.top_p
-            keep[0] = True
-            sorted_probs = torch.where(keep, sorted_probs, torch.zeros_like(sorted_probs))
-            pick = torch.multinomial(sorted_probs, 1, generator=generator)
-            return int(order[pick])
-        return int(torch.multinomial(probs, 1, generator=generator))
-
-
-class _Deadline:
-    """Stopping criterion that ends generation for every row once the deadline passes."""
-
-    def __init__(self, deadline: float) -> None:
-        self.deadline = deadline
-        self.expired = False
-
-    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
-        import torch
-
-        if time.monotonic() > self.deadline:
-            self.expired = True
-        return torch.full((input_ids.shape[0],), self.expired, dtype=torch.bool)
 
 
 class LocalLanguageModel(LanguageModel):
@@ -289,11 +198,10 @@ class LocalLanguageModel(LanguageModel):
             self.load_seconds = time.perf_counter() - started
             log.info("local model %s loaded in %.2fs", self.model_id, self.load_seconds)
 
-    def render(self, row: LMRequest) -> str:
-        """The exact text fed to the model for a row: chat template, then the prefill."""
+    def render_conversation(self, row: LMRequest) -> str:
+        """The chat-templated conversation of a row, ready for the assistant's turn."""
         messages = [{"role": m.role, "content": m.content} for m in row.messages]
-        text = self._tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        return str(text) + row.prefill
+        return str(self._tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
 
     def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Queue state belongs to one event loop; a new loop (tests, CLI) gets fresh state."""
@@ -383,46 +291,52 @@ class LocalLanguageModel(LanguageModel):
             self._semaphore.release()
 
     def generate_sync(self, requests: list[LMRequest], deadline: float) -> list[LMOutput]:
-        """One batched `generate` call for every row (blocking; run it off the event loop)."""
+        """Decode every row in one batch with shared prefixes (blocking; run it off the event loop)."""
         import torch
-        from transformers import GenerationConfig, LogitsProcessorList, StoppingCriteriaList
+
+        from models.lm.decoding import DeadlineExceeded, RowSampler, decode_batch
 
         if self._model is None:
             self.load_sync()
-        tokenizer, model = self._tokenizer, self._model
-        texts = [self.render(r) for r in requests]
-        encoded = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
-        prompt_len = encoded.input_ids.shape[1]
-        eos_id = int(tokenizer.eos_token_id)
-        sampler = RowSampler(requests, prompt_len, eos_id, self._newline_ids, model.device)
-        stopper = _Deadline(deadline)
-        config = GenerationConfig(
-            do_sample=False,
-            max_new_tokens=max(r.max_new_tokens for r in requests) + 1,
-            eos_token_id=eos_id,
-            pad_token_id=int(tokenizer.pad_token_id),
-            use_cache=True,
-        )
-        with torch.inference_mode():
-            out = model.generate(
-                **encoded,
-                generation_config=config,
-                logits_processor=LogitsProcessorList([sampler]),
-                stopping_criteria=StoppingCriteriaList([stopper]),
-            )
-        if stopper.expired:
-            raise UpstreamTimeout("the local model did not finish before the deadline", backend="local")
-        results = []
-        prompt_tokens = encoded.attention_mask.sum(dim=1).tolist()
-        for i, row_ids in enumerate(out[:, prompt_len:].tolist()):
-            with contextlib.suppress(ValueError):
-                row_ids = row_ids[: row_ids.index(eos_id)]
-            results.append(
-                LMOutput(
-                    text=tokenizer.decode(row_ids, skip_special_tokens=True),
-                    prompt_tokens=int(prompt_tokens[i]),
-                    completion_tokens=len(row_ids),
-                    finished=sampler.finished[i],
+        tokenizer = self._tokenizer
+        prefix_index: dict[str, int] = {}
+        prefixes: list[list[int]] = []
+        suffixes: list[list[int]] = []
+        group_of: list[int] = []
+        for row in requests:
+            text = self.render_conversation(row)
+            if text not in prefix_index:
+                prefix_index[text] = len(prefixes)
+                prefixes.append(tokenizer(text, add_special_tokens=False).input_ids)
+            group = prefix_index[text]
+            prefill = tokenizer(row.prefill, add_special_tokens=False).input_ids if row.prefill else []
+            # The prefix's last token opens every suffix, so each row has at least one token to run.
+            suffixes.append([prefixes[group][-1], *prefill])
+            group_of.append(group)
+        shared = [ids[:-1] for ids in prefixes]
+        sampler = RowSampler(int(tokenizer.eos_token_id), self._newline_ids)
+        try:
+            with torch.inference_mode():
+                states = decode_batch(
+                    self._model,
+                    shared,
+                    suffixes,
+                    group_of,
+                    requests,
+                    sampler,
+                    int(tokenizer.pad_token_id),
+                    deadline,
                 )
+        except DeadlineExceeded:
+            raise UpstreamTimeout(
+                "the local model did not finish before the deadline", backend="local"
+            ) from None
+        return [
+            LMOutput(
+                text=tokenizer.decode(state.tokens, skip_special_tokens=True),
+                prompt_tokens=len(prefixes[group_of[i]]) + len(suffixes[i]) - 1,
+                completion_tokens=len(state.tokens),
+                finished=state.finished,
             )
-        return results
+            for i, state in enumerate(states)
+        ]
