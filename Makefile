@@ -34,6 +34,7 @@ test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m benchmarks
 
 clean:

@@ -1,0 +1,222 @@
+"""Local-model benchmarks on the embedded SmolLM2-135M, each a ratio measured in one run:
+
+- batching: numResults=5 in one batched call against five sequential one-result calls;
+- micro-batching: eight concurrent requests merged into batches against serial handling;
+- decoding: tokens per second at batch 1 against the memory-bandwidth bound
+  (measured copy bandwidth of this machine / bytes of weights read per token);
+- settings: the dtypes and thread counts tried, and the load time from the safetensors cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.common import result
+from models.lm.base import ChatMessage, LMRequest
+from models.lm.local import LocalLanguageModel, convert_embedded_model
+from modes import ModeContext, get_mode
+
+CACHE = Path(os.environ.get("PROMPTGEN_DATA_DIR", ".data")) / "models"
+SPARKS = [
+    "a lighthouse in a storm",
+    "a fox made of autumn leaves",
+    "a tiny robot gardener",
+    "an ancient library under the sea",
+    "a neon noodle bar",
+    "a dragon egg on a velvet pillow",
+    "a desert caravan at dusk",
+    "a glass greenhouse on the moon",
+]
+
+
+def _rows(spark: str, n: int, seed: int) -> list[LMRequest]:
+    ctx = ModeContext(mode="completion", spark=spark, num_results=n, seed=seed)
+    return get_mode("completion").plan(ctx, n, 0, True).rows
+
+
+def _fixed_length(rows: list[LMRequest], tokens: int) -> list[LMRequest]:
+    """Same rows, made to generate exactly `tokens` tokens so timings compare like for like."""
+    from msgspec import structs
+
+    return [structs.replace(r, max_new_tokens=tokens, stop_at_newline=False) for r in rows]
+
+
+def _ban_stop(lm: LocalLanguageModel) -> None:
+    lm._newline_ids = set()  # benchmark only: rows run to their token budget
+
+
+async def _timed(coro) -> float:
+    started = time.perf_counter()
+    await coro
+    return time.perf_counter() - started
+
+
+def memory_bandwidth_gbs(size_mb: int = 512, repeats: int = 5) -> float:
+    """Copy bandwidth (read + write bytes per second), best of `repeats`."""
+    src = np.ones(size_mb * 1024 * 1024 // 8, dtype=np.float64)
+    dst = np.empty_like(src)
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        np.copyto(dst, src)
+        best = min(best, time.perf_counter() - started)
+    return 2 * src.nbytes / best / 1e9
+
+
+def weight_bytes_per_token(lm: LocalLanguageModel) -> int:
+    """Bytes of weights one decoding step reads: every matrix once (the embedding row read is
+    negligible; with tied embeddings the output projection reads the embedding matrix)."""
+    model = lm._model
+    total = 0
+    seen = set()
+    for p in model.parameters():  # tied weights are yielded once
+        if id(p) not in seen:
+            seen.add(id(p))
+            total += p.numel() * p.element_size()
+    return total
+
+
+async def bench_batching(lm: LocalLanguageModel, tokens: int = 24) -> dict:
+    rows5 = _fixed_length(_rows(SPARKS[0], 5, 1), tokens)
+    await lm.generate(rows5[:1], 600)  # warm
+    batched = min([await _timed(lm.generate(rows5, 600)) for _ in range(2)])
+    sequential = min([await _timed(_sequential(lm, rows5)) for _ in range(2)])
+    ratio = sequential / batched
+    return result(
+        "numresults-5-batched",
+        ratio,
+        3.0,
+        ratio >= 3.0,
+        batched_s=round(batched, 3),
+        five_sequential_s=round(sequential, 3),
+        tokens_per_row=tokens,
+    )
+
+
+async def _sequential(lm: LocalLanguageModel, rows: list[LMRequest]) -> None:
+    for row in rows:
+        await lm.generate([row], 600)
+
+
+async def bench_micro_batching(lm: LocalLanguageModel, tokens: int = 24) -> dict:
+    requests = [_fixed_length(_rows(s, 1, i), tokens) for i, s in enumerate(SPARKS)]
+
+    async def concurrent() -> None:
+        await asyncio.gather(*(lm.generate(r, 600) for r in requests))
+
+    before = lm.batches_run
+    merged = min([await _timed(concurrent()) for _ in range(2)])
+    batches = (lm.batches_run - before) / 2
+    window, rows = lm.batch_window_s, lm.max_batch_rows
+    lm.max_batch_rows = 1  # one caller per batch: serial handling
+    serial = min([await _timed(concurrent()) for _ in range(2)])
+    lm.max_batch_rows, lm.batch_window_s = rows, window
+    ratio = serial / merged
+    return result(
+        "micro-batching-8-concurrent",
+        ratio,
+        3.0,
+        ratio >= 3.0,
+        merged_s=round(merged, 3),
+        serial_s=round(serial, 3),
+        batches_per_run=batches,
+        requests=len(requests),
+        tokens_per_request=tokens,
+    )
+
+
+async def bench_decoding(lm: LocalLanguageModel, tokens: int = 64) -> dict:
+    row = LMRequest(
+        messages=(ChatMessage("user", "Describe a forest at dawn in detail."),),
+        max_new_tokens=tokens,
+        stop_at_newline=False,
+        temperature=0.7,
+        seed=3,
+    )
+    await lm.generate([row], 600)
+    times = [await _timed(lm.generate([row], 600)) for _ in range(3)]
+    tps = tokens / min(times)
+    bandwidth = memory_bandwidth_gbs()
+    per_token = weight_bytes_per_token(lm)
+    bound = bandwidth * 1e9 / per_token
+    ratio = tps / bound
+    return result(
+        "decoding-vs-bandwidth-bound",
+        ratio,
+        0.40,
+        ratio >= 0.40,
+        tokens_per_s=round(tps, 1),
+        bound_tokens_per_s=round(bound, 1),
+        memory_bandwidth_gbs=round(bandwidth, 2),
+        weight_mb_per_token=round(per_token / 1e6, 1),
+        dtype=lm.dtype_name,
+        note="includes the prompt prefill of each call",
+    )
+
+
+def bench_settings(folder: Path) -> dict:
+    """Batch-1 tokens per second for each dtype and thread count, and the cache load time."""
+    import torch
+
+    figures: dict[str, float] = {}
+    loads: dict[str, float] = {}
+    for dtype in ("float32", "bfloat16"):
+        for threads in sorted({1, os.cpu_count() or 1}):
+            torch.set_num_threads(threads)
+            lm = LocalLanguageModel(model_path=str(folder), dtype=dtype)
+            started = time.perf_counter()
+            lm.load_sync()
+            loads[dtype] = round(time.perf_counter() - started, 3)
+            decoding = asyncio.run(bench_decoding(lm, tokens=48))
+            figures[f"{dtype}/threads={threads}"] = decoding["raw"]["tokens_per_s"]
+    best = max(figures, key=lambda k: figures[k])
+    reference = figures.get("float32/threads=1", min(figures.values()))
+    ratio = figures[best] / reference
+    return result(
+        "local-settings",
+        ratio,
+        1.0,
+        True,
+        tokens_per_s=figures,
+        load_s=loads,
+        fastest=best,
+        note="ratio: fastest setting over float32 with one thread",
+    )
+
+
+def run() -> list[dict]:
+    folder = convert_embedded_model(CACHE)
+    dtype = os.environ.get("PROMPTGEN_LM_DTYPE", "float32")
+    lm = LocalLanguageModel(model_path=str(folder), dtype=dtype)
+    started = time.perf_counter()
+    lm.load_sync()
+    load_s = time.perf_counter() - started
+    _ban_stop(lm)
+
+    async def main() -> list[dict]:
+        return [await bench_batching(lm), await bench_micro_batching(lm), await bench_decoding(lm)]
+
+    out = asyncio.run(main())
+    out.append(
+        result(
+            "cache-load",
+            1.0 / max(load_s, 1e-6),
+            1.0,
+            load_s < 1.0,
+            load_s=round(load_s, 3),
+            dtype=dtype,
+            note="ratio: 1 s over the measured load time of the safetensors cache",
+        )
+    )
+    out.append(bench_settings(folder))
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))
