@@ -12,6 +12,8 @@ with a single exception handler, so no route decides status codes on its own.
     │   ├── PayloadTooLarge        413 payload-too-large
     │   ├── UnsupportedMediaType   415 unsupported-media-type
     │   └── Conflict               409 conflict
+    │       └── JobCanceled        409 job-canceled        (the job was canceled while the caller waited)
+    ├── NotConfigured              501 not-configured      (the feature needs server configuration)
     ├── Overloaded                 503 overloaded          (Retry-After)
     ├── RateLimited                429 rate-limited        (Retry-After)
     └── UpstreamError              502 upstream-error      (an upstream backend failed)
@@ -107,6 +109,25 @@ class Conflict(RequestError):
     status = 409
     slug = "conflict"
     title = "Conflict"
+
+
+class JobCanceled(Conflict):
+    """The job a synchronous request was waiting for was canceled (`POST /v1/jobs/{id}/action`)."""
+
+    slug = "job-canceled"
+    title = "Job canceled"
+
+
+class NotConfigured(PromptgenError):
+    """The request needs something the operator has not configured (an image backend, a
+    webhook secret); `setting` names the environment variable that would enable it."""
+
+    status = 501
+    slug = "not-configured"
+    title = "Not configured"
+
+    def __init__(self, detail: str, setting: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail, setting=setting, **extensions)
 
 
 class Overloaded(PromptgenError):

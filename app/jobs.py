@@ -1,4 +1,10 @@
-"""Job records: every generation leaves one, readable at `GET /v1/jobs/{jobId}`."""
+"""Job records: every generation leaves one, readable at `GET /v1/jobs/{jobId}`.
+
+A job moves `queued` -> `in-progress` -> `success` | `failure` | `canceled`; every change is
+saved at once, so a reader sees progress as it happens. A job still unfinished when the
+service starts was left by a process that stopped mid-way: `recover_interrupted` marks it
+`failure` with an `interrupted` error, so no job stays "running" forever.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ SCHEMA = (
 )
 
 TERMINAL = frozenset({"success", "failure", "canceled"})
+INTERRUPTED = "https://promptgen.dev/problems/interrupted"
 
 
 def now_iso() -> str:
@@ -65,6 +72,33 @@ class JobStore:
             job.progress = progress
         job.status_history.append(StatusEntry(status=status, date=stamp))
         return job
+
+    def progress(self, job: Job, progress: float) -> None:
+        """Record progress (0-1) of a running job and save it."""
+        job.progress = round(min(1.0, max(job.progress, progress)), 4)
+        job.updated_at = now_iso()
+        self.save(job)
+
+    def fail(self, job: Job, error: dict[str, Any]) -> None:
+        """Mark `job` failed with `error` (a problem: type, status, detail) and save it."""
+        job.metadata.error = error
+        self.transition(job, "failure")
+        self.save(job)
+
+    def recover_interrupted(self) -> list[Job]:
+        """Fail every job a previous process left unfinished; returns them, now failed."""
+        recovered = []
+        for job in self.unfinished():
+            self.fail(
+                job,
+                {
+                    "type": INTERRUPTED,
+                    "status": 503,
+                    "detail": f"the service stopped while this job was {job.status}; submit it again",
+                },
+            )
+            recovered.append(job)
+        return recovered
 
     def save(self, job: Job) -> None:
         self.db.execute(

@@ -140,15 +140,12 @@ def _nesting_depth_exceeds(body: bytes, limit: int) -> bool:
 def _field_of(message: str) -> str | None:
     """The dotted field path in a msgspec error message (`... - at `$.images[0]``)."""
     marker = "at `$"
-    if marker in message:
-        path = message.split(marker, 1)[1].split("`", 1)[0]
-        path = path.removeprefix(".")
-        return path or None
-    if "unknown field `" in message:
-        return message.split("unknown field `", 1)[1].split("`", 1)[0]
-    if "missing required field `" in message:
-        return message.split("missing required field `", 1)[1].split("`", 1)[0]
-    return None
+    path = message.split(marker, 1)[1].split("`", 1)[0].removeprefix(".") if marker in message else ""
+    for kind in ("unknown field `", "missing required field `"):
+        if kind in message:  # a nested object's field: `$.promptGeneration` + `ensureIpCleared`
+            name = message.split(kind, 1)[1].split("`", 1)[0]
+            return f"{path}.{name}" if path else name
+    return path or None
 
 
 T = TypeVar("T")

@@ -12,6 +12,7 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
 from app import __version__
+from app.chain import create_chain_service
 from app.db import Database
 from app.image_state import create_image_resources
 from app.ip_guard import IPGuard
@@ -19,6 +20,8 @@ from app.jobs import JobStore
 from app.metrics import Metrics, metrics_middleware
 from app.problems import EXCEPTION_HANDLERS
 from app.routes import assets, caption, health, ip, prompts, style_models
+from app.routes import images as image_routes
+from app.routes import jobs as job_routes
 from app.service import PromptService
 from app.settings import Settings, load_settings
 from models.describers import ImageDescriber
@@ -59,6 +62,11 @@ def create_app(
         app.state.service = PromptService(
             settings, model, jobs, conditioning=images.conditioning, ip_guard=ip_guard
         )
+        chain = create_chain_service(
+            settings, db, app.state.service, images.reader, images.assets, images.limits, jobs
+        )
+        app.state.chain = chain
+        await chain.start()  # fails jobs a stopped process left running, resumes webhook deliveries
         # Load the model in the background: /healthz answers at once, /readyz turns true when done,
         # and a request that arrives meanwhile waits for the load instead of failing.
         loader = asyncio.create_task(model.load())
@@ -67,6 +75,7 @@ def create_app(
         try:
             yield
         finally:
+            await chain.aclose()
             loader.cancel()
             with contextlib.suppress(BaseException):
                 await loader
@@ -82,6 +91,8 @@ def create_app(
             *style_models.ROUTES,
             *caption.ROUTES,
             *ip.ROUTES,
+            *image_routes.ROUTES,
+            *job_routes.ROUTES,
         ],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

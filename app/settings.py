@@ -76,6 +76,32 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     request_timeout_s: float = 120.0
     log_level: str = "INFO"
 
+    # Image generation (POST /v1/generate/image, /v1/images/generations). Empty values leave
+    # models/image/config.py's defaults; `image_<name>` overrides the generic `<name>` there.
+    image_models: str = ""  # request `model`s allowed: "provider:model" or "provider:*", comma-separated
+    image_api_key: str = ""  # openai image backend key when it differs from openai_api_key
+    image_openai_base_url: str = ""  # openai image backend server when it differs from openai_base_url
+    openrouter_base_url: str = ""
+    openrouter_api_key: str = ""
+    replicate_base_url: str = ""
+    replicate_api_token: str = ""
+    gemini_base_url: str = ""
+    gemini_api_key: str = ""
+    diffusers_path: str = ""
+    diffusers_device: str = ""
+    image_timeout_s: float | None = None  # one provider HTTP attempt
+    image_max_retries: int | None = None  # retries of a retryable provider failure (429, 5xx, ...)
+    image_backoff_base_s: float | None = None
+    image_backoff_max_s: float | None = None
+    image_deadline_s: float = 300.0  # all provider calls of one generation
+    image_concurrency: int = 4  # provider calls in flight for one generation
+    # Webhooks: HMAC-SHA256 signed POSTs on job completion or failure, retried with backoff
+    webhook_secret: str = ""
+    webhook_timeout_s: float = 10.0
+    webhook_max_attempts: int = 6
+    webhook_backoff_base_s: float = 2.0
+    webhook_backoff_max_s: float = 300.0
+
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir).expanduser().resolve()

@@ -1,10 +1,10 @@
-"""`POST /v1/generate/prompt` and `GET /v1/jobs/{jobId}`."""
+"""`POST /v1/generate/prompt` (job records are served by `routes/jobs.py`)."""
 
 from __future__ import annotations
 
-from litestar import Request, get, post
+from litestar import Request, post
 
-from app.protocol import GeneratePromptRequest, GeneratePromptResponse, Job, decode_strict
+from app.protocol import GeneratePromptRequest, GeneratePromptResponse, decode_strict
 
 PROMPT_BODY_LIMIT = 64 * 1024 * 1024  # images may ride along as data URLs
 
@@ -21,9 +21,4 @@ async def generate_prompt(request: Request) -> GeneratePromptResponse:
     return await request.app.state.service.generate(payload)
 
 
-@get("/v1/jobs/{job_id:str}", summary="A job record")
-async def get_job(request: Request, job_id: str) -> Job:
-    return request.app.state.jobs.get(job_id)
-
-
-ROUTES = [generate_prompt, get_job]
+ROUTES = [generate_prompt]

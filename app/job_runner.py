@@ -1,0 +1,146 @@
+"""Running jobs as asyncio tasks: tracked by id, cancellable, finished the same way every time.
+
+`JobRunner.start` runs a job's work in a background task (`"async": true` requests);
+`JobRunner.run` does the same and waits for it (synchronous requests, which are therefore
+cancellable too). Whatever the work does, the runner writes the terminal state:
+
+    work returns          -> success (progress 1)
+    work raises a problem -> failure, the problem in `metadata.error`
+    the job is canceled   -> canceled
+    the service stops     -> failure (`interrupted`), as `JobStore.recover_interrupted` would
+
+and then calls `on_finish(job)` (webhooks). Nothing in here knows what the work is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from app.errors import Conflict, JobCanceled, PromptgenError
+from app.jobs import INTERRUPTED, TERMINAL, JobStore
+from app.protocol import Job
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+CANCEL_WAIT_S = 5.0
+
+
+def problem_of(exc: BaseException) -> dict[str, Any]:
+    """The problem-details summary of an error, as a job's `metadata.error` records it."""
+    if isinstance(exc, PromptgenError):
+        error: dict[str, Any] = {"type": exc.type_uri, "status": exc.status, "detail": exc.detail}
+        for key in ("backend", "field"):
+            if exc.extensions.get(key) is not None:
+                error[key] = exc.extensions[key]
+        return error
+    return {
+        "type": "https://promptgen.dev/problems/internal",
+        "status": 500,
+        "detail": "an unexpected error occurred; it has been logged",
+    }
+
+
+class JobRunner:
+    """Background job tasks, by job id."""
+
+    def __init__(self, jobs: JobStore, on_finish: Callable[[Job], None] | None = None) -> None:
+        self.jobs = jobs
+        self.on_finish = on_finish
+        self._tasks: dict[str, asyncio.Task[Any]] = {}
+        self._stopping = False
+
+    def start(self, job: Job, work: Callable[[], Awaitable[T]]) -> asyncio.Task[T]:
+        """Run `work` for `job` in the background (the job must already be saved)."""
+        task: asyncio.Task[T] = asyncio.create_task(self._run(job, work), name=f"job {job.job_id}")
+        self._tasks[job.job_id] = task
+        task.add_done_callback(lambda t: self._done(job, t))
+        return task
+
+    async def run(self, job: Job, work: Callable[[], Awaitable[T]]) -> T:
+        """Run `work` for `job` and wait for it; a canceled job raises `JobCanceled`."""
+        task = self.start(job, work)
+        try:
+            await asyncio.wait([task])
+        except asyncio.CancelledError:  # the caller went away: so does the job
+            task.cancel()
+            raise
+        if task.cancelled():
+            raise JobCanceled(f"job {job.job_id} was canceled", jobId=job.job_id)
+        return task.result()
+
+    def running(self, job_id: str) -> bool:
+        return job_id in self._tasks
+
+    async def cancel(self, job_id: str) -> Job:
+        """Cancel a running job; answers its record once the cancellation is written."""
+        job = self.jobs.get(job_id)
+        if job.status in TERMINAL:
+            raise Conflict(f"job {job_id} is already {job.status}", jobId=job_id, jobStatus=job.status)
+        task = self._tasks.get(job_id)
+        if task is None:
+            raise Conflict(
+                f"job {job_id} ({job.job_type}) cannot be canceled: it is not a cancellable job "
+                "running in this service",
+                jobId=job_id,
+            )
+        task.cancel()
+        await asyncio.wait([task], timeout=CANCEL_WAIT_S)
+        return self.jobs.get(job_id)
+
+    async def aclose(self) -> None:
+        """Stop every running job; each is recorded as interrupted."""
+        self._stopping = True
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(BaseException):
+                await task
+
+    async def _run(self, job: Job, work: Callable[[], Awaitable[T]]) -> T:
+        try:
+            result = await work()
+        except asyncio.CancelledError:
+            self._finish_canceled(job)
+            raise
+        except PromptgenError as exc:
+            exc.extensions["jobId"] = job.job_id
+            self._finish(job, "failure", error=problem_of(exc))
+            raise
+        except Exception as exc:
+            log.exception("job %s failed unexpectedly", job.job_id)
+            self._finish(job, "failure", error=problem_of(exc))
+            raise
+        self._finish(job, "success")
+        return result
+
+    def _finish_canceled(self, job: Job) -> None:
+        if self._stopping:
+            error = {"type": INTERRUPTED, "status": 503, "detail": "the service stopped while this job ran"}
+            self._finish(job, "failure", error=error)
+        else:
+            self._finish(job, "canceled")
+
+    def _finish(self, job: Job, status: str, error: dict[str, Any] | None = None) -> None:
+        if job.status in TERMINAL:
+            return
+        if error is not None:
+            job.metadata.error = error
+        self.jobs.transition(job, status, progress=1.0 if status == "success" else None)
+        self.jobs.save(job)
+        if self.on_finish is not None:
+            try:
+                self.on_finish(job)
+            except Exception:
+                log.exception("on_finish failed for job %s", job.job_id)
+
+    def _done(self, job: Job, task: asyncio.Task[Any]) -> None:
+        self._tasks.pop(job.job_id, None)
+        if task.cancelled():
+            self._finish_canceled(job)  # canceled before its first step: `_run` never ran
+        elif task.exception() is not None:
+            pass  # recorded by `_run`; retrieving it here keeps asyncio from logging it again

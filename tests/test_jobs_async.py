@@ -1,0 +1,170 @@
+"""`"async": true` jobs: 202 + polling, progress, cancel, and jobs across a restart."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.db import Database
+from app.errors import JobCanceled
+from app.job_runner import JobRunner
+from app.jobs import JobStore
+from tests.chain_helpers import assert_problem, chain_settings, client_for, wait_for_job, wait_until
+from tests.fakes.image_providers import FakeOpenAI, Reply, png_bytes
+
+GENERATE = "/v1/generate/image"
+SLOW = Reply(json=FakeOpenAI.images_response("gpt-image-1", 1), delay=1.5)
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def client(tmp_path: Path, fake_openai: FakeOpenAI) -> Iterator[Any]:
+    with client_for(chain_settings(tmp_path / "data", fake_openai.base_url)) as c:
+        yield c
+
+
+def cancel(client: Any, job_id: str) -> Any:
+    return client.post(f"/v1/jobs/{job_id}/action", json={"action": "cancel"})
+
+
+def test_async_answers_202_with_a_job_then_the_job_holds_the_result(client: Any) -> None:
+    body = {"prompt": "a lighthouse", "promptGeneration": {"numResults": 2, "seed": 3}, "async": True}
+    response = client.post(GENERATE, json=body)
+    assert response.status_code == 202, response.text
+    job = response.json()["job"]
+    assert response.headers["location"] == f"/v1/jobs/{job['jobId']}"
+    assert job["status"] in ("queued", "in-progress") and job["jobType"] == "generate-image"
+    done = wait_for_job(client, job["jobId"], {"success", "failure"})
+    assert done["status"] == "success" and done["progress"] == 1
+    assert [h["status"] for h in done["statusHistory"]] == ["queued", "in-progress", "success"]
+    output = done["metadata"]["output"]
+    assert len(output["prompts"]) == 2 and len(output["images"]) == 2
+    for image in output["images"]:
+        assert client.get(image["url"]).content == png_bytes(0)
+
+
+def test_progress_is_visible_while_the_job_runs(client: Any, fake_openai: FakeOpenAI) -> None:
+    fake_openai.script("POST", FakeOpenAI.GENERATIONS, SLOW)
+    job = client.post(GENERATE, json={"prompt": "a fox", "async": True}).json()["job"]
+    seen: list[dict[str, Any]] = []
+
+    def prompts_done() -> bool:
+        seen.append(client.get(f"/v1/jobs/{job['jobId']}").json())
+        return seen[-1]["status"] != "in-progress" or seen[-1]["progress"] > 0
+
+    wait_until(prompts_done, what="the prompt step")
+    running = seen[-1]
+    # two steps (the prompts, one image): the prompts are done, the image is being made
+    assert running["status"] == "in-progress" and running["progress"] == 0.5
+    assert running["metadata"]["output"]["prompts"] and running["metadata"]["output"]["imagesDone"] == 0
+    assert wait_for_job(client, job["jobId"], {"success"})["progress"] == 1
+
+
+def test_a_running_job_can_be_canceled(client: Any, fake_openai: FakeOpenAI) -> None:
+    fake_openai.script("POST", FakeOpenAI.GENERATIONS, SLOW)
+    job = client.post(GENERATE, json={"prompt": "a fox", "async": True}).json()["job"]
+    wait_for_job(client, job["jobId"], {"in-progress"})
+    response = cancel(client, job["jobId"])
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "canceled"
+    stored = client.get(f"/v1/jobs/{job['jobId']}").json()
+    assert stored["status"] == "canceled" and stored["statusHistory"][-1]["status"] == "canceled"
+
+
+def test_cancelling_a_finished_job_is_a_409(client: Any) -> None:
+    job = client.post(GENERATE, json={"prompt": "a fox"}).json()["job"]
+    body = assert_problem(cancel(client, job["jobId"]), 409)
+    assert "success" in body["detail"]
+
+
+def test_cancelling_an_unknown_job_is_a_404(client: Any) -> None:
+    assert_problem(cancel(client, "job_nope"), 404)
+
+
+@pytest.mark.parametrize("body", [{"action": "pause"}, {}, {"action": "cancel", "force": True}])
+def test_an_unknown_action_is_a_400(client: Any, body: dict[str, Any]) -> None:
+    job = client.post(GENERATE, json={"prompt": "a fox"}).json()["job"]
+    assert_problem(client.post(f"/v1/jobs/{job['jobId']}/action", json=body), 400)
+
+
+def test_prompt_jobs_are_still_served_at_the_jobs_route(client: Any) -> None:
+    job = client.post("/v1/generate/prompt", json={"prompt": "a fox"}).json()["job"]
+    assert client.get(f"/v1/jobs/{job['jobId']}").json() == job
+
+
+def test_a_job_left_running_by_a_stopped_process_is_failed_on_restart(
+    tmp_path: Path, fake_openai: FakeOpenAI
+) -> None:
+    settings = chain_settings(tmp_path / "data", fake_openai.base_url)
+    settings.data_path.mkdir(parents=True)
+    db = Database(settings.data_path / "promptgen.sqlite3")  # a process that died mid-job left this
+    store = JobStore(db)
+    orphan = store.new("generate-image", {"prompt": "a fox"}, status="in-progress")
+    store.save(orphan)
+    db.close()
+    with client_for(settings) as c:
+        job = c.get(f"/v1/jobs/{orphan.job_id}").json()
+    assert job["status"] == "failure" and job["statusHistory"][-1]["status"] == "failure"
+    assert job["metadata"]["error"]["type"].endswith("/interrupted")
+    assert "submit it again" in job["metadata"]["error"]["detail"]
+
+
+def test_a_job_running_at_shutdown_is_recorded_as_interrupted_and_kept(
+    tmp_path: Path, fake_openai: FakeOpenAI
+) -> None:
+    settings = chain_settings(tmp_path / "data", fake_openai.base_url)
+    fake_openai.script("POST", FakeOpenAI.GENERATIONS, SLOW)
+    with client_for(settings) as c:
+        job = c.post(GENERATE, json={"prompt": "a fox", "async": True}).json()["job"]
+        wait_for_job(c, job["jobId"], {"in-progress"})
+    with client_for(settings) as c:  # the service comes back: the job is still there, and final
+        stored = c.get(f"/v1/jobs/{job['jobId']}").json()
+        assert stored["status"] == "failure" and stored["metadata"]["error"]["type"].endswith("/interrupted")
+        again = c.post(GENERATE, json={"prompt": "a fox", "async": True}).json()["job"]
+        assert wait_for_job(c, again["jobId"], {"success", "failure"})["status"] == "success"
+
+
+# ------------------------------------------------------------------------------- the runner
+
+
+def runner_and_job(tmp_path: Path) -> tuple[JobRunner, JobStore, Any]:
+    store = JobStore(Database(tmp_path / "jobs.sqlite3"))
+    job = store.new("test", {}, status="queued")
+    store.save(job)
+    return JobRunner(store), store, job
+
+
+def test_a_synchronous_caller_whose_job_is_canceled_gets_job_canceled(tmp_path: Path) -> None:
+    runner, store, job = runner_and_job(tmp_path)
+
+    async def scenario() -> None:
+        waiting = asyncio.create_task(runner.run(job, lambda: asyncio.sleep(10)))
+        await asyncio.sleep(0.01)
+        assert (await runner.cancel(job.job_id)).status == "canceled"
+        with pytest.raises(JobCanceled):
+            await waiting
+
+    asyncio.run(scenario())
+    assert store.get(job.job_id).status == "canceled"
+
+
+def test_a_job_canceled_before_it_started_is_still_recorded(tmp_path: Path) -> None:
+    runner, store, job = runner_and_job(tmp_path)
+
+    async def scenario() -> None:
+        task = runner.start(job, lambda: asyncio.sleep(10))
+        task.cancel()  # before its first step
+        await asyncio.wait([task])
+        await asyncio.sleep(0)
+
+    asyncio.run(scenario())
+    assert store.get(job.job_id).status == "canceled"
