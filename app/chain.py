@@ -13,7 +13,7 @@
                   stored through the AssetStore, measured (`output_meta`)   progress +1/(n+1)
 
 Both `POST /v1/generate/image` and the OpenAI-compatible `POST /v1/images/generations`
-(`openai_images`) run through here. Nothing in this module knows HTTP.
+(`app/openai_images.py`) run through here. Nothing in this module knows HTTP.
 """
 
 from __future__ import annotations
@@ -37,10 +37,6 @@ from app.chain_protocol import (
     GenerateImageRequest,
     GenerateImageResponse,
     ImageUsage,
-    OpenAIImage,
-    OpenAIImagesRequest,
-    OpenAIImagesResponse,
-    PromptGeneration,
 )
 from app.conditioning import ImageReader
 from app.db import Database
@@ -176,67 +172,19 @@ class ChainService:
     async def generate(self, request: GenerateImageRequest) -> GenerateImageResponse | Job:
         """Run a chained generation; with `"async": true` answer its queued job at once."""
         plan = await self.prepare(request)
-        job = self.jobs.new(JOB_TYPE, summarize(request), status="queued")
-        self.jobs.save(job)
         if request.run_async:
+            job = self.jobs.new(JOB_TYPE, summarize(request), status="queued")
+            self.jobs.save(job)
             self.runner.start(job, lambda: self.execute(plan, job))
             return job
-        outcome = await self.runner.run(job, lambda: self.execute(plan, job))
+        outcome, job = await self.run(plan, summarize(request))
         return self.respond(plan, outcome, job)
 
-    async def openai_images(self, request: OpenAIImagesRequest, base_url: str) -> OpenAIImagesResponse:
-        """OpenAI's Images API on top of the chain: the generated prompt is `revised_prompt`."""
-        if request.stream:
-            raise ValidationFailed("streaming is not supported here; leave `stream` unset", field="stream")
-        n = request.n or 1
-        mode = request.prompt_mode or "structured"
-        as_url = request.response_format == "url"
-        chain = GenerateImageRequest(
-            prompt=request.prompt,
-            prompt_generation=PromptGeneration(
-                mode=mode, num_results=1 if mode == PASSTHROUGH else min(n, 5), seed=request.seed
-            ),
-            model=request.model if request.model and ":" in request.model else None,
-            n=n,
-            size=request.size,
-            quality=request.quality,
-            style=request.style,
-            background=request.background,
-            format=request.output_format,
-            output_compression=request.output_compression,
-            seed=request.seed,
-            response_format="url" if as_url else "b64_json",
-        )
-        plan = await self.prepare(chain)
-        if request.moderation:
-            plan.options = msgspec.structs.replace(
-                plan.options, provider_options={"openai": {"moderation": request.moderation}}
-            )
-        job = self.jobs.new(JOB_TYPE, summarize(request), status="queued")
+    async def run(self, plan: ChainPlan, job_input: dict[str, Any]) -> tuple[ChainOutcome, Job]:
+        """Run a prepared plan as a new job and wait for it (cancellable all the same)."""
+        job = self.jobs.new(JOB_TYPE, job_input, status="queued")
         self.jobs.save(job)
-        outcome = await self.runner.run(job, lambda: self.execute(plan, job))
-        data = [
-            OpenAIImage(
-                url=base_url.rstrip("/") + info.url if as_url else None,
-                b64_json=None if as_url else base64.b64encode(raw).decode("ascii"),
-                revised_prompt=info.prompt,
-                asset_id=info.asset_id,
-                seed=info.seed,
-            )
-            for info, raw in zip(outcome.images, outcome.data, strict=True)
-        ]
-        formats = {info.media_type.removeprefix("image/") for info in outcome.images}
-        return OpenAIImagesResponse(
-            created=int(time.time()),
-            data=data,
-            output_format=formats.pop() if len(formats) == 1 else None,
-            promptgen={
-                "job_id": job.job_id,
-                "mode": outcome.mode,
-                "prompts": outcome.prompts,
-                "warnings": outcome.warnings,
-            },
-        )
+        return await self.runner.run(job, lambda: self.execute(plan, job)), job
 
     # ------------------------------------------------------------------------- prepare
 

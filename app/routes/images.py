@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request, Response, post
 
+from app import openai_images
 from app.chain import ChainService
 from app.chain_protocol import GenerateImageRequest, JobAccepted, OpenAIImagesRequest
 from app.errors import PromptgenError
@@ -59,7 +60,8 @@ def openai_error(request: Request, exc: PromptgenError) -> Response[bytes]:
 )
 async def images_generations(request: Request) -> Response[Any]:
     payload = decode_strict(await request.body(), OpenAIImagesRequest, max_bytes=IMAGE_BODY_LIMIT)
-    return Response(await _chain(request).openai_images(payload, str(request.base_url)), status_code=200)
+    result = await openai_images.generate(_chain(request), payload, str(request.base_url))
+    return Response(result, status_code=200)
 
 
 ROUTES = [generate_image, images_generations]
