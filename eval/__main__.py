@@ -72,6 +72,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--concurrency", type=int, default=1, help="requests in flight at once (default 1)")
     run.add_argument("--determinism", type=int, default=2, metavar="N",
                      help="per mode, send the first N requests twice to check seed determinism (default 2)")
+    run.add_argument("--warmup", type=int, default=1, metavar="N",
+                     help="untimed requests sent first, so latency excludes first-call costs (default 1)")
     run.add_argument("--chain-images", action="store_true",
                      help="also render each request's first prompt with the target's image backend")
     run.add_argument("--timeout", type=float, default=180.0, help="seconds per request (default 180)")
@@ -105,6 +107,10 @@ def _target(args: argparse.Namespace) -> Any:
     if args.url:
         return HttpTarget(args.url, api_key=args.api_key, timeout_s=args.timeout)
     overrides: dict[str, Any] = dict(args.settings)
+    from app.settings import Settings
+
+    if "cache_entries" in Settings.__struct_fields__:  # the seeded-result cache would answer the
+        overrides.setdefault("cache_entries", "0")  # determinism repeats: measure the model instead
     if args.backend:
         overrides["lm_backend"] = args.backend
     if args.model:
@@ -134,7 +140,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     async def main() -> list[dict[str, Any]]:
         async with target:
-            return await run(cases, config, target, store, embed, progress=not args.no_progress)
+            return await run(cases, config, target, store, embed, progress=not args.no_progress,
+                             warmup=args.warmup)
 
     try:
         rows = asyncio.run(main())
@@ -165,9 +172,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.markdown:
         args.markdown.write_text(f"## eval compare: `{args.a}` → `{args.b}`\n\n"
                                  + table(changes, markdown=True, only_changes=args.changes_only), encoding="utf-8")
-    regressions = [c for c in changes if c.verdict == "regression" and c.gating]
-    print(f"\n{len(regressions)} regression(s), "
-          f"{sum(c.verdict == 'improvement' for c in changes)} improvement(s)")
+    gated = [c for c in changes if c.gating]
+    print(f"\n{sum(c.verdict == 'regression' for c in gated)} regression(s), "
+          f"{sum(c.verdict == 'improvement' for c in gated)} improvement(s); timings not gated: "
+          f"{sum(c.verdict == 'regression' for c in changes if not c.gating)} slower, "
+          f"{sum(c.verdict == 'improvement' for c in changes if not c.gating)} faster")
     return EXIT_REGRESSION if failed(changes) else 0
 
 

@@ -145,6 +145,7 @@ def failed(changes: Sequence[Change]) -> bool:
 
 
 MARKS = {"regression": "REGRESSION", "improvement": "improved", "same": "", "n/a": "n/a"}
+TIMING_MARKS = {"regression": "slower (not gated)", "improvement": "faster", "same": "", "n/a": "n/a"}
 
 
 def table(changes: Sequence[Change], markdown: bool = False, only_changes: bool = False) -> str:
@@ -154,9 +155,9 @@ def table(changes: Sequence[Change], markdown: bool = False, only_changes: bool 
     for c in changes:
         if only_changes and c.verdict in ("same", "n/a"):
             continue
-        interval = "–" if c.low is None else f"[{c.low:+.3f}, {c.high:+.3f}]"
-        mark = MARKS[c.verdict] + ("" if c.gating or c.verdict != "regression" else " (not gated)")
-        delta = "–" if c.delta is None else f"{c.delta:+.3f}"
+        interval = "–" if c.low is None else f"[{c.low + 0.0:+.3f}, {c.high + 0.0:+.3f}]"  # + 0.0: no -0.000
+        mark = MARKS[c.verdict] if c.gating else TIMING_MARKS[c.verdict]
+        delta = "–" if c.delta is None else f"{c.delta + 0.0:+.3f}"
         body.append([c.mode, c.metric.label, fmt(c.a, c.metric), fmt(c.b, c.metric), delta, interval, mark])
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

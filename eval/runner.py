@@ -11,6 +11,7 @@ Files in the output folder:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 from collections.abc import Sequence
@@ -119,6 +120,11 @@ class ResultStore:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+def _usage(response: Response | None) -> dict[str, Any]:
+    usage = response.body.get("usage") if response is not None else None
+    return usage if isinstance(usage, dict) else {}
+
+
 def _prompts(response: Response | None) -> list[str]:
     if response is None or response.status != 200:
         return []
@@ -134,13 +140,15 @@ def score(row: dict[str, Any], embed: m.Embed, word_limit: int = m.MAX_WORDS) ->
     mode, kind, text = row["mode"], row.get("kind", "spark"), row.get("spark") or ""
     prompts = row["prompts"]
     values: dict[str, Any] = dict(m.validity(prompts, row["num_results"], word_limit), error=0.0)
-    if row.get("latency_s") is not None:
-        values["latency_s"] = row["latency_s"]
     usage = row.get("usage") or {}
-    if usage.get("latencyMs") is not None:
+    timed = usage.get("cache") != "hit"  # an answer from the result cache says nothing about speed
+    if row.get("latency_s") is not None and timed:
+        values["latency_s"] = row["latency_s"]
+    if usage.get("latencyMs") is not None and timed:
         values["server_latency_s"] = float(usage["latencyMs"]) / 1000
         values["completion_tokens"] = float(usage.get("completionTokens") or 0)
-        values["fallback_rate"] = float(usage.get("fallbacks") or 0) / max(len(prompts), 1)
+    if usage.get("fallbacks") is not None:
+        values["fallback_rate"] = float(usage["fallbacks"]) / max(len(prompts), 1)
     prompts = [p for p in prompts if p.strip()]
     if mode == "structured":
         values["structure_coverage"] = m.structure_coverage(prompts, text)
@@ -151,7 +159,7 @@ def score(row: dict[str, Any], embed: m.Embed, word_limit: int = m.MAX_WORDS) ->
     if mode == "completion" and kind == "spark":
         values["prefix_fidelity"] = m.prefix_fidelity(text, prompts)
     repeat_status = row.get("repeat_status", 200 if row.get("repeat_prompts") else None)
-    if row.get("repeat_prompts") is not None and repeat_status == 200:
+    if row.get("repeat_prompts") is not None and repeat_status == 200 and row.get("repeat_cache") != "hit":
         values["determinism"] = m.deterministic(row["prompts"], row["repeat_prompts"])
     if kind == "ip-leaky":
         values["ip_leak"] = m.leaks(prompts, row.get("entities") or [], text)
@@ -166,7 +174,7 @@ def make_row(item: Item, num_results: int, response: Response, repeat: Response 
              embed: m.Embed, word_limit: int = m.MAX_WORDS) -> dict[str, Any]:
     """One results.jsonl row: what was asked, what came back, and its metrics."""
     body = response.body
-    usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+    usage = _usage(response)
     row = {
         "key": item.key, "case_id": item.case.id, "kind": item.case.kind, "category": item.case.category,
         "style": item.case.style, "mode": item.mode, "seed": item.seed, "num_results": num_results,
@@ -177,6 +185,7 @@ def make_row(item: Item, num_results: int, response: Response, repeat: Response 
         "error": None if response.status == 200 else (body.get("detail") or body.get("title") or str(body)[:300]),
         "repeat_status": repeat.status if repeat is not None else None,
         "repeat_prompts": _prompts(repeat) if repeat is not None else None,
+        "repeat_cache": _usage(repeat).get("cache") if repeat is not None else None,
     }
     row["metrics"] = score(row, embed, word_limit)
     return row
@@ -215,14 +224,21 @@ def prepare_output(out: Path, config: RunConfig, fresh: bool = False) -> ResultS
     return ResultStore(results)
 
 
+WARMUP_SEED = 987654321
+
+
 async def run(cases: Sequence[Case], config: RunConfig, target: Target, store: ResultStore,
-              embed: m.Embed, progress: bool = True) -> list[dict[str, Any]]:
-    """Run every planned item not already in `store`; returns the rows of this plan, in plan order."""
+              embed: m.Embed, progress: bool = True, warmup: int = 0) -> list[dict[str, Any]]:
+    """Run every planned item not already in `store`; returns the rows of this plan, in plan order.
+    `warmup` untimed requests go first (another seed), so first-call costs stay out of the latency."""
     from tqdm.auto import tqdm
 
     items = plan(cases, config)
     todo = [item for item in items if not store.done(item.key)]
     extra = {"temperature": config.temperature, "topP": config.top_p}
+    for item in todo[:warmup]:
+        with contextlib.suppress(TargetError):
+            await target.generate(item.case.body(item.mode, config.num_results, WARMUP_SEED, **extra))
     semaphore = asyncio.Semaphore(max(config.concurrency, 1))
     failures = [0]
     aborted: list[RunAborted] = []

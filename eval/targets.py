@@ -85,8 +85,9 @@ class _HttpxTarget(Target):
         return await self._post(GENERATE_PATH, body)
 
     async def generate_image(self, prompt: str) -> bytes | None:
-        result = await self._post(IMAGES_PATH, {"prompt": prompt, "n": 1, "size": "256x256",
-                                                "response_format": "b64_json"})
+        # prompt_mode "none": render the evaluated prompt as it is, not a re-generated one
+        result = await self._post(IMAGES_PATH, {"prompt": prompt, "n": 1, "size": "256x256", "seed": 0,
+                                                "response_format": "b64_json", "prompt_mode": "none"})
         if result.status != 200:
             raise TargetError(f"image generation answered {result.status}: {str(result.body)[:200]}")
         items = result.body.get("data") or [{}]

@@ -147,3 +147,26 @@ def test_plan_skips_modes_a_case_cannot_use():
     items = plan(CASES, RunConfig(modes=("structured", "contextual"), determinism=0))
     assert [(i.case.id, i.mode) for i in items] == [("fox", "structured"), ("boat", "structured"),
                                                     ("sun", "contextual")]
+
+
+def test_a_repeat_answered_from_a_cache_does_not_count_for_determinism(tmp_path):
+    def cached(body):
+        return 200, {"prompts": ["a red fox"], "usage": {"cache": "hit" if cached.calls else "miss"}}
+
+    cached.calls = 0
+
+    def counting(body):
+        status, data = cached(body)
+        cached.calls += 1
+        return status, data
+
+    rows, _ = go(CASES[:1], RunConfig(modes=("inventive",), num_results=1, determinism=1),
+                 CallableTarget(counting), tmp_path)
+    assert rows[0]["repeat_cache"] == "hit" and "determinism" not in rows[0]["metrics"]
+
+
+def test_warmup_requests_are_sent_first_with_another_seed_and_not_recorded(tmp_path):
+    target = CallableTarget(answer)
+    rows, _ = go(CASES[:1], RunConfig(modes=("structured",), determinism=0), target, tmp_path, warmup=1)
+    assert len(target.calls) == 2 and target.calls[0]["seed"] != target.calls[1]["seed"]
+    assert len(rows) == 1

@@ -51,7 +51,8 @@ def test_http_target_chains_images_through_the_openai_images_endpoint():
     png = b"\x89PNG tiny"
 
     def handler(request: httpx.Request) -> httpx.Response:
-        assert json.loads(request.content)["response_format"] == "b64_json"
+        sent = json.loads(request.content)
+        assert sent["response_format"] == "b64_json" and sent["prompt_mode"] == "none"
         return httpx.Response(200, json={"data": [{"b64_json": base64.b64encode(png).decode()}]})
 
     target = HttpTarget("http://svc", transport=httpx.MockTransport(handler))
