@@ -30,7 +30,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy app modes models
 
-test: $(STAMP) lint typecheck
+NODE_STAMP := tests/node/node_modules/.installed
+
+# The Vercel AI SDK client test runs from tests/node (pinned by its package-lock.json).
+$(NODE_STAMP): tests/node/package-lock.json
+	if command -v npm >/dev/null; then cd tests/node && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; fi
+
+test: $(STAMP) lint typecheck $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
