@@ -19,7 +19,7 @@ from app.ip_guard import IPGuard
 from app.jobs import JobStore
 from app.metrics import Metrics, metrics_middleware
 from app.problems import EXCEPTION_HANDLERS
-from app.routes import assets, caption, health, ip, prompts, style_models
+from app.routes import assets, caption, health, ip, playground, prompts, style_models
 from app.routes import images as image_routes
 from app.routes import jobs as job_routes
 from app.service import PromptService
@@ -93,6 +93,7 @@ def create_app(
             *ip.ROUTES,
             *image_routes.ROUTES,
             *job_routes.ROUTES,
+            *playground.ROUTES,
         ],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

@@ -14,6 +14,11 @@ from eval.cases import ALL_MODES, NAMED_SUITES, SUITE_MODES, SuiteError, load_su
 EXIT_REGRESSION = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+# In-process settings that differ from the service's defaults (a --set wins):
+# - no seeded-result cache: it would answer the determinism repeats instead of the model;
+# - a generous deadline: on a busy machine the service's 60 s deadline turns slowness into
+#   504s and curated fallbacks, which would make quality depend on the machine's load.
+IN_PROCESS_DEFAULTS = {"cache_entries": "0", "lm_timeout_s": "300"}
 
 
 def _modes(text: str) -> tuple[str, ...]:
@@ -73,7 +78,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--determinism", type=int, default=2, metavar="N",
                      help="per mode, send the first N requests twice to check seed determinism (default 2)")
     run.add_argument("--warmup", type=int, default=1, metavar="N",
-                     help="untimed requests sent first, so latency excludes first-call costs (default 1)")
+                     help="untimed requests per mode sent first, so latency excludes first-call costs "
+                          "(default 1)")
     run.add_argument("--chain-images", action="store_true",
                      help="also render each request's first prompt with the target's image backend")
     run.add_argument("--timeout", type=float, default=180.0, help="seconds per request (default 180)")
@@ -109,8 +115,9 @@ def _target(args: argparse.Namespace) -> Any:
     overrides: dict[str, Any] = dict(args.settings)
     from app.settings import Settings
 
-    if "cache_entries" in Settings.__struct_fields__:  # the seeded-result cache would answer the
-        overrides.setdefault("cache_entries", "0")  # determinism repeats: measure the model instead
+    for name, value in IN_PROCESS_DEFAULTS.items():
+        if name in Settings.__struct_fields__:
+            overrides.setdefault(name, value)
     if args.backend:
         overrides["lm_backend"] = args.backend
     if args.model:

@@ -16,7 +16,7 @@ from typing import Any
 
 from eval import images
 from eval import metrics as m
-from eval.summary import BY_NAME, METRICS, by_mode, fmt, summarize
+from eval.summary import BY_NAME, METRICS, aggregate, by_mode, fmt, summarize
 
 SAMPLES_PER_MODE = 4
 RATE_METRICS = ("validity", "structure_coverage", "adherence", "diversity", "distinct_2", "prefix_fidelity",
@@ -31,8 +31,10 @@ def markdown(summary: dict[str, Any]) -> str:
     lines = ["## Evaluation summary", ""]
     config = summary.get("config") or {}
     if config:
-        lines += [f"suite `{config.get('suite')}`, numResults {config.get('num_results')}, seeds "
-                  f"{config.get('seeds')}, target `{_target_text(config.get('target') or {})}`", ""]
+        seeds = ",".join(str(s) for s in config.get("seeds") or ())
+        recipe = "".join(f", {k} {config[k]}" for k in ("temperature", "top_p") if config.get(k) is not None)
+        lines += [f"suite `{config.get('suite')}`, numResults {config.get('num_results')}, seeds {seeds}{recipe}, "
+                  f"target `{_target_text(config.get('target') or {})}`", ""]
     lines += ["| metric | " + " | ".join(modes) + " | all |", "|---" * (len(modes) + 2) + "|"]
     for metric in METRICS:
         cells = [fmt(summary["modes"][mode].get(metric.name), metric) for mode in modes]
@@ -173,6 +175,24 @@ def _problems_table(rows: Sequence[dict[str, Any]]) -> str:
     return f"<table><tr><th>mode</th><th>problem</th><th>count</th></tr>{items}</table>"
 
 
+CATEGORY_METRICS = ("validity", "adherence", "structure_coverage", "diversity", "fallback_rate")
+
+
+def _category_table(rows: Sequence[dict[str, Any]]) -> str:
+    """A few metrics per subject category (over every mode), to see where a recipe is weak."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row.get("category") or "(none)", []).append(row)
+    if len(groups) < 2:
+        return ""
+    head = "".join(f"<th>{_esc(BY_NAME[n].label)}</th>" for n in CATEGORY_METRICS)
+    body = "".join(
+        f"<tr><td>{_esc(name)}</td><td class=num>{len(group)}</td>"
+        + "".join(f"<td class=num>{fmt(aggregate(BY_NAME[n], group))}</td>" for n in CATEGORY_METRICS) + "</tr>"
+        for name, group in sorted(groups.items()))
+    return f"<h2>Per category (all modes)</h2><table><tr><th>category</th><th>requests</th>{head}</tr>{body}</table>"
+
+
 def _thumbnail(ref: str) -> str:
     try:
         data = images.encode(images.load(ref, 160))
@@ -216,7 +236,7 @@ def html_report(rows: Sequence[dict[str, Any]], summary: dict[str, Any], out: Pa
             f"<h2>Metrics per mode</h2>{_summary_table(summary)}"
             f"<p class=muted>Definitions: eval/README.md. – = not applicable to the mode.</p>"
             f"<h2>Timings per backend</h2>{_backend_table(summary)}<h2>Plots</h2>{pictures}"
-            f"<h2>Validity problems</h2>{_problems_table(rows)}<h2>Samples</h2>{_samples(rows, out)}"
+            f"{_category_table(rows)}<h2>Validity problems</h2>{_problems_table(rows)}<h2>Samples</h2>{_samples(rows, out)}"
             f"<h2>Configuration</h2><pre>{_esc(config)}</pre></body></html>")
 
 

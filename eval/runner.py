@@ -230,13 +230,17 @@ WARMUP_SEED = 987654321
 async def run(cases: Sequence[Case], config: RunConfig, target: Target, store: ResultStore,
               embed: m.Embed, progress: bool = True, warmup: int = 0) -> list[dict[str, Any]]:
     """Run every planned item not already in `store`; returns the rows of this plan, in plan order.
-    `warmup` untimed requests go first (another seed), so first-call costs stay out of the latency."""
+    First, `warmup` untimed requests per mode (another seed), so first-call costs stay out of the
+    latency (and a first call that runs past the service's deadline does not count as an error)."""
     from tqdm.auto import tqdm
 
     items = plan(cases, config)
     todo = [item for item in items if not store.done(item.key)]
     extra = {"temperature": config.temperature, "topP": config.top_p}
-    for item in todo[:warmup]:
+    firsts: dict[str, Item] = {}  # the first remaining item of each mode
+    for item in todo:
+        firsts.setdefault(item.mode, item)
+    for item in [first for first in firsts.values() for _ in range(warmup)]:
         with contextlib.suppress(TargetError):
             await target.generate(item.case.body(item.mode, config.num_results, WARMUP_SEED, **extra))
     semaphore = asyncio.Semaphore(max(config.concurrency, 1))

@@ -167,6 +167,8 @@ def test_a_repeat_answered_from_a_cache_does_not_count_for_determinism(tmp_path)
 
 def test_warmup_requests_are_sent_first_with_another_seed_and_not_recorded(tmp_path):
     target = CallableTarget(answer)
-    rows, _ = go(CASES[:1], RunConfig(modes=("structured",), determinism=0), target, tmp_path, warmup=1)
-    assert len(target.calls) == 2 and target.calls[0]["seed"] != target.calls[1]["seed"]
-    assert len(rows) == 1
+    rows, _ = go(CASES[:2], RunConfig(modes=("structured", "completion"), determinism=0), target, tmp_path,
+                 warmup=1)
+    assert [c["mode"] for c in target.calls[:2]] == ["structured", "completion"]  # one per mode
+    assert len(target.calls) == 6 and target.calls[0]["seed"] not in {c["seed"] for c in target.calls[2:]}
+    assert len(rows) == 4
