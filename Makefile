@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint typecheck bench clean
+.PHONY: setup run test lint typecheck bench clean chromium
 
 setup: $(STAMP)
 
@@ -36,7 +36,11 @@ NODE_STAMP := tests/node/node_modules/.installed
 $(NODE_STAMP): tests/node/package-lock.json
 	if command -v npm >/dev/null; then cd tests/node && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; fi
 
-test: $(STAMP) lint typecheck $(NODE_STAMP)
+# The playground's browser tests drive Debian's Chromium (never a downloaded browser build).
+chromium:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test: $(STAMP) lint typecheck $(NODE_STAMP) chromium
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -171,3 +171,12 @@ def test_failing_upstream_through_the_api_is_a_problem_with_a_job(settings):
     body = response.json()
     assert body["backend"] == "openai" and body["jobId"].startswith("job_")
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_an_answer_that_does_not_echo_the_prefill_starts_a_new_word():
+    out = asyncio.run(
+        model_with(lambda r: httpx.Response(200, json=completion("on a windswept cliff"))).generate(
+            [row(prefill="a knight standing")], 5
+        )
+    )[0]
+    assert out.text == " on a windswept cliff"

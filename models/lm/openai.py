@@ -101,8 +101,12 @@ class OpenAILanguageModel(LanguageModel):
             raise UpstreamError(
                 "the language model returned a malformed response", backend=self.backend
             ) from None
-        if row.prefill and text.lstrip().startswith(row.prefill.strip()):
-            text = text.lstrip()[len(row.prefill.strip()) :]
+        if row.prefill:
+            stripped = text.lstrip()
+            if stripped.startswith(row.prefill.strip()):
+                text = stripped[len(row.prefill.strip()) :]
+            elif stripped and stripped[0].isalnum():
+                text = " " + stripped  # a fresh answer, not a mid-word continuation of the prefill
         usage = getattr(response, "usage", None)
         return LMOutput(
             text=text,

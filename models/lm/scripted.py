@@ -26,7 +26,7 @@ _PHRASES = (
 
 def _default_responder(row: LMRequest) -> str:
     rng = random.Random(row.seed)
-    return ", ".join(rng.sample(_PHRASES, 3))
+    return " " + ", ".join(rng.sample(_PHRASES, 3))
 
 
 class ScriptedLanguageModel(LanguageModel):
