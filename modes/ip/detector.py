@@ -30,6 +30,7 @@ from modes.ip.normalize import (
     fold,
     fold_key,
     is_alnum,
+    is_dropped,
     is_word_char,
 )
 
@@ -374,7 +375,7 @@ class Detector:
                 while k < n and not is_word_char(raw[k]):
                     k += 1
                 sep = raw[j:k]
-                if k >= n or sum(not c.isspace() for c in sep) > 3:
+                if k >= n or _visible_separators(sep) > 3:
                     break
                 separators.append(sep)
                 tokens.append(j - token_start)
@@ -464,6 +465,19 @@ def _boundary(raw: str, j: int, n: int) -> tuple[str, int]:
     if raw.startswith("es", j) and ok(j + 2):
         return "es", j + 2
     return "", -1
+
+
+def _visible_separators(sep: str) -> int:
+    """Punctuation characters in a separator, ignoring what folding drops (a stray combining
+    mark between dots) and repeats of the same character ("A.n.t..-.M.a.n" counts ".-.")."""
+    count = 0
+    previous = ""
+    for c in sep:
+        if c.isspace() or is_dropped(c) or c == previous:
+            continue
+        count += 1
+        previous = c
+    return count
 
 
 def _separators_ok(cand: _Candidate) -> bool:
