@@ -36,7 +36,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # Language model
     lm_backend: str = "local"
     lm_model: str = ""  # local: a folder (empty = embedded SmolLM2); openai: the model name
-    lm_dtype: str = "bfloat16"
+    lm_dtype: str = "float32"  # batch-invariant on CPU: a seeded result never depends on its batch
     lm_threads: int = 0  # 0 = all cores
     lm_concurrency: int = 1  # generate calls running at once per backend
     lm_queue: int = 32  # requests waiting for the backend before 503

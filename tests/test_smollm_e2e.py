@@ -18,7 +18,7 @@ def client(smollm_dir, tmp_path_factory):
     settings = load_settings(
         env={}, dotenv=None, data_dir=str(tmp_path_factory.mktemp("data")), lm_timeout_s=600
     )
-    lm = LocalLanguageModel(model_path=str(smollm_dir), dtype="bfloat16")
+    lm = LocalLanguageModel(model_path=str(smollm_dir))  # the default dtype, as `make run` uses
     with make_client(settings, lm) as c:
         yield c
 
@@ -38,3 +38,31 @@ def test_three_distinct_clean_prompts_and_the_same_seed_repeats_them(client, mod
     assert first.json()["usage"]["backend"] == "local"
     again = client.post("/v1/generate/prompt", json=request).json()["prompts"]
     assert again == prompts
+
+
+def test_a_micro_batched_request_gets_exactly_its_unbatched_result(smollm_dir):
+    """Concurrent requests share one batched call, yet each keeps the prompts it gets alone."""
+    import asyncio
+
+    from modes import ModeContext, get_mode
+
+    lm = LocalLanguageModel(model_path=str(smollm_dir), batch_window_ms=50)
+    lm.load_sync()
+    contexts = [
+        ModeContext(mode="structured", spark="a cyberpunk samurai", num_results=2, seed=5),
+        ModeContext(mode="completion", spark="an old tram in the rain", num_results=2, seed=6),
+        ModeContext(mode="inventive", spark="a glass dragon", num_results=2, seed=7),
+    ]
+    rows = [get_mode(c.mode).plan(c, 2, 0, True).rows for c in contexts]
+
+    async def alone():
+        return [[o.text for o in await lm.generate(r, 600)] for r in rows]
+
+    async def together():
+        outs = await asyncio.gather(*(lm.generate(r, 600) for r in rows))
+        return [[o.text for o in out] for out in outs]
+
+    expected = asyncio.run(alone())
+    before = lm.batches_run
+    assert asyncio.run(together()) == expected
+    assert lm.batches_run - before == 1
