@@ -6,7 +6,7 @@ the JSON body of `POST /v1/generate/prompt`.
 
 Named suites (JSONL files under `eval/suites/`, each line one case):
     ci       tier 1: 3 sparks + 2 images; the CI gate, 1-2 minutes on the default model
-    default  tiers 1-2: 22 sparks (2 per category) + 8 images; `--modes all` in about 10 minutes
+    default  tiers 1-2: 22 sparks (2 per category) + 6 images; `--modes all` in about 10 minutes
     full     every spark and image case (220 + 24)
     sparks, images   every case of one file
     ip       ip_leaky.jsonl (with the entities each must lose) + ip_clean.jsonl

@@ -159,6 +159,8 @@ def table(changes: Sequence[Change], markdown: bool = False, only_changes: bool 
         mark = MARKS[c.verdict] if c.gating else TIMING_MARKS[c.verdict]
         delta = "–" if c.delta is None else f"{c.delta + 0.0:+.3f}"
         body.append([c.mode, c.metric.label, fmt(c.a, c.metric), fmt(c.b, c.metric), delta, interval, mark])
+    if not body:
+        return "no metric changed beyond noise\n"
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(row) + " |" for row in body]
