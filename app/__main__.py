@@ -6,14 +6,14 @@ import argparse
 import asyncio
 import base64
 import json
-import logging
 import mimetypes
 import sys
 from pathlib import Path
 
 import msgspec
 
-from app.settings import load_settings
+from app.logs import configure_logging, register_secrets
+from app.settings import SECRET_FIELDS, load_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,12 +40,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     settings = load_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # JSON lines by default (PROMPTGEN_LOG_FORMAT=text for the classic format); secrets redacted.
+    register_secrets(str(getattr(settings, name)) for name in SECRET_FIELDS if getattr(settings, name, ""))
+    configure_logging(settings.log_level, settings.log_format if args.command == "serve" else "text")
     if args.command == "config":
         print(json.dumps(settings.masked(), indent=2, sort_keys=True))
         return 0
@@ -59,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
             host=args.host or settings.host,
             port=args.port or settings.port,
             log_level=settings.log_level.lower(),
-            access_log=False,
+            log_config=None,  # keep configure_logging's handler (JSON, redacted)
+            access_log=False,  # app.logs writes the access log, with request ids
+            # On SIGTERM: stop accepting, let in-flight requests finish for up to the grace period.
+            timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)),
         )
         return 0
     return asyncio.run(_prompt(args, settings))
@@ -94,8 +94,10 @@ async def _prompt(args: argparse.Namespace, settings) -> int:  # type: ignore[no
             body["image"] = images[0]
         else:
             body["images"] = images
-    # The CLI goes through the same HTTP stack in-process, so it validates exactly like the API.
-    async with AsyncTestClient(app=create_app(settings), timeout=settings.request_timeout_s) as client:
+    # The CLI goes through the same HTTP stack in-process, so it validates exactly like the API;
+    # whoever runs it has the configuration already, so API keys and rate limits do not apply.
+    local = msgspec.structs.replace(settings, api_keys="", rate_limit_per_minute=0)
+    async with AsyncTestClient(app=create_app(local), timeout=settings.request_timeout_s) as client:
         response = await client.post(
             "/v1/generate/prompt",
             content=msgspec.json.encode(body),

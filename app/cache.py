@@ -38,6 +38,10 @@ class ResultCache(Generic[T]):
     def __len__(self) -> int:
         return len(self._entries)
 
+    def available(self, key: str) -> bool:
+        """Whether `key`'s value is cached or being computed (asking for it costs no new work)."""
+        return self.max_entries > 0 and (key in self._entries or key in self._inflight)
+
     async def get_or_compute(self, key: str, compute: Callable[[], Awaitable[T]]) -> tuple[T, str]:
         """The cached value, the in-flight one, or a fresh one; with how it was obtained."""
         if self.max_entries <= 0:

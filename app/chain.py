@@ -29,6 +29,7 @@ from typing import Any
 
 import msgspec
 
+from app.admission import Gate, Slot
 from app.assets import AssetStore, is_asset_id
 from app.chain_protocol import (
     PASSTHROUGH,
@@ -41,7 +42,7 @@ from app.chain_protocol import (
 from app.conditioning import ImageReader
 from app.db import Database
 from app.errors import PromptgenError, RequestError, UpstreamError, ValidationFailed
-from app.fetch import FetchError, fetch_url
+from app.fetch import FetchError, FetchPolicy, fetch_url
 from app.image_meta import OUTPUT_META, convert, measure
 from app.image_models import ImageModelPool
 from app.images import ALLOWED, ImageLimits, ValidatedImage, validate_image_bytes
@@ -153,6 +154,9 @@ class ChainService:
         self.models = models
         self.webhooks = webhooks
         self.runner = JobRunner(jobs, on_finish=self._notify)
+        self.fetch_policy = FetchPolicy.from_settings(settings)
+        # Chained generations accepted at once (running, or queued as async jobs); one more is a 503.
+        self.admission = Gate("image", settings.image_queue, 0)
 
     # ------------------------------------------------------------------------- lifecycle
 
@@ -169,16 +173,31 @@ class ChainService:
 
     # ------------------------------------------------------------------------- entry points
 
+    def admit(self, request: GenerateImageRequest) -> Slot:
+        """A place for one chained generation, or 503 at once: checked before any image is
+        decoded or URL fetched. The language model's gate is checked too when prompts are made."""
+        if request.prompt_generation.mode != PASSTHROUGH:
+            self.prompts.admission.check()
+        return self.admission.acquire()
+
     async def generate(self, request: GenerateImageRequest) -> GenerateImageResponse | Job:
         """Run a chained generation; with `"async": true` answer its queued job at once."""
-        plan = await self.prepare(request)
-        if request.run_async:
-            job = self.jobs.new(JOB_TYPE, summarize(request), status="queued")
-            self.jobs.save(job)
-            self.runner.start(job, lambda: self.execute(plan, job))
-            return job
-        outcome, job = await self.run(plan, summarize(request))
-        return self.respond(plan, outcome, job)
+        slot = self.admit(request)
+        handed_to_job = False
+        try:
+            plan = await self.prepare(request)
+            if request.run_async:
+                job = self.jobs.new(JOB_TYPE, summarize(request), status="queued")
+                self.jobs.save(job)
+                task = self.runner.start(job, lambda: self.execute(plan, job))
+                task.add_done_callback(lambda _task: slot.release())  # the job keeps the place
+                handed_to_job = True
+                return job
+            outcome, job = await self.run(plan, summarize(request))
+            return self.respond(plan, outcome, job)
+        finally:
+            if not handed_to_job:
+                slot.release()
 
     async def run(self, plan: ChainPlan, job_input: dict[str, Any]) -> tuple[ChainOutcome, Job]:
         """Run a prepared plan as a new job and wait for it (cancellable all the same)."""
@@ -193,7 +212,7 @@ class ChainService:
         check_image_fields(request)
         meta = output_meta(request.output_meta)
         if request.webhook_url is not None:
-            check_webhook_url(request.webhook_url, self.settings.webhook_secret)
+            check_webhook_url(request.webhook_url, self.settings.webhook_secret, policy=self.fetch_policy)
         model_id = self.models.model_id_for(request.model)
         pg = request.prompt_generation
         spark = (request.prompt or "").strip()
@@ -294,6 +313,10 @@ class ChainService:
         for index, ref in enumerate(refs):
             name = f"input_references[{index}]"
             if ref.startswith(("http://", "https://")):
+                try:  # refused now when it names an internal address; checked again when fetched
+                    await self.fetch_policy.resolve(ref)
+                except FetchError as exc:
+                    raise ValidationFailed(f"`{name}` cannot be fetched: {exc}", field=name) from None
                 remote.append((index, ref))
             elif ref.startswith("data:") or is_asset_id(ref):
                 local[index] = (await self.reader.resolve(ref, name)).image.data_url
@@ -384,7 +407,12 @@ class ChainService:
         for index, url in plan.remote_references:
             name = f"input_references[{index}]"
             try:
-                answer = await fetch_url(url, timeout_s=30.0, max_bytes=self.limits.max_bytes)
+                answer = await fetch_url(
+                    url,
+                    timeout_s=self.settings.fetch_timeout_s,
+                    max_bytes=self.limits.max_bytes,
+                    policy=self.fetch_policy,
+                )
             except FetchError as exc:
                 raise ValidationFailed(f"`{name}` could not be fetched: {exc}", field=name) from None
             if not answer.ok:
@@ -416,10 +444,11 @@ class ChainService:
                         f"{plan.model_id} did not finish all images within {deadline.seconds:g}s",
                         backend=model.provider,
                     )
-                result = await model.generate(
-                    msgspec.structs.replace(options, prompt=prompt, n=len(call.indexes), seed=call.seed),
-                    deadline.remaining(),
-                )
+                async with self.prompts.metrics.timed("image", plan.model_id):
+                    result = await model.generate(
+                        msgspec.structs.replace(options, prompt=prompt, n=len(call.indexes), seed=call.seed),
+                        deadline.remaining(),
+                    )
             warnings = list(result.warnings)
             if len(result.images) < len(call.indexes):
                 warnings.append(

@@ -25,6 +25,7 @@ import msgspec
 from app.assets import AssetStore, is_asset_id
 from app.errors import NotFound, UpstreamError
 from app.images import ImageLimits, ValidatedImage, validate_data_url
+from app.metrics import Metrics
 from app.protocol import GeneratePromptRequest
 from app.service import EDITING_MODE
 from app.style_models import StyleModelStore
@@ -59,10 +60,12 @@ class ImageReader:
         describer: ImageDescriber,
         limits: ImageLimits,
         cache_size: int = 256,
+        metrics: Metrics | None = None,
     ) -> None:
         self.assets = assets
         self.describer = describer
         self.limits = limits
+        self.metrics = metrics or Metrics()
         self._fallback: ImageDescriber = (
             describer if isinstance(describer, BuiltinDescriber) else BuiltinDescriber()
         )
@@ -86,7 +89,8 @@ class ImageReader:
         if cached is not None:
             return cached
         try:
-            description = await self.describer.describe(resolved.image, resolved.note)
+            async with self.metrics.timed("describer", self.describer.name):
+                description = await self.describer.describe(resolved.image, resolved.note)
         except UpstreamError as exc:
             if self.describer is self._fallback:
                 raise

@@ -15,7 +15,8 @@ with a single exception handler, so no route decides status codes on its own.
     │       └── JobCanceled        409 job-canceled        (the job was canceled while the caller waited)
     ├── NotConfigured              501 not-configured      (the feature needs server configuration)
     ├── Overloaded                 503 overloaded          (Retry-After)
-    ├── RateLimited                429 rate-limited        (Retry-After)
+    ├── RateLimited                429 rate-limited        (Retry-After, RateLimit-*)
+    ├── DeadlineExceeded           504 deadline-exceeded   (the request ran past its deadline)
     └── UpstreamError              502 upstream-error      (an upstream backend failed)
         ├── UpstreamUnavailable    503 upstream-unavailable
         └── UpstreamTimeout        504 upstream-timeout
@@ -150,6 +151,14 @@ class RateLimited(PromptgenError):
     def __init__(self, detail: str, retry_after: int = 1, **extensions: Any) -> None:
         super().__init__(detail, retryAfter=retry_after, **extensions)
         self.headers["Retry-After"] = str(retry_after)
+
+
+class DeadlineExceeded(PromptgenError):
+    """The request did not finish within its deadline (`request_timeout_s`, per route)."""
+
+    status = 504
+    slug = "deadline-exceeded"
+    title = "Deadline exceeded"
 
 
 class UpstreamError(PromptgenError):

@@ -10,6 +10,7 @@ from app.conditioning import ImageConditioning, ImageReader
 from app.db import Database
 from app.images import ImageLimits
 from app.jobs import JobStore
+from app.metrics import Metrics
 from app.settings import Settings
 from app.style_models import StyleModelStore
 from models.describers import ImageDescriber, create_describer
@@ -32,14 +33,18 @@ class ImageResources:
 
 
 def create_image_resources(
-    settings: Settings, db: Database, jobs: JobStore, describer: ImageDescriber | None = None
+    settings: Settings,
+    db: Database,
+    jobs: JobStore,
+    describer: ImageDescriber | None = None,
+    metrics: Metrics | None = None,
 ) -> ImageResources:
-    """`describer` overrides the configured one (tests pass fakes here)."""
+    """`describer` overrides the configured one (tests pass fakes here); `metrics` counts its calls."""
     limits = ImageLimits(max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels)
     assets = AssetStore(db, settings.data_path / "blobs" / "assets")
     style_models = StyleModelStore(db, assets)
     describer = describer or create_describer(settings)
-    reader = ImageReader(assets, describer, limits)
+    reader = ImageReader(assets, describer, limits, metrics=metrics)
     return ImageResources(
         limits=limits,
         assets=assets,

@@ -91,6 +91,14 @@ class JobRunner:
         await asyncio.wait([task], timeout=CANCEL_WAIT_S)
         return self.jobs.get(job_id)
 
+    async def drain(self, timeout_s: float) -> int:
+        """Let the running jobs end by themselves for up to `timeout_s` (a graceful stop);
+        returns how many are still running."""
+        tasks = list(self._tasks.values())
+        if tasks and timeout_s > 0:
+            await asyncio.wait(tasks, timeout=timeout_s)
+        return len(self._tasks)
+
     async def aclose(self) -> None:
         """Stop every running job; each is recorded as interrupted."""
         self._stopping = True

@@ -1,78 +1,209 @@
-"""Prometheus text exposition of request counts, latencies and backend state."""
+"""Prometheus text exposition: requests, latencies, backend calls, admission, cache, limits.
+
+`Metrics` holds counters the HTTP layer and the services update; `render(state)` reads the
+rest (model readiness, gates, cache counters, memory) from `app.state` when scraped, so
+nothing is counted twice. The request side is recorded by `app.logs.RequestObserver`, which
+sees every response, including the 401s, 429s and 404s produced before a handler runs.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from typing import Any
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from app.errors import PromptgenError
+from models.lm.base import LanguageModel, LMOutput, LMRequest
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+
+
+class Histogram:
+    """Cumulative buckets, count and sum of observed seconds."""
+
+    __slots__ = ("buckets", "total")
+
+    def __init__(self) -> None:
+        self.buckets = [0] * (len(BUCKETS) + 1)
+        self.total = 0.0
+
+    def observe(self, seconds: float) -> None:
+        for i, bound in enumerate(BUCKETS):
+            if seconds <= bound:
+                self.buckets[i] += 1
+        self.buckets[-1] += 1
+        self.total += seconds
+
+    def lines(self, name: str, labels: str) -> list[str]:
+        out = [
+            f'{name}_bucket{{{labels},le="{bound}"}} {n}'
+            for bound, n in zip(BUCKETS, self.buckets, strict=False)
+        ]
+        out.append(f'{name}_bucket{{{labels},le="+Inf"}} {self.buckets[-1]}')
+        out.append(f"{name}_count{{{labels}}} {self.buckets[-1]}")
+        out.append(f"{name}_sum{{{labels}}} {self.total:.6f}")
+        return out
+
+
+def _label(value: object) -> str:
+    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
 
 
 class Metrics:
     def __init__(self) -> None:
         self.requests: dict[tuple[str, str, int], int] = defaultdict(int)
-        self.latency: dict[str, list[int]] = defaultdict(lambda: [0] * (len(BUCKETS) + 1))
-        self.latency_sum: dict[str, float] = defaultdict(float)
+        self.latency: dict[str, Histogram] = defaultdict(Histogram)
+        self.in_flight = 0
+        self.backend_calls: dict[tuple[str, str, str], int] = defaultdict(int)
+        self.backend_latency: dict[tuple[str, str], Histogram] = defaultdict(Histogram)
+        self.auth_failures: dict[str, int] = defaultdict(int)
+        self.rate_limited = 0
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests[(method, route, status)] += 1
-        buckets = self.latency[route]
-        for i, bound in enumerate(BUCKETS):
-            if seconds <= bound:
-                buckets[i] += 1
-        buckets[-1] += 1
-        self.latency_sum[route] += seconds
+        self.latency[route].observe(seconds)
+
+    def backend_call(self, kind: str, backend: str, outcome: str, seconds: float) -> None:
+        """One call to a model backend (`kind`: lm, image, describer); `outcome` ok or an error slug."""
+        self.backend_calls[(kind, backend, outcome)] += 1
+        self.backend_latency[(kind, backend)].observe(seconds)
+
+    @contextlib.asynccontextmanager
+    async def timed(self, kind: str, backend: str) -> AsyncIterator[None]:
+        """Record the enclosed backend call: its time, and ok or the error's slug."""
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            yield
+        except PromptgenError as exc:
+            outcome = exc.slug
+            raise
+        except BaseException as exc:
+            outcome = "canceled" if not isinstance(exc, Exception) else "internal"
+            raise
+        finally:
+            self.backend_call(kind, backend, outcome, time.perf_counter() - started)
 
     def render(self, state: Any) -> str:
         lines = ["# TYPE promptgen_requests_total counter"]
         for (method, route, status), n in sorted(self.requests.items()):
             lines.append(
-                f'promptgen_requests_total{{method="{method}",route="{route}",status="{status}"}} {n}'
+                f'promptgen_requests_total{{method="{_label(method)}",route="{_label(route)}",status="{status}"}} {n}'
             )
         lines.append("# TYPE promptgen_request_seconds histogram")
-        for route, buckets in sorted(self.latency.items()):
-            for bound, n in zip(BUCKETS, buckets, strict=False):
-                lines.append(f'promptgen_request_seconds_bucket{{route="{route}",le="{bound}"}} {n}')
-            lines.append(f'promptgen_request_seconds_bucket{{route="{route}",le="+Inf"}} {buckets[-1]}')
-            lines.append(f'promptgen_request_seconds_count{{route="{route}"}} {buckets[-1]}')
-            lines.append(f'promptgen_request_seconds_sum{{route="{route}"}} {self.latency_sum[route]:.6f}')
-        lm = getattr(state, "lm", None)
-        if lm is not None:
-            lines.append("# TYPE promptgen_model_ready gauge")
-            lines.append(f'promptgen_model_ready{{backend="{lm.backend}"}} {int(lm.ready)}')
-            lines.append("# TYPE promptgen_model_queue_depth gauge")
+        for route, histogram in sorted(self.latency.items()):
+            lines += histogram.lines("promptgen_request_seconds", f'route="{_label(route)}"')
+        lines.append("# TYPE promptgen_requests_in_flight gauge")
+        lines.append(f"promptgen_requests_in_flight {self.in_flight}")
+        lines.append("# TYPE promptgen_backend_calls_total counter")
+        for (kind, backend, outcome), n in sorted(self.backend_calls.items()):
             lines.append(
-                f'promptgen_model_queue_depth{{backend="{lm.backend}"}} {getattr(lm, "queue_depth", 0)}'
+                f'promptgen_backend_calls_total{{kind="{kind}",backend="{_label(backend)}",outcome="{outcome}"}} {n}'
             )
+        lines.append("# TYPE promptgen_backend_call_seconds histogram")
+        for (kind, backend), histogram in sorted(self.backend_latency.items()):
+            lines += histogram.lines(
+                "promptgen_backend_call_seconds", f'kind="{kind}",backend="{_label(backend)}"'
+            )
+        lines.append("# TYPE promptgen_auth_failures_total counter")
+        for reason, n in sorted(self.auth_failures.items()):
+            lines.append(f'promptgen_auth_failures_total{{reason="{reason}"}} {n}')
+        lines.append("# TYPE promptgen_rate_limited_total counter")
+        lines.append(f"promptgen_rate_limited_total {self.rate_limited}")
+        lines += _model_lines(state)
+        lines += _gate_lines(state)
+        lines += _cache_lines(state)
+        lines += _process_lines()
         return "\n".join(lines) + "\n"
 
 
-def metrics_middleware(metrics: Metrics) -> Any:
-    """ASGI middleware factory recording each HTTP request's route template, status and time."""
+def _model_lines(state: Any) -> list[str]:
+    lm = getattr(state, "lm", None)
+    if lm is None:
+        return []
+    backend = _label(lm.backend)
+    return [
+        "# TYPE promptgen_model_ready gauge",
+        f'promptgen_model_ready{{backend="{backend}"}} {int(lm.ready)}',
+        "# TYPE promptgen_model_queue_depth gauge",
+        f'promptgen_model_queue_depth{{backend="{backend}"}} {getattr(lm, "queue_depth", 0)}',
+    ]
 
-    def factory(app: ASGIApp) -> ASGIApp:
-        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http":
-                await app(scope, receive, send)
-                return
-            started = time.perf_counter()
-            status = 500
 
-            async def send_wrapper(message: Message) -> None:
-                nonlocal status
-                if message["type"] == "http.response.start":
-                    status = message["status"]
-                await send(message)
+def _gates(state: Any) -> list[Any]:
+    found = []
+    for owner, attribute in (("service", "admission"), ("chain", "admission"), (None, "describer_gate")):
+        holder = getattr(state, owner, None) if owner else state
+        gate = getattr(holder, attribute, None) if holder is not None else None
+        if gate is not None:
+            found.append(gate)
+    return found
 
-            try:
-                await app(scope, receive, send_wrapper)
-            finally:
-                route = scope.get("path_template") or "unmatched"
-                metrics.observe(str(scope.get("method", "")), str(route), status, time.perf_counter() - started)
 
-        return middleware
+def _gate_lines(state: Any) -> list[str]:
+    gates = _gates(state)
+    lines = ["# TYPE promptgen_admission_in_flight gauge"]
+    lines += [f'promptgen_admission_in_flight{{gate="{g.name}"}} {g.in_flight}' for g in gates]
+    lines.append("# TYPE promptgen_admission_capacity gauge")
+    lines += [f'promptgen_admission_capacity{{gate="{g.name}"}} {g.capacity}' for g in gates]
+    lines.append("# TYPE promptgen_admission_rejected_total counter")
+    lines += [f'promptgen_admission_rejected_total{{gate="{g.name}"}} {g.rejected}' for g in gates]
+    return lines
 
-    return factory
+
+def _cache_lines(state: Any) -> list[str]:
+    cache = getattr(getattr(state, "service", None), "cache", None)
+    if cache is None:
+        return []
+    return [
+        "# TYPE promptgen_cache_events_total counter",
+        f'promptgen_cache_events_total{{event="hit"}} {cache.hits}',
+        f'promptgen_cache_events_total{{event="miss"}} {cache.misses}',
+        f'promptgen_cache_events_total{{event="coalesced"}} {cache.coalesced}',
+        "# TYPE promptgen_cache_entries gauge",
+        f"promptgen_cache_entries {len(cache)}",
+    ]
+
+
+def _process_lines() -> list[str]:
+    try:
+        with open("/proc/self/statm") as statm:
+            resident_pages = int(statm.read().split()[1])
+    except (OSError, IndexError, ValueError):
+        return []
+    return [
+        "# TYPE process_resident_memory_bytes gauge",
+        f"process_resident_memory_bytes {resident_pages * os.sysconf('SC_PAGE_SIZE')}",
+    ]
+
+
+class MeteredLanguageModel(LanguageModel):
+    """A language model whose `generate` calls are counted and timed in `Metrics`."""
+
+    backend = "metered"
+
+    def __init__(self, inner: LanguageModel, metrics: Metrics) -> None:
+        self.inner = inner
+        self.metrics = metrics
+        self.model_id = inner.model_id
+
+    @property
+    def ready(self) -> bool:
+        return self.inner.ready
+
+    async def generate(self, requests: list[LMRequest], deadline_s: float) -> list[LMOutput]:
+        async with self.metrics.timed("lm", self.inner.backend):
+            return await self.inner.generate(requests, deadline_s)
+
+
+def metered(lm: LanguageModel, metrics: Metrics) -> LanguageModel:
+    """`lm` with its calls recorded; identity (`backend`, `supports_prefill`) is the wrapped one's."""
+    cls = type(
+        f"Metered{type(lm).__name__}",
+        (MeteredLanguageModel,),
+        {"backend": lm.backend, "supports_prefill": lm.supports_prefill},
+    )
+    return cls(lm, metrics)  # type: ignore[no-any-return]

@@ -53,12 +53,14 @@ def to_chain_request(request: OpenAIImagesRequest) -> GenerateImageRequest:
 
 async def generate(chain: ChainService, request: OpenAIImagesRequest, base_url: str) -> OpenAIImagesResponse:
     """Prompt-enhanced images, answered as OpenAI answers `images.generate`."""
-    plan = await chain.prepare(to_chain_request(request))
-    if request.moderation:
-        plan.options = msgspec.structs.replace(
-            plan.options, provider_options={"openai": {"moderation": request.moderation}}
-        )
-    outcome, job = await chain.run(plan, summarize(request))
+    chain_request = to_chain_request(request)
+    with chain.admit(chain_request):  # 503 at once when full, before anything is decoded
+        plan = await chain.prepare(chain_request)
+        if request.moderation:
+            plan.options = msgspec.structs.replace(
+                plan.options, provider_options={"openai": {"moderation": request.moderation}}
+            )
+        outcome, job = await chain.run(plan, summarize(request))
     as_url = request.response_format == "url"
     data = [
         OpenAIImage(

@@ -12,18 +12,24 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
 from app import __version__
+from app.admission import Gate
+from app.auth import APIKeys, auth_middleware
 from app.chain import create_chain_service
 from app.db import Database
 from app.image_state import create_image_resources
 from app.ip_guard import IPGuard
 from app.jobs import JobStore
-from app.metrics import Metrics, metrics_middleware
+from app.limits import Limits, limits_middleware
+from app.logs import RequestObserver, register_secrets
+from app.metrics import Metrics
+from app.openapi import document_request_bodies
 from app.problems import EXCEPTION_HANDLERS
+from app.ratelimit import create_rate_limiter, rate_limit_middleware
 from app.routes import assets, caption, health, ip, playground, prompts, style_models
 from app.routes import images as image_routes
 from app.routes import jobs as job_routes
 from app.service import PromptService
-from app.settings import Settings, load_settings
+from app.settings import SECRET_FIELDS, Settings, load_settings
 from models.describers import ImageDescriber
 from models.lm import LanguageModel, create_language_model
 from modes.ip import IPFilter
@@ -37,6 +43,9 @@ def create_app(
     """Build the service. `lm` and `describer` override the configured backends (tests pass fakes)."""
     settings = settings or load_settings()
     metrics = Metrics()
+    register_secrets(str(getattr(settings, name)) for name in SECRET_FIELDS if getattr(settings, name, ""))
+    keys = APIKeys.parse(settings.api_keys)
+    limiter = create_rate_limiter(settings, settings.data_path)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -45,7 +54,7 @@ def create_app(
         db = Database(data / "promptgen.sqlite3")
         model = lm or create_language_model(settings)
         jobs = JobStore(db)
-        images = create_image_resources(settings, db, jobs, describer)
+        images = create_image_resources(settings, db, jobs, describer, metrics)
         app.state.images = images
         app.state.settings = settings
         app.state.db = db
@@ -60,8 +69,9 @@ def create_app(
         )
         app.state.ip_guard = ip_guard
         app.state.service = PromptService(
-            settings, model, jobs, conditioning=images.conditioning, ip_guard=ip_guard
+            settings, model, jobs, conditioning=images.conditioning, ip_guard=ip_guard, metrics=metrics
         )
+        app.state.describer_gate = Gate("describer", settings.describer_queue, 0)
         chain = create_chain_service(
             settings, db, app.state.service, images.reader, images.assets, images.limits, jobs
         )
@@ -75,6 +85,11 @@ def create_app(
         try:
             yield
         finally:
+            # A graceful stop: the server has finished its in-flight requests; running jobs get
+            # the grace period to finish, and those still running then are recorded as interrupted.
+            left = await chain.runner.drain(settings.shutdown_grace_s)
+            if left:
+                log.warning("stopping with %d job(s) still running: recorded as interrupted", left)
             await chain.aclose()
             loader.cancel()
             with contextlib.suppress(BaseException):
@@ -83,7 +98,7 @@ def create_app(
             await images.aclose()
             db.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *prompts.ROUTES,
             *health.ROUTES,
@@ -97,11 +112,22 @@ def create_app(
         ],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        middleware=[metrics_middleware(metrics)],
+        # Route middleware, outermost first: who is calling, how often, how much and how long.
+        middleware=[
+            auth_middleware(keys, metrics),
+            rate_limit_middleware(limiter, metrics),
+            limits_middleware(Limits(settings)),
+        ],
         openapi_config=OpenAPIConfig(title="promptgen", version=__version__, path="/schema"),
         request_max_body_size=settings.max_body_bytes,
+        logging_config=None,  # logging is the process's (app.logs.configure_logging), not the app's
         debug=False,
     )
+    app.state.auth_required = keys.enabled  # read by the OpenAPI document (security requirements)
+    document_request_bodies(app)
+    # Around everything (unmatched routes too): request ids, the access log, request metrics.
+    app.asgi_handler = RequestObserver(app.asgi_handler, metrics)
+    return app
 
 
 def _log_load_failure(task: asyncio.Task[None]) -> None:

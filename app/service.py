@@ -13,9 +13,11 @@ from typing import Any, Protocol
 import msgspec
 
 import modes
+from app.admission import Gate, Slot
 from app.cache import ResultCache, cache_key
 from app.errors import PromptgenError, ValidationFailed
 from app.jobs import JobStore
+from app.metrics import Metrics, metered
 from app.protocol import GeneratePromptRequest, GeneratePromptResponse, IPDetection, Usage
 from app.settings import Settings
 from models.lm.base import LanguageModel
@@ -70,9 +72,14 @@ class PromptService:
         jobs: JobStore,
         conditioning: Conditioning | None = None,
         ip_guard: Any = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
         self.lm = lm
+        self.metrics = metrics or Metrics()
+        self.metered_lm = metered(lm, self.metrics)
+        # The bounded queue in front of the language model: checked before anything is decoded.
+        self.admission = Gate(lm.backend, settings.lm_concurrency, settings.lm_queue)
         self.jobs = jobs
         self.conditioning = conditioning
         self.ip_guard = ip_guard
@@ -117,23 +124,34 @@ class PromptService:
             msgspec.to_builtins(request),
         )
 
+    def admit(self, key: str | None) -> Slot | None:
+        """A place at the model's gate (503 at once when full), unless the answer is cached or
+        already being computed for an identical request: those cost the model nothing."""
+        if key is not None and self.cache.available(key):
+            return None
+        return self.admission.acquire()
+
     async def generate(self, request: GeneratePromptRequest) -> GeneratePromptResponse:
         started = time.monotonic()
         ctx = self.context_for(request)
-        job = self.jobs.new("generate-prompt", request_summary(request), status="in-progress")
+        key = self.cache_key_for(request) if request.seed is not None else None
+        slot = self.admit(key)  # before the job, the images and the model
         try:
-            if request.seed is not None:
-                outcome, how = await self.cache.get_or_compute(
-                    self.cache_key_for(request), lambda: self.produce(request, ctx)
-                )
-            else:
-                outcome, how = await self.produce(request, ctx), "bypass"
-        except PromptgenError as exc:
-            self.jobs.transition(job, "failure")
-            job.metadata.error = {"type": exc.type_uri, "status": exc.status, "detail": exc.detail}
-            self.jobs.save(job)
-            exc.extensions.setdefault("jobId", job.job_id)
-            raise
+            job = self.jobs.new("generate-prompt", request_summary(request), status="in-progress")
+            try:
+                if key is not None:
+                    outcome, how = await self.cache.get_or_compute(key, lambda: self.produce(request, ctx))
+                else:
+                    outcome, how = await self.produce(request, ctx), "bypass"
+            except PromptgenError as exc:
+                self.jobs.transition(job, "failure")
+                job.metadata.error = {"type": exc.type_uri, "status": exc.status, "detail": exc.detail}
+                self.jobs.save(job)
+                exc.extensions.setdefault("jobId", job.job_id)
+                raise
+        finally:
+            if slot is not None:
+                slot.release()
         wire_mode = EDITING_ALIAS if request.mode == EDITING_ALIAS else ctx.mode
         result = outcome.result
         usage = Usage(
@@ -172,7 +190,7 @@ class PromptService:
             await self.ip_guard.clear_inputs(ctx)
         handler = modes.get_mode(ctx.mode)
         handler.validate(ctx)
-        result = await run_mode(handler, ctx, self.lm, self.settings.lm_timeout_s)
+        result = await run_mode(handler, ctx, self.metered_lm, self.settings.lm_timeout_s)
         prompts = result.prompts
         if request.ensure_ip_cleared and self.ip_guard is not None:
             prompts, ip_detection = await self.ip_guard.clear_outputs(ctx, prompts)

@@ -73,8 +73,22 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # HTTP
     api_keys: str = ""
     max_body_bytes: int = 64 * 1024 * 1024
-    request_timeout_s: float = 120.0
+    request_timeout_s: float = 120.0  # deadline of one request (image routes: at least the image deadline)
     log_level: str = "INFO"
+    log_format: str = "json"  # json (one object per line, with the request id) or text
+    shutdown_grace_s: float = 30.0  # on stop: how long in-flight requests and running jobs may finish
+    # Admission: beyond these, a request is refused at once with 503 and Retry-After, before
+    # any image is decoded or URL fetched (the language model's bound is lm_concurrency + lm_queue)
+    image_queue: int = 16  # chained image generations accepted (running or waiting) per process
+    describer_queue: int = 8  # caption requests in flight per process
+    # Rate limits per API key (per client address when no keys are configured); 0 = off
+    rate_limit_per_minute: int = 0
+    rate_limit_burst: int = 0  # requests allowed back to back; 0 = a sixth of the minute's allowance
+    rate_limit_store: str = "sqlite"  # sqlite: a file in the data dir, shared by every worker; memory
+    # Caller-chosen URLs (input_references, webhook_url), see app/fetch.py
+    fetch_allow_hosts: str = ""  # names, *.suffixes, addresses or CIDRs reachable although not public
+    fetch_timeout_s: float = 30.0  # one fetch, all redirects and the body included
+    fetch_max_redirects: int = 3
 
     # Image generation (POST /v1/generate/image, /v1/images/generations). Empty values leave
     # models/image/config.py's defaults; `image_<name>` overrides the generic `<name>` there.

@@ -33,7 +33,7 @@ import msgspec
 from app import __version__
 from app.db import Database
 from app.errors import NotConfigured, ValidationFailed
-from app.fetch import FetchError, check_url, fetch_url
+from app.fetch import FetchError, FetchPolicy, check_url, fetch_url, new_client
 from app.jobs import now_iso
 from app.protocol import Job
 from app.settings import Settings
@@ -83,11 +83,18 @@ def verify_signature(
     return any(hmac.compare_digest(expected, candidate) for candidate in parts.get("v1", []))
 
 
-def check_webhook_url(url: str, secret: str, field: str = "webhook_url") -> None:
-    """Refuse a webhook the service could not deliver: not http(s), or no secret to sign with."""
+def check_webhook_url(
+    url: str, secret: str, field: str = "webhook_url", policy: FetchPolicy | None = None
+) -> None:
+    """Refuse a webhook the service could not deliver: not http(s), an internal address
+    written out (names are checked at each delivery), or no secret to sign with."""
     problem = check_url(url)
     if problem is not None:
         raise ValidationFailed(f"`{field}` {problem}", field=field)
+    try:
+        (policy or FetchPolicy()).check_literal(url)
+    except FetchError as exc:
+        raise ValidationFailed(f"`{field}` is refused: {exc}", field=field) from None
     if not secret:
         raise NotConfigured(
             "webhooks are not enabled on this server: set PROMPTGEN_WEBHOOK_SECRET to sign them",
@@ -114,6 +121,7 @@ class WebhookSender:
         self.max_attempts = max(1, settings.webhook_max_attempts)
         self.backoff_base_s = settings.webhook_backoff_base_s
         self.backoff_max_s = settings.webhook_backoff_max_s
+        self.policy = FetchPolicy.from_settings(settings)  # every delivery resolves and checks anew
         db.ensure_schema(SCHEMA)
         self._tasks: set[asyncio.Task[None]] = set()
         self._client: httpx.AsyncClient | None = None
@@ -219,7 +227,7 @@ class WebhookSender:
             "X-Promptgen-Attempt": str(attempt),
         }
         if self._client is None:
-            self._client = httpx.AsyncClient(follow_redirects=False)
+            self._client = new_client()
         try:
             answer = await fetch_url(
                 delivery.url,
@@ -229,6 +237,7 @@ class WebhookSender:
                 timeout_s=self.timeout_s,
                 max_bytes=1024 * 1024,  # the answer is read only to free the connection
                 client=self._client,
+                policy=self.policy,
             )
         except FetchError as exc:
             return str(exc)

@@ -144,7 +144,8 @@ class InProcessTarget(_HttpxTarget):
         from app.settings import load_settings
 
         self.overrides = dict(overrides or {})
-        self.settings = load_settings(**self.overrides)
+        # In process there is no caller to authenticate or to limit.
+        self.settings = load_settings(**{"api_keys": "", "rate_limit_per_minute": 0, **self.overrides})
         self.timeout_s = timeout_s
         self.ready_timeout_s = ready_timeout_s
         self._context: Any = None

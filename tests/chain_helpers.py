@@ -33,6 +33,8 @@ def chain_settings(data_dir: Path, openai_url: str | None = None, **overrides: A
         "webhook_backoff_base_s": 0.02,
         "webhook_backoff_max_s": 0.1,
         "webhook_timeout_s": 2.0,
+        "fetch_allow_hosts": "127.0.0.1",  # the fakes and receivers listen on loopback
+        "shutdown_grace_s": 0.0,  # a job running at shutdown is interrupted at once
     }
     values.update(overrides)
     return load_settings(env={}, dotenv=None, **values)

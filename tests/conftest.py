@@ -19,6 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL_CACHE = Path(os.environ.get("PROMPTGEN_TEST_MODEL_CACHE", ROOT / ".data" / "models"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "load: bounded load tests on a real server process (-m 'not load' skips them)")
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return load_settings(env={}, dotenv=None, data_dir=str(tmp_path / "data"), lm_backend="scripted")

@@ -18,7 +18,8 @@ CAPTION_BODY_LIMIT = 64 * 1024 * 1024  # images ride along as data URLs
 )
 async def generate_caption(request: Request) -> CaptionResponse:
     payload = decode_strict(await request.body(), CaptionRequest, max_bytes=CAPTION_BODY_LIMIT)
-    return await request.app.state.images.captions.caption(payload)  # type: ignore[no-any-return]
+    with request.app.state.describer_gate.acquire():  # 503 at once when full, before any decoding
+        return await request.app.state.images.captions.caption(payload)  # type: ignore[no-any-return]
 
 
 ROUTES = [generate_caption]

@@ -6,13 +6,15 @@ from litestar import Request, Response, get
 
 from app.problems import problem_response
 
+OPEN = {"exclude_from_auth": True}  # no API key, no rate limit: probes and scrapers must get through
 
-@get("/healthz", summary="Liveness")
+
+@get("/healthz", summary="Liveness", opt=OPEN)
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/readyz", summary="Readiness: the language model is loaded")
+@get("/readyz", summary="Readiness: the language model is loaded", opt=OPEN)
 async def readyz(request: Request) -> Response:
     lm = request.app.state.lm
     if lm.ready:
@@ -29,7 +31,7 @@ async def readyz(request: Request) -> Response:
     )
 
 
-@get("/metrics", summary="Prometheus metrics", media_type="text/plain; version=0.0.4")
+@get("/metrics", summary="Prometheus metrics", media_type="text/plain; version=0.0.4", opt=OPEN)
 async def metrics(request: Request) -> str:
     return request.app.state.metrics.render(request.app.state)
 

@@ -11,6 +11,13 @@ Positions come from the mask, so padding never shifts a row. A prefix's KV is co
 so a row's state does not depend on which other requests share its batch. Finished rows are
 dropped from the batch as they end, so short slots stop costing compute.
 
+Batch invariance: on CPU a float32 matrix multiply rounds differently for 1-3 rows (and other
+row counts that are not a multiple of four, below twelve) than inside a larger batch, and a
+fused attention rounds differently with more padding; either can flip a sampled token. So the
+batch always holds a multiple of four rows (idle rows fill the gaps), and attention runs in
+float64 (`fp64_attention`), whose result rounds back to the same float32 whatever the padding.
+A seeded request therefore gets the same tokens alone or micro-batched with others.
+
 Sampling (`RowSampler`) draws each row's token with the row's own `torch.Generator`,
 temperature and top-p, after a repetition penalty and a no-repeat n-gram ban computed on
 that row's generated tokens only (the spark and the prefill are never penalised).
@@ -27,6 +34,44 @@ import torch
 from models.lm.base import LMRequest
 
 TOP_K_PREFILTER = 1024
+ROW_MULTIPLE = 4
+ATTENTION = "promptgen_fp64"
+
+
+def fp64_attention(
+    module: Any,
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    attention_mask: torch.Tensor | None,
+    scaling: float,
+    dropout: float = 0.0,
+    **kwargs: Any,
+) -> tuple[torch.Tensor, None]:
+    """Eager attention computed in float64 and rounded back: padding-invariant results."""
+    groups = query.shape[1] // key.shape[1]
+    k = key.double().repeat_interleave(groups, dim=1)
+    v = value.double().repeat_interleave(groups, dim=1)
+    scores = torch.matmul(query.double(), k.transpose(2, 3)) * scaling
+    if attention_mask is not None:
+        scores = scores + attention_mask[:, :, :, : k.shape[-2]].double()
+    weights = torch.softmax(scores, dim=-1)
+    out = torch.matmul(weights, v).to(query.dtype)
+    return out.transpose(1, 2).contiguous(), None
+
+
+def register_attention() -> str:
+    """Make `fp64_attention` selectable as `attn_implementation` (idempotent)."""
+    from transformers import AttentionInterface
+    from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, eager_mask
+
+    AttentionInterface.register(ATTENTION, fp64_attention)
+    ALL_MASK_ATTENTION_FUNCTIONS.register(ATTENTION, eager_mask)
+    return ATTENTION
+
+
+def _round_up(n: int) -> int:
+    return -(-n // ROW_MULTIPLE) * ROW_MULTIPLE
 
 
 @dataclass
@@ -127,18 +172,22 @@ def decode_batch(
         _check(deadline)
     max_p = max(len(p) for p in prefixes)
     max_s = max(len(s) for s in suffixes)
-    # 2. One batch: left-pad each prefix's KV to max_p, then run every row's suffix.
-    cache = _stack_prefix_caches(model, prefix_caches, prefixes, group_of, max_p)
-    prefix_mask = torch.zeros((n, max_p), dtype=torch.long)
-    suffix_ids = torch.full((n, max_s), pad_id, dtype=torch.long)
-    suffix_mask = torch.zeros((n, max_s), dtype=torch.long)
-    for i in range(n):
-        p = len(prefixes[group_of[i]])
+    # 2. One batch of a multiple of four rows (idle copies of row 0 fill it up): each prefix's KV
+    #    left-padded to max_p, then every row's suffix.
+    width = _round_up(n)
+    groups = group_of + [group_of[0]] * (width - n)
+    rows_suffix = suffixes + [suffixes[0]] * (width - n)
+    cache = _stack_prefix_caches(model, prefix_caches, prefixes, groups, max_p)
+    prefix_mask = torch.zeros((width, max_p), dtype=torch.long)
+    suffix_ids = torch.full((width, max_s), pad_id, dtype=torch.long)
+    suffix_mask = torch.zeros((width, max_s), dtype=torch.long)
+    for i in range(width):
+        p = len(prefixes[groups[i]])
         prefix_mask[i, max_p - p :] = 1
-        s = suffixes[i]
+        s = rows_suffix[i]
         suffix_ids[i, max_s - len(s) :] = torch.tensor(s, dtype=torch.long)
         suffix_mask[i, max_s - len(s) :] = 1
-    prefix_len = torch.tensor([len(prefixes[g]) for g in group_of]).unsqueeze(1)
+    prefix_len = torch.tensor([len(prefixes[g]) for g in groups]).unsqueeze(1)
     positions = (prefix_len + suffix_mask.cumsum(-1) - 1).clamp(min=0)
     mask = torch.cat([prefix_mask, suffix_mask], dim=1)
     out = model(
@@ -150,35 +199,44 @@ def decode_batch(
     )
     logits = out.logits[:, -1, :]
     next_pos = positions[:, -1] + 1
-    active = list(range(n))
+    slots: list[int | None] = [*range(n), *([None] * (width - n))]  # batch position -> row (None: idle)
     eos = sampler.eos_id
-    while active:
+    while True:
         _check(deadline)
-        tokens = sampler.step(logits, [states[i] for i in active])
-        keep: list[int] = []
-        for slot, (i, token) in enumerate(zip(active, tokens, strict=True)):
-            state = states[i]
+        live = [b for b, i in enumerate(slots) if i is not None and not states[i].done]
+        tokens = sampler.step(logits[live], [states[slots[b]] for b in live])  # type: ignore[index]
+        chosen = dict.fromkeys(range(len(slots)), eos)
+        for b, token in zip(live, tokens, strict=True):
+            state = states[slots[b]]  # type: ignore[index]
             req = state.request
             if token == eos or (req.stop_at_newline and token in sampler.newline_ids):
                 state.done = state.finished = True
                 continue
             state.tokens.append(token)
+            chosen[b] = token
             if len(state.tokens) >= req.max_new_tokens:
                 state.done = True
-                continue
-            keep.append(slot)
-        if not keep:
+        running = [b for b, i in enumerate(slots) if i is not None and not states[i].done]
+        if not running:
             break
-        if len(keep) < len(active):  # drop finished rows from the batch
+        keep = (
+            running
+            + [b for b in range(len(slots)) if b not in running][: _round_up(len(running)) - len(running)]
+        )
+        keep.sort()
+        if len(keep) < len(slots):  # drop finished rows, keeping a multiple of four
             index = torch.tensor(keep, dtype=torch.long)
             cache.batch_select_indices(index)
             mask = mask[index]
             next_pos = next_pos[index]
-            tokens = [tokens[k] for k in keep]
-            active = [active[k] for k in keep]
-        mask = torch.cat([mask, torch.ones((len(active), 1), dtype=torch.long)], dim=1)
+            slots = [slots[b] if b in running else None for b in keep]
+            step_tokens = [chosen[b] for b in keep]
+        else:
+            slots = [slots[b] if b in running else None for b in range(len(slots))]
+            step_tokens = [chosen[b] for b in range(len(chosen))]
+        mask = torch.cat([mask, torch.ones((len(slots), 1), dtype=torch.long)], dim=1)
         out = model(
-            input_ids=torch.tensor(tokens, dtype=torch.long).unsqueeze(1),
+            input_ids=torch.tensor(step_tokens, dtype=torch.long).unsqueeze(1),
             attention_mask=mask,
             position_ids=next_pos.unsqueeze(1),
             past_key_values=cache,

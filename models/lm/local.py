@@ -173,6 +173,8 @@ class LocalLanguageModel(LanguageModel):
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
 
+            from models.lm.decoding import register_attention
+
             started = time.perf_counter()
             if self.threads > 0:
                 torch.set_num_threads(self.threads)
@@ -180,7 +182,9 @@ class LocalLanguageModel(LanguageModel):
             dtype = getattr(torch, self.dtype_name)
             try:
                 tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-                model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype, local_files_only=True)
+                model = AutoModelForCausalLM.from_pretrained(
+                    str(folder), dtype=dtype, local_files_only=True, attn_implementation=register_attention()
+                )
             except (OSError, ValueError) as exc:
                 raise UpstreamUnavailable(
                     f"cannot load local model from {folder}: {exc}", backend="local"

@@ -94,6 +94,10 @@ class OpenAILanguageModel(LanguageModel):
                 raise UpstreamError(
                     f"the language model failed: {self._redact(str(exc))}", backend=self.backend
                 ) from None
+            except ValueError:  # a 2xx whose body is not JSON (the client's parser gives up)
+                raise UpstreamError(
+                    "the language model server returned a malformed response (not JSON)", backend=self.backend
+                ) from None
         try:
             choice = response.choices[0]
             text = choice.message.content or ""

@@ -1,0 +1,200 @@
+"""Admission control: a bounded number of requests in flight per model backend, refused at once
+with 503 and Retry-After beyond it, and checked before any image is decoded or URL fetched."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from app.admission import Gate
+from app.errors import Overloaded
+from app.server import create_app
+from app.settings import load_settings
+from models.lm.scripted import ScriptedLanguageModel
+from tests.chain_helpers import chain_settings, client_for
+from tests.conftest import LiveServer, make_client
+from tests.fakes.image_providers import FakeOpenAI, FakeServer, Reply, png_bytes
+
+BROKEN_IMAGE = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"  # a PNG cut short
+
+
+class SlowScripted(ScriptedLanguageModel):
+    """The scripted model, `delay_s` slower per call; `entered` is set once a call is under way."""
+
+    def __init__(self, delay_s: float) -> None:
+        super().__init__()
+        self.delay_s = delay_s
+        self.entered = threading.Event()
+
+    async def generate(self, requests: Any, deadline_s: float) -> Any:
+        self.entered.set()
+        await asyncio.sleep(self.delay_s)
+        return await super().generate(requests, deadline_s)
+
+
+def settings_for(tmp_path: Path, **extra: Any) -> Any:
+    return load_settings(env={}, dotenv=None, data_dir=str(tmp_path / "data"), lm_backend="scripted", **extra)
+
+
+# ----------------------------------------------------------------------------- the gate
+
+
+def test_a_gate_admits_its_capacity_and_refuses_the_next_at_once() -> None:
+    gate = Gate("lm", concurrency=2, queue=1)
+    slots = [gate.acquire() for _ in range(3)]
+    with pytest.raises(Overloaded) as refused:
+        gate.acquire()
+    assert refused.value.headers["Retry-After"] == str(refused.value.extensions["retryAfter"])
+    assert gate.rejected == 1 and gate.in_flight == 3
+    slots[0].release()
+    slots[0].release()  # idempotent
+    assert gate.in_flight == 2
+    gate.acquire()
+
+
+def test_retry_after_follows_how_long_places_are_held() -> None:
+    gate = Gate("lm", concurrency=1, queue=3, initial_hold_s=0.1)
+    for _ in range(30):
+        slot = gate.acquire()
+        slot._started -= 4.0  # as if held for four seconds
+        slot.release()
+    for _ in range(4):
+        gate.acquire()
+    assert 4 <= gate.retry_after() <= 60
+
+
+# ----------------------------------------------------------------------------- over HTTP
+
+
+def test_a_burst_of_20x_the_concurrency_gets_200s_and_503s_with_retry_after_never_a_500(
+    tmp_path: Path,
+) -> None:
+    lm = SlowScripted(delay_s=0.3)
+    app = create_app(settings_for(tmp_path, lm_concurrency=1, lm_queue=1), lm=lm)
+    with LiveServer(app) as server, ThreadPoolExecutor(max_workers=20) as pool:
+
+        def call(i: int) -> httpx.Response:
+            return httpx.post(server.url + "/v1/generate/prompt", json={"prompt": f"fox {i}"}, timeout=30)
+
+        started = time.monotonic()
+        answers = list(pool.map(call, range(20)))
+        took = time.monotonic() - started
+    statuses = sorted(a.status_code for a in answers)
+    assert set(statuses) == {200, 503}, statuses
+    assert 2 <= statuses.count(200) <= 6  # two at once, a few more as places free up
+    for answer in answers:
+        if answer.status_code == 503:
+            assert int(answer.headers["retry-after"]) >= 1
+            assert answer.json()["type"].endswith("/overloaded")
+    assert took < 10
+
+
+def test_a_full_gate_refuses_before_the_images_are_decoded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.images
+
+    decoded: list[str] = []
+    original = app.images.validate_image_bytes
+
+    async def spy(data: bytes, declared: Any, field: str, limits: Any) -> Any:
+        decoded.append(field)
+        return await original(data, declared, field, limits)
+
+    monkeypatch.setattr(app.images, "validate_image_bytes", spy)
+    body = {"prompt": "a fox", "images": [BROKEN_IMAGE]}
+    with make_client(settings_for(tmp_path, lm_concurrency=1, lm_queue=0), ScriptedLanguageModel()) as client:
+        assert client.post("/v1/generate/prompt", json=body).status_code == 400  # with room: the image is bad
+        assert decoded == ["images[0]"]
+        place = client.app.state.service.admission.acquire()  # the model is busy
+        try:
+            refused = client.post("/v1/generate/prompt", json=body)
+        finally:
+            place.release()
+    assert refused.status_code == 503 and refused.headers["retry-after"]
+    assert decoded == ["images[0]"]  # the second request never reached the validator
+
+
+def test_a_cached_answer_is_served_even_when_the_gate_is_full(tmp_path: Path) -> None:
+    body = {"prompt": "a fox", "seed": 7}
+    with make_client(settings_for(tmp_path, lm_concurrency=1, lm_queue=0), ScriptedLanguageModel()) as client:
+        first = client.post("/v1/generate/prompt", json=body).json()
+        place = client.app.state.service.admission.acquire()
+        try:
+            again = client.post("/v1/generate/prompt", json=body)
+            other = client.post("/v1/generate/prompt", json={**body, "seed": 8})
+        finally:
+            place.release()
+    assert again.status_code == 200 and again.json()["prompts"] == first["prompts"]
+    assert other.status_code == 503
+
+
+def test_a_full_image_queue_refuses_before_references_are_fetched_or_images_decoded(tmp_path: Path) -> None:
+    target = FakeServer()
+    target.route("GET", r"/ref.png", lambda r, m: Reply(200, body=png_bytes(), content_type="image/png"))
+    with FakeOpenAI() as provider, target:
+        settings = chain_settings(tmp_path / "data", provider.base_url, image_queue=1)
+        with client_for(settings) as client:
+            place = client.app.state.chain.admission.acquire()  # one generation already running
+            try:
+                fetching = client.post(
+                    "/v1/generate/image",
+                    json={"prompt": "a fox", "input_references": [target.url + "/ref.png"]},
+                )
+                decoding = client.post("/v1/generate/image", json={"prompt": "a fox", "image": BROKEN_IMAGE})
+                openai_style = client.post("/v1/images/generations", json={"prompt": "a fox"})
+            finally:
+                place.release()
+            after = client.post("/v1/generate/image", json={"prompt": "a fox", "image": BROKEN_IMAGE})
+        assert target.requests == [] and provider.requests == []
+    for refused in (fetching, decoding, openai_style):
+        assert refused.status_code == 503 and refused.headers["retry-after"], refused.text
+    assert openai_style.json()["error"]["code"] == "overloaded"
+    assert after.status_code == 400  # with room again, the broken image is what is wrong
+
+
+def test_an_async_job_keeps_its_place_until_it_ends(tmp_path: Path) -> None:
+    with FakeOpenAI() as provider:
+        provider.script(
+            "POST", FakeOpenAI.GENERATIONS, Reply(200, FakeOpenAI.images_response("m", 1), delay=0.5)
+        )
+        settings = chain_settings(tmp_path / "data", provider.base_url, image_queue=1)
+        with client_for(settings) as client:
+            body = {"prompt": "a fox", "promptGeneration": {"mode": "none"}, "async": True}
+            accepted = client.post("/v1/generate/image", json=body)
+            refused = client.post("/v1/generate/image", json=body)
+            gate = client.app.state.chain.admission
+            deadline = time.monotonic() + 10
+            while gate.in_flight and time.monotonic() < deadline:
+                time.sleep(0.02)
+            again = client.post("/v1/generate/image", json=body)
+    assert (accepted.status_code, refused.status_code, again.status_code) == (202, 503, 202)
+
+
+def test_a_full_describer_gate_refuses_captions(tmp_path: Path) -> None:
+    with make_client(settings_for(tmp_path, describer_queue=1), ScriptedLanguageModel()) as client:
+        place = client.app.state.describer_gate.acquire()
+        try:
+            response = client.post("/v1/generate/caption", json={"images": [BROKEN_IMAGE]})
+        finally:
+            place.release()
+    assert response.status_code == 503 and response.headers["retry-after"]
+
+
+def test_gates_are_reported_in_the_metrics(tmp_path: Path) -> None:
+    with make_client(settings_for(tmp_path, lm_concurrency=1, lm_queue=0), ScriptedLanguageModel()) as client:
+        place = client.app.state.service.admission.acquire()
+        client.post("/v1/generate/prompt", json={"prompt": "a fox"})
+        text = client.get("/metrics").text
+        place.release()
+    assert 'promptgen_admission_in_flight{gate="scripted"} 1' in text
+    assert 'promptgen_admission_capacity{gate="scripted"} 1' in text
+    assert 'promptgen_admission_rejected_total{gate="scripted"} 1' in text
+    assert 'promptgen_admission_capacity{gate="image"}' in text
