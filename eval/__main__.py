@@ -75,8 +75,8 @@ def parser() -> argparse.ArgumentParser:
     recipe.add_argument("--temperature", type=float, help="send this temperature with every request")
     recipe.add_argument("--top-p", type=float, help="send this topP with every request")
     run.add_argument("--concurrency", type=int, default=1, help="requests in flight at once (default 1)")
-    run.add_argument("--determinism", type=int, default=2, metavar="N",
-                     help="per mode, send the first N requests twice to check seed determinism (default 2)")
+    run.add_argument("--determinism", type=int, default=1, metavar="N",
+                     help="per mode, send the first N requests twice to check seed determinism (default 1)")
     run.add_argument("--warmup", type=int, default=1, metavar="N",
                      help="untimed requests per mode sent first, so latency excludes first-call costs "
                           "(default 1)")
@@ -126,7 +126,7 @@ def _target(args: argparse.Namespace) -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from eval.embeddings import Embedder
+    from eval.embeddings import shared
     from eval.report import markdown, write_reports
     from eval.runner import ResumeConflict, RunAborted, RunConfig, prepare_output, run
 
@@ -143,7 +143,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ResumeConflict as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    embed = Embedder()
+    embed = shared()
 
     async def main() -> list[dict[str, Any]]:
         async with target:
@@ -193,10 +193,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     rows, config = load_rows(args.run)
     if args.rescore:
-        from eval.embeddings import Embedder
+        from eval.embeddings import shared
         from eval.runner import ResultStore, rescore
 
-        rescore(rows, Embedder(), config.get("word_limit", 75))
+        rescore(rows, shared(), config.get("word_limit", 75))
         ResultStore(args.run / "results.jsonl").rewrite(rows)
     print(markdown(write_reports(rows, args.run, config)))
     return 0

@@ -70,3 +70,14 @@ class Embedder:
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
         return np.stack([self._cache[t] for t in texts])
+
+
+_shared: Embedder | None = None
+
+
+def shared() -> Embedder:
+    """One process-wide embedder (its model and cache are loaded once)."""
+    global _shared
+    if _shared is None:
+        _shared = Embedder()
+    return _shared
