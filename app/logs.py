@@ -38,7 +38,7 @@ VALID_ID = re.compile(r"^[A-Za-z0-9._:@+=-]{1,128}$")
 CREDENTIAL = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=:-]+")
 _SECRETS: set[str] = set()
 # LogRecord attributes that are not "extra" fields.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "color_message"}
 
 
 def register_secrets(values: Iterable[str]) -> None:
