@@ -85,8 +85,7 @@ def bootstrap_interval(metric: Metric, rows_a: Sequence[dict[str, Any]], rows_b:
                        seed: int = 0) -> tuple[float, float] | None:
     """Confidence interval of (B - A, positive = better), paired over shared cases when there are any."""
     rng = np.random.default_rng(seed)
-    unit = lambda r: (r["case_id"], r.get("seed", 0))  # noqa: E731
-    index_a, index_b = {unit(r): r for r in rows_a}, {unit(r): r for r in rows_b}
+    index_a, index_b = {_unit(r): r for r in rows_a}, {_unit(r): r for r in rows_b}
     shared = sorted(index_a.keys() & index_b.keys())
     if shared:
         idx = rng.integers(0, len(shared), (resamples, len(shared)))
@@ -120,13 +119,26 @@ def judge(metric: Metric, a: float | None, b: float | None, interval: tuple[floa
     return "same"
 
 
+def _unit(row: dict[str, Any]) -> tuple[str, int]:
+    return row["case_id"], row.get("seed", 0)
+
+
+def _shared(rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], ...]:
+    """The rows of the cases both runs have (all rows when they share none), so that A, B and
+    the interval describe the same cases."""
+    common = {_unit(r) for r in rows_a} & {_unit(r) for r in rows_b}
+    if not common:
+        return rows_a, rows_b
+    return [r for r in rows_a if _unit(r) in common], [r for r in rows_b if _unit(r) in common]
+
+
 def compare(rows_a: Sequence[dict[str, Any]], rows_b: Sequence[dict[str, Any]], gate_timings: bool = False,
             resamples: int = RESAMPLES) -> list[Change]:
-    """Every metric of every mode that either run has, judged."""
+    """Every metric of every mode that either run has, judged over the cases both runs have."""
     modes_a, modes_b = by_mode(rows_a), by_mode(rows_b)
     changes = []
     for mode in [*modes_a, *[m for m in modes_b if m not in modes_a]]:
-        group_a, group_b = modes_a.get(mode, []), modes_b.get(mode, [])
+        group_a, group_b = _shared(modes_a.get(mode, []), modes_b.get(mode, []))
         for metric in METRICS:
             a, b = aggregate(metric, group_a), aggregate(metric, group_b)
             if a is None and b is None:

@@ -91,3 +91,10 @@ def test_cli_exit_status(tmp_path, capsys):
     assert "REGRESSION" in (tmp_path / "cmp.md").read_text()
     assert main(["compare", str(base), str(tmp_path / "missing")]) == 2
     capsys.readouterr()
+
+
+def test_values_are_compared_over_the_cases_both_runs_have():
+    a = make_rows([0.9, 0.1, 0.1])
+    b = make_rows([0.9])  # an interrupted run: only the first case
+    (change,) = compare(a, b)
+    assert change.a == change.b == 0.9 and change.verdict == "same"
