@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint typecheck bench clean chromium
+.PHONY: setup run test lint typecheck bench clean system-deps eval-check
 
 setup: $(STAMP)
 
@@ -36,11 +36,17 @@ NODE_STAMP := tests/node/node_modules/.installed
 $(NODE_STAMP): tests/node/package-lock.json
 	if command -v npm >/dev/null; then cd tests/node && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; fi
 
-# The playground's browser tests drive Debian's Chromium (never a downloaded browser build).
-chromium:
-	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+# Debian packages the tests drive: Chromium for the playground's browser tests (never a downloaded
+# browser build) and wrk for the bounded load test.
+system-deps:
+	(command -v chromium && command -v wrk) >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium wrk)
 
-test: $(STAMP) lint typecheck $(NODE_STAMP) chromium
+# The CI suite on the embedded model, compared with the committed baseline (non-zero on a regression).
+eval-check: $(STAMP)
+	$(BIN)/python -m eval run --suite ci -n 2 --warmup 0 --out eval-runs/ci --fresh --no-progress
+	$(BIN)/python -m eval compare eval/baselines/ci eval-runs/ci --markdown eval-runs/ci/compare.md
+
+test: $(STAMP) lint typecheck $(NODE_STAMP) system-deps eval-check
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
