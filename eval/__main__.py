@@ -16,9 +16,9 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 # In-process settings that differ from the service's defaults (a --set wins):
 # - no seeded-result cache: it would answer the determinism repeats instead of the model;
-# - a generous deadline: on a busy machine the service's 60 s deadline turns slowness into
+# - generous deadlines: on a busy machine the service's 60 s / 120 s deadlines turn slowness into
 #   504s and curated fallbacks, which would make quality depend on the machine's load.
-IN_PROCESS_DEFAULTS = {"cache_entries": "0", "lm_timeout_s": "300"}
+IN_PROCESS_DEFAULTS = {"cache_entries": "0", "lm_timeout_s": "300", "request_timeout_s": "330"}
 
 
 def _modes(text: str) -> tuple[str, ...]:
