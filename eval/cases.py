@@ -5,8 +5,8 @@ an IP probe (text modes with `ensureIPCleared: true`). `Case.body(mode, ...)` tu
 the JSON body of `POST /v1/generate/prompt`.
 
 Named suites (JSONL files under `eval/suites/`, each line one case):
-    ci       tier 1: 3 sparks + 2 images; the CI gate, 1-2 minutes on the default model
-    default  tiers 1-2: 22 sparks (2 per category) + 6 images; `--modes all` in about 10 minutes
+    ci       tier 1: 3 sparks + 2 images; the CI gate (run with -n 2 --warmup 0)
+    default  tiers 1-2: 16 sparks (every category) + 4 images; `--modes all` in ~10-15 minutes
     full     every spark and image case (220 + 24)
     sparks, images   every case of one file
     ip       ip_leaky.jsonl (with the entities each must lose) + ip_clean.jsonl
