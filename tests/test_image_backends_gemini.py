@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from collections.abc import Iterator
 
 import pytest
 
 from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
-from models.image import ContentRejected, ImageOptions, ImageResult, create_image_model
-from tests.fakes.image_providers import FakeGemini, Reply, closed_port_url, fast_config, png_bytes
+from models.image import ContentRejected, ImageOptions, ImageResult
+from tests.fakes.image_providers import (
+    FakeGemini,
+    Reply,
+    closed_port_url,
+    png_bytes,
+    run_image_model,
+)
 
 KEY = "AIzaSy-SECRET-0123456789"
 FLASH = r"/v1beta/models/gemini-2.5-flash-image:generateContent"
@@ -26,17 +31,10 @@ def fake() -> Iterator[FakeGemini]:
 def generate(
     base_url: str, model: str, options: ImageOptions, deadline: float = 10, **config: object
 ) -> ImageResult:
-    backend = create_image_model(
-        f"gemini:{model}", fast_config(gemini_base_url=base_url, gemini_api_key=KEY, **config)
+    result: ImageResult = run_image_model(
+        f"gemini:{model}", options, deadline, gemini_base_url=base_url, gemini_api_key=KEY, **config
     )
-
-    async def go() -> ImageResult:
-        try:
-            return await backend.generate(options, deadline_s=deadline)
-        finally:
-            await backend.aclose()
-
-    return asyncio.run(go())
+    return result
 
 
 def test_nano_banana_request_and_inline_image(fake: FakeGemini) -> None:

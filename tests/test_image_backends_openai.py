@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
 from collections.abc import Iterator
@@ -11,8 +10,14 @@ import pytest
 from PIL import Image
 
 from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
-from models.image import ContentRejected, ImageOptions, ImageResult, ProviderRejected, create_image_model
-from tests.fakes.image_providers import FakeOpenAI, Reply, closed_port_url, fast_config, png_bytes
+from models.image import ContentRejected, ImageOptions, ImageResult, ProviderRejected
+from tests.fakes.image_providers import (
+    FakeOpenAI,
+    Reply,
+    closed_port_url,
+    png_bytes,
+    run_image_model,
+)
 
 KEY = "sk-test-SECRET-0123456789"
 
@@ -26,17 +31,10 @@ def fake() -> Iterator[FakeOpenAI]:
 def generate(
     base_url: str, model: str, options: ImageOptions, deadline: float = 10, **config: object
 ) -> ImageResult:
-    backend = create_image_model(
-        f"openai:{model}", fast_config(openai_base_url=base_url, openai_api_key=KEY, **config)
+    result: ImageResult = run_image_model(
+        f"openai:{model}", options, deadline, openai_base_url=base_url, openai_api_key=KEY, **config
     )
-
-    async def go() -> ImageResult:
-        try:
-            return await backend.generate(options, deadline_s=deadline)
-        finally:
-            await backend.aclose()
-
-    return asyncio.run(go())
+    return result
 
 
 def test_generate_sends_gpt_image_settings_and_returns_images(fake: FakeOpenAI) -> None:

@@ -10,7 +10,14 @@ import pytest
 
 from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
 from models.image import ContentRejected, ImageOptions, ImageResult, create_image_model
-from tests.fakes.image_providers import FakeOpenRouter, Reply, closed_port_url, fast_config, png_bytes
+from tests.fakes.image_providers import (
+    FakeOpenRouter,
+    Reply,
+    closed_port_url,
+    fast_config,
+    png_bytes,
+    run_image_model,
+)
 
 KEY = "sk-or-v1-SECRET-abcdef"
 
@@ -24,17 +31,15 @@ def fake() -> Iterator[FakeOpenRouter]:
 def generate(
     base_url: str, model: str, options: ImageOptions, deadline: float = 10, **config: object
 ) -> ImageResult:
-    backend = create_image_model(
-        f"openrouter:{model}", fast_config(openrouter_base_url=base_url, openrouter_api_key=KEY, **config)
+    result: ImageResult = run_image_model(
+        f"openrouter:{model}",
+        options,
+        deadline,
+        openrouter_base_url=base_url,
+        openrouter_api_key=KEY,
+        **config,
     )
-
-    async def go() -> ImageResult:
-        try:
-            return await backend.generate(options, deadline_s=deadline)
-        finally:
-            await backend.aclose()
-
-    return asyncio.run(go())
+    return result
 
 
 def test_request_carries_every_setting_and_the_provider_passthrough(fake: FakeOpenRouter) -> None:

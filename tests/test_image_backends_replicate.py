@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
 import re
@@ -12,14 +11,14 @@ import pytest
 from PIL import Image
 
 from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
-from models.image import ContentRejected, ImageOptions, ImageResult, create_image_model
+from models.image import ContentRejected, ImageOptions, ImageResult
 from tests.fakes.image_providers import (
     FakeReplicate,
     FakeServer,
     Reply,
     closed_port_url,
-    fast_config,
     png_bytes,
+    run_image_model,
 )
 
 TOKEN = "r8_SECRET_token_0123456789"
@@ -35,17 +34,15 @@ def fake() -> Iterator[FakeReplicate]:
 def generate(
     base_url: str, model: str, options: ImageOptions, deadline: float = 10, **config: object
 ) -> ImageResult:
-    backend = create_image_model(
-        f"replicate:{model}", fast_config(replicate_base_url=base_url, replicate_api_token=TOKEN, **config)
+    result: ImageResult = run_image_model(
+        f"replicate:{model}",
+        options,
+        deadline,
+        replicate_base_url=base_url,
+        replicate_api_token=TOKEN,
+        **config,
     )
-
-    async def go() -> ImageResult:
-        try:
-            return await backend.generate(options, deadline_s=deadline)
-        finally:
-            await backend.aclose()
-
-    return asyncio.run(go())
+    return result
 
 
 def test_flux_schnell_sync_mode_maps_settings_and_downloads_outputs(fake: FakeReplicate) -> None:

@@ -598,3 +598,20 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+def run_image_model(model_id: str, options: Any, deadline: float = 10, **config: Any) -> Any:
+    """Create `model_id` through the registry with `fast_config(**config)`, run one generate, close it."""
+    import asyncio
+
+    from models.image import create_image_model
+
+    backend = create_image_model(model_id, fast_config(**config))
+
+    async def go() -> Any:
+        try:
+            return await backend.generate(options, deadline_s=deadline)
+        finally:
+            await backend.aclose()
+
+    return asyncio.run(go())
