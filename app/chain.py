@@ -444,7 +444,7 @@ class ChainService:
                         f"{plan.model_id} did not finish all images within {deadline.seconds:g}s",
                         backend=model.provider,
                     )
-                async with self.prompts.metrics.timed("image", plan.model_id):
+                with self.prompts.metrics.timed("image", plan.model_id):
                     result = await model.generate(
                         msgspec.structs.replace(options, prompt=prompt, n=len(call.indexes), seed=call.seed),
                         deadline.remaining(),

@@ -89,7 +89,7 @@ class ImageReader:
         if cached is not None:
             return cached
         try:
-            async with self.metrics.timed("describer", self.describer.name):
+            with self.metrics.timed("describer", self.describer.name):
                 description = await self.describer.describe(resolved.image, resolved.note)
         except UpstreamError as exc:
             if self.describer is self._fallback:
@@ -145,8 +145,9 @@ class ImageConditioning:
                     "send conditioning images as `images`"
                 )
         refs += [(ref, f"assetIds[{i}]") for i, ref in enumerate(request.asset_ids or [])]
-        if ctx.mode == CONTEXTUAL_MODE and not refs:
-            return  # no context: the handler refuses the request, naming `images`
+        if not refs and (ctx.mode == CONTEXTUAL_MODE or request.model_id is None):
+            # Nothing to condition on (contextual mode then refuses the request, naming `images`).
+            return
         resolved = await self.reader.resolve_all(refs)
         descriptions = await self.reader.describe_all(resolved, ctx.warnings)
         ctx.image_descriptions = [d.to_text() for d in descriptions]

@@ -4,11 +4,20 @@ A job moves `queued` -> `in-progress` -> `success` | `failure` | `canceled`; eve
 saved at once, so a reader sees progress as it happens. A job still unfinished when the
 service starts was left by a process that stopped mid-way: `recover_interrupted` marks it
 `failure` with an `interrupted` error, so no job stays "running" forever.
+
+`save(job, defer=True)` is for records whose caller is about to hand the whole job to the
+client anyway (the synchronous prompt call): the row waits in memory until the end of the
+current event-loop turn and is written together with every other deferred row of that turn,
+in one transaction. One commit per turn instead of one per request is most of what a job
+costs; readers see deferred rows at once (`get` looks in memory first), and `close` writes
+what is left.
 """
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +39,13 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status)",
 )
 
+UPSERT = (
+    "INSERT INTO jobs(job_id, job_type, status, body, created_at, updated_at) VALUES (?,?,?,?,?,?) "
+    "ON CONFLICT(job_id) DO UPDATE SET status=excluded.status, body=excluded.body, "
+    "updated_at=excluded.updated_at"
+)
+MAX_DEFERRED = 256  # rows held in memory before a deferred save writes them at once
+
 TERMINAL = frozenset({"success", "failure", "canceled"})
 INTERRUPTED = "https://promptgen.dev/problems/interrupted"
 
@@ -50,6 +66,9 @@ class JobStore:
         db.ensure_schema(SCHEMA)
         self._encoder = msgspec.msgpack.Encoder()
         self._decoder = msgspec.msgpack.Decoder(Job)
+        self._lock = threading.RLock()
+        self._deferred: dict[str, tuple[str, str, str, bytes, str, str]] = {}
+        self._flush_loop: asyncio.AbstractEventLoop | None = None  # where a flush is scheduled
 
     def new(self, job_type: str, input_: dict[str, Any], status: str = "queued") -> Job:
         stamp = now_iso()
@@ -100,20 +119,48 @@ class JobStore:
             recovered.append(job)
         return recovered
 
-    def save(self, job: Job) -> None:
-        self.db.execute(
-            "INSERT INTO jobs(job_id, job_type, status, body, created_at, updated_at) VALUES (?,?,?,?,?,?) "
-            "ON CONFLICT(job_id) DO UPDATE SET status=excluded.status, body=excluded.body, "
-            "updated_at=excluded.updated_at",
-            (job.job_id, job.job_type, job.status, self._encoder.encode(job), job.created_at, job.updated_at),
-        )
+    def save(self, job: Job, defer: bool = False) -> None:
+        """Write `job`; with `defer`, at the end of this event-loop turn with the others deferred."""
+        row = (job.job_id, job.job_type, job.status, self._encoder.encode(job), job.created_at, job.updated_at)
+        with self._lock:
+            self._deferred[row[0]] = row  # a newer state of the same job replaces the older
+            if defer and len(self._deferred) < MAX_DEFERRED:
+                try:
+                    loop = asyncio.get_running_loop()
+                except RuntimeError:
+                    loop = None
+                if loop is not None and self._flush_loop is loop:
+                    return  # this turn's flush is already scheduled
+                if loop is not None and self._flush_loop is None:
+                    self._flush_loop = loop
+                    loop.call_soon(self.flush)
+                    return
+            self.flush()  # not deferred, no loop, or a flush pending on another loop: write now
+
+    def flush(self) -> None:
+        """Write every deferred row in one transaction."""
+        with self._lock:
+            self._flush_loop = None
+            if not self._deferred:
+                return
+            rows = list(self._deferred.values())
+            self.db.execute_many(UPSERT, rows)
+            self._deferred.clear()
+
+    def close(self) -> None:
+        self.flush()
 
     def get(self, job_id: str) -> Job:
-        row = self.db.fetchone("SELECT body FROM jobs WHERE job_id = ?", (job_id,))
+        with self._lock:
+            pending = self._deferred.get(job_id)
+            if pending is not None:
+                return self._decoder.decode(pending[3])
+            row = self.db.fetchone("SELECT body FROM jobs WHERE job_id = ?", (job_id,))
         if row is None:
             raise NotFound(f"no job with id {job_id!r}", jobId=job_id)
         return self._decoder.decode(row["body"])
 
     def unfinished(self) -> list[Job]:
+        self.flush()
         rows = self.db.fetchall("SELECT body FROM jobs WHERE status NOT IN ('success','failure','canceled')")
         return [self._decoder.decode(r["body"]) for r in rows]

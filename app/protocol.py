@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
@@ -113,26 +114,21 @@ class GeneratePromptResponse(msgspec.Struct, kw_only=True, rename="camel"):
     ip_detection: IPDetection | UnsetType = field(default=UNSET, name="ipDetection")
 
 
+_JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+
+
 def _nesting_depth_exceeds(body: bytes, limit: int) -> bool:
     """True when JSON containers nest deeper than `limit` (strings are skipped)."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False  # too few brackets to nest that deep: the common case, at C speed
     depth = 0
-    in_string = False
-    escaped = False
-    for byte in body:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):
+    for match in _JSON_TOKEN.finditer(body):  # strings (data URLs) are skipped by the regex engine
+        token = match.group()
+        if token in (b"[", b"{"):
             depth += 1
             if depth > limit:
                 return True
-        elif byte in (0x5D, 0x7D):
+        elif token in (b"]", b"}"):
             depth -= 1
     return False
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -81,6 +82,7 @@ def create_app(
         # and a request that arrives meanwhile waits for the load instead of failing.
         loader = asyncio.create_task(model.load())
         loader.add_done_callback(_log_load_failure)
+        loader.add_done_callback(_freeze_heap)
         app.state.loader = loader
         try:
             yield
@@ -96,6 +98,7 @@ def create_app(
                 await loader
             await model.aclose()
             await images.aclose()
+            jobs.close()
             db.close()
 
     app = Litestar(
@@ -128,6 +131,20 @@ def create_app(
     # Around everything (unmatched routes too): request ids, the access log, request metrics.
     app.asgi_handler = RequestObserver(app.asgi_handler, metrics)
     return app
+
+
+_heap_frozen = False
+
+
+def _freeze_heap(*_: object) -> None:
+    """Once the model has loaded, move everything allocated so far (modules, lexicons, the
+    model) out of the garbage collector's reach: requests allocate many short-lived objects,
+    and each collection would otherwise walk this long-lived heap again. Once per process (a
+    test process builds many apps; freezing each would keep the earlier ones alive)."""
+    global _heap_frozen
+    if not _heap_frozen:
+        _heap_frozen = True
+        gc.freeze()
 
 
 def _log_load_failure(task: asyncio.Task[None]) -> None:

@@ -71,6 +71,12 @@ def content_words(text: str) -> list[str]:
     return list(_content_words(text))
 
 
+@functools.lru_cache(maxsize=16384)
+def content_set(text: str) -> frozenset[str]:
+    """`content_words` as a set, memoised the same way (for overlap tests)."""
+    return frozenset(_content_words(text))
+
+
 def _stem(word: str) -> str:
     for suffix in ("ies", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
@@ -85,6 +91,8 @@ SPACES = re.compile(r"[ \t]+")
 def normalize_text(text: str) -> str:
     """NFKC, no control or format characters, single spaces."""
     if text.isascii():  # the common case: no normalisation needed, just controls and spacing
+        if text.isprintable() and "  " not in text:  # nothing to replace: skip both regexes
+            return text.strip()
         return SPACES.sub(" ", ASCII_CONTROL.sub(" ", text)).strip()
     text = unicodedata.normalize("NFKC", text)
     text = "".join(ch if ch == "\n" or unicodedata.category(ch)[0] != "C" else " " for ch in text)
@@ -94,13 +102,37 @@ def normalize_text(text: str) -> str:
 def strip_chatter(text: str) -> str:
     """Remove chat filler, markdown and wrapping quotes from a model answer."""
     text = normalize_text(text)
-    text = MARKDOWN.sub("", text)
+    if _may_have_markdown(text):
+        text = MARKDOWN.sub("", text)
     for _ in range(3):
+        if not _may_start_with_filler(text):
+            break
         stripped = FILLER_START.sub("", text, count=1)
         if stripped == text:
             break
         text = stripped
     return text.strip().strip(QUOTES).strip()
+
+
+# Every MARKDOWN match contains one of these characters, and every FILLER_START match begins
+# (after whitespace) with one of these words: cheap substring tests that let the common clean
+# text skip the regexes, which cost microseconds each on every slot of every request.
+MARKDOWN_CHARS = ("*", "_", "`", "#", "-", "•", ".", ")")
+FILLER_WORDS = (
+    "sure certainly of okay ok absolutely great alright here image art final new your prompt answer "
+    "output result description spark idea twist completion subject setting"
+).split()
+FILLER_PREFIXES = tuple(FILLER_WORDS)
+
+
+def _may_have_markdown(text: str) -> bool:
+    return any(ch in text for ch in MARKDOWN_CHARS)
+
+
+def _may_start_with_filler(text: str) -> bool:
+    # Non-ASCII text goes to the regex: IGNORECASE folds a few letters (the long s, the Kelvin
+    # sign) that str.lower() leaves alone.
+    return not text.isascii() or text.lstrip()[:12].lower().startswith(FILLER_PREFIXES)
 
 
 def first_line(text: str) -> str:
@@ -149,24 +181,32 @@ def clean_phrase(phrase: str, max_words: int = 10) -> str:
 def dedupe_phrases(phrases: Iterable[str], seen: Iterable[str] = (), max_word_uses: int = 2) -> list[str]:
     """Drop phrases that repeat earlier ones (the loops a small model falls into)."""
     kept: list[str] = []
-    kept_sets: list[set[str]] = [set(content_words(p)) for p in seen]
+    kept_sets: list[frozenset[str]] = [content_set(p) for p in seen]
     uses: dict[str, int] = {}
     for s in kept_sets:
         for w in s:
             uses[w] = uses.get(w, 0) + 1
     for phrase in phrases:
-        cw = set(content_words(phrase))
-        if not cw:
+        cw = content_set(phrase)
+        if not cw or _overlaps(cw, kept_sets):
             continue
-        if any(cw <= other or len(cw & other) / len(cw | other) >= 0.5 for other in kept_sets):
-            continue
-        if any(uses.get(w, 0) >= max_word_uses for w in cw) and len(cw) <= 2:
+        if len(cw) <= 2 and any(uses.get(w, 0) >= max_word_uses for w in cw):
             continue
         kept.append(phrase)
         kept_sets.append(cw)
         for w in cw:
             uses[w] = uses.get(w, 0) + 1
     return kept
+
+
+def _overlaps(cw: frozenset[str], others: list[frozenset[str]]) -> bool:
+    """`cw` is contained in, or shares at least half its union with, one of `others`."""
+    for other in others:
+        if cw.isdisjoint(other):
+            continue
+        if cw <= other or 2 * len(cw & other) >= len(cw | other):
+            return True
+    return False
 
 
 def join_within(phrases: Iterable[str], word_limit: int) -> str:
@@ -190,16 +230,30 @@ def is_clean_prompt(text: str, word_limit: int) -> bool:
         return False
     if text[0] in QUOTES and text[-1] in QUOTES:
         return False
-    if MARKDOWN.search(text) or (
-        FILLER_START.match(text) and not text.lower().startswith(("setting", "subject"))
+    # One line here, so MARKDOWN's line-start alternatives can only match at position 0.
+    if "**" in text or "__" in text or "`" in text or MARKDOWN_LINE_START.match(text):
+        return False
+    lowered = text.lower()
+    if (
+        _may_start_with_filler(text)
+        and FILLER_START.match(text)
+        and not lowered.startswith(("setting", "subject"))
     ):
         return False
-    return not re.search(r"\b(?:sure|certainly|here is|here's|as an ai)\b", text, re.IGNORECASE)
+    if not text.isascii():
+        return not CHATTER_WORDS.search(text)
+    if "sure" in lowered or "certainly" in lowered or "here" in lowered or "as an ai" in lowered:
+        return not CHATTER_WORDS.search(lowered)
+    return True
+
+
+MARKDOWN_LINE_START = re.compile(r"#+|\s*(?:[-*•]|\d+[.)])\s+")
+CHATTER_WORDS = re.compile(r"\b(?:sure|certainly|here is|here's|as an ai)\b", re.IGNORECASE)
 
 
 def similarity(a: str, b: str) -> float:
     """Jaccard similarity of content words (0..1)."""
-    sa, sb = set(content_words(a)), set(content_words(b))
+    sa, sb = content_set(a), content_set(b)
     if not sa or not sb:
         return 0.0
     return len(sa & sb) / len(sa | sb)

@@ -10,6 +10,7 @@ replaced from the curated lists when it fails.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 
@@ -18,6 +19,7 @@ from modes import vocab
 from modes.base import ModeContext, ModeHandler, Plan
 from modes.craft import (
     clean_phrase,
+    content_set,
     content_words,
     dedupe_phrases,
     derive_seed,
@@ -117,37 +119,51 @@ def _grounding(ctx: ModeContext) -> str:
     return "".join(parts)
 
 
+@functools.lru_cache(maxsize=8192)
+def _slot_tokens(phrase: str) -> frozenset[str]:
+    """A phrase's words with and without a plural s (memoised: slot phrases recur)."""
+    tokens = words(phrase)
+    return frozenset(tokens) | {w.rstrip("s") for w in tokens}
+
+
+@functools.lru_cache(maxsize=8192)
+def _is_example_value(phrase: str) -> bool:
+    return " ".join(words(phrase)) in EXAMPLE_VALUES
+
+
 def _slot_ok(slot: str, phrase: str) -> bool:
     if not phrase:
         return False
     keywords = SLOT_KEYWORDS.get(slot)
     if keywords is None:
         return True
-    tokens = set(words(phrase)) | {w.rstrip("s") for w in words(phrase)}
-    return bool(tokens & keywords)
+    return not keywords.isdisjoint(_slot_tokens(phrase))
+
+
+OTHER_LABEL = re.compile(r"^\s*[A-Za-z ]{2,20}:\s*")
+PALETTE_WORD = re.compile(r"palette|tones?|colou?rs|hues")
 
 
 def repair_slot(slot: str, raw: str, subject: str, finished: bool = True) -> str:
     """The usable part of a slot value, or "" when none is."""
     text = strip_chatter(raw).split("\n", 1)[0]
-    text = re.sub(r"^\s*[A-Za-z ]{2,20}:\s*", "", text)  # the model wrote another label
+    if ":" in text:
+        text = OTHER_LABEL.sub("", text)  # the model wrote another label
     max_words = 8 if slot != "details" else 6
     pieces = split_phrases(text)
     if not finished and pieces and (len(pieces) > 1 or len(pieces[0].split()) > 4):
         pieces = pieces[:-1]  # cut off at the token budget: the last phrase is likely partial
-    phrases = [clean_phrase(p, max_words) for p in pieces]
-    phrases = [
-        p
-        for p in phrases
-        if p
-        and " ".join(words(p)) not in EXAMPLE_VALUES
-        and set(content_words(p)) - set(content_words(subject))
-    ]
+    subject_words = content_set(subject)
+    phrases = []
+    for piece in pieces:
+        phrase = clean_phrase(piece, max_words)
+        if phrase and not _is_example_value(phrase) and not content_set(phrase) <= subject_words:
+            phrases.append(phrase)
     if slot == "details":
         return ", ".join(dedupe_phrases(phrases)[:3])
     for phrase in phrases[:2]:
         if _slot_ok(slot, phrase):
-            if slot == "palette" and not re.search(r"palette|tones?|colou?rs|hues", phrase):
+            if slot == "palette" and not PALETTE_WORD.search(phrase):
                 phrase += " palette"
             return phrase
     return ""

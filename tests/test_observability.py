@@ -164,6 +164,21 @@ def test_metrics_cover_requests_backends_cache_and_memory(client: TestClient) ->
         assert line.startswith("# TYPE ") or re.fullmatch(r"[a-z_]+(\{[^}]*\})? [0-9.e+-]+", line), line
 
 
+def test_latency_buckets_are_cumulative_as_prometheus_reads_them() -> None:
+    from app.metrics import Histogram
+
+    histogram = Histogram()
+    for seconds in (0.003, 0.005, 0.2, 99.0):
+        histogram.observe(seconds)
+    lines = dict(line.rsplit(" ", 1) for line in histogram.lines("t", 'route="/x"'))
+    assert lines['t_bucket{route="/x",le="0.005"}'] == "2"  # bounds are inclusive
+    assert lines['t_bucket{route="/x",le="0.1"}'] == "2"
+    assert lines['t_bucket{route="/x",le="0.25"}'] == "3"
+    assert lines['t_bucket{route="/x",le="60"}'] == "3"
+    assert lines['t_bucket{route="/x",le="+Inf"}'] == lines['t_count{route="/x"}'] == "4"
+    assert lines['t_sum{route="/x"}'] == "99.208000"
+
+
 def test_backend_errors_are_counted_by_kind(tmp_path: Path) -> None:
     from app.errors import UpstreamUnavailable
 
