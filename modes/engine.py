@@ -50,8 +50,9 @@ async def run_mode(
                 and len(accepted) < ctx.num_results
             ):
                 accepted.append(candidate)
-    rng = random.Random(derive_seed(ctx.seed, ctx.mode, "fallback"))
     index = 0
+    if len(accepted) < ctx.num_results:  # seeding a Random costs microseconds: only when needed
+        rng = random.Random(derive_seed(ctx.seed, ctx.mode, "fallback"))
     while len(accepted) < ctx.num_results and index < 50:
         candidate = handler.fallback(ctx, rng, index)
         index += 1

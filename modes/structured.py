@@ -216,7 +216,6 @@ class StructuredMode(ModeHandler):
         results: list[str | None] = []
         for c in sorted(slots_by_candidate):
             raw = slots_by_candidate[c]
-            rng = random.Random(derive_seed(ctx.seed, self.name, plan.extra["attempt"], c, "fill"))
             filled = {}
             for slot, _ in SLOTS:
                 text, finished = raw.get(slot, ("", True))
@@ -224,15 +223,22 @@ class StructuredMode(ModeHandler):
             if sum(1 for v in filled.values() if v) < 3:
                 results.append(None)  # too little survived repair: re-sample this candidate
                 continue
+            rng = None  # seeded only when a slot needs a curated fill-in
+            if any(not filled[slot] for slot in SLOT_VOCAB):
+                rng = random.Random(derive_seed(ctx.seed, self.name, plan.extra["attempt"], c, "fill"))
             results.append(self.compose(ctx, subject, filled, rng))
         return results
 
-    def compose(self, ctx: ModeContext, subject: str, filled: dict[str, str], rng: random.Random) -> str:
-        """Subject first, then each slot in order; empty slots come from the vocabularies."""
+    def compose(
+        self, ctx: ModeContext, subject: str, filled: dict[str, str], rng: random.Random | None
+    ) -> str:
+        """Subject first, then each slot in order; empty slots come from the vocabularies
+        (`rng` may be None only when no slot with a vocabulary is empty)."""
         phrases = [subject]
         for slot, _ in SLOTS:
             value = filled.get(slot) or ""
             if not value and slot in SLOT_VOCAB:
+                assert rng is not None, f"slot {slot} needs a fill-in but no rng was given"
                 value = rng.choice(SLOT_VOCAB[slot])
             if value:
                 phrases.extend(p.strip() for p in value.split(",") if p.strip())

@@ -13,6 +13,7 @@ the backend costs next to nothing.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from itertools import permutations
 
@@ -41,9 +42,14 @@ _FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+@functools.lru_cache(maxsize=1024)
+def _field_of(prefill: str) -> str:
+    """The field label a prefill ends with ("Subject: x\\nLighting:" -> "lighting"), or ""."""
+    return prefill.rpartition("\n")[2].rstrip(":").strip().lower() if prefill.endswith(":") else ""
+
+
 def _default_responder(row: LMRequest) -> str:
-    label = row.prefill.rpartition("\n")[2].rstrip(":").strip().lower() if row.prefill.endswith(":") else ""
-    answers = _FIELDS.get(label)
+    answers = _FIELDS.get(_field_of(row.prefill))
     if answers is not None:
         return " " + answers[row.seed % len(answers)]
     return _GENERIC[row.seed % len(_GENERIC)]
