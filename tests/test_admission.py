@@ -17,9 +17,10 @@ from app.admission import Gate
 from app.errors import Overloaded
 from app.server import create_app
 from app.settings import load_settings
+from benchmarks.common import LiveServer
 from models.lm.scripted import ScriptedLanguageModel
 from tests.chain_helpers import chain_settings, client_for
-from tests.conftest import LiveServer, make_client
+from tests.conftest import make_client
 from tests.fakes.image_providers import FakeOpenAI, FakeServer, Reply, png_bytes
 
 BROKEN_IMAGE = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"  # a PNG cut short

@@ -9,9 +9,9 @@ import pytest
 
 from app.cache import ResultCache
 from app.server import create_app
+from benchmarks.common import LiveServer
 from models.lm.base import LMOutput, LMRequest
 from models.lm.scripted import ScriptedLanguageModel
-from tests.conftest import LiveServer
 
 
 class SlowScripted(ScriptedLanguageModel):

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from PIL import Image
 
+from benchmarks.common import LiveServer
 from tests.chain_helpers import assert_problem, chain_settings, client_for
-from tests.conftest import LiveServer
 from tests.fakes.image_providers import (
     FakeOpenAI,
     FakeOpenRouter,

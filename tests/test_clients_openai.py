@@ -10,9 +10,9 @@ import openai
 import pytest
 
 from app.server import create_app
+from benchmarks.common import LiveServer
 from models.lm.scripted import ScriptedLanguageModel
 from tests.chain_helpers import chain_settings
-from tests.conftest import LiveServer
 from tests.fakes.image_providers import FakeOpenAI, closed_port_url, png_bytes
 
 

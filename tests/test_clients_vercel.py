@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from app.server import create_app
+from benchmarks.common import LiveServer
 from models.lm.scripted import ScriptedLanguageModel
 from tests.chain_helpers import chain_settings
-from tests.conftest import LiveServer
 from tests.fakes.image_providers import FakeOpenAI, png_bytes
 
 NODE_DIR = Path(__file__).resolve().parent / "node"

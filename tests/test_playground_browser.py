@@ -24,10 +24,11 @@ import httpx
 import pytest
 
 from app.server import create_app
+from benchmarks.common import LiveServer
 from models.lm.scripted import ScriptedLanguageModel
 from tests import image_samples as samples
 from tests.chain_helpers import chain_settings
-from tests.conftest import ROOT, LiveServer
+from tests.conftest import ROOT
 from tests.fakes.image_providers import FakeOpenAI
 
 CHROMIUM = os.environ.get("PROMPTGEN_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"

@@ -26,9 +26,9 @@ from schemathesis import checks as st_checks  # noqa: E402
 
 import app.fetch  # noqa: E402
 from app.server import create_app  # noqa: E402
+from benchmarks.common import LiveServer  # noqa: E402
 from models.lm.scripted import ScriptedLanguageModel  # noqa: E402
 from tests.chain_helpers import chain_settings  # noqa: E402
-from tests.conftest import LiveServer  # noqa: E402
 from tests.fakes.image_providers import FakeOpenAI  # noqa: E402
 
 POSITIVE = int(os.environ.get("PROMPTGEN_SCHEMATHESIS_EXAMPLES", "25"))
