@@ -57,6 +57,7 @@ def main(argv: list[str]) -> int:
         for entry in out:
             entry["raw"]["suite"] = name
             entry["raw"]["suite_seconds"] = round(time.perf_counter() - started, 1)
+            entry["raw"]["measured_at"] = time.strftime("%Y-%m-%d %H:%M:%S")  # kept by partial runs
             mark = "met" if entry["met"] else "NOT met"
             print(
                 f"{entry['name']:<32} ratio {entry['ratio']:>10}  target {entry['target']:>6}  {mark}",

@@ -26,6 +26,7 @@ that row's generated tokens only (the spark and the prefill are never penalised)
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,15 +161,19 @@ def decode_batch(
     sampler: RowSampler,
     pad_id: int,
     deadline: float,
+    prefix_kv: Callable[[Any, list[int]], Any] | None = None,
 ) -> list[RowState]:
-    """Decode every row; `group_of[i]` names the shared prefix (index into `prefixes`) of row i."""
+    """Decode every row; `group_of[i]` names the shared prefix (index into `prefixes`) of row i.
+    `prefix_kv(model, ids)` gives a prefix's KV cache (default: computed from scratch)."""
     n = len(requests)
     states = [RowState(r, torch.Generator().manual_seed(r.seed)) for r in requests]
     # 1. The KV of each distinct prefix, computed alone (batch size one).
     prefix_caches = []
     for ids in prefixes:
-        out = model(input_ids=torch.tensor([ids]), use_cache=True)
-        prefix_caches.append(out.past_key_values)
+        if prefix_kv is not None:
+            prefix_caches.append(prefix_kv(model, ids))
+        else:
+            prefix_caches.append(model(input_ids=torch.tensor([ids]), use_cache=True).past_key_values)
         _check(deadline)
     max_p = max(len(p) for p in prefixes)
     max_s = max(len(s) for s in suffixes)

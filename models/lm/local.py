@@ -32,6 +32,7 @@ from typing import Any
 
 from app.errors import Overloaded, UpstreamTimeout, UpstreamUnavailable
 from models.lm.base import LanguageModel, LMOutput, LMRequest
+from models.lm.prefix_cache import PrefixStore
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +141,7 @@ class LocalLanguageModel(LanguageModel):
         self._tokenizer: Any = None
         self._newline_ids: set[int] = set()
         self._load_lock = threading.Lock()
+        self.prefixes = PrefixStore()  # recent conversation prefixes' KV, reused across requests
         self.load_seconds = 0.0
 
     @classmethod
@@ -199,6 +201,7 @@ class LocalLanguageModel(LanguageModel):
                 if "\n" in tokenizer.convert_tokens_to_string([tok])
             }
             self._tokenizer, self._model = tokenizer, model
+            self.prefixes.clear()  # KV of another model's weights must not be reused
             self.load_seconds = time.perf_counter() - started
             log.info("local model %s loaded in %.2fs", self.model_id, self.load_seconds)
 
@@ -330,6 +333,7 @@ class LocalLanguageModel(LanguageModel):
                     sampler,
                     int(tokenizer.pad_token_id),
                     deadline,
+                    prefix_kv=self.prefixes.kv_for,
                 )
         except DeadlineExceeded:
             raise UpstreamTimeout(
