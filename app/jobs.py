@@ -54,6 +54,13 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def new_job_id() -> str:
     return "job_" + secrets.token_hex(12)
 
@@ -124,18 +131,12 @@ class JobStore:
         row = (job.job_id, job.job_type, job.status, self._encoder.encode(job), job.created_at, job.updated_at)
         with self._lock:
             self._deferred[row[0]] = row  # a newer state of the same job replaces the older
-            if defer and len(self._deferred) < MAX_DEFERRED:
-                try:
-                    loop = asyncio.get_running_loop()
-                except RuntimeError:
-                    loop = None
-                if loop is not None and self._flush_loop is loop:
-                    return  # this turn's flush is already scheduled
-                if loop is not None and self._flush_loop is None:
-                    self._flush_loop = loop
-                    loop.call_soon(self.flush)
-                    return
-            self.flush()  # not deferred, no loop, or a flush pending on another loop: write now
+            loop = _running_loop() if defer and len(self._deferred) < MAX_DEFERRED else None
+            if loop is None or self._flush_loop not in (None, loop):
+                self.flush()  # not deferred, no loop, or a flush pending on another loop: write now
+            elif self._flush_loop is None:  # the first deferred row of this turn schedules its flush
+                self._flush_loop = loop
+                loop.call_soon(self.flush)
 
     def flush(self) -> None:
         """Write every deferred row in one transaction."""

@@ -209,7 +209,7 @@ class MeteredLanguageModel(LanguageModel):
         return self.inner.ready
 
     async def generate(self, requests: list[LMRequest], deadline_s: float) -> list[LMOutput]:
-        with BackendTimer(self.metrics, "lm", self.inner.backend):
+        with self.metrics.timed("lm", self.inner.backend):
             return await self.inner.generate(requests, deadline_s)
 
 

@@ -12,20 +12,15 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import bench_cache, bench_ip, bench_model, bench_overhead
+from benchmarks import bench_cache, bench_chain, bench_ip, bench_model, bench_overhead
 
 SUITES = {
     "overhead": lambda: [bench_overhead.run()],
     "ip": lambda: [bench_ip.run()],
     "model": bench_model.run,
     "cache": bench_cache.run,
+    "chain": lambda: [bench_chain.run()],
 }
-try:  # the chained-call benchmark needs the chain endpoint and the fake providers
-    from benchmarks import bench_chain
-
-    SUITES["chain"] = lambda: [bench_chain.run()]
-except ImportError:  # pragma: no cover
-    pass
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 

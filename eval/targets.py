@@ -21,6 +21,7 @@ import base64
 import inspect
 import logging
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 
@@ -41,7 +42,7 @@ class Response(NamedTuple):
     latency_s: float
 
 
-class Target:
+class Target(ABC):
     """Base class: an async context manager with `generate` and optional `generate_image`."""
 
     name = "target"
@@ -52,8 +53,9 @@ class Target:
     async def __aexit__(self, *exc: object) -> None:
         return None
 
+    @abstractmethod
     async def generate(self, body: dict[str, Any]) -> Response:
-        raise NotImplementedError
+        """POST `body` to the prompt endpoint: its status, JSON body and latency."""
 
     async def generate_image(self, prompt: str) -> bytes | None:
         """PNG/JPEG bytes of one image for `prompt`, or None when the target has no image backend."""

@@ -14,7 +14,7 @@ from modes import vocab
 from modes.base import ModeContext, ModeHandler, Plan
 from modes.craft import (
     clean_phrase,
-    content_words,
+    content_set,
     dedupe_phrases,
     derive_seed,
     join_within,
@@ -92,9 +92,9 @@ class CompletionMode(ModeHandler):
             head = clean_phrase(pieces.pop(0), max_words=10)
             if head and not glue_to_spark:
                 head = " " + head
-        spark_words = set(content_words(spark))
+        spark_words = content_set(spark)
         phrases = [clean_phrase(strip_chatter(p), 9) for p in pieces]
-        phrases = [p for p in phrases if p and set(content_words(p)) - spark_words]
+        phrases = [p for p in phrases if p and content_set(p) - spark_words]
         phrases = dedupe_phrases(phrases, seen=[spark + head])[:MAX_NEW_PHRASES]
         if not finished and phrases:
             phrases = phrases[:-1]  # cut at the token budget: the last phrase may be partial
@@ -109,7 +109,7 @@ class CompletionMode(ModeHandler):
         tail = join_within(phrases, budget)
         base = spark + head
         result = f"{base}, {tail}" if tail else base
-        new_words = set(content_words(result)) - spark_words
+        new_words = content_set(result) - spark_words
         return result if len(new_words) >= 2 else None
 
     def fallback(self, ctx: ModeContext, rng: random.Random, index: int) -> str:

@@ -21,6 +21,7 @@ from modes import vocab
 from modes.base import ModeContext, ModeHandler, Plan
 from modes.craft import (
     clean_phrase,
+    content_set,
     content_words,
     dedupe_phrases,
     derive_seed,
@@ -168,10 +169,10 @@ def repair_row(slot: str, raw: str, avoid: str, finished: bool = True) -> str:
         pieces = pieces[:-1]
     limit = 10 if slot == "subject" else 8 if slot == "setting" else 6
     phrases = [clean_phrase(p, limit) for p in pieces]
-    avoid_words = set(content_words(avoid))
+    avoid_words = content_set(avoid)
     kept = []
     for phrase in phrases:
-        cw = set(content_words(phrase))
+        cw = content_set(phrase)
         if not phrase or " ".join(words(phrase)) in EXAMPLE_VALUES or not cw - avoid_words:
             continue
         head = content_words(phrase)[-1:]

@@ -114,19 +114,17 @@ def strip_chatter(text: str) -> str:
     return text.strip().strip(QUOTES).strip()
 
 
-# Every MARKDOWN match contains one of these characters, and every FILLER_START match begins
+# Every MARKDOWN match contains one of * _ ` # - • . ) and every FILLER_START match begins
 # (after whitespace) with one of these words: cheap substring tests that let the common clean
 # text skip the regexes, which cost microseconds each on every slot of every request.
-MARKDOWN_CHARS = ("*", "_", "`", "#", "-", "•", ".", ")")
-FILLER_WORDS = (
+FILLER_PREFIXES = tuple(
     "sure certainly of okay ok absolutely great alright here image art final new your prompt answer "
-    "output result description spark idea twist completion subject setting"
-).split()
-FILLER_PREFIXES = tuple(FILLER_WORDS)
+    "output result description spark idea twist completion subject setting".split()
+)
 
 
 def _may_have_markdown(text: str) -> bool:
-    return (  # MARKDOWN_CHARS spelled out: a chain of `in` tests beats a generator by 5x
+    return (  # a chain of `in` tests: five times faster than any() over a tuple
         "*" in text
         or "_" in text
         or "`" in text

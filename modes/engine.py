@@ -50,14 +50,14 @@ async def run_mode(
                 and len(accepted) < ctx.num_results
             ):
                 accepted.append(candidate)
-    index = 0
     if len(accepted) < ctx.num_results:  # seeding a Random costs microseconds: only when needed
         rng = random.Random(derive_seed(ctx.seed, ctx.mode, "fallback"))
-    while len(accepted) < ctx.num_results and index < 50:
-        candidate = handler.fallback(ctx, rng, index)
-        index += 1
-        if is_clean_prompt(candidate, ctx.word_limit) and not is_near_duplicate(candidate, accepted):
-            accepted.append(candidate)
-            result.fallbacks += 1
+        index = 0
+        while len(accepted) < ctx.num_results and index < 50:
+            candidate = handler.fallback(ctx, rng, index)
+            index += 1
+            if is_clean_prompt(candidate, ctx.word_limit) and not is_near_duplicate(candidate, accepted):
+                accepted.append(candidate)
+                result.fallbacks += 1
     result.latency_ms = (time.monotonic() - started) * 1000
     return result

@@ -16,7 +16,16 @@ from app.errors import ValidationFailed
 from models.describers.base import ImageDescription
 from models.lm.base import ChatMessage, LMOutput, LMRequest
 from modes.base import ModeContext, ModeHandler, Plan
-from modes.craft import DANGLING, content_words, derive_seed, similarity, strip_chatter, tidy_spark, words
+from modes.craft import (
+    DANGLING,
+    content_set,
+    content_words,
+    derive_seed,
+    similarity,
+    strip_chatter,
+    tidy_spark,
+    words,
+)
 from modes.editors import EDITORS, REFINEMENTS, EditPlan, edit_kind, render
 
 SYSTEM = (
@@ -223,7 +232,7 @@ class ImageEditingMode(ModeHandler):
         results: list[str | None] = []
         for c, (request, out) in enumerate(zip(plan.keys, outputs, strict=True)):
             edit = clean_edit(out.text)
-            if edit and not set(content_words(request)) & set(content_words(edit)):
+            if edit and content_set(request).isdisjoint(content_set(edit)):
                 edit = ""  # drifted away from what was asked
             results.append(self.render(ctx, facts, edit, c) if edit else None)
         return results

@@ -14,7 +14,7 @@ from modes import vocab
 from modes.base import ModeContext, ModeHandler, Plan
 from modes.craft import (
     clean_phrase,
-    content_words,
+    content_set,
     dedupe_phrases,
     derive_seed,
     first_line,
@@ -92,7 +92,7 @@ class InventiveMode(ModeHandler):
             return None
         # Inspired by the spark means it keeps something of it: when the model drifted off,
         # anchor the prompt on the spark's subject and the twist.
-        if not set(content_words(" ".join(phrases))) & set(content_words(spark)):
+        if content_set(" ".join(phrases)).isdisjoint(content_set(spark)):
             phrases = [f"{spark} {twist}", *phrases]
         return join_within(phrases[:MAX_PHRASES], ctx.word_limit)
 

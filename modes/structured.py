@@ -105,7 +105,7 @@ EXAMPLE_WORDS = [frozenset(content_words(answer)) for _, answer in EXAMPLES]
 
 def pick_examples(subject: str, k: int = 2) -> list[tuple[str, str]]:
     """The k examples least like the spark, so the model can't copy one that fits too well."""
-    spark_words = set(content_words(subject))
+    spark_words = content_set(subject)
     order = sorted(range(len(EXAMPLES)), key=lambda i: len(spark_words & EXAMPLE_WORDS[i]))
     return [EXAMPLES[i] for i in order[:k]]
 
@@ -223,22 +223,16 @@ class StructuredMode(ModeHandler):
             if sum(1 for v in filled.values() if v) < 3:
                 results.append(None)  # too little survived repair: re-sample this candidate
                 continue
-            rng = None  # seeded only when a slot needs a curated fill-in
-            if any(not filled[slot] for slot in SLOT_VOCAB):
-                rng = random.Random(derive_seed(ctx.seed, self.name, plan.extra["attempt"], c, "fill"))
+            rng = random.Random(derive_seed(ctx.seed, self.name, plan.extra["attempt"], c, "fill"))
             results.append(self.compose(ctx, subject, filled, rng))
         return results
 
-    def compose(
-        self, ctx: ModeContext, subject: str, filled: dict[str, str], rng: random.Random | None
-    ) -> str:
-        """Subject first, then each slot in order; empty slots come from the vocabularies
-        (`rng` may be None only when no slot with a vocabulary is empty)."""
+    def compose(self, ctx: ModeContext, subject: str, filled: dict[str, str], rng: random.Random) -> str:
+        """Subject first, then each slot in order; empty slots come from the vocabularies."""
         phrases = [subject]
         for slot, _ in SLOTS:
             value = filled.get(slot) or ""
             if not value and slot in SLOT_VOCAB:
-                assert rng is not None, f"slot {slot} needs a fill-in but no rng was given"
                 value = rng.choice(SLOT_VOCAB[slot])
             if value:
                 phrases.extend(p.strip() for p in value.split(",") if p.strip())

@@ -170,10 +170,7 @@ def decode_batch(
     # 1. The KV of each distinct prefix, computed alone (batch size one).
     prefix_caches = []
     for ids in prefixes:
-        if prefix_kv is not None:
-            prefix_caches.append(prefix_kv(model, ids))
-        else:
-            prefix_caches.append(model(input_ids=torch.tensor([ids]), use_cache=True).past_key_values)
+        prefix_caches.append((prefix_kv or fresh_kv)(model, ids))
         _check(deadline)
     max_p = max(len(p) for p in prefixes)
     max_s = max(len(s) for s in suffixes)
@@ -250,6 +247,11 @@ def decode_batch(
         logits = out.logits[:, -1, :]
         next_pos = next_pos + 1
     return states
+
+
+def fresh_kv(model: Any, ids: list[int]) -> Any:
+    """The KV cache of `ids`, computed alone (batch size one)."""
+    return model(input_ids=torch.tensor([ids]), use_cache=True).past_key_values
 
 
 def _check(deadline: float) -> None:

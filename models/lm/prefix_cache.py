@@ -11,7 +11,7 @@ served before it. A token's keys and values depend only on the tokens before it,
 CPU a float32 matrix multiply gives each row the same bits in any batch of twelve rows or
 more (see `decoding`); so the reused head and the computed tail both keep at least
 `MIN_ROWS` tokens, and the result is bit-identical to running the whole prefix at once
-(`tests/test_lm_local.py` checks this, and the eval suite repeats its baseline exactly).
+(`tests/test_prefix_cache.py` checks this, and the eval suite repeats its baseline exactly).
 """
 
 from __future__ import annotations
@@ -65,17 +65,14 @@ class PrefixStore:
         """How many leading tokens of `key` a stored prefix can give, and that prefix's cache."""
         best, source = 0, None
         with self._lock:
-            for stored, cache in self._entries.items():
-                shared = _common_length(stored, key)
-                head = min(shared, len(key) - self.min_rows)
+            for stored in self._entries:
+                head = min(_common_length(stored, key), len(key) - self.min_rows)
                 if head >= self.min_rows and head > best:
-                    best, source = head, cache
-            if source is not None:
-                for stored, cache in self._entries.items():
-                    if cache is source:
-                        self._entries.move_to_end(stored)
-                        break
-        return best, source
+                    best, source = head, stored
+            if source is None:
+                return 0, None
+            self._entries.move_to_end(source)  # used: the most recent
+            return best, self._entries[source]
 
 
 def _common_length(a: tuple[int, ...], b: tuple[int, ...]) -> int:

@@ -393,7 +393,7 @@ def _tidy(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().strip("\"'“”")
 
 
-def _content_words(text: str) -> set[str]:
-    from modes.craft import content_words
+def _content_words(text: str) -> frozenset[str]:
+    from modes.craft import content_set
 
-    return set(content_words(text))
+    return content_set(text)
