@@ -11,12 +11,19 @@ Positions come from the mask, so padding never shifts a row. A prefix's KV is co
 so a row's state does not depend on which other requests share its batch. Finished rows are
 dropped from the batch as they end, so short slots stop costing compute.
 
-Batch invariance: on CPU a float32 matrix multiply rounds differently for 1-3 rows (and other
-row counts that are not a multiple of four, below twelve) than inside a larger batch, and a
-fused attention rounds differently with more padding; either can flip a sampled token. So the
-batch always holds a multiple of four rows (idle rows fill the gaps), and attention runs in
-float64 (`fp64_attention`), whose result rounds back to the same float32 whatever the padding.
-A seeded request therefore gets the same tokens alone or micro-batched with others.
+Batch invariance: on CPU a float32 matrix multiply rounds a row differently depending on how
+many rows share the call, and a fused attention rounds differently with more padding; either
+can flip a sampled token. Measured here (MKL, `tests/test_lm_local.py` holds the real model to
+it): `W @ X.T` gives every row the same bits for exactly 4 or 8 columns (one class) and for any
+12 or more (another), and `x @ W.T` (prefill) for any multiple of four or 12 or more rows. So a
+decoding step runs each projection in two lanes: a call of at most 8 rows (a completion, a
+structured candidate) decodes in the small lane, in blocks of 8 and 4 columns, the fastest
+kernel at batch one (23 ms for the 540 MB of weights here, against 61 ms for `x @ W.T`); a larger
+call decodes in the large lane, one product of at least 16 columns, which costs little more per
+extra row. A row's lane is fixed by its own call, never by its neighbours, and idle rows fill
+each lane to its width. Attention runs in float64 (`fp64_attention`), whose result rounds back
+to the same float32 whatever the padding. A seeded request therefore gets the same tokens alone
+or micro-batched with others.
 
 Sampling (`RowSampler`) draws each row's token with the row's own `torch.Generator`,
 temperature and top-p, after a repetition penalty and a no-repeat n-gram ban computed on
@@ -25,8 +32,10 @@ that row's generated tokens only (the spark and the prefill are never penalised)
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +46,11 @@ from models.lm.base import LMRequest
 TOP_K_PREFILTER = 1024
 ROW_MULTIPLE = 4
 ATTENTION = "promptgen_fp64"
+SMALL, LARGE = 0, 1  # decoding lanes (see the module docstring)
+SMALL_CALL_ROWS = 8  # a call of at most this many rows decodes in the small lane
+SMALL_BLOCK = 8
+LARGE_MIN_ROWS = 16
+_layout = threading.local()  # the decoding step's column blocks, per worker thread
 
 
 def fp64_attention(
@@ -49,15 +63,18 @@ def fp64_attention(
     dropout: float = 0.0,
     **kwargs: Any,
 ) -> tuple[torch.Tensor, None]:
-    """Eager attention computed in float64 and rounded back: padding-invariant results."""
-    groups = query.shape[1] // key.shape[1]
-    k = key.double().repeat_interleave(groups, dim=1)
-    v = value.double().repeat_interleave(groups, dim=1)
-    scores = torch.matmul(query.double(), k.transpose(2, 3)) * scaling
+    """Eager attention computed in float64 and rounded back: padding-invariant results. Each key
+    and value head serves its group of query heads without being copied for each of them."""
+    batch, heads, q_len, dim = query.shape
+    kv_heads, k_len = key.shape[1], key.shape[2]
+    groups = heads // kv_heads
+    q = query.double().reshape(batch, kv_heads, groups * q_len, dim)
+    scores = torch.matmul(q, key.double().transpose(2, 3)).mul_(scaling)
+    scores = scores.view(batch, kv_heads, groups, q_len, k_len)
     if attention_mask is not None:
-        scores = scores + attention_mask[:, :, :, : k.shape[-2]].double()
-    weights = torch.softmax(scores, dim=-1)
-    out = torch.matmul(weights, v).to(query.dtype)
+        scores = scores + attention_mask[:, :, :, :k_len].double().unsqueeze(1)
+    weights = torch.softmax(scores, dim=-1).view(batch, kv_heads, groups * q_len, k_len)
+    out = torch.matmul(weights, value.double()).to(query.dtype).view(batch, heads, q_len, dim)
     return out.transpose(1, 2).contiguous(), None
 
 
@@ -73,6 +90,55 @@ def register_attention() -> str:
 
 def _round_up(n: int) -> int:
     return -(-n // ROW_MULTIPLE) * ROW_MULTIPLE
+
+
+def lane_for(call_rows: int) -> int:
+    """The lane every row of a call of `call_rows` rows decodes in."""
+    return SMALL if call_rows <= SMALL_CALL_ROWS else LARGE
+
+
+def _lane_width(lane: int, rows: int) -> int:
+    if rows == 0:
+        return 0
+    return _round_up(rows) if lane == SMALL else max(rows, LARGE_MIN_ROWS)
+
+
+def _blocks(lane_at: list[int]) -> list[tuple[int, int]]:
+    """Column blocks of a decoding step: the small lane in 8s (and a 4), the large lane whole."""
+    small = lane_at.count(SMALL)  # the small lane comes first, a multiple of four wide
+    blocks = [(a, min(a + SMALL_BLOCK, small)) for a in range(0, small, SMALL_BLOCK)]
+    if len(lane_at) > small:
+        blocks.append((small, len(lane_at)))
+    return blocks
+
+
+def lane_linear(self: torch.nn.Linear, x: torch.Tensor) -> torch.Tensor:
+    """`nn.Linear.forward` that, inside a decoding step, multiplies `W @ X.T` per lane block."""
+    blocks: list[tuple[int, int]] | None = getattr(_layout, "blocks", None)
+    if blocks is None or x.dim() != 3 or x.shape[1] != 1 or blocks[-1][1] != x.shape[0]:
+        return torch.nn.functional.linear(x, self.weight, self.bias)
+    flat = x.reshape(x.shape[0], x.shape[2])
+    parts = [torch.mm(self.weight, flat[a:b].t()) for a, b in blocks]
+    out = (parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)).t()
+    if self.bias is not None:
+        out = out + self.bias
+    return out.contiguous().unsqueeze(1)
+
+
+def install_lanes(model: Any) -> None:
+    """Route every linear layer of `model` through `lane_linear` (idempotent)."""
+    for module in model.modules():
+        if isinstance(module, torch.nn.Linear) and "forward" not in vars(module):
+            module.forward = lane_linear.__get__(module)
+
+
+@contextmanager
+def decoding_step(lane_at: list[int]) -> Iterator[None]:
+    _layout.blocks = _blocks(lane_at)
+    try:
+        yield
+    finally:
+        _layout.blocks = None
 
 
 @dataclass
@@ -162,10 +228,14 @@ def decode_batch(
     pad_id: int,
     deadline: float,
     prefix_kv: Callable[[Any, list[int]], Any] | None = None,
+    lanes: list[int] | None = None,
 ) -> list[RowState]:
-    """Decode every row; `group_of[i]` names the shared prefix (index into `prefixes`) of row i.
+    """Decode every row; `group_of[i]` names the shared prefix (index into `prefixes`) of row i
+    and `lanes[i]` its decoding lane (default: the lane of one call of all the rows).
     `prefix_kv(model, ids)` gives a prefix's KV cache (default: computed from scratch)."""
     n = len(requests)
+    install_lanes(model)
+    lanes = lanes or [lane_for(n)] * n
     states = [RowState(r, torch.Generator().manual_seed(r.seed)) for r in requests]
     # 1. The KV of each distinct prefix, computed alone (batch size one).
     prefix_caches = []
@@ -174,21 +244,28 @@ def decode_batch(
         _check(deadline)
     max_p = max(len(p) for p in prefixes)
     max_s = max(len(s) for s in suffixes)
-    # 2. One batch of a multiple of four rows (idle copies of row 0 fill it up): each prefix's KV
-    #    left-padded to max_p, then every row's suffix.
-    width = _round_up(n)
-    groups = group_of + [group_of[0]] * (width - n)
-    rows_suffix = suffixes + [suffixes[0]] * (width - n)
+    # 2. One batch: the small lane then the large one, each filled to its width with idle copies
+    #    of row 0; each prefix's KV left-padded to max_p, then every row's suffix.
+    slots: list[int | None] = []  # batch position -> row (None: idle)
+    lane_at: list[int] = []
+    for lane in (SMALL, LARGE):
+        members = [i for i in range(n) if lanes[i] == lane]
+        width = _lane_width(lane, len(members))
+        slots += members + [None] * (width - len(members))
+        lane_at += [lane] * width
+    width = len(slots)
+    rows_at = [0 if i is None else i for i in slots]
+    groups = [group_of[i] for i in rows_at]
     cache = _stack_prefix_caches(model, prefix_caches, prefixes, groups, max_p)
     prefix_mask = torch.zeros((width, max_p), dtype=torch.long)
     suffix_ids = torch.full((width, max_s), pad_id, dtype=torch.long)
     suffix_mask = torch.zeros((width, max_s), dtype=torch.long)
-    for i in range(width):
-        p = len(prefixes[groups[i]])
-        prefix_mask[i, max_p - p :] = 1
-        s = rows_suffix[i]
-        suffix_ids[i, max_s - len(s) :] = torch.tensor(s, dtype=torch.long)
-        suffix_mask[i, max_s - len(s) :] = 1
+    for b, i in enumerate(rows_at):
+        p = len(prefixes[groups[b]])
+        prefix_mask[b, max_p - p :] = 1
+        s = suffixes[i]
+        suffix_ids[b, max_s - len(s) :] = torch.tensor(s, dtype=torch.long)
+        suffix_mask[b, max_s - len(s) :] = 1
     prefix_len = torch.tensor([len(prefixes[g]) for g in groups]).unsqueeze(1)
     positions = (prefix_len + suffix_mask.cumsum(-1) - 1).clamp(min=0)
     mask = torch.cat([prefix_mask, suffix_mask], dim=1)
@@ -201,7 +278,6 @@ def decode_batch(
     )
     logits = out.logits[:, -1, :]
     next_pos = positions[:, -1] + 1
-    slots: list[int | None] = [*range(n), *([None] * (width - n))]  # batch position -> row (None: idle)
     eos = sampler.eos_id
     while True:
         _check(deadline)
@@ -218,35 +294,42 @@ def decode_batch(
             chosen[b] = token
             if len(state.tokens) >= req.max_new_tokens:
                 state.done = True
-        running = [b for b, i in enumerate(slots) if i is not None and not states[i].done]
+        running = {b for b, i in enumerate(slots) if i is not None and not states[i].done}
         if not running:
             break
-        keep = (
-            running
-            + [b for b in range(len(slots)) if b not in running][: _round_up(len(running)) - len(running)]
-        )
-        keep.sort()
-        if len(keep) < len(slots):  # drop finished rows, keeping a multiple of four
+        keep = _keep(lane_at, running)
+        if len(keep) < len(slots):  # drop finished rows, keeping each lane at its width
             index = torch.tensor(keep, dtype=torch.long)
             cache.batch_select_indices(index)
             mask = mask[index]
             next_pos = next_pos[index]
-            slots = [slots[b] if b in running else None for b in keep]
-            step_tokens = [chosen[b] for b in keep]
-        else:
-            slots = [slots[b] if b in running else None for b in range(len(slots))]
-            step_tokens = [chosen[b] for b in range(len(chosen))]
+            lane_at = [lane_at[b] for b in keep]
+        slots = [slots[b] if b in running else None for b in keep]
+        step_tokens = [chosen[b] for b in keep]
         mask = torch.cat([mask, torch.ones((len(slots), 1), dtype=torch.long)], dim=1)
-        out = model(
-            input_ids=torch.tensor(step_tokens, dtype=torch.long).unsqueeze(1),
-            attention_mask=mask,
-            position_ids=next_pos.unsqueeze(1),
-            past_key_values=cache,
-            use_cache=True,
-        )
+        with decoding_step(lane_at):
+            out = model(
+                input_ids=torch.tensor(step_tokens, dtype=torch.long).unsqueeze(1),
+                attention_mask=mask,
+                position_ids=next_pos.unsqueeze(1),
+                past_key_values=cache,
+                use_cache=True,
+            )
         logits = out.logits[:, -1, :]
         next_pos = next_pos + 1
     return states
+
+
+def _keep(lane_at: list[int], running: set[int]) -> list[int]:
+    """Batch positions to keep: each lane's running rows, and idle ones up to the lane's width."""
+    keep: list[int] = []
+    for lane in (SMALL, LARGE):
+        positions = [b for b, at in enumerate(lane_at) if at == lane]
+        busy = [b for b in positions if b in running]
+        if busy:
+            idle = [b for b in positions if b not in running]
+            keep += sorted(busy + idle[: _lane_width(lane, len(busy)) - len(busy)])
+    return keep
 
 
 def fresh_kv(model: Any, ids: list[int]) -> Any:

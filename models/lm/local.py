@@ -277,10 +277,13 @@ class LocalLanguageModel(LanguageModel):
         try:
             if self._model is None:
                 await self.load()
+            from models.lm.decoding import lane_for
+
             rows = [row for waiter in batch for row in waiter.rows]
+            lanes = [lane_for(len(waiter.rows)) for waiter in batch for _ in waiter.rows]
             deadline = max(waiter.deadline for waiter in batch)
             self.batches_run += 1
-            outputs = await asyncio.to_thread(self.generate_sync, rows, deadline)
+            outputs = await asyncio.to_thread(self.generate_sync, rows, deadline, lanes)
             offset = 0
             for waiter in batch:
                 n = len(waiter.rows)
@@ -297,8 +300,11 @@ class LocalLanguageModel(LanguageModel):
         finally:
             self._semaphore.release()
 
-    def generate_sync(self, requests: list[LMRequest], deadline: float) -> list[LMOutput]:
-        """Decode every row in one batch with shared prefixes (blocking; run it off the event loop)."""
+    def generate_sync(
+        self, requests: list[LMRequest], deadline: float, lanes: list[int] | None = None
+    ) -> list[LMOutput]:
+        """Decode every row in one batch with shared prefixes (blocking; run it off the event loop).
+        `lanes` gives each row the decoding lane of the call it came from (default: one call)."""
         import torch
 
         from models.lm.decoding import DeadlineExceeded, RowSampler, decode_batch
@@ -334,6 +340,7 @@ class LocalLanguageModel(LanguageModel):
                     int(tokenizer.pad_token_id),
                     deadline,
                     prefix_kv=self.prefixes.kv_for,
+                    lanes=lanes,
                 )
         except DeadlineExceeded:
             raise UpstreamTimeout(
