@@ -129,7 +129,7 @@ def install_lanes(model: Any) -> None:
     """Route every linear layer of `model` through `lane_linear` (idempotent)."""
     for module in model.modules():
         if isinstance(module, torch.nn.Linear) and "forward" not in vars(module):
-            module.forward = lane_linear.__get__(module)
+            module.forward = lane_linear.__get__(module)  # type: ignore[method-assign]
 
 
 @contextmanager
