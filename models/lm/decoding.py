@@ -13,17 +13,13 @@ dropped from the batch as they end, so short slots stop costing compute.
 
 Batch invariance: on CPU a float32 matrix multiply rounds a row differently depending on how
 many rows share the call, and a fused attention rounds differently with more padding; either
-can flip a sampled token. Measured here (MKL, `tests/test_lm_local.py` holds the real model to
-it): `W @ X.T` gives every row the same bits for exactly 4 or 8 columns (one class) and for any
-12 or more (another), and `x @ W.T` (prefill) for any multiple of four or 12 or more rows. So a
-decoding step runs each projection in two lanes: a call of at most 8 rows (a completion, a
-structured candidate) decodes in the small lane, in blocks of 8 and 4 columns, the fastest
-kernel at batch one (23 ms for the 540 MB of weights here, against 61 ms for `x @ W.T`); a larger
-call decodes in the large lane, one product of at least 16 columns, which costs little more per
-extra row. A row's lane is fixed by its own call, never by its neighbours, and idle rows fill
-each lane to its width. Attention runs in float64 (`fp64_attention`), whose result rounds back
-to the same float32 whatever the padding. A seeded request therefore gets the same tokens alone
-or micro-batched with others.
+can flip a sampled token. So every decoding step multiplies through the lanes of
+`models/lm/lanes.py` (a row's lane is fixed by its own call, whatever shares its batch), the
+prefill's row count is a multiple of four or at least 12 (where `x @ W.T` gives each row the
+same bits), and attention runs in float64 (`fp64_attention`), whose result rounds back to
+the same float32 whatever the padding. A seeded request therefore gets the same tokens alone
+or micro-batched with others. Llama-family models decode with `LlamaDecodeStep` (the same
+arithmetic without transformers' module machinery); others through `model(...)`.
 
 Sampling (`RowSampler`) draws each row's token with the row's own `torch.Generator`,
 temperature and top-p, after a repetition penalty and a no-repeat n-gram ban computed on
@@ -32,25 +28,19 @@ that row's generated tokens only (the spark and the prefill are never penalised)
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
 from models.lm.base import LMRequest
+from models.lm.lanes import LARGE, SMALL, blocks_of, decoding_step, install_lanes, lane_for, lane_width
+from models.lm.llama_step import LlamaDecodeStep
 
 TOP_K_PREFILTER = 1024
-ROW_MULTIPLE = 4
 ATTENTION = "promptgen_fp64"
-SMALL, LARGE = 0, 1  # decoding lanes (see the module docstring)
-SMALL_CALL_ROWS = 8  # a call of at most this many rows decodes in the small lane
-SMALL_BLOCK = 8
-LARGE_MIN_ROWS = 16
-_layout = threading.local()  # the decoding step's column blocks, per worker thread
 
 
 def fp64_attention(
@@ -86,59 +76,6 @@ def register_attention() -> str:
     AttentionInterface.register(ATTENTION, fp64_attention)
     ALL_MASK_ATTENTION_FUNCTIONS.register(ATTENTION, eager_mask)
     return ATTENTION
-
-
-def _round_up(n: int) -> int:
-    return -(-n // ROW_MULTIPLE) * ROW_MULTIPLE
-
-
-def lane_for(call_rows: int) -> int:
-    """The lane every row of a call of `call_rows` rows decodes in."""
-    return SMALL if call_rows <= SMALL_CALL_ROWS else LARGE
-
-
-def _lane_width(lane: int, rows: int) -> int:
-    if rows == 0:
-        return 0
-    return _round_up(rows) if lane == SMALL else max(rows, LARGE_MIN_ROWS)
-
-
-def _blocks(lane_at: list[int]) -> list[tuple[int, int]]:
-    """Column blocks of a decoding step: the small lane in 8s (and a 4), the large lane whole."""
-    small = lane_at.count(SMALL)  # the small lane comes first, a multiple of four wide
-    blocks = [(a, min(a + SMALL_BLOCK, small)) for a in range(0, small, SMALL_BLOCK)]
-    if len(lane_at) > small:
-        blocks.append((small, len(lane_at)))
-    return blocks
-
-
-def lane_linear(self: torch.nn.Linear, x: torch.Tensor) -> torch.Tensor:
-    """`nn.Linear.forward` that, inside a decoding step, multiplies `W @ X.T` per lane block."""
-    blocks: list[tuple[int, int]] | None = getattr(_layout, "blocks", None)
-    if blocks is None or x.dim() != 3 or x.shape[1] != 1 or blocks[-1][1] != x.shape[0]:
-        return torch.nn.functional.linear(x, self.weight, self.bias)
-    flat = x.reshape(x.shape[0], x.shape[2])
-    parts = [torch.mm(self.weight, flat[a:b].t()) for a, b in blocks]
-    out = (parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)).t()
-    if self.bias is not None:
-        out = out + self.bias
-    return out.contiguous().unsqueeze(1)
-
-
-def install_lanes(model: Any) -> None:
-    """Route every linear layer of `model` through `lane_linear` (idempotent)."""
-    for module in model.modules():
-        if isinstance(module, torch.nn.Linear) and "forward" not in vars(module):
-            module.forward = lane_linear.__get__(module)  # type: ignore[method-assign]
-
-
-@contextmanager
-def decoding_step(lane_at: list[int]) -> Iterator[None]:
-    _layout.blocks = _blocks(lane_at)
-    try:
-        yield
-    finally:
-        _layout.blocks = None
 
 
 @dataclass
@@ -235,6 +172,7 @@ def decode_batch(
     `prefix_kv(model, ids)` gives a prefix's KV cache (default: computed from scratch)."""
     n = len(requests)
     install_lanes(model)
+    step = decode_step_for(model)
     lanes = lanes or [lane_for(n)] * n
     states = [RowState(r, torch.Generator().manual_seed(r.seed)) for r in requests]
     # 1. The KV of each distinct prefix, computed alone (batch size one).
@@ -250,7 +188,7 @@ def decode_batch(
     lane_at: list[int] = []
     for lane in (SMALL, LARGE):
         members = [i for i in range(n) if lanes[i] == lane]
-        width = _lane_width(lane, len(members))
+        width = lane_width(lane, len(members))
         slots += members + [None] * (width - len(members))
         lane_at += [lane] * width
     width = len(slots)
@@ -307,15 +245,19 @@ def decode_batch(
         slots = [slots[b] if b in running else None for b in keep]
         step_tokens = [chosen[b] for b in keep]
         mask = torch.cat([mask, torch.ones((len(slots), 1), dtype=torch.long)], dim=1)
-        with decoding_step(lane_at):
-            out = model(
-                input_ids=torch.tensor(step_tokens, dtype=torch.long).unsqueeze(1),
-                attention_mask=mask,
-                position_ids=next_pos.unsqueeze(1),
-                past_key_values=cache,
-                use_cache=True,
-            )
-        logits = out.logits[:, -1, :]
+        tokens_in = torch.tensor(step_tokens, dtype=torch.long)
+        if step is not None:
+            logits = step(tokens_in, next_pos, cache, mask, blocks_of(lane_at))
+        else:
+            with decoding_step(lane_at):
+                out = model(
+                    input_ids=tokens_in.unsqueeze(1),
+                    attention_mask=mask,
+                    position_ids=next_pos.unsqueeze(1),
+                    past_key_values=cache,
+                    use_cache=True,
+                )
+            logits = out.logits[:, -1, :]
         next_pos = next_pos + 1
     return states
 
@@ -328,8 +270,15 @@ def _keep(lane_at: list[int], running: set[int]) -> list[int]:
         busy = [b for b in positions if b in running]
         if busy:
             idle = [b for b in positions if b not in running]
-            keep += sorted(busy + idle[: _lane_width(lane, len(busy)) - len(busy)])
+            keep += sorted(busy + idle[: lane_width(lane, len(busy)) - len(busy)])
     return keep
+
+
+def decode_step_for(model: Any) -> LlamaDecodeStep | None:
+    """The model's own decoding step where its architecture has one (made once per model)."""
+    if not hasattr(model, "_promptgen_step"):
+        model._promptgen_step = LlamaDecodeStep(model) if LlamaDecodeStep.supports(model) else None
+    return model._promptgen_step  # type: ignore[no-any-return]
 
 
 def fresh_kv(model: Any, ids: list[int]) -> Any:

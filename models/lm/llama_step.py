@@ -1,0 +1,137 @@
+"""One decoding step of a Llama-family model, without transformers' module machinery.
+
+Generating one token per row through `model(...)` costs some 400 `nn.Module` calls, three
+separate q/k/v products and two gate/up ones per layer, and a mask rebuilt and converted per
+layer: about a third of a batch-one step on top of the weights' own matrix products. This step
+runs the same arithmetic on the same weights: q/k/v and gate/up as one product each (their
+weights become views of one fused matrix, so memory does not grow and prefill, which still runs
+through transformers, reads the same numbers), every product through the decoding lanes of
+`models/lm/decoding.py`, and attention in float64 like `fp64_attention`. The KV cache is
+transformers' own, so prefill and decoding share it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch.nn import functional
+
+from models.lm.lanes import lane_mm
+
+
+@dataclass(frozen=True)
+class _Layer:
+    input_norm: torch.Tensor
+    qkv: torch.Tensor
+    o: torch.Tensor
+    post_norm: torch.Tensor
+    gate_up: torch.Tensor
+    down: torch.Tensor
+
+
+def _fuse(*linears: torch.nn.Linear) -> torch.Tensor:
+    """One matrix holding the linears' weights one under the other; each linear's weight
+    becomes a view of its rows (no copy kept, the same values for prefill)."""
+    fused = torch.cat([linear.weight.detach() for linear in linears])
+    start = 0
+    for linear in linears:
+        rows = linear.weight.shape[0]
+        linear.weight.data = fused[start : start + rows]
+        start += rows
+    return fused
+
+
+class LlamaDecodeStep:
+    """`step(tokens, positions, cache, mask, lane_at)` -> logits of the next token per row."""
+
+    @staticmethod
+    def supports(model: Any) -> bool:
+        config = getattr(model, "config", None)
+        return (
+            getattr(config, "model_type", None) == "llama"
+            and not getattr(config, "attention_bias", True)
+            and not getattr(config, "mlp_bias", True)
+            and getattr(config, "hidden_act", None) == "silu"
+            and getattr(config, "pretraining_tp", 1) == 1
+        )
+
+    def __init__(self, model: Any) -> None:
+        config = model.config
+        inner = model.model
+        self.embed = inner.embed_tokens.weight
+        self.rotary = inner.rotary_emb
+        self.norm = inner.norm.weight
+        self.head = model.lm_head.weight
+        self.eps = float(config.rms_norm_eps)
+        self.heads = int(config.num_attention_heads)
+        self.kv_heads = int(config.num_key_value_heads)
+        self.head_dim = int(getattr(config, "head_dim", None) or config.hidden_size // self.heads)
+        self.scaling = self.head_dim**-0.5
+        self.intermediate = int(config.intermediate_size)
+        self.layers = [
+            _Layer(
+                input_norm=layer.input_layernorm.weight,
+                qkv=_fuse(layer.self_attn.q_proj, layer.self_attn.k_proj, layer.self_attn.v_proj),
+                o=layer.self_attn.o_proj.weight,
+                post_norm=layer.post_attention_layernorm.weight,
+                gate_up=_fuse(layer.mlp.gate_proj, layer.mlp.up_proj),
+                down=layer.mlp.down_proj.weight,
+            )
+            for layer in inner.layers
+        ]
+
+    def _rms(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        """LlamaRMSNorm: float32 statistics, scaled by the weight in the model's dtype."""
+        dtype = x.dtype
+        x = x.to(torch.float32)
+        x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+        return weight * x.to(dtype)
+
+    @staticmethod
+    def _rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+        half = x.shape[-1] // 2
+        rotated = torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+        return x * cos + rotated * sin
+
+    def __call__(
+        self,
+        tokens: torch.Tensor,
+        positions: torch.Tensor,
+        cache: Any,
+        mask: torch.Tensor,
+        blocks: list[tuple[int, int]],
+    ) -> torch.Tensor:
+        """`tokens` and `positions`: one per row; `mask`: [rows, cached + 1], 1 where a row may
+        attend; `blocks`: the lanes' column blocks. Returns float logits [rows, vocab]."""
+        batch = tokens.shape[0]
+        heads, kv_heads, dim = self.heads, self.kv_heads, self.head_dim
+        q_size, kv_size = heads * dim, kv_heads * dim
+        h = functional.embedding(tokens, self.embed)
+        cos, sin = self.rotary(h, positions.unsqueeze(1))  # [rows, 1, dim]: broadcast over heads
+        additive = torch.zeros(mask.shape, dtype=torch.float64).masked_fill_(mask == 0, float("-inf"))
+        additive = additive[:, None, None, :]
+        for index, layer in enumerate(self.layers):
+            x = self._rms(h, layer.input_norm)
+            qkv = lane_mm(layer.qkv, x, blocks)
+            q = self._rope(qkv[:, :q_size].reshape(batch, heads, dim), cos, sin)
+            k = self._rope(qkv[:, q_size : q_size + kv_size].reshape(batch, kv_heads, dim), cos, sin)
+            v = qkv[:, q_size + kv_size :].reshape(batch, kv_heads, 1, dim)
+            keys, values = cache.update(k.unsqueeze(2), v, index)
+            groups = heads // kv_heads
+            scores = torch.matmul(
+                q.double().view(batch, kv_heads, groups, dim), keys.double().transpose(2, 3)
+            )
+            scores = scores.mul_(self.scaling).add_(additive)
+            weights = torch.softmax(scores, dim=-1)
+            attended = torch.matmul(weights, values.double()).to(h.dtype).view(batch, q_size)
+            h = h + lane_mm(layer.o, attended, blocks)
+            x = self._rms(h, layer.post_norm)
+            gate_up = lane_mm(layer.gate_up, x, blocks)
+            h = h + lane_mm(
+                layer.down,
+                functional.silu(gate_up[:, : self.intermediate]) * gate_up[:, self.intermediate :],
+                blocks,
+            )
+        return lane_mm(self.head, self._rms(h, self.norm), blocks)

@@ -1,0 +1,64 @@
+"""`LlamaDecodeStep` computes what transformers' own forward computes, on the same weights."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+
+from models.lm.decoding import decode_step_for
+from models.lm.lanes import LARGE, SMALL, blocks_of, decoding_step, install_lanes
+from models.lm.local import LocalLanguageModel
+
+
+@pytest.fixture(scope="module")
+def model(tiny_model_dir):
+    lm = LocalLanguageModel(model_path=str(tiny_model_dir), dtype="float32")
+    lm.load_sync()
+    install_lanes(lm._model)
+    return lm._model
+
+
+@pytest.mark.parametrize("lane_at", [[SMALL] * 4, [SMALL] * 8 + [SMALL] * 4, [SMALL] * 4 + [LARGE] * 16])
+def test_a_step_gives_the_logits_of_the_models_forward(model, lane_at):
+    step = decode_step_for(model)
+    assert step is not None
+    rows = len(lane_at)
+    torch.manual_seed(rows)
+    ids = torch.randint(3, model.config.vocab_size, (rows, 9))
+    mask = torch.ones((rows, 10), dtype=torch.long)
+    mask[1, :4] = 0  # a left-padded row
+    with torch.inference_mode():
+        cache = model(input_ids=ids, attention_mask=mask[:, :9], use_cache=True).past_key_values
+        reference_cache = copy.deepcopy(cache)
+        tokens = torch.randint(3, model.config.vocab_size, (rows,))
+        positions = mask[:, :9].sum(-1)
+        ours = step(tokens, positions, cache, mask, blocks_of(lane_at))
+        with decoding_step(lane_at):
+            theirs = model(
+                input_ids=tokens[:, None],
+                attention_mask=mask,
+                position_ids=positions[:, None],
+                past_key_values=reference_cache,
+                use_cache=True,
+            ).logits[:, -1]
+    torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-5)
+    assert torch.equal(ours.argmax(-1), theirs.argmax(-1))
+    assert cache.get_seq_length() == reference_cache.get_seq_length() == 10
+
+
+def test_fused_projections_share_the_linears_memory(model):
+    step = decode_step_for(model)
+    attention = model.model.layers[0].self_attn
+    fused = step.layers[0].qkv
+    assert attention.q_proj.weight.data_ptr() == fused.data_ptr()
+    assert attention.k_proj.weight.untyped_storage().data_ptr() == fused.untyped_storage().data_ptr()
+    assert decode_step_for(model) is step  # made once per model
+
+
+def test_other_architectures_decode_through_the_model():
+    class NotLlama:
+        config = type("Config", (), {"model_type": "gpt2"})()
+
+    assert decode_step_for(NotLlama()) is None
