@@ -17,6 +17,7 @@ from PIL import Image
 
 from app.errors import UpstreamError, UpstreamUnavailable
 from app.images import ValidatedImage
+from models import torch_thread
 from models.describers.base import ImageDescriber, ImageDescription
 from models.describers.builtin import describe_bytes
 from models.describers.openai import clean_subject
@@ -42,7 +43,7 @@ class LocalDescriber(ImageDescriber):
 
     async def describe(self, image: ValidatedImage, note: str = "") -> ImageDescription:
         facts = await asyncio.to_thread(describe_bytes, image)
-        text = await asyncio.to_thread(self._caption, image)
+        text = await torch_thread.run(self._caption, image)
         facts.subject = clean_subject(text) or " ".join(note.split())[:300]
         facts.source = self.name
         return facts

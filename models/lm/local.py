@@ -27,10 +27,12 @@ import os
 import shutil
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from app.errors import Overloaded, UpstreamTimeout, UpstreamUnavailable
+from models import torch_thread
 from models.lm.base import LanguageModel, LMOutput, LMRequest
 from models.lm.prefix_cache import PrefixStore
 
@@ -128,6 +130,8 @@ class LocalLanguageModel(LanguageModel):
         self.threads = threads
         self.model_id = Path(model_path).name if model_path else EMBEDDED_NAME
         self._concurrency = max(1, concurrency)
+        # Batches run on the torch thread; with concurrency > 1, on threads of their own.
+        self._executor = ThreadPoolExecutor(self._concurrency) if self._concurrency > 1 else None
         self._queue_limit = queue_limit
         self.batch_window_s = batch_window_ms / 1000
         self.max_batch_rows = max_batch_rows
@@ -166,9 +170,20 @@ class LocalLanguageModel(LanguageModel):
         return len(self._pending)
 
     async def load(self) -> None:
-        await asyncio.to_thread(self.load_sync)
+        await torch_thread.run(self._load)
+
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        """`fn(*args)` off the event loop: on the process's torch thread (see
+        `models/torch_thread.py`) unless several batches may run at once."""
+        if self._executor is None:
+            return await torch_thread.run(fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     def load_sync(self) -> None:
+        """Load the model (blocking), on the torch thread."""
+        torch_thread.call(self._load)
+
+    def _load(self) -> None:
         with self._load_lock:
             if self._model is not None:
                 return
@@ -283,7 +298,7 @@ class LocalLanguageModel(LanguageModel):
             lanes = [lane_for(len(waiter.rows)) for waiter in batch for _ in waiter.rows]
             deadline = max(waiter.deadline for waiter in batch)
             self.batches_run += 1
-            outputs = await asyncio.to_thread(self.generate_sync, rows, deadline, lanes)
+            outputs = await self._run(self.generate_sync, rows, deadline, lanes)
             offset = 0
             for waiter in batch:
                 n = len(waiter.rows)
@@ -305,12 +320,17 @@ class LocalLanguageModel(LanguageModel):
     ) -> list[LMOutput]:
         """Decode every row in one batch with shared prefixes (blocking; run it off the event loop).
         `lanes` gives each row the decoding lane of the call it came from (default: one call)."""
+        if self._executor is None:
+            return torch_thread.call(self._generate, requests, deadline, lanes)
+        return self._generate(requests, deadline, lanes)
+
+    def _generate(self, requests: list[LMRequest], deadline: float, lanes: list[int] | None) -> list[LMOutput]:
         import torch
 
         from models.lm.decoding import DeadlineExceeded, RowSampler, decode_batch
 
         if self._model is None:
-            self.load_sync()
+            self._load()
         tokenizer = self._tokenizer
         prefix_index: dict[str, int] = {}
         prefixes: list[list[int]] = []
