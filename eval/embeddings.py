@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from models import torch_thread
+
 DIM = 384
 
 
@@ -65,7 +67,8 @@ class Embedder:
     def __call__(self, texts: list[str]) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if missing:
-            for text, vector in zip(missing, self._encode(missing), strict=True):
+            # On the torch thread: a second OpenMP team would slow a local model decoding beside it.
+            for text, vector in zip(missing, torch_thread.call(self._encode, missing), strict=True):
                 self._cache[text] = vector
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
