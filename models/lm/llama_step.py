@@ -83,7 +83,10 @@ class LlamaDecodeStep:
         ]
 
     def _rms(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-        """LlamaRMSNorm: float32 statistics, scaled by the weight in the model's dtype."""
+        """LlamaRMSNorm: float32 statistics, scaled by the weight in the model's dtype (one fused
+        op in float32, the same bits as the three-op form)."""
+        if x.dtype == torch.float32 and weight.dtype == torch.float32:
+            return functional.rms_norm(x, (x.shape[-1],), weight, self.eps)
         dtype = x.dtype
         x = x.to(torch.float32)
         x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
@@ -115,8 +118,8 @@ class LlamaDecodeStep:
         for index, layer in enumerate(self.layers):
             x = self._rms(h, layer.input_norm)
             qkv = lane_mm(layer.qkv, x, blocks)
-            q = self._rope(qkv[:, :q_size].reshape(batch, heads, dim), cos, sin)
-            k = self._rope(qkv[:, q_size : q_size + kv_size].reshape(batch, kv_heads, dim), cos, sin)
+            qk = self._rope(qkv[:, : q_size + kv_size].reshape(batch, heads + kv_heads, dim), cos, sin)
+            q, k = qk[:, :heads], qk[:, heads:]
             v = qkv[:, q_size + kv_size :].reshape(batch, kv_heads, 1, dim)
             keys, values = cache.update(k.unsqueeze(2), v, index)
             groups = heads // kv_heads
