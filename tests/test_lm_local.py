@@ -138,35 +138,28 @@ def test_missing_model_folder_is_a_clear_unavailable_error(tmp_path):
         model.load_sync()
 
 
-def test_concurrent_callers_share_one_batch_and_get_their_unbatched_results(tiny_model_dir):
-    model = LocalLanguageModel(model_path=str(tiny_model_dir), dtype="float32", batch_window_ms=50)
-    model.load_sync()
-    callers = [
+CALLER_MIXES = {
+    # Three small calls: different prompts, a prefill, a greedy row.
+    "small-lane": [
         [row(1, max_new_tokens=10)],
         [row(2, messages=(ChatMessage("user", "Spark: a much longer spark about a castle at night"),))],
         [row(3, prefill="Subject: x\nLighting:"), row(4, temperature=0.0)],
-    ]
-    alone = [[o.text for o in generate(model, rows)] for rows in callers]
-    batches_before = model.batches_run
-
-    async def together():
-        return await asyncio.gather(*(model.generate(rows, 60) for rows in callers))
-
-    merged = [[o.text for o in outs] for outs in asyncio.run(together())]
-    assert model.batches_run - batches_before == 1
-    assert merged == alone
-
-
-def test_callers_in_both_decoding_lanes_keep_their_unbatched_results(tiny_model_dir):
-    """A 10-row call decodes in the large lane, 1- and 3-row calls in the small one; merged into
-    one batch (rows finishing at different steps), each still gets exactly its results alone."""
-    model = LocalLanguageModel(model_path=str(tiny_model_dir), dtype="float32", batch_window_ms=50)
-    model.load_sync()
-    callers = [
+    ],
+    # A 10-row call decodes in the large lane, 1- and 3-row calls in the small one, rows
+    # finishing at different steps.
+    "both-lanes": [
         [row(11, max_new_tokens=12, stop_at_newline=False)],
         [row(20 + i, max_new_tokens=3 + i) for i in range(10)],
         [row(40 + i, prefill="Subject: x\nPalette:", max_new_tokens=6) for i in range(3)],
-    ]
+    ],
+}
+
+
+@pytest.mark.parametrize("mix", sorted(CALLER_MIXES))
+def test_concurrent_callers_share_one_batch_and_get_their_unbatched_results(tiny_model_dir, mix):
+    model = LocalLanguageModel(model_path=str(tiny_model_dir), dtype="float32", batch_window_ms=50)
+    model.load_sync()
+    callers = CALLER_MIXES[mix]
     alone = [[o.text for o in generate(model, rows)] for rows in callers]
     batches_before = model.batches_run
 
