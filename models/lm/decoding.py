@@ -28,6 +28,7 @@ that row's generated tokens only (the spark and the prefill are never penalised)
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from models.lm.llama_step import LlamaDecodeStep
 
 TOP_K_PREFILTER = 1024
 ATTENTION = "promptgen_fp64"
+_step_lock = threading.Lock()
 
 
 def fp64_attention(
@@ -275,9 +277,11 @@ def _keep(lane_at: list[int], running: set[int]) -> list[int]:
 
 
 def decode_step_for(model: Any) -> LlamaDecodeStep | None:
-    """The model's own decoding step where its architecture has one (made once per model)."""
-    if not hasattr(model, "_promptgen_step"):
-        model._promptgen_step = LlamaDecodeStep(model) if LlamaDecodeStep.supports(model) else None
+    """The model's own decoding step where its architecture has one (made once per model: it
+    fuses the model's weights, so two threads must not both make it)."""
+    with _step_lock:
+        if not hasattr(model, "_promptgen_step"):
+            model._promptgen_step = LlamaDecodeStep(model) if LlamaDecodeStep.supports(model) else None
     return model._promptgen_step  # type: ignore[no-any-return]
 
 

@@ -292,7 +292,7 @@ class LocalLanguageModel(LanguageModel):
         try:
             if self._model is None:
                 await self.load()
-            from models.lm.decoding import lane_for
+            from models.lm.lanes import lane_for
 
             rows = [row for waiter in batch for row in waiter.rows]
             lanes = [lane_for(len(waiter.rows)) for waiter in batch for _ in waiter.rows]
