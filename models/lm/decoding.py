@@ -8,15 +8,16 @@ batch. Layout of row i in the batch, with masked padding on both sides of the pr
     [pad .. | prefix(g) | pad .. | suffix(i) | generated(i) ...]
 
 Positions come from the mask, so padding never shifts a row. A prefix's KV is computed alone,
-so a row's state does not depend on which other requests share its batch. Finished rows are
-dropped from the batch as they end, so short slots stop costing compute.
+so a row's state does not depend on which other requests share its batch. The batch holds
+only real rows; finished ones are dropped once a quarter of the batch has finished (each drop
+copies the cache), so short slots stop costing compute.
 
 Batch invariance: on CPU a float32 matrix multiply rounds a row differently depending on how
 many rows share the call, and a fused attention rounds differently with more padding; either
 can flip a sampled token. So every decoding step multiplies through the lanes of
-`models/lm/lanes.py` (a row's lane is fixed by its own call, whatever shares its batch), the
-prefill's row count is a multiple of four or at least 12 (where `x @ W.T` gives each row the
-same bits), and attention runs in float64 (`fp64_attention`), whose result rounds back to
+`models/lm/lanes.py` (a row's lane is fixed by its own call, whatever shares its batch; zero
+rows fill each product to the width the lane needs), the prefill's products run a multiple of
+four or at least 12 rows (where `x @ W.T` gives each row the same bits), and attention runs in float64 (`fp64_attention`), whose result rounds back to
 the same float32 whatever the padding. A seeded request therefore gets the same tokens alone
 or micro-batched with others. Llama-family models decode with `LlamaDecodeStep` (the same
 arithmetic without transformers' module machinery); others through `model(...)`.
@@ -37,7 +38,7 @@ from typing import Any
 import torch
 
 from models.lm.base import LMRequest
-from models.lm.lanes import LARGE, SMALL, blocks_of, decoding_step, install_lanes, lane_for, lane_width
+from models.lm.lanes import SMALL, blocks_of, decoding_step, install_lanes, lane_for
 from models.lm.llama_step import LlamaDecodeStep
 
 TOP_K_PREFILTER = 1024
@@ -184,23 +185,18 @@ def decode_batch(
         _check(deadline)
     max_p = max(len(p) for p in prefixes)
     max_s = max(len(s) for s in suffixes)
-    # 2. One batch: the small lane then the large one, each filled to its width with idle copies
-    #    of row 0; each prefix's KV left-padded to max_p, then every row's suffix.
-    slots: list[int | None] = []  # batch position -> row (None: idle)
-    lane_at: list[int] = []
-    for lane in (SMALL, LARGE):
-        members = [i for i in range(n) if lanes[i] == lane]
-        width = lane_width(lane, len(members))
-        slots += members + [None] * (width - len(members))
-        lane_at += [lane] * width
-    width = len(slots)
-    rows_at = [0 if i is None else i for i in slots]
-    groups = [group_of[i] for i in rows_at]
+    # 2. One batch of the rows, the small lane's first; each prefix's KV left-padded to max_p,
+    #    then every row's suffix.
+    order = sorted(range(n), key=lambda i: lanes[i] != SMALL)
+    slots: list[int | None] = list(order)  # batch position -> row (None: finished, not yet dropped)
+    lane_at = [lanes[i] for i in order]
+    width = n
+    groups = [group_of[i] for i in order]
     cache = _stack_prefix_caches(model, prefix_caches, prefixes, groups, max_p)
     prefix_mask = torch.zeros((width, max_p), dtype=torch.long)
     suffix_ids = torch.full((width, max_s), pad_id, dtype=torch.long)
     suffix_mask = torch.zeros((width, max_s), dtype=torch.long)
-    for b, i in enumerate(rows_at):
+    for b, i in enumerate(order):
         p = len(prefixes[groups[b]])
         prefix_mask[b, max_p - p :] = 1
         s = suffixes[i]
@@ -237,8 +233,8 @@ def decode_batch(
         running = {b for b, i in enumerate(slots) if i is not None and not states[i].done}
         if not running:
             break
-        keep = _keep(lane_at, running)
-        if len(keep) < len(slots):  # drop finished rows, keeping each lane at its width
+        keep = _keep(len(slots), running)
+        if len(keep) < len(slots):  # drop finished rows (a copy of the cache: not one at a time)
             index = torch.tensor(keep, dtype=torch.long)
             cache.batch_select_indices(index)
             mask = mask[index]
@@ -264,16 +260,12 @@ def decode_batch(
     return states
 
 
-def _keep(lane_at: list[int], running: set[int]) -> list[int]:
-    """Batch positions to keep: each lane's running rows, and idle ones up to the lane's width."""
-    keep: list[int] = []
-    for lane in (SMALL, LARGE):
-        positions = [b for b, at in enumerate(lane_at) if at == lane]
-        busy = [b for b in positions if b in running]
-        if busy:
-            idle = [b for b in positions if b not in running]
-            keep += sorted(busy + idle[: lane_width(lane, len(busy)) - len(busy)])
-    return keep
+def _keep(width: int, running: set[int]) -> list[int]:
+    """Batch positions to keep: every one until a quarter of the batch has finished (each drop
+    copies the cache), then the running ones."""
+    if (width - len(running)) * 4 < width:
+        return list(range(width))
+    return sorted(running)
 
 
 def decode_step_for(model: Any) -> LlamaDecodeStep | None:

@@ -8,7 +8,8 @@ completion, one structured candidate) decodes in the small lane, in blocks of 8 
 the fastest kernel at batch one (23 ms for the 540 MB of weights here, against 61 ms for
 `x @ W.T`); a larger call decodes in the large lane, one product of at least 16 columns, which
 costs little more per extra row. A row's lane is fixed by its own call, never by what shares
-its batch, and idle rows fill each lane to its width.
+its batch, and zero rows fill each block to its width inside the product, so the batch itself
+(attention, the KV cache, sampling) holds only real rows.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ SMALL_CALL_ROWS = 8  # a call of at most this many rows decodes in the small lan
 SMALL_MULTIPLE = 4
 SMALL_BLOCK = 8
 LARGE_MIN_ROWS = 16
+PREFILL_MIN_ROWS = 12  # `x @ W.T` gives each row the same bits from 12 rows on, or at multiples of 4
 _layout = threading.local()  # the current decoding step's column blocks, per worker thread
 
 
@@ -34,7 +36,7 @@ def lane_for(call_rows: int) -> int:
 
 
 def lane_width(lane: int, rows: int) -> int:
-    """Batch positions a lane with `rows` running rows takes (the rest are idle fillers)."""
+    """Columns a lane's product takes for `rows` rows (zero rows fill the rest)."""
     if rows == 0:
         return 0
     if lane == SMALL:
@@ -42,30 +44,53 @@ def lane_width(lane: int, rows: int) -> int:
     return max(rows, LARGE_MIN_ROWS)
 
 
-def blocks_of(lane_at: list[int]) -> list[tuple[int, int]]:
-    """Column blocks of a step: the small lane (first, a multiple of four) in 8s and a 4, the
-    large lane whole."""
+Block = tuple[int, int, int]  # rows [start, stop), multiplied as `width` columns
+
+
+def blocks_of(lane_at: list[int]) -> list[Block]:
+    """Column blocks of a step: the small lane (first) in blocks of up to 8 rows, each multiplied
+    as 4 or 8 columns; the large lane as one block of at least 16 columns. Zero rows fill a
+    block to its width, so only real rows need to be in the batch."""
     small = lane_at.count(SMALL)
-    blocks = [(a, min(a + SMALL_BLOCK, small)) for a in range(0, small, SMALL_BLOCK)]
+    blocks = []
+    for start in range(0, small, SMALL_BLOCK):
+        stop = min(start + SMALL_BLOCK, small)
+        blocks.append((start, stop, lane_width(SMALL, stop - start)))
     if len(lane_at) > small:
-        blocks.append((small, len(lane_at)))
+        blocks.append((small, len(lane_at), lane_width(LARGE, len(lane_at) - small)))
     return blocks
 
 
-def lane_mm(weight: torch.Tensor, x: torch.Tensor, blocks: list[tuple[int, int]]) -> torch.Tensor:
+def _padded(rows: torch.Tensor, count: int) -> torch.Tensor:
+    if count == rows.shape[0]:
+        return rows
+    return torch.cat([rows, rows.new_zeros((count - rows.shape[0], rows.shape[1]))])
+
+
+def lane_mm(weight: torch.Tensor, x: torch.Tensor, blocks: list[Block]) -> torch.Tensor:
     """`x @ weight.T` for rows `x` [rows, in], computed as `weight @ block.T` per column block
     (each block a transposed view of whole rows, the layout the lanes were measured with):
     [rows, out], as a transposed view."""
     x = x.contiguous()
-    parts = [torch.mm(weight, x[a:b].t()) for a, b in blocks]
+    parts = []
+    for start, stop, width in blocks:
+        out = torch.mm(weight, _padded(x[start:stop], width).t())
+        parts.append(out if width == stop - start else out[:, : stop - start])
     return (parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)).t()
 
 
 def lane_linear(self: torch.nn.Linear, x: torch.Tensor) -> torch.Tensor:
-    """`nn.Linear.forward` that, inside `decoding_step`, multiplies through the lanes."""
-    blocks: list[tuple[int, int]] | None = getattr(_layout, "blocks", None)
+    """`nn.Linear.forward` that, inside `decoding_step`, multiplies through the lanes; outside
+    (prefill), it runs `x @ W.T` over a multiple of four or at least 12 rows, zero rows filling
+    the rest: the row counts for which that kernel gives each row the same bits."""
+    blocks: list[Block] | None = getattr(_layout, "blocks", None)
+    rows = x.numel() // x.shape[-1]
     if blocks is None or x.dim() != 3 or x.shape[1] != 1 or blocks[-1][1] != x.shape[0]:
-        return torch.nn.functional.linear(x, self.weight, self.bias)
+        if rows >= PREFILL_MIN_ROWS or rows % SMALL_MULTIPLE == 0:
+            return torch.nn.functional.linear(x, self.weight, self.bias)
+        flat = _padded(x.reshape(rows, x.shape[-1]), lane_width(SMALL, rows))
+        out = torch.nn.functional.linear(flat, self.weight, self.bias)[:rows]
+        return out.reshape(*x.shape[:-1], out.shape[-1])
     out = lane_mm(self.weight, x.reshape(x.shape[0], x.shape[2]), blocks)
     if self.bias is not None:
         out = out + self.bias

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch.nn import functional
 
-from models.lm.lanes import lane_mm
+from models.lm.lanes import Block, lane_mm
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ class LlamaDecodeStep:
         positions: torch.Tensor,
         cache: Any,
         mask: torch.Tensor,
-        blocks: list[tuple[int, int]],
+        blocks: list[Block],
     ) -> torch.Tensor:
         """`tokens` and `positions`: one per row; `mask`: [rows, cached + 1], 1 where a row may
         attend; `blocks`: the lanes' column blocks. Returns float logits [rows, vocab]."""
