@@ -62,3 +62,17 @@ def test_other_architectures_decode_through_the_model():
         config = type("Config", (), {"model_type": "gpt2"})()
 
     assert decode_step_for(NotLlama()) is None
+
+
+def test_a_prefill_computes_only_the_last_positions_logits_with_the_same_bits_and_kv(model):
+    from models.lm.decoding import forward_last
+
+    torch.manual_seed(0)
+    ids = torch.randint(3, model.config.vocab_size, (2, 21))
+    with torch.inference_mode():
+        full = model(input_ids=ids, use_cache=True)
+        last = forward_last(model, input_ids=ids, use_cache=True)
+    assert last.logits.shape == (2, 1, model.config.vocab_size)
+    assert torch.equal(last.logits[:, -1], full.logits[:, -1])
+    for ours, theirs in zip(last.past_key_values.layers, full.past_key_values.layers, strict=True):
+        assert torch.equal(ours.keys, theirs.keys) and torch.equal(ours.values, theirs.values)

@@ -29,6 +29,8 @@ that row's generated tokens only (the spark and the prefill are never penalised)
 
 from __future__ import annotations
 
+import functools
+import inspect
 import threading
 import time
 from collections.abc import Callable
@@ -205,7 +207,8 @@ def decode_batch(
     prefix_len = torch.tensor([len(prefixes[g]) for g in groups]).unsqueeze(1)
     positions = (prefix_len + suffix_mask.cumsum(-1) - 1).clamp(min=0)
     mask = torch.cat([prefix_mask, suffix_mask], dim=1)
-    out = model(
+    out = forward_last(
+        model,
         input_ids=suffix_ids,
         attention_mask=mask,
         position_ids=positions,
@@ -279,7 +282,21 @@ def decode_step_for(model: Any) -> LlamaDecodeStep | None:
 
 def fresh_kv(model: Any, ids: list[int]) -> Any:
     """The KV cache of `ids`, computed alone (batch size one)."""
-    return model(input_ids=torch.tensor([ids]), use_cache=True).past_key_values
+    return forward_last(model, input_ids=torch.tensor([ids]), use_cache=True).past_key_values
+
+
+def forward_last(model: Any, **inputs: Any) -> Any:
+    """`model(**inputs)` with logits for each row's last position only, where the model can
+    (`logits_to_keep`): the others are never read, and for a prefix of a few hundred tokens
+    they were most of the forward pass's output-layer work."""
+    if _keeps_logits(model.__class__):
+        inputs["logits_to_keep"] = 1
+    return model(**inputs)
+
+
+@functools.cache
+def _keeps_logits(model_class: Any) -> bool:
+    return "logits_to_keep" in inspect.signature(model_class.forward).parameters
 
 
 def _check(deadline: float) -> None:

@@ -43,14 +43,16 @@ class PrefixStore:
         """The `DynamicCache` of `ids` (batch size one), reusing a stored prefix where one fits."""
         import torch
 
+        from models.lm.decoding import forward_last
+
         key = tuple(ids)
         head, source = self._longest_reusable(key)
         if source is None:
-            cache = model(input_ids=torch.tensor([ids]), use_cache=True).past_key_values
+            cache = forward_last(model, input_ids=torch.tensor([ids]), use_cache=True).past_key_values
         else:
             cache = _head_of(model, source, head)
-            cache = model(
-                input_ids=torch.tensor([ids[head:]]), past_key_values=cache, use_cache=True
+            cache = forward_last(
+                model, input_ids=torch.tensor([ids[head:]]), past_key_values=cache, use_cache=True
             ).past_key_values
         with self._lock:
             self.tokens_reused += head
