@@ -38,20 +38,38 @@ def test_a_shared_head_is_reused_and_the_stored_prefix_is_left_untouched(tiny) -
         before = [layer.keys.clone() for layer in stored.layers]
         reused = store.kv_for(tiny._model, second)
     shared = next(i for i, (a, b) in enumerate(zip(first, second, strict=False)) if a != b)
-    head = min(shared, len(second) - store.min_rows)  # the computed tail keeps its minimum too
-    assert store.tokens_reused == head >= store.min_rows
-    assert store.tokens_computed == len(first) + len(second) - head
+    assert store.tokens_reused == shared > 0
+    assert store.tokens_computed == len(first) + len(second) - shared
     assert all(torch.equal(a, layer.keys) for a, layer in zip(before, stored.layers, strict=True))
     assert reused.get_seq_length() == len(second)
 
 
-def test_both_the_reused_head_and_the_computed_tail_keep_the_minimum_rows(tiny) -> None:
-    store = PrefixStore(min_rows=16)
+def test_a_stored_prefix_is_served_without_running_the_model_and_any_tail_is_run(tiny) -> None:
+    store = PrefixStore()
     ids = conversation_ids(tiny, "a fox")
     with torch.inference_mode():
         store.kv_for(tiny._model, ids)
-        store.kv_for(tiny._model, ids + [ids[-1]] * 3)  # only 3 new tokens: reuse stops 16 short
-    assert store.tokens_reused == len(ids) + 3 - 16
+        again = store.kv_for(tiny._model, ids)
+        assert (store.forward_passes, store.tokens_computed) == (1, len(ids))
+        longer = store.kv_for(tiny._model, [*ids, ids[-1]])  # a one-token tail
+    assert store.forward_passes == 2 and store.tokens_reused == 2 * len(ids)
+    assert again.get_seq_length() == len(ids) and longer.get_seq_length() == len(ids) + 1
+
+
+def test_the_tails_of_a_batchs_prefixes_run_in_one_forward_pass(tiny) -> None:
+    store = PrefixStore()
+    sparks = ["a fox", "a robot barista in a rainy street", "moon", "a tiny dragon on a teacup"]
+    prefixes = [conversation_ids(tiny, spark) for spark in sparks]
+    with torch.inference_mode():
+        caches = store.kv_for_many(tiny._model, prefixes)
+        alone = [tiny._model(input_ids=torch.tensor([ids]), use_cache=True).past_key_values for ids in prefixes]
+    assert store.forward_passes == 2  # the first alone (nothing stored yet), then the other tails together
+    assert store.tokens_reused > 0
+    for cache, reference, ids in zip(caches, alone, prefixes, strict=True):
+        assert cache.get_seq_length() == len(ids)
+        for a, b in zip(cache.layers, reference.layers, strict=True):
+            torch.testing.assert_close(a.keys, b.keys)
+            torch.testing.assert_close(a.values, b.values)
 
 
 def test_the_store_is_bounded_and_forgets_the_least_recently_used(tiny) -> None:
@@ -66,27 +84,27 @@ def test_the_store_is_bounded_and_forgets_the_least_recently_used(tiny) -> None:
     assert tuple(second) not in store._entries and tuple(third) in store._entries
 
 
-def test_nothing_shorter_than_the_minimum_is_reused(tiny) -> None:
-    store = PrefixStore()
-    with torch.inference_mode():
-        store.kv_for(tiny._model, list(range(100, 140)))
-        store.kv_for(tiny._model, [*range(100, 110), *range(500, 540)])  # 10 shared tokens
-    assert store.tokens_reused == 0
-
-
 @pytest.mark.smollm
 def test_on_the_real_model_a_reused_prefix_is_bit_identical(smollm_dir) -> None:
+    """Tails of every length from 1 to 13 tokens (the row counts where an unpadded product
+    would round differently), run alone and as one batch with different head lengths, give
+    the bits of running each prefix whole."""
     lm = LocalLanguageModel(model_path=str(smollm_dir), dtype="float32")
     lm.load_sync()
-    store = PrefixStore()
-    ids = conversation_ids(lm, "a lighthouse in a storm")
+    base = conversation_ids(lm, "a lighthouse in a storm")
+    prefixes = [base[: len(base) - tail] for tail in range(13, 0, -1)]
+    extra = [base + [base[-1]] * tail for tail in (1, 2, 3, 5, 6, 7, 9, 10, 11)]
     with torch.inference_mode():
-        store.kv_for(lm._model, conversation_ids(lm, "a paper lantern festival"))
-        reused = store.kv_for(lm._model, ids)
-        fresh = lm._model(input_ids=torch.tensor([ids]), use_cache=True).past_key_values
-    assert store.tokens_reused > 16
-    for a, b in zip(reused.layers, fresh.layers, strict=True):
-        assert torch.equal(a.keys, b.keys) and torch.equal(a.values, b.values)
+        fresh = [lm._model(input_ids=torch.tensor([ids]), use_cache=True).past_key_values for ids in prefixes + extra]
+        one_by_one = PrefixStore(max_entries=1)  # each reuses the one before: tails of 1 token
+        caches = [one_by_one.kv_for(lm._model, ids) for ids in prefixes]
+        batched = PrefixStore()
+        batched.kv_for(lm._model, prefixes[0])
+        caches += batched.kv_for_many(lm._model, extra)  # tails of 14-24 tokens in one batch
+    assert one_by_one.tokens_reused > 0 and batched.forward_passes == 2
+    for cache, reference in zip(caches, fresh, strict=True):
+        for a, b in zip(cache.layers, reference.layers, strict=True):
+            assert torch.equal(a.keys, b.keys) and torch.equal(a.values, b.values)
 
 
 @pytest.mark.smollm

@@ -1,25 +1,25 @@
 """Batched decoding with a shared-prefix KV cache and per-row seeded sampling.
 
 Rows that share a conversation (every slot row of a structured request, every candidate of
-a completion) share its KV cache: the conversation is run once per distinct prefix at batch
-size one, then each row's own suffix (its prefill) and its generated tokens are run in one
-batch. Layout of row i in the batch, with masked padding on both sides of the prefix:
+a completion) share its KV cache: each distinct conversation's KV is made once (by default
+alone; the local model's prefix store reuses stored heads and runs the tails of a batch's
+conversations together), then each row's own suffix (its prefill) and its generated tokens are
+run in one batch. Layout of row i in the batch, with masked padding on both sides of the prefix:
 
     [pad .. | prefix(g) | pad .. | suffix(i) | generated(i) ...]
 
-Positions come from the mask, so padding never shifts a row. A prefix's KV is computed alone,
-so a row's state does not depend on which other requests share its batch. The batch holds
-only real rows; finished ones are dropped once a quarter of the batch has finished (each drop
-copies the cache), so short slots stop costing compute.
+Positions come from the mask, so padding never shifts a row. The batch holds only real rows;
+finished ones are dropped once a quarter of the batch has finished (each drop copies the
+cache), so short slots stop costing compute.
 
 Batch invariance: on CPU a float32 matrix multiply rounds a row differently depending on how
 many rows share the call, and a fused attention rounds differently with more padding; either
 can flip a sampled token. So every decoding step multiplies through the lanes of
 `models/lm/lanes.py` (a row's lane is fixed by its own call, whatever shares its batch; zero
 rows fill each product to the width the lane needs), the prefill's products run a multiple of
-four or at least 12 rows (where `x @ W.T` gives each row the same bits), and attention runs in float64 (`fp64_attention`), whose result rounds back to
-the same float32 whatever the padding. A seeded request therefore gets the same tokens alone
-or micro-batched with others. Llama-family models decode with `LlamaDecodeStep` (the same
+four or at least 12 rows (where `x @ W.T` gives each row the same bits), and attention runs in
+float64 (`fp64_attention`), whose result rounds back to the same float32 whatever the padding.
+A seeded request therefore gets the same tokens alone or micro-batched with others. Llama-family models decode with `LlamaDecodeStep` (the same
 arithmetic without transformers' module machinery); others through `model(...)`.
 
 Sampling (`RowSampler`) draws each row's token with the row's own `torch.Generator`,
@@ -169,22 +169,20 @@ def decode_batch(
     sampler: RowSampler,
     pad_id: int,
     deadline: float,
-    prefix_kv: Callable[[Any, list[int]], Any] | None = None,
+    prefix_kv: Callable[[Any, list[list[int]]], list[Any]] | None = None,
     lanes: list[int] | None = None,
 ) -> list[RowState]:
     """Decode every row; `group_of[i]` names the shared prefix (index into `prefixes`) of row i
     and `lanes[i]` its decoding lane (default: the lane of one call of all the rows).
-    `prefix_kv(model, ids)` gives a prefix's KV cache (default: computed from scratch)."""
+    `prefix_kv(model, prefixes)` gives each prefix's KV cache (default: each computed alone)."""
     n = len(requests)
     install_lanes(model)
     step = decode_step_for(model)
     lanes = lanes or [lane_for(n)] * n
     states = [RowState(r, torch.Generator().manual_seed(r.seed)) for r in requests]
-    # 1. The KV of each distinct prefix, computed alone (batch size one).
-    prefix_caches = []
-    for ids in prefixes:
-        prefix_caches.append((prefix_kv or fresh_kv)(model, ids))
-        _check(deadline)
+    # 1. The KV of each distinct prefix (batch size one each).
+    prefix_caches = (prefix_kv or fresh_kvs)(model, prefixes)
+    _check(deadline)
     max_p = max(len(p) for p in prefixes)
     max_s = max(len(s) for s in suffixes)
     # 2. One batch of the rows, the small lane's first; each prefix's KV left-padded to max_p,
@@ -280,9 +278,11 @@ def decode_step_for(model: Any) -> LlamaDecodeStep | None:
     return model._promptgen_step  # type: ignore[no-any-return]
 
 
-def fresh_kv(model: Any, ids: list[int]) -> Any:
-    """The KV cache of `ids`, computed alone (batch size one)."""
-    return forward_last(model, input_ids=torch.tensor([ids]), use_cache=True).past_key_values
+def fresh_kvs(model: Any, prefixes: list[list[int]]) -> list[Any]:
+    """The KV cache of each prefix, each computed alone (batch size one)."""
+    return [
+        forward_last(model, input_ids=torch.tensor([ids]), use_cache=True).past_key_values for ids in prefixes
+    ]
 
 
 def forward_last(model: Any, **inputs: Any) -> Any:

@@ -359,7 +359,7 @@ class LocalLanguageModel(LanguageModel):
                     sampler,
                     int(tokenizer.pad_token_id),
                     deadline,
-                    prefix_kv=self.prefixes.kv_for,
+                    prefix_kv=self.prefixes.kv_for_many,
                     lanes=lanes,
                 )
         except DeadlineExceeded:

@@ -1,17 +1,20 @@
 """The KV cache of recent conversation prefixes, reused across requests.
 
 Every request of a mode opens with the same system prompt and few-shot examples and differs
-only in its last user turn, yet each used to run all of its ~200-300 prefix tokens through
-the model (about half a second here). `PrefixStore.kv_for` finds the stored prefix sharing the
-longest run of leading tokens with a new one, reuses that many positions of its KV and runs
-only the rest.
+only in its last user turn, yet each used to run all of its ~150-300 prefix tokens through
+the model (about a third of a second here). `PrefixStore.kv_for_many` finds, for each prefix
+of a batch, the stored prefix sharing the longest run of leading tokens with it, reuses that
+many positions of its KV, and runs the rest of every prefix in one batched forward pass (eight
+concurrent requests used to run their tails one after another).
 
 Reuse must not change a single sampled token, so a seeded result stays the same whatever was
-served before it. A token's keys and values depend only on the tokens before it, and on this
-CPU a float32 matrix multiply gives each row the same bits in any batch of twelve rows or
-more (see `decoding`); so the reused head and the computed tail both keep at least
-`MIN_ROWS` tokens, and the result is bit-identical to running the whole prefix at once
-(`tests/test_prefix_cache.py` checks this, and the eval suite repeats its baseline exactly).
+served before it or beside it. A token's keys and values depend only on the tokens before it;
+every product of a prefill runs a row count for which this CPU's float32 matrix multiply gives
+each row the same bits (`models/lm/lanes.py`), and attention runs in float64 and rounds back
+the same whatever the padding (`decoding.fp64_attention`). So any split into a reused head and
+a computed tail, and any batch of tails, gives the bits of running the whole prefix at once
+(`tests/test_prefix_cache.py` checks this on the real model, and the eval suite repeats its
+baseline exactly).
 """
 
 from __future__ import annotations
@@ -20,20 +23,19 @@ import collections
 import threading
 from typing import Any
 
-MIN_ROWS = 16  # tokens in the reused head and in the computed tail (>= 12, a multiple of four)
 MAX_ENTRIES = 8  # stored prefixes (each ~12 MB for SmolLM2-135M at 250 tokens in float32)
 
 
 class PrefixStore:
     """A small LRU of prefix token ids -> their per-layer keys and values."""
 
-    def __init__(self, max_entries: int = MAX_ENTRIES, min_rows: int = MIN_ROWS) -> None:
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
-        self.min_rows = min_rows
         self._entries: collections.OrderedDict[tuple[int, ...], Any] = collections.OrderedDict()
         self._lock = threading.Lock()
         self.tokens_reused = 0
         self.tokens_computed = 0
+        self.forward_passes = 0
 
     def clear(self) -> None:
         with self._lock:
@@ -41,22 +43,42 @@ class PrefixStore:
 
     def kv_for(self, model: Any, ids: list[int]) -> Any:
         """The `DynamicCache` of `ids` (batch size one), reusing a stored prefix where one fits."""
-        import torch
+        return self.kv_for_many(model, [ids])[0]
 
+    def kv_for_many(self, model: Any, prefixes: list[list[int]]) -> list[Any]:
+        """The `DynamicCache` of each prefix (batch size one each). Prefixes that can reuse a
+        stored head run their tails in one forward pass; one that can reuse nothing runs alone
+        first, and the others then look again (they usually share its system prompt)."""
         from models.lm.decoding import forward_last
+        from models.lm.lanes import install_lanes
 
+        install_lanes(model)  # prefill products at the row counts that keep each row's bits
+        caches: list[Any] = [None] * len(prefixes)
+        pending = list(range(len(prefixes)))
+        while pending:
+            heads = {i: self._longest_reusable(tuple(prefixes[i])) for i in pending}
+            reusing = [i for i in pending if heads[i][1] is not None]
+            if reusing:
+                plans = [heads[i] for i in reusing]
+                ran, extended = _extend(model, plans, [prefixes[i] for i in reusing])
+                for i, (head, _), cache in zip(reusing, plans, extended, strict=True):
+                    caches[i] = self._keep(prefixes[i], cache, reused=head)
+                pending = [i for i in pending if heads[i][1] is None]
+            else:
+                first = pending.pop(0)
+                ids = prefixes[first]
+                cache = forward_last(model, input_ids=_tensor([ids]), use_cache=True).past_key_values
+                caches[first] = self._keep(ids, cache, reused=0)
+                ran = True
+            with self._lock:
+                self.forward_passes += ran
+        return caches
+
+    def _keep(self, ids: list[int], cache: Any, reused: int) -> Any:
         key = tuple(ids)
-        head, source = self._longest_reusable(key)
-        if source is None:
-            cache = forward_last(model, input_ids=torch.tensor([ids]), use_cache=True).past_key_values
-        else:
-            cache = _head_of(model, source, head)
-            cache = forward_last(
-                model, input_ids=torch.tensor([ids[head:]]), past_key_values=cache, use_cache=True
-            ).past_key_values
         with self._lock:
-            self.tokens_reused += head
-            self.tokens_computed += len(ids) - head
+            self.tokens_reused += reused
+            self.tokens_computed += len(ids) - reused
             self._entries[key] = cache
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
@@ -68,13 +90,19 @@ class PrefixStore:
         best, source = 0, None
         with self._lock:
             for stored in self._entries:
-                head = min(_common_length(stored, key), len(key) - self.min_rows)
-                if head >= self.min_rows and head > best:
+                head = _common_length(stored, key)
+                if head > best:
                     best, source = head, stored
             if source is None:
                 return 0, None
             self._entries.move_to_end(source)  # used: the most recent
             return best, self._entries[source]
+
+
+def _tensor(rows: list[list[int]]) -> Any:
+    import torch
+
+    return torch.tensor(rows, dtype=torch.long)
 
 
 def _common_length(a: tuple[int, ...], b: tuple[int, ...]) -> int:
@@ -93,3 +121,65 @@ def _head_of(model: Any, cache: Any, length: int) -> Any:
     for index, layer in enumerate(cache.layers):
         head.update(layer.keys[:, :, :length], layer.values[:, :, :length], index)
     return head
+
+
+def _extend(
+    model: Any, plans: list[tuple[int, Any]], prefixes: list[list[int]]
+) -> tuple[bool, list[Any]]:
+    """Each prefix's cache from its reused head (`plans[j]`: length, stored cache) and its tail,
+    the tails run together: heads left-padded to the longest, tails left-padded to the longest,
+    positions from the mask. Returns whether a forward pass ran, and new caches (batch size one)
+    sharing no storage with the batch (a stored head is reused as a view, never written)."""
+    import torch
+    from transformers import DynamicCache
+
+    from models.lm.decoding import forward_last
+
+    out: list[Any] = [None] * len(plans)
+    todo = []
+    for j, (head, source) in enumerate(plans):
+        if head < len(prefixes[j]):
+            todo.append(j)
+        else:  # the whole prefix is stored: nothing to run
+            out[j] = _head_of(model, source, head)
+    if not todo:
+        return False, out
+    heads = [plans[j][0] for j in todo]
+    tails = [prefixes[j][plans[j][0] :] for j in todo]
+    max_h, max_t = max(heads), max(len(t) for t in tails)
+    stacked = DynamicCache(config=model.config)
+    for index in range(len(plans[todo[0]][1].layers)):
+        keys, values = [], []
+        for j, head in zip(todo, heads, strict=True):
+            layer = plans[j][1].layers[index]
+            pad = (0, 0, max_h - head, 0)
+            keys.append(torch.nn.functional.pad(layer.keys[:, :, :head], pad))
+            values.append(torch.nn.functional.pad(layer.values[:, :, :head], pad))
+        stacked.update(torch.cat(keys), torch.cat(values), index)
+    ids = torch.zeros((len(todo), max_t), dtype=torch.long)
+    mask = torch.zeros((len(todo), max_h + max_t), dtype=torch.long)
+    for g, (head, tail) in enumerate(zip(heads, tails, strict=True)):
+        ids[g, max_t - len(tail) :] = torch.tensor(tail, dtype=torch.long)
+        mask[g, max_h - head : max_h] = 1
+        mask[g, max_h + max_t - len(tail) :] = 1
+    tail_mask = mask[:, max_h:]
+    positions = (torch.tensor(heads).unsqueeze(1) + tail_mask.cumsum(-1) - 1).clamp(min=0)
+    batch = forward_last(
+        model,
+        input_ids=ids,
+        attention_mask=mask,
+        position_ids=positions,
+        past_key_values=stacked,
+        use_cache=True,
+    ).past_key_values
+    for g, (j, head, tail) in enumerate(zip(todo, heads, tails, strict=True)):
+        cache = DynamicCache(config=model.config)
+        start = max_h + max_t - len(tail)
+        for index, layer in enumerate(batch.layers):
+            key = torch.cat([layer.keys[g : g + 1, :, max_h - head : max_h], layer.keys[g : g + 1, :, start:]], 2)
+            value = torch.cat(
+                [layer.values[g : g + 1, :, max_h - head : max_h], layer.values[g : g + 1, :, start:]], 2
+            )
+            cache.update(key, value, index)
+        out[j] = cache
+    return True, out
