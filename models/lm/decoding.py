@@ -44,6 +44,7 @@ from models.lm.lanes import SMALL, blocks_of, decoding_step, install_lanes, lane
 from models.lm.llama_step import LlamaDecodeStep
 
 TOP_K_PREFILTER = 1024
+HOIST_MIN_ROWS = 32  # prefill rows a group's shared suffix head must save to move into its prefix
 ATTENTION = "promptgen_fp64"
 _step_lock = threading.Lock()
 
@@ -180,6 +181,7 @@ def decode_batch(
     step = decode_step_for(model)
     lanes = lanes or [lane_for(n)] * n
     states = [RowState(r, torch.Generator().manual_seed(r.seed)) for r in requests]
+    prefixes, suffixes = hoist_shared_suffixes(prefixes, suffixes, group_of)
     # 1. The KV of each distinct prefix (batch size one each).
     prefix_caches = (prefix_kv or fresh_kvs)(model, prefixes)
     _check(deadline)
@@ -259,6 +261,40 @@ def decode_batch(
             logits = out.logits[:, -1, :]
         next_pos = next_pos + 1
     return states
+
+
+def hoist_shared_suffixes(
+    prefixes: list[list[int]], suffixes: list[list[int]], group_of: list[int]
+) -> tuple[list[list[int]], list[list[int]]]:
+    """Move the tokens every row of a group opens its suffix with into the group's prefix, where
+    they run once at batch size one instead of once per row: the six slot rows of a structured
+    candidate all open with `Subject: <spark>` (18 rows x 15 tokens took 1.04 s to prefill, most
+    of a request). Each row keeps at least its last token, and a group moves its tokens only when
+    that saves at least `HOIST_MIN_ROWS` rows of prefill (a forward pass costs ~55 ms even for a
+    few rows, so moving 6 tokens of five rows is no gain). Where each token runs never changes
+    its bits (see the module docstring)."""
+    prefixes = [list(p) for p in prefixes]
+    suffixes = list(suffixes)
+    for g in range(len(prefixes)):
+        rows = [i for i, group in enumerate(group_of) if group == g]
+        first = suffixes[rows[0]]
+        shared = min(len(suffixes[i]) for i in rows) - 1
+        for i in rows[1:]:
+            shared = min(shared, _common_length(first, suffixes[i]))
+        if shared * (len(rows) - 1) < HOIST_MIN_ROWS:
+            continue
+        prefixes[g] += first[:shared]
+        for i in rows:
+            suffixes[i] = suffixes[i][shared:]
+    return prefixes, suffixes
+
+
+def _common_length(a: list[int], b: list[int]) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
 
 
 def _keep(width: int, running: set[int]) -> list[int]:
