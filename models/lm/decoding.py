@@ -42,6 +42,7 @@ import torch
 from models.lm.base import LMRequest
 from models.lm.lanes import SMALL, blocks_of, decoding_step, install_lanes, lane_for
 from models.lm.llama_step import LlamaDecodeStep
+from models.lm.prefix_cache import common_length
 
 TOP_K_PREFILTER = 1024
 HOIST_MIN_ROWS = 32  # prefill rows a group's shared suffix head must save to move into its prefix
@@ -280,21 +281,13 @@ def hoist_shared_suffixes(
         first = suffixes[rows[0]]
         shared = min(len(suffixes[i]) for i in rows) - 1
         for i in rows[1:]:
-            shared = min(shared, _common_length(first, suffixes[i]))
+            shared = min(shared, common_length(first, suffixes[i]))
         if shared * (len(rows) - 1) < HOIST_MIN_ROWS:
             continue
         prefixes[g] += first[:shared]
         for i in rows:
             suffixes[i] = suffixes[i][shared:]
     return prefixes, suffixes
-
-
-def _common_length(a: list[int], b: list[int]) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
 
 
 def _keep(width: int, running: set[int]) -> list[int]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import collections
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 MAX_ENTRIES = 8  # stored prefixes (each ~12 MB for SmolLM2-135M at 250 tokens in float32)
@@ -90,7 +91,7 @@ class PrefixStore:
         best, source = 0, None
         with self._lock:
             for stored in self._entries:
-                head = _common_length(stored, key)
+                head = common_length(stored, key)
                 if head > best:
                     best, source = head, stored
             if source is None:
@@ -105,7 +106,8 @@ def _tensor(rows: list[list[int]]) -> Any:
     return torch.tensor(rows, dtype=torch.long)
 
 
-def _common_length(a: tuple[int, ...], b: tuple[int, ...]) -> int:
+def common_length(a: Sequence[int], b: Sequence[int]) -> int:
+    """How many leading items `a` and `b` share."""
     n = min(len(a), len(b))
     i = 0
     while i < n and a[i] == b[i]:
