@@ -39,7 +39,7 @@ $(NODE_STAMP): tests/node/package-lock.json
 # Debian packages the tests drive: Chromium for the playground's browser tests (never a downloaded
 # browser build) and wrk for the bounded load test.
 system-deps:
-	(command -v chromium && command -v wrk) >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium wrk)
+	(command -v chromium && command -v wrk && command -v redis-server) >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium wrk redis-server)
 
 # The CI suite on the embedded model, compared with the committed baseline (non-zero on a regression).
 eval-check: $(STAMP)

@@ -151,6 +151,8 @@ def _cache_lines(state: Any) -> list[str]:
         f'promptgen_cache_events_total{{event="hit"}} {cache.hits}',
         f'promptgen_cache_events_total{{event="miss"}} {cache.misses}',
         f'promptgen_cache_events_total{{event="coalesced"}} {cache.coalesced}',
+        f'promptgen_cache_events_total{{event="shared_hit"}} {cache.shared_hits}',
+        f'promptgen_cache_events_total{{event="shared_error"}} {cache.shared.errors if cache.shared else 0}',
         "# TYPE promptgen_cache_entries gauge",
         f"promptgen_cache_entries {len(cache)}",
     ]

@@ -31,6 +31,7 @@ from app.routes import images as image_routes
 from app.routes import jobs as job_routes
 from app.service import PromptService
 from app.settings import SECRET_FIELDS, Settings, load_settings
+from app.shared_cache import create_shared_store
 from models.describers import ImageDescriber
 from models.lm import LanguageModel, create_language_model
 from modes.ip import IPFilter
@@ -47,6 +48,7 @@ def create_app(
     register_secrets(str(getattr(settings, name)) for name in SECRET_FIELDS if getattr(settings, name, ""))
     keys = APIKeys.parse(settings.api_keys)
     limiter = create_rate_limiter(settings, settings.data_path)
+    shared_cache = create_shared_store(settings.cache_url, settings.cache_ttl_s, settings.cache_timeout_ms)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -70,7 +72,13 @@ def create_app(
         )
         app.state.ip_guard = ip_guard
         app.state.service = PromptService(
-            settings, model, jobs, conditioning=images.conditioning, ip_guard=ip_guard, metrics=metrics
+            settings,
+            model,
+            jobs,
+            conditioning=images.conditioning,
+            ip_guard=ip_guard,
+            metrics=metrics,
+            shared_cache=shared_cache,
         )
         app.state.describer_gate = Gate("describer", settings.describer_queue, 0)
         chain = create_chain_service(
@@ -97,6 +105,8 @@ def create_app(
             with contextlib.suppress(BaseException):
                 await loader
             await model.aclose()
+            if shared_cache is not None:
+                await shared_cache.aclose()
             await images.aclose()
             jobs.close()
             db.close()

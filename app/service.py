@@ -20,6 +20,7 @@ from app.jobs import JobStore
 from app.metrics import Metrics, metered
 from app.protocol import GeneratePromptRequest, GeneratePromptResponse, IPDetection, Usage
 from app.settings import Settings
+from app.shared_cache import Guarded
 from models.lm.base import LanguageModel
 from modes.base import ModeContext
 from modes.engine import ModeResult, run_mode
@@ -73,6 +74,7 @@ class PromptService:
         conditioning: Conditioning | None = None,
         ip_guard: Any = None,
         metrics: Metrics | None = None,
+        shared_cache: Guarded | None = None,
     ) -> None:
         self.settings = settings
         self.lm = lm
@@ -83,7 +85,7 @@ class PromptService:
         self.jobs = jobs
         self.conditioning = conditioning
         self.ip_guard = ip_guard
-        self.cache: ResultCache[Outcome] = ResultCache(settings.cache_entries)
+        self.cache: ResultCache[Outcome] = ResultCache(settings.cache_entries, shared_cache, Outcome)
 
     def context_for(self, request: GeneratePromptRequest) -> ModeContext:
         mode = EDITING_MODE if request.mode == EDITING_ALIAS else request.mode

@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 PREFIX = "PROMPTGEN_"
+CACHE_SCHEMES = ("redis://", "rediss://", "unix://")  # stores `app/shared_cache.py` can reach
 SECRET_FIELDS = {
     "openai_api_key",
     "api_keys",
@@ -23,6 +24,7 @@ SECRET_FIELDS = {
     "webhook_secret",
     "image_api_key",
     "describer_api_key",
+    "cache_url",  # may hold a password
 }
 
 
@@ -59,6 +61,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     # Seeded results kept in memory (0 disables the cache and request coalescing)
     cache_entries: int = 2048
+    # A store several replicas share (redis://, rediss:// or unix:// URL; empty: memory only)
+    cache_url: str = ""
+    cache_ttl_s: int = 7 * 24 * 3600  # how long a shared entry lives
+    cache_timeout_ms: int = 200  # per shared-store call; past it, a miss
 
     # Images and other backends (later issues build on these)
     describer: str = "builtin"  # builtin (Pillow analysis), openai (vision chat model), local (transformers)
@@ -115,6 +121,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     webhook_max_attempts: int = 6
     webhook_backoff_base_s: float = 2.0
     webhook_backoff_max_s: float = 300.0
+
+    def __post_init__(self) -> None:
+        if self.cache_url and not self.cache_url.startswith(CACHE_SCHEMES):
+            raise ValueError(f"`cache_url` must start with {', '.join(CACHE_SCHEMES)}")
 
     @property
     def data_path(self) -> Path:
