@@ -31,10 +31,6 @@ def _mark() -> None:
 _executor.submit(_mark).result()
 
 
-def executor() -> ThreadPoolExecutor:
-    return _executor
-
-
 async def run(fn: Callable[..., T], *args: Any) -> T:
     """`fn(*args)` on the torch thread, awaited without blocking the event loop."""
     return await asyncio.get_running_loop().run_in_executor(_executor, fn, *args)

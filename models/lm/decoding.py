@@ -186,28 +186,15 @@ def decode_batch(
     # 1. The KV of each distinct prefix (batch size one each).
     prefix_caches = (prefix_kv or fresh_kvs)(model, prefixes)
     _check(deadline)
-    max_p = max(len(p) for p in prefixes)
-    max_s = max(len(s) for s in suffixes)
-    # 2. One batch of the rows, the small lane's first; each prefix's KV left-padded to max_p,
-    #    then every row's suffix.
+    # 2. One batch of the rows, the small lane's first; each prefix's KV left-padded to the
+    #    longest, then every row's suffix.
     order = sorted(range(n), key=lambda i: lanes[i] != SMALL)
     slots: list[int | None] = list(order)  # batch position -> row (None: finished, not yet dropped)
     lane_at = [lanes[i] for i in order]
-    width = n
     groups = [group_of[i] for i in order]
-    cache = _stack_prefix_caches(model, prefix_caches, prefixes, groups, max_p)
-    prefix_mask = torch.zeros((width, max_p), dtype=torch.long)
-    suffix_ids = torch.full((width, max_s), pad_id, dtype=torch.long)
-    suffix_mask = torch.zeros((width, max_s), dtype=torch.long)
-    for b, i in enumerate(order):
-        p = len(prefixes[groups[b]])
-        prefix_mask[b, max_p - p :] = 1
-        s = suffixes[i]
-        suffix_ids[b, max_s - len(s) :] = torch.tensor(s, dtype=torch.long)
-        suffix_mask[b, max_s - len(s) :] = 1
-    prefix_len = torch.tensor([len(prefixes[g]) for g in groups]).unsqueeze(1)
-    positions = (prefix_len + suffix_mask.cumsum(-1) - 1).clamp(min=0)
-    mask = torch.cat([prefix_mask, suffix_mask], dim=1)
+    heads = [len(prefixes[g]) for g in groups]
+    cache = stack_left_padded(model, [prefix_caches[g] for g in groups], heads)
+    suffix_ids, mask, positions = left_padded_inputs(heads, [suffixes[i] for i in order], pad_id)
     out = forward_last(
         model,
         input_ids=suffix_ids,
@@ -333,23 +320,40 @@ def _check(deadline: float) -> None:
         raise DeadlineExceeded
 
 
-def _stack_prefix_caches(
-    model: Any, caches: list[Any], prefixes: list[list[int]], group_of: list[int], max_p: int
-) -> Any:
+def stack_left_padded(model: Any, caches: list[Any], lengths: list[int]) -> Any:
+    """One batch cache holding the first `lengths[r]` positions of `caches[r]` in row r, each
+    left-padded with zeros to the longest (the padding is masked)."""
     from transformers import DynamicCache
 
+    longest = max(lengths)
     stacked = DynamicCache(config=model.config)
-    num_layers = len(caches[0].layers)
-    for layer in range(num_layers):
+    for layer in range(len(caches[0].layers)):
         keys, values = [], []
-        for g in group_of:
-            k = caches[g].layers[layer].keys
-            v = caches[g].layers[layer].values
-            pad = max_p - len(prefixes[g])
-            if pad:
-                k = torch.nn.functional.pad(k, (0, 0, pad, 0))
-                v = torch.nn.functional.pad(v, (0, 0, pad, 0))
+        for cache, length in zip(caches, lengths, strict=True):
+            k = cache.layers[layer].keys[:, :, :length]
+            v = cache.layers[layer].values[:, :, :length]
+            if length < longest:
+                k = torch.nn.functional.pad(k, (0, 0, longest - length, 0))
+                v = torch.nn.functional.pad(v, (0, 0, longest - length, 0))
             keys.append(k)
             values.append(v)
         stacked.update(torch.cat(keys, dim=0), torch.cat(values, dim=0), layer)
     return stacked
+
+
+def left_padded_inputs(
+    heads: list[int], tails: list[list[int]], pad_id: int = 0
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The inputs that run each row's `tails[r]` after its cached head of `heads[r]` positions
+    (as laid out by `stack_left_padded`): token ids [rows, longest tail] left-padded with
+    `pad_id`, the attention mask over head and tail, and the tail's positions."""
+    longest_head, longest_tail = max(heads), max(len(t) for t in tails)
+    ids = torch.full((len(tails), longest_tail), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(tails), longest_head + longest_tail), dtype=torch.long)
+    for r, (head, tail) in enumerate(zip(heads, tails, strict=True)):
+        ids[r, longest_tail - len(tail) :] = torch.tensor(tail, dtype=torch.long)
+        mask[r, longest_head - head : longest_head] = 1
+        mask[r, longest_head + longest_tail - len(tail) :] = 1
+    tail_mask = mask[:, longest_head:]
+    positions = (torch.tensor(heads).unsqueeze(1) + tail_mask.cumsum(-1) - 1).clamp(min=0)
+    return ids, mask, positions

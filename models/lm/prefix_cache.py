@@ -132,10 +132,9 @@ def _extend(
     the tails run together: heads left-padded to the longest, tails left-padded to the longest,
     positions from the mask. Returns whether a forward pass ran, and new caches (batch size one)
     sharing no storage with the batch (a stored head is reused as a view, never written)."""
-    import torch
     from transformers import DynamicCache
 
-    from models.lm.decoding import forward_last
+    from models.lm.decoding import forward_last, left_padded_inputs, stack_left_padded
 
     out: list[Any] = [None] * len(plans)
     todo = []
@@ -148,40 +147,19 @@ def _extend(
         return False, out
     heads = [plans[j][0] for j in todo]
     tails = [prefixes[j][plans[j][0] :] for j in todo]
-    max_h, max_t = max(heads), max(len(t) for t in tails)
-    stacked = DynamicCache(config=model.config)
-    for index in range(len(plans[todo[0]][1].layers)):
-        keys, values = [], []
-        for j, head in zip(todo, heads, strict=True):
-            layer = plans[j][1].layers[index]
-            pad = (0, 0, max_h - head, 0)
-            keys.append(torch.nn.functional.pad(layer.keys[:, :, :head], pad))
-            values.append(torch.nn.functional.pad(layer.values[:, :, :head], pad))
-        stacked.update(torch.cat(keys), torch.cat(values), index)
-    ids = torch.zeros((len(todo), max_t), dtype=torch.long)
-    mask = torch.zeros((len(todo), max_h + max_t), dtype=torch.long)
-    for g, (head, tail) in enumerate(zip(heads, tails, strict=True)):
-        ids[g, max_t - len(tail) :] = torch.tensor(tail, dtype=torch.long)
-        mask[g, max_h - head : max_h] = 1
-        mask[g, max_h + max_t - len(tail) :] = 1
-    tail_mask = mask[:, max_h:]
-    positions = (torch.tensor(heads).unsqueeze(1) + tail_mask.cumsum(-1) - 1).clamp(min=0)
+    ids, mask, positions = left_padded_inputs(heads, tails)
     batch = forward_last(
         model,
         input_ids=ids,
         attention_mask=mask,
         position_ids=positions,
-        past_key_values=stacked,
+        past_key_values=stack_left_padded(model, [plans[j][1] for j in todo], heads),
         use_cache=True,
     ).past_key_values
-    for g, (j, head, tail) in enumerate(zip(todo, heads, tails, strict=True)):
+    real = mask.bool()
+    for g, j in enumerate(todo):  # each row's real positions: its head, then its tail
         cache = DynamicCache(config=model.config)
-        start = max_h + max_t - len(tail)
         for index, layer in enumerate(batch.layers):
-            key = torch.cat([layer.keys[g : g + 1, :, max_h - head : max_h], layer.keys[g : g + 1, :, start:]], 2)
-            value = torch.cat(
-                [layer.values[g : g + 1, :, max_h - head : max_h], layer.values[g : g + 1, :, start:]], 2
-            )
-            cache.update(key, value, index)
+            cache.update(layer.keys[g : g + 1, :, real[g]], layer.values[g : g + 1, :, real[g]], index)
         out[j] = cache
     return True, out
