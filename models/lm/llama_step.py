@@ -4,10 +4,12 @@ Generating one token per row through `model(...)` costs some 400 `nn.Module` cal
 separate q/k/v products and two gate/up ones per layer, and a mask rebuilt and converted per
 layer: about a third of a batch-one step on top of the weights' own matrix products. This step
 runs the same arithmetic on the same weights: q/k/v and gate/up as one product each (their
-weights become views of one fused matrix, so memory does not grow and prefill, which still runs
-through transformers, reads the same numbers), every product through the decoding lanes of
-`models/lm/decoding.py`, and attention in float64 like `fp64_attention`. The KV cache is
-transformers' own, so prefill and decoding share it.
+weights become views of one fused matrix, and prefill, which still runs through transformers,
+reads the same numbers), every product through the decoding kernel of `models/lm/panel.py`
+(weights packed once, a float32 copy of them: +540 MB for the embedded model) or, where it is
+unavailable or the weights are not float32, through the lanes of `models/lm/lanes.py`, and
+attention in float64 like `fp64_attention`. The KV cache is transformers' own, so prefill and
+decoding share it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 import torch
 from torch.nn import functional
 
+from models.lm import panel
 from models.lm.lanes import Block, lane_mm
 
 
@@ -81,6 +84,20 @@ class LlamaDecodeStep:
             )
             for layer in inner.layers
         ]
+        kernel = panel.kernel() if self.head.dtype == torch.float32 else None
+        self.kernel = kernel
+        # The kernel's packed copy of each product's weight, by the weight's identity.
+        self._packed: dict[int, panel.Packed] = {}
+        if kernel is not None:
+            for weight in [w for layer in self.layers for w in (layer.qkv, layer.o, layer.gate_up, layer.down)]:
+                self._packed[id(weight)] = panel.Packed(weight)
+            self._packed[id(self.head)] = panel.Packed(self.head)
+
+    def _mm(self, weight: torch.Tensor, x: torch.Tensor, blocks: list[Block]) -> torch.Tensor:
+        """`x @ weight.T` for the step's rows, each row's bits independent of the others."""
+        if self.kernel is not None:
+            return self.kernel.mm(self._packed[id(weight)], x)
+        return lane_mm(weight, x, blocks)
 
     def _rms(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         """LlamaRMSNorm: float32 statistics, scaled by the weight in the model's dtype (one fused
@@ -107,7 +124,7 @@ class LlamaDecodeStep:
         blocks: list[Block],
     ) -> torch.Tensor:
         """`tokens` and `positions`: one per row; `mask`: [rows, cached + 1], 1 where a row may
-        attend; `blocks`: the lanes' column blocks. Returns float logits [rows, vocab]."""
+        attend; `blocks`: the lanes' column blocks (without the kernel). Returns float logits [rows, vocab]."""
         batch = tokens.shape[0]
         heads, kv_heads, dim = self.heads, self.kv_heads, self.head_dim
         q_size, kv_size = heads * dim, kv_heads * dim
@@ -117,7 +134,7 @@ class LlamaDecodeStep:
         additive = additive[:, None, None, :]
         for index, layer in enumerate(self.layers):
             x = self._rms(h, layer.input_norm)
-            qkv = lane_mm(layer.qkv, x, blocks)
+            qkv = self._mm(layer.qkv, x, blocks)
             qk = self._rope(qkv[:, : q_size + kv_size].reshape(batch, heads + kv_heads, dim), cos, sin)
             q, k = qk[:, :heads], qk[:, heads:]
             v = qkv[:, q_size + kv_size :].reshape(batch, kv_heads, 1, dim)
@@ -129,12 +146,12 @@ class LlamaDecodeStep:
             scores = scores.mul_(self.scaling).add_(additive)
             weights = torch.softmax(scores, dim=-1)
             attended = torch.matmul(weights, values.double()).to(h.dtype).view(batch, q_size)
-            h = h + lane_mm(layer.o, attended, blocks)
+            h = h + self._mm(layer.o, attended, blocks)
             x = self._rms(h, layer.post_norm)
-            gate_up = lane_mm(layer.gate_up, x, blocks)
-            h = h + lane_mm(
+            gate_up = self._mm(layer.gate_up, x, blocks)
+            h = h + self._mm(
                 layer.down,
                 functional.silu(gate_up[:, : self.intermediate]) * gate_up[:, self.intermediate :],
                 blocks,
             )
-        return lane_mm(self.head, self._rms(h, self.norm), blocks)
+        return self._mm(self.head, self._rms(h, self.norm), blocks)

@@ -190,7 +190,7 @@ class LocalLanguageModel(LanguageModel):
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
 
-            from models.lm.decoding import register_attention
+            from models.lm.decoding import decode_step_for, register_attention
 
             started = time.perf_counter()
             if self.threads > 0:
@@ -215,6 +215,7 @@ class LocalLanguageModel(LanguageModel):
                 for tok, idx in tokenizer.get_vocab().items()
                 if "\n" in tokenizer.convert_tokens_to_string([tok])
             }
+            decode_step_for(model)  # fuses and packs the weights now, not in the first request
             self._tokenizer, self._model = tokenizer, model
             self.prefixes.clear()  # KV of another model's weights must not be reused
             self.load_seconds = time.perf_counter() - started

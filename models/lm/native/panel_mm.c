@@ -1,0 +1,101 @@
+/* Batch-invariant float32 products for decoding: out[c][o] = sum over i of W[o][i] * x[c][i].
+
+   Every output is one chain of fused multiply-adds over i in order, starting from +0, so a
+   row's result has the same bits whatever rows share the call, whichever thread computes it,
+   and whichever of the three paths below runs (AVX-512, AVX2 with FMA, or scalar `fmaf`: one
+   correctly rounded operation each, the same sequence). The weights are packed once in panels
+   of 16 output rows (P[p][i][l] = W[16p + l][i]), so each step streams them front to back and
+   loads every weight once for all the columns of a chunk: on a CPU the decoding step is bound
+   by reading the weights, and this reads them at close to the memory's speed. */
+#include <math.h>
+#include <stdint.h>
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+#define LANES 16
+#define COLS 8 /* columns a pass loads each weight for */
+
+#if defined(__AVX512F__)
+#define PANELS 4 /* panels a thread works on at once */
+#define PATH "avx512"
+typedef __m512 acc_t;
+#define ZERO _mm512_setzero_ps()
+#define FMA_AT(a, w, x) _mm512_fmadd_ps((w), _mm512_set1_ps(x), (a))
+#define LOAD(p) _mm512_loadu_ps(p)
+#define STORE(p, v) _mm512_storeu_ps((p), (v))
+#define HALVES 1
+#elif defined(__AVX2__) && defined(__FMA__)
+#define PANELS 1
+#define PATH "avx2"
+typedef __m256 acc_t;
+#define ZERO _mm256_setzero_ps()
+#define FMA_AT(a, w, x) _mm256_fmadd_ps((w), _mm256_set1_ps(x), (a))
+#define LOAD(p) _mm256_loadu_ps(p)
+#define STORE(p, v) _mm256_storeu_ps((p), (v))
+#define HALVES 2
+#endif
+
+const char *panel_path(void) {
+#ifdef PATH
+    return PATH;
+#else
+    return "scalar";
+#endif
+}
+
+#ifdef PATH
+#define VW (LANES / HALVES) /* floats in one vector */
+static inline __attribute__((always_inline)) void block(const float *P, const float *X, float *out,
+                                                        int64_t p0, int np, int64_t n_in, int64_t ldo, const int cols) {
+    acc_t acc[PANELS * HALVES][COLS];
+    for (int v = 0; v < np * HALVES; v++)
+        for (int c = 0; c < cols; c++) acc[v][c] = ZERO;
+    const float *base = P + p0 * n_in * LANES;
+    for (int64_t i = 0; i < n_in; i++) {
+        acc_t w[PANELS * HALVES];
+        for (int v = 0; v < np * HALVES; v++) w[v] = LOAD(base + ((v / HALVES) * n_in + i) * LANES + (v % HALVES) * VW);
+        for (int c = 0; c < cols; c++) {
+            float x = X[c * n_in + i];
+            for (int v = 0; v < np * HALVES; v++) acc[v][c] = FMA_AT(acc[v][c], w[v], x);
+        }
+    }
+    for (int v = 0; v < np * HALVES; v++)
+        for (int c = 0; c < cols; c++) STORE(out + c * ldo + (p0 + v / HALVES) * LANES + (v % HALVES) * VW, acc[v][c]);
+}
+
+#define CASE(C)                                                                          \
+    case C:                                                                              \
+        _Pragma("omp parallel for num_threads(threads) schedule(static)")              \
+        for (int64_t b = 0; b < whole; b += PANELS) block(P, X, out, b, PANELS, n_in, ldo, C); \
+        for (int64_t b = whole; b < panels; b++) block(P, X, out, b, 1, n_in, ldo, C);       \
+        break;
+
+static void chunk(const float *P, const float *X, float *out, int64_t panels, int64_t n_in, int64_t ldo,
+                  int cols, int threads) {
+    int64_t whole = panels / PANELS * PANELS;
+    switch (cols) { CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) }
+}
+#else
+static void chunk(const float *P, const float *X, float *out, int64_t panels, int64_t n_in, int64_t ldo,
+                  int cols, int threads) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int64_t p = 0; p < panels; p++)
+        for (int c = 0; c < cols; c++)
+            for (int l = 0; l < LANES; l++) {
+                float acc = 0.0f;
+                for (int64_t i = 0; i < n_in; i++) acc = fmaf(P[(p * n_in + i) * LANES + l], X[c * n_in + i], acc);
+                out[c * ldo + p * LANES + l] = acc;
+            }
+}
+#endif
+
+/* P: `panels` panels of `n_in` x 16 floats; X: `rows` x `n_in`; out: `rows` x `ldo`
+   (ldo >= 16 * panels). */
+void panel_mm(const float *P, const float *X, float *out, int64_t panels, int64_t n_in, int64_t rows,
+              int64_t ldo, int threads) {
+    for (int64_t c0 = 0; c0 < rows; c0 += COLS) {
+        int cols = rows - c0 < COLS ? (int)(rows - c0) : COLS;
+        chunk(P, X + c0 * n_in, out + c0 * ldo, panels, n_in, ldo, cols, threads < 1 ? 1 : threads);
+    }
+}

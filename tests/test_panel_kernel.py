@@ -1,0 +1,116 @@
+"""The decoding kernel: a row's product has the same bits whatever shares the call, on every
+code path, and it is the product it claims to be."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+
+from models.lm import panel
+from models.lm.decoding import decode_step_for
+from models.lm.lanes import SMALL, blocks_of, install_lanes
+from models.lm.local import LocalLanguageModel
+
+SHAPES = [(576, 576), (960, 576), (100, 37), (33, 1536), (16, 1)]
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    built = panel.kernel()
+    assert built is not None, "the decoding kernel must build here (make test installs gcc's toolchain)"
+    return built
+
+
+def _weights(out: int, width: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(out, width, generator=g), torch.randn(19, width, generator=g)
+
+
+@pytest.mark.parametrize(("out", "width"), SHAPES)
+def test_a_rows_product_has_the_same_bits_in_any_row_count(kernel, out, width):
+    weight, x = _weights(out, width, out + width)
+    packed = panel.Packed(weight)
+    whole = kernel.mm(packed, x)
+    assert whole.shape == (19, out)
+    for rows in range(1, 19):
+        assert torch.equal(kernel.mm(packed, x[:rows]), whole[:rows]), rows
+        assert torch.equal(kernel.mm(packed, x[rows : rows + 1]), whole[rows : rows + 1]), rows
+    reference = x.double() @ weight.double().T
+    torch.testing.assert_close(whole.double(), reference, rtol=0, atol=1e-4 * width**0.5)
+
+
+def test_thread_count_does_not_change_a_bit(kernel):
+    weight, x = _weights(960, 576, 7)
+    packed = panel.Packed(weight)
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        alone = kernel.mm(packed, x)
+        torch.set_num_threads(max(2, threads))
+        assert torch.equal(kernel.mm(packed, x), alone)
+    finally:
+        torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("flags", [("-O3", "-fopenmp", "-ffp-contract=off", "-shared", "-fPIC")])
+def test_every_code_path_gives_the_same_bits(kernel, tmp_path, flags):
+    """The portable build (scalar fmaf, or whatever the baseline ISA allows) equals this CPU's."""
+    portable = panel.PanelKernel(panel.build(tmp_path, flags=(*flags, "-march=x86-64")))
+    assert portable.path == "scalar"
+    for out, width in SHAPES:
+        weight, x = _weights(out, width, 3)
+        packed = panel.Packed(weight)
+        assert torch.equal(portable.mm(packed, x), kernel.mm(packed, x)), (out, width)
+
+
+def test_bad_rows_are_refused(kernel):
+    packed = panel.Packed(torch.ones(16, 8))
+    with pytest.raises(ValueError, match="float32 rows of 8"):
+        kernel.mm(packed, torch.ones(2, 9))
+    with pytest.raises(ValueError, match="float32"):
+        kernel.mm(packed, torch.ones(2, 8, dtype=torch.float64))
+
+
+def test_the_torch_choice_and_a_bad_choice(monkeypatch):
+    monkeypatch.setenv("PROMPTGEN_LM_KERNEL", "torch")
+    assert panel.kernel() is None
+    monkeypatch.setenv("PROMPTGEN_LM_KERNEL", "mkl")
+    with pytest.raises(ValueError, match="'auto' or 'torch'"):
+        panel.kernel()
+
+
+def test_a_missing_compiler_falls_back_with_a_warning(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
+    monkeypatch.setattr(panel, "_build_folder", lambda: tmp_path)
+    with caplog.at_level("WARNING"):
+        assert panel._build_and_load() is None
+    assert "decoding kernel unavailable" in caplog.text
+
+
+@pytest.fixture(scope="module")
+def model(tiny_model_dir):
+    lm = LocalLanguageModel(model_path=str(tiny_model_dir), dtype="float32")
+    lm.load_sync()
+    install_lanes(lm._model)
+    return lm._model
+
+
+def test_a_decoding_step_gives_each_row_the_bits_it_gets_alone(model, kernel):
+    step = decode_step_for(model)
+    assert step.kernel is not None
+    rows = 6
+    torch.manual_seed(0)
+    ids = torch.randint(3, model.config.vocab_size, (rows, 9))
+    mask = torch.ones((rows, 10), dtype=torch.long)
+    with torch.inference_mode():
+        cache = model(input_ids=ids, attention_mask=mask[:, :9], use_cache=True).past_key_values
+        tokens = torch.randint(3, model.config.vocab_size, (rows,))
+        positions = mask[:, :9].sum(-1)
+        together = step(tokens, positions, copy.deepcopy(cache), mask, blocks_of([SMALL] * rows))
+        for row in (0, 3, 5):
+            alone_cache = copy.deepcopy(cache)
+            alone_cache.batch_select_indices(torch.tensor([row]))
+            alone = step(tokens[row : row + 1], positions[row : row + 1], alone_cache, mask[row : row + 1], blocks_of([SMALL]))
+            assert torch.equal(alone[0], together[row]), row
