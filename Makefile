@@ -37,9 +37,10 @@ $(NODE_STAMP): tests/node/package-lock.json
 	if command -v npm >/dev/null; then cd tests/node && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; fi
 
 # Debian packages the tests drive: Chromium for the playground's browser tests (never a downloaded
-# browser build) and wrk for the bounded load test.
+# browser build), wrk for the bounded load test, redis-server for the shared cache's tests, and a C
+# compiler for the decoding kernel (models/lm/native/, built on the model's first load).
 system-deps:
-	(command -v chromium && command -v wrk && command -v redis-server) >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium wrk redis-server)
+	(command -v chromium && command -v wrk && command -v redis-server && command -v cc) >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium wrk redis-server gcc)
 
 # The CI suite on the embedded model, compared with the committed baseline (non-zero on a regression).
 eval-check: $(STAMP)

@@ -41,7 +41,7 @@ import torch
 
 from models.lm.base import LMRequest
 from models.lm.lanes import SMALL, blocks_of, decoding_step, install_lanes, lane_for
-from models.lm.llama_step import LlamaDecodeStep
+from models.lm.llama_step import LlamaDecodeStep, StepCache
 from models.lm.prefix_cache import common_length
 
 TOP_K_PREFILTER = 1024
@@ -204,6 +204,8 @@ def decode_batch(
         use_cache=True,
     )
     logits = out.logits[:, -1, :]
+    if step is not None:  # the step appends in place from here on
+        cache = StepCache(cache, max(r.max_new_tokens for r in requests))
     next_pos = positions[:, -1] + 1
     eos = sampler.eos_id
     while True:

@@ -5,10 +5,10 @@ separate q/k/v products and two gate/up ones per layer, and a mask rebuilt and c
 layer: about a third of a batch-one step on top of the weights' own matrix products. This step
 runs the same arithmetic on the same weights: q/k/v and gate/up as one product each (their
 weights become views of one fused matrix, and prefill, which still runs through transformers,
-reads the same numbers), every product through the decoding kernel of `models/lm/panel.py`
-(weights packed once, a float32 copy of them: +540 MB for the embedded model) or, where it is
-unavailable or the weights are not float32, through the lanes of `models/lm/lanes.py`, and
-attention in float64 like `fp64_attention`. The KV cache is transformers' own, so prefill and
+reads the same numbers), and every product and the attention (float64) through the decoding
+kernels of `models/lm/kernels.py` (weights packed once, a float32 copy of them: +540 MB for the
+embedded model); where those are unavailable or the weights are not float32, products run
+through the lanes of `models/lm/lanes.py` and attention in float64 like `fp64_attention`. The KV cache is transformers' own, so prefill and
 decoding share it.
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 import torch
 from torch.nn import functional
 
-from models.lm import panel
+from models.lm import kernels
 from models.lm.lanes import Block, lane_mm
 
 
@@ -44,6 +44,48 @@ def _fuse(*linears: torch.nn.Linear) -> torch.Tensor:
         linear.weight.data = fused[start : start + rows]
         start += rows
     return fused
+
+
+class StepCache:
+    """A decoding batch's KV in buffers with room for the positions still to come: a step writes
+    its position in place, where transformers' `DynamicCache` concatenates the whole cache onto
+    it every layer of every step (250 MB copied a step at 18 rows of 300 positions). Made from
+    the prefill's cache; offers the three calls decoding makes of a cache."""
+
+    def __init__(self, cache: Any, room: int) -> None:
+        self.keys: list[torch.Tensor] = []
+        self.values: list[torch.Tensor] = []
+        self.lengths: list[int] = []
+        for layer in cache.layers:
+            self.keys.append(self._with_room(layer.keys, room))
+            self.values.append(self._with_room(layer.values, room))
+            self.lengths.append(layer.keys.shape[2])
+
+    @staticmethod
+    def _with_room(held: torch.Tensor, room: int) -> torch.Tensor:
+        rows, heads, length, dim = held.shape
+        buffer = held.new_empty((rows, heads, length + max(room, 1), dim))
+        buffer[:, :, :length] = held
+        return buffer
+
+    def update(self, k: torch.Tensor, v: torch.Tensor, layer: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Append `k`, `v` [rows, kv_heads, new, dim]; the layer's keys and values so far (views)."""
+        at, new = self.lengths[layer], k.shape[2]
+        if at + new > self.keys[layer].shape[2]:  # more steps than planned: grow, keep going
+            self.keys[layer] = self._with_room(self.keys[layer][:, :, :at], at + new)
+            self.values[layer] = self._with_room(self.values[layer][:, :, :at], at + new)
+        self.keys[layer][:, :, at : at + new] = k
+        self.values[layer][:, :, at : at + new] = v
+        self.lengths[layer] = at + new
+        return self.keys[layer][:, :, : at + new], self.values[layer][:, :, : at + new]
+
+    def get_seq_length(self, layer: int = 0) -> int:
+        return self.lengths[layer]
+
+    def batch_select_indices(self, index: torch.Tensor) -> None:
+        """Keep only the rows `index` (a copy, as with transformers' cache)."""
+        self.keys = [k.index_select(0, index) for k in self.keys]
+        self.values = [v.index_select(0, index) for v in self.values]
 
 
 class LlamaDecodeStep:
@@ -84,14 +126,14 @@ class LlamaDecodeStep:
             )
             for layer in inner.layers
         ]
-        kernel = panel.kernel() if self.head.dtype == torch.float32 else None
+        kernel = kernels.kernel() if self.head.dtype == torch.float32 else None
         self.kernel = kernel
         # The kernel's packed copy of each product's weight, by the weight's identity.
-        self._packed: dict[int, panel.Packed] = {}
+        self._packed: dict[int, kernels.Packed] = {}
         if kernel is not None:
             for weight in [w for layer in self.layers for w in (layer.qkv, layer.o, layer.gate_up, layer.down)]:
-                self._packed[id(weight)] = panel.Packed(weight)
-            self._packed[id(self.head)] = panel.Packed(self.head)
+                self._packed[id(weight)] = kernels.Packed(weight)
+            self._packed[id(self.head)] = kernels.Packed(self.head)
 
     def _mm(self, weight: torch.Tensor, x: torch.Tensor, blocks: list[Block]) -> torch.Tensor:
         """`x @ weight.T` for the step's rows, each row's bits independent of the others."""
@@ -130,8 +172,10 @@ class LlamaDecodeStep:
         q_size, kv_size = heads * dim, kv_heads * dim
         h = functional.embedding(tokens, self.embed)
         cos, sin = self.rotary(h, positions.unsqueeze(1))  # [rows, 1, dim]: broadcast over heads
-        additive = torch.zeros(mask.shape, dtype=torch.float64).masked_fill_(mask == 0, float("-inf"))
-        additive = additive[:, None, None, :]
+        kernel = self.kernel
+        if kernel is None:
+            additive = torch.zeros(mask.shape, dtype=torch.float64).masked_fill_(mask == 0, float("-inf"))
+            additive = additive[:, None, None, :]
         for index, layer in enumerate(self.layers):
             x = self._rms(h, layer.input_norm)
             qkv = self._mm(layer.qkv, x, blocks)
@@ -139,13 +183,16 @@ class LlamaDecodeStep:
             q, k = qk[:, :heads], qk[:, heads:]
             v = qkv[:, q_size + kv_size :].reshape(batch, kv_heads, 1, dim)
             keys, values = cache.update(k.unsqueeze(2), v, index)
-            groups = heads // kv_heads
-            scores = torch.matmul(
-                q.double().view(batch, kv_heads, groups, dim), keys.double().transpose(2, 3)
-            )
-            scores = scores.mul_(self.scaling).add_(additive)
-            weights = torch.softmax(scores, dim=-1)
-            attended = torch.matmul(weights, values.double()).to(h.dtype).view(batch, q_size)
+            if kernel is not None:
+                attended = kernel.attend(q, keys, values, mask, self.scaling)
+            else:
+                groups = heads // kv_heads
+                scores = torch.matmul(
+                    q.double().view(batch, kv_heads, groups, dim), keys.double().transpose(2, 3)
+                )
+                scores = scores.mul_(self.scaling).add_(additive)
+                weights = torch.softmax(scores, dim=-1)
+                attended = torch.matmul(weights, values.double()).to(h.dtype).view(batch, q_size)
             h = h + self._mm(layer.o, attended, blocks)
             x = self._rms(h, layer.post_norm)
             gate_up = self._mm(layer.gate_up, x, blocks)

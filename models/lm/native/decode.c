@@ -1,4 +1,7 @@
-/* Batch-invariant float32 products for decoding: out[c][o] = sum over i of W[o][i] * x[c][i].
+/* The decoding step's kernels (loaded by models/lm/kernels.py), each batch-invariant: a row's
+   result has the same bits whatever rows share the call.
+
+   panel_mm: float32 products, out[c][o] = sum over i of W[o][i] * x[c][i].
 
    Every output is one chain of fused multiply-adds over i in order, starting from +0, so a
    row's result has the same bits whatever rows share the call, whichever thread computes it,
@@ -9,6 +12,7 @@
    by reading the weights, and this reads them at close to the memory's speed. */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
@@ -98,4 +102,67 @@ void panel_mm(const float *P, const float *X, float *out, int64_t panels, int64_
         int cols = rows - c0 < COLS ? (int)(rows - c0) : COLS;
         chunk(P, X + c0 * n_in, out + c0 * ldo, panels, n_in, ldo, cols, threads < 1 ? 1 : threads);
     }
+}
+
+/* Attention of one decoding step, in float64, one row at a time:
+   out[b][h*D + d] = sum_j softmax_j(q[b][h] . k[b][g][j] * scale) * v[b][g][j][d], over the
+   positions j where mask[b][j] is set (g: the key/value head of query head h). A row's result
+   never depends on other rows, on where its padding sits, or on the thread count: masked
+   positions are skipped, never summed as zeros, and every sum runs in a fixed order (dot
+   products in eight interleaved partial sums added pairwise, the rest in order of j). */
+#define DOT_LANES 8
+static inline double dot(const double *q, const float *k, int64_t n) {
+    double part[DOT_LANES] = {0};
+    int64_t d0 = 0;
+    for (; d0 + DOT_LANES <= n; d0 += DOT_LANES)
+        for (int l = 0; l < DOT_LANES; l++) part[l] += q[d0 + l] * (double)k[d0 + l];
+    for (int l = 0; d0 + l < n; l++) part[l] += q[d0 + l] * (double)k[d0 + l];
+    return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+}
+
+int attend(const float *q, const float *k, const float *v, const int64_t *mask, float *out, int64_t rows,
+           int64_t heads, int64_t kv_heads, int64_t positions, int64_t dim, const int64_t *k_strides,
+           const int64_t *v_strides, double scale, int threads) {
+    /* q: rows x heads x dim (contiguous); k, v: [rows][kv_heads][positions][dim] with strides
+       (in floats) for the first three axes, the last contiguous; mask: rows x positions. */
+    int64_t group = heads / kv_heads;
+    int failed = 0;
+#pragma omp parallel num_threads(threads < 1 ? 1 : threads)
+    {
+        double *buffer = malloc(sizeof(double) * (size_t)(positions + 2 * dim));
+        if (buffer == NULL) {
+#pragma omp atomic write
+            failed = 1;
+        }
+#pragma omp for schedule(static)
+        for (int64_t item = 0; item < rows * heads; item++) {
+            if (buffer == NULL) continue;
+            int64_t b = item / heads, h = item % heads, g = h / group;
+            double *weights = buffer, *qd = buffer + positions, *acc = qd + dim;
+            const float *qh = q + (b * heads + h) * dim;
+            for (int64_t d = 0; d < dim; d++) qd[d] = qh[d];
+            const float *kb = k + b * k_strides[0] + g * k_strides[1];
+            const float *vb = v + b * v_strides[0] + g * v_strides[1];
+            const int64_t *mb = mask + b * positions;
+            double top = -INFINITY;
+            for (int64_t j = 0; j < positions; j++)
+                if (mb[j]) {
+                    weights[j] = dot(qd, kb + j * k_strides[2], dim) * scale;
+                    if (weights[j] > top) top = weights[j];
+                }
+            double total = 0.0;
+            for (int64_t d = 0; d < dim; d++) acc[d] = 0.0;
+            for (int64_t j = 0; j < positions; j++)
+                if (mb[j]) {
+                    double w = exp(weights[j] - top);
+                    total += w;
+                    const float *vj = vb + j * v_strides[2];
+                    for (int64_t d = 0; d < dim; d++) acc[d] += w * (double)vj[d];
+                }
+            float *o = out + b * heads * dim + h * dim;
+            for (int64_t d = 0; d < dim; d++) o[d] = (float)(acc[d] / total);
+        }
+        free(buffer);
+    }
+    return failed ? -1 : 0;
 }

@@ -8,7 +8,7 @@ import copy
 import pytest
 import torch
 
-from models.lm import panel
+from models.lm import kernels
 from models.lm.decoding import decode_step_for
 from models.lm.lanes import SMALL, blocks_of, install_lanes
 from models.lm.local import LocalLanguageModel
@@ -18,8 +18,8 @@ SHAPES = [(576, 576), (960, 576), (100, 37), (33, 1536), (16, 1)]
 
 @pytest.fixture(scope="module")
 def kernel():
-    built = panel.kernel()
-    assert built is not None, "the decoding kernel must build here (make test installs gcc's toolchain)"
+    built = kernels.kernel()
+    assert built is not None, "the decoding kernels must build here (make test installs gcc's toolchain)"
     return built
 
 
@@ -31,7 +31,7 @@ def _weights(out: int, width: int, seed: int) -> tuple[torch.Tensor, torch.Tenso
 @pytest.mark.parametrize(("out", "width"), SHAPES)
 def test_a_rows_product_has_the_same_bits_in_any_row_count(kernel, out, width):
     weight, x = _weights(out, width, out + width)
-    packed = panel.Packed(weight)
+    packed = kernels.Packed(weight)
     whole = kernel.mm(packed, x)
     assert whole.shape == (19, out)
     for rows in range(1, 19):
@@ -43,7 +43,7 @@ def test_a_rows_product_has_the_same_bits_in_any_row_count(kernel, out, width):
 
 def test_thread_count_does_not_change_a_bit(kernel):
     weight, x = _weights(960, 576, 7)
-    packed = panel.Packed(weight)
+    packed = kernels.Packed(weight)
     threads = torch.get_num_threads()
     try:
         torch.set_num_threads(1)
@@ -57,16 +57,16 @@ def test_thread_count_does_not_change_a_bit(kernel):
 @pytest.mark.parametrize("flags", [("-O3", "-fopenmp", "-ffp-contract=off", "-shared", "-fPIC")])
 def test_every_code_path_gives_the_same_bits(kernel, tmp_path, flags):
     """The portable build (scalar fmaf, or whatever the baseline ISA allows) equals this CPU's."""
-    portable = panel.PanelKernel(panel.build(tmp_path, flags=(*flags, "-march=x86-64")))
+    portable = kernels.DecodeKernels(kernels.build(tmp_path, flags=(*flags, "-march=x86-64")))
     assert portable.path == "scalar"
     for out, width in SHAPES:
         weight, x = _weights(out, width, 3)
-        packed = panel.Packed(weight)
+        packed = kernels.Packed(weight)
         assert torch.equal(portable.mm(packed, x), kernel.mm(packed, x)), (out, width)
 
 
 def test_bad_rows_are_refused(kernel):
-    packed = panel.Packed(torch.ones(16, 8))
+    packed = kernels.Packed(torch.ones(16, 8))
     with pytest.raises(ValueError, match="float32 rows of 8"):
         kernel.mm(packed, torch.ones(2, 9))
     with pytest.raises(ValueError, match="float32"):
@@ -75,18 +75,18 @@ def test_bad_rows_are_refused(kernel):
 
 def test_the_torch_choice_and_a_bad_choice(monkeypatch):
     monkeypatch.setenv("PROMPTGEN_LM_KERNEL", "torch")
-    assert panel.kernel() is None
+    assert kernels.kernel() is None
     monkeypatch.setenv("PROMPTGEN_LM_KERNEL", "mkl")
     with pytest.raises(ValueError, match="'auto' or 'torch'"):
-        panel.kernel()
+        kernels.kernel()
 
 
 def test_a_missing_compiler_falls_back_with_a_warning(monkeypatch, tmp_path, caplog):
     monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
-    monkeypatch.setattr(panel, "_build_folder", lambda: tmp_path)
+    monkeypatch.setattr(kernels, "_build_folder", lambda: tmp_path)
     with caplog.at_level("WARNING"):
-        assert panel._build_and_load() is None
-    assert "decoding kernel unavailable" in caplog.text
+        assert kernels._build_and_load() is None
+    assert "decoding kernels unavailable" in caplog.text
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +114,71 @@ def test_a_decoding_step_gives_each_row_the_bits_it_gets_alone(model, kernel):
             alone_cache.batch_select_indices(torch.tensor([row]))
             alone = step(tokens[row : row + 1], positions[row : row + 1], alone_cache, mask[row : row + 1], blocks_of([SMALL]))
             assert torch.equal(alone[0], together[row]), row
+
+
+def _attention_inputs(rows: int, positions: int, seed: int, heads: int = 6, kv_heads: int = 2, dim: int = 20):
+    g = torch.Generator().manual_seed(seed)
+    q = torch.randn(rows, heads, dim, generator=g)
+    keys = torch.randn(rows, kv_heads, positions, dim, generator=g)
+    values = torch.randn(rows, kv_heads, positions, dim, generator=g)
+    mask = torch.ones((rows, positions), dtype=torch.long)
+    for r in range(rows):
+        mask[r, : r % 4] = 0  # left padding of 0-3 positions
+    return q, keys, values, mask
+
+
+def _reference_attention(q, keys, values, mask, scale):
+    rows, heads, dim = q.shape
+    group = heads // keys.shape[1]
+    k = keys.double().repeat_interleave(group, dim=1)
+    v = values.double().repeat_interleave(group, dim=1)
+    scores = torch.einsum("rhd,rhjd->rhj", q.double(), k) * scale
+    scores = scores.masked_fill(mask[:, None, :] == 0, float("-inf"))
+    return torch.einsum("rhj,rhjd->rhd", torch.softmax(scores, dim=-1), v).reshape(rows, heads * dim)
+
+
+def test_attention_is_softmax_attention_over_the_unmasked_positions(kernel):
+    q, keys, values, mask = _attention_inputs(5, 33, 1)
+    ours = kernel.attend(q, keys, values, mask, 0.25)
+    torch.testing.assert_close(ours.double(), _reference_attention(q, keys, values, mask, 0.25), rtol=1e-5, atol=1e-6)
+
+
+def test_a_rows_attention_ignores_its_neighbours_its_padding_and_the_threads(kernel):
+    q, keys, values, mask = _attention_inputs(7, 40, 2)
+    whole = kernel.attend(q, keys, values, mask, 0.2)
+    for r in range(7):
+        alone = kernel.attend(q[r : r + 1], keys[r : r + 1], values[r : r + 1], mask[r : r + 1], 0.2)
+        assert torch.equal(alone, whole[r : r + 1]), r
+    # the same row behind 9 more masked positions holding garbage: the same bits
+    pad = 9
+    padded_keys = torch.cat([torch.full((1, 2, pad, 20), 1e30), keys[3:4]], dim=2)
+    padded_values = torch.cat([torch.full((1, 2, pad, 20), float("nan")), values[3:4]], dim=2)
+    padded_mask = torch.cat([torch.zeros((1, pad), dtype=torch.long), mask[3:4]], dim=1)
+    assert torch.equal(kernel.attend(q[3:4], padded_keys, padded_values, padded_mask, 0.2), whole[3:4])
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        assert torch.equal(kernel.attend(q, keys, values, mask, 0.2), whole)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_attention_reads_strided_cache_views(kernel):
+    """The step cache hands over views of longer buffers: strides, not copies."""
+    q, keys, values, mask = _attention_inputs(3, 12, 3)
+    room_k = torch.zeros(3, 2, 20, 20)
+    room_v = torch.zeros(3, 2, 20, 20)
+    room_k[:, :, :12], room_v[:, :, :12] = keys, values
+    assert torch.equal(
+        kernel.attend(q, room_k[:, :, :12], room_v[:, :, :12], mask, 0.3), kernel.attend(q, keys, values, mask, 0.3)
+    )
+
+
+def test_attention_refuses_inputs_that_do_not_fit(kernel):
+    q, keys, values, mask = _attention_inputs(2, 8, 4)
+    with pytest.raises(ValueError, match="attend needs"):
+        kernel.attend(q, keys, values, mask[:, :7], 0.1)
+    with pytest.raises(ValueError, match="attend needs"):
+        kernel.attend(q, keys.double(), values, mask, 0.1)
+    with pytest.raises(ValueError, match="attend needs"):
+        kernel.attend(q[:, :5], keys, values, mask, 0.1)  # 5 query heads over 2 kv heads
