@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -40,6 +40,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     lm_model: str = ""  # local: a folder (empty = embedded SmolLM2); openai: the model name
     lm_dtype: str = "float32"  # batch-invariant on CPU: a seeded result never depends on its batch
     lm_threads: int = 0  # 0 = all cores
+    # local: "auto" decodes float32 through models/lm/kernels.py when a C compiler builds it;
+    # "torch" through torch's products (what runs without a compiler)
+    lm_kernel: Literal["auto", "torch"] = "auto"
     lm_concurrency: int = 1  # generate calls running at once per backend
     lm_queue: int = 32  # requests waiting for the backend before 503
     lm_batch_window_ms: float = 5.0  # local: how long a batch waits for concurrent requests to join

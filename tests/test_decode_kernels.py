@@ -8,6 +8,7 @@ import copy
 import pytest
 import torch
 
+from app.settings import load_settings
 from models.lm import kernels
 from models.lm.decoding import decode_step_for
 from models.lm.lanes import SMALL, blocks_of, install_lanes
@@ -73,12 +74,16 @@ def test_bad_rows_are_refused(kernel):
         kernel.mm(packed, torch.ones(2, 8, dtype=torch.float64))
 
 
-def test_the_torch_choice_and_a_bad_choice(monkeypatch):
-    monkeypatch.setenv("PROMPTGEN_LM_KERNEL", "torch")
-    assert kernels.kernel() is None
-    monkeypatch.setenv("PROMPTGEN_LM_KERNEL", "mkl")
+def test_the_torch_choice_decodes_through_torch_and_a_bad_choice_is_refused(tiny_model_dir):
+    assert kernels.kernel("torch") is None
     with pytest.raises(ValueError, match="'auto' or 'torch'"):
-        kernels.kernel()
+        kernels.kernel("mkl")
+    with pytest.raises(SystemExit, match="invalid configuration"):
+        load_settings(env={"PROMPTGEN_LM_KERNEL": "mkl"}, dotenv=None)
+    settings = load_settings(env={"PROMPTGEN_LM_KERNEL": "torch", "PROMPTGEN_LM_MODEL": str(tiny_model_dir)}, dotenv=None)
+    lm = LocalLanguageModel.from_settings(settings)
+    lm.load_sync()
+    assert decode_step_for(lm._model).kernel is None
 
 
 def test_a_missing_compiler_falls_back_with_a_warning(monkeypatch, tmp_path, caplog):
@@ -182,3 +187,4 @@ def test_attention_refuses_inputs_that_do_not_fit(kernel):
         kernel.attend(q, keys.double(), values, mask, 0.1)
     with pytest.raises(ValueError, match="attend needs"):
         kernel.attend(q[:, :5], keys, values, mask, 0.1)  # 5 query heads over 2 kv heads
+

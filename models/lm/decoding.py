@@ -287,12 +287,13 @@ def _keep(width: int, running: set[int]) -> list[int]:
     return sorted(running)
 
 
-def decode_step_for(model: Any) -> LlamaDecodeStep | None:
-    """The model's own decoding step where its architecture has one (made once per model: it
-    fuses the model's weights, so two threads must not both make it)."""
+def decode_step_for(model: Any, kernel: str = "auto") -> LlamaDecodeStep | None:
+    """The model's own decoding step where its architecture has one, made once per model (it
+    fuses the model's weights, so two threads must not both make it); `kernel` ("auto" or
+    "torch", see `models/lm/kernels.py`) counts only for that first call, which loading makes."""
     with _step_lock:
         if not hasattr(model, "_promptgen_step"):
-            model._promptgen_step = LlamaDecodeStep(model) if LlamaDecodeStep.supports(model) else None
+            model._promptgen_step = LlamaDecodeStep(model, kernel) if LlamaDecodeStep.supports(model) else None
     return model._promptgen_step  # type: ignore[no-any-return]
 
 

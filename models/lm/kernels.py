@@ -16,7 +16,7 @@ positions, so a row's result does not depend on its padding either.
 
 Where no C compiler is found or the build fails, `kernel()` is None and decoding multiplies
 through the lanes, as before (a warning says so once). `PROMPTGEN_LM_KERNEL=torch` chooses
-that path on purpose (benchmarks compare the two).
+that path on purpose (the settings benchmark compares the two).
 """
 
 from __future__ import annotations
@@ -143,11 +143,11 @@ class DecodeKernels:
         return out
 
 
-def kernel() -> DecodeKernels | None:
-    """The built kernels, or None (no compiler, failed build, or PROMPTGEN_LM_KERNEL=torch)."""
-    choice = os.environ.get("PROMPTGEN_LM_KERNEL", "auto").strip().lower() or "auto"
+def kernel(choice: str = "auto") -> DecodeKernels | None:
+    """The built kernels (`choice` "auto"), or None: "torch" (`PROMPTGEN_LM_KERNEL`), or no
+    compiler, or a failed build (tried once per process)."""
     if choice not in ("auto", "torch"):
-        raise ValueError(f"PROMPTGEN_LM_KERNEL must be 'auto' or 'torch', not {choice!r}")
+        raise ValueError(f"the decoding kernel choice must be 'auto' or 'torch', not {choice!r}")
     if choice == "torch":
         return None
     with _lock:

@@ -102,7 +102,7 @@ class LlamaDecodeStep:
             and getattr(config, "pretraining_tp", 1) == 1
         )
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, kernel: str = "auto") -> None:
         config = model.config
         inner = model.model
         self.embed = inner.embed_tokens.weight
@@ -126,11 +126,10 @@ class LlamaDecodeStep:
             )
             for layer in inner.layers
         ]
-        kernel = kernels.kernel() if self.head.dtype == torch.float32 else None
-        self.kernel = kernel
+        self.kernel = kernels.kernel(kernel) if self.head.dtype == torch.float32 else None
         # The kernel's packed copy of each product's weight, by the weight's identity.
         self._packed: dict[int, kernels.Packed] = {}
-        if kernel is not None:
+        if self.kernel is not None:
             for weight in [w for layer in self.layers for w in (layer.qkv, layer.o, layer.gate_up, layer.down)]:
                 self._packed[id(weight)] = kernels.Packed(weight)
             self._packed[id(self.head)] = kernels.Packed(self.head)

@@ -119,6 +119,7 @@ class LocalLanguageModel(LanguageModel):
         cache_dir: Path | None = None,
         dtype: str = "bfloat16",
         threads: int = 0,
+        kernel: str = "auto",
         concurrency: int = 1,
         queue_limit: int = 32,
         batch_window_ms: float = 5.0,
@@ -128,6 +129,7 @@ class LocalLanguageModel(LanguageModel):
         self.cache_dir = cache_dir or Path(".data") / "models"
         self.dtype_name = dtype
         self.threads = threads
+        self.kernel = kernel  # "auto": the decoding kernels where they build; "torch"
         self.model_id = Path(model_path).name if model_path else EMBEDDED_NAME
         self._concurrency = max(1, concurrency)
         # Batches run on the torch thread; with concurrency > 1, on threads of their own.
@@ -155,6 +157,7 @@ class LocalLanguageModel(LanguageModel):
             cache_dir=settings.data_path / "models",
             dtype=settings.lm_dtype,
             threads=settings.lm_threads,
+            kernel=settings.lm_kernel,
             concurrency=settings.lm_concurrency,
             queue_limit=settings.lm_queue,
             batch_window_ms=settings.lm_batch_window_ms,
@@ -215,7 +218,7 @@ class LocalLanguageModel(LanguageModel):
                 for tok, idx in tokenizer.get_vocab().items()
                 if "\n" in tokenizer.convert_tokens_to_string([tok])
             }
-            decode_step_for(model)  # fuses and packs the weights now, not in the first request
+            decode_step_for(model, self.kernel)  # fuses and packs the weights now, not in a request
             self._tokenizer, self._model = tokenizer, model
             self.prefixes.clear()  # KV of another model's weights must not be reused
             self.load_seconds = time.perf_counter() - started
