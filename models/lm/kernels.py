@@ -9,10 +9,11 @@ depend on its neighbours, and streams weights packed in panels of 16 output rows
 one to five rows, 15 ms for eight. Its three code paths (AVX-512, AVX2, scalar `fmaf`) give the
 same bits, so outputs no longer depend on which of them this CPU has.
 
-Attention runs in float64 one row at a time (transformers' batched float64 attention, which
-stayed batch-invariant by summing masked positions as exact zeros, spent a third of an 18-row
-step in 54 small matrix products, dtype copies and a softmax a layer), skipping masked
-positions, so a row's result does not depend on its padding either.
+Attention runs one row at a time, skipping masked positions, so a row's result does not depend
+on its padding either: float32 dot products and value sums in a fixed order, the softmax in
+float64. (transformers' batched float64 attention, which stayed batch-invariant by summing
+masked positions as exact zeros, spent a third of an 18-row step in small matrix products,
+dtype copies and a softmax a layer.)
 
 Where no C compiler is found or the build fails, `kernel()` is None and decoding multiplies
 through the lanes, as before (a warning says so once). `PROMPTGEN_LM_KERNEL=torch` chooses
@@ -177,6 +178,9 @@ def build(folder: Path | None = None, flags: tuple[str, ...] = FLAGS) -> Path:
         if done.returncode != 0:
             raise RuntimeError(f"{compiler} failed: {done.stderr.strip()[-500:]}")
         os.replace(partial, target)  # atomic: a concurrent build finds a whole file or none
+    for stale in folder.glob("decode-*.so"):  # builds of other sources or compilers
+        if stale != target:
+            stale.unlink(missing_ok=True)
     return target
 
 

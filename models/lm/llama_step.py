@@ -5,11 +5,12 @@ separate q/k/v products and two gate/up ones per layer, and a mask rebuilt and c
 layer: about a third of a batch-one step on top of the weights' own matrix products. This step
 runs the same arithmetic on the same weights: q/k/v and gate/up as one product each (their
 weights become views of one fused matrix, and prefill, which still runs through transformers,
-reads the same numbers), and every product and the attention (float64) through the decoding
+reads the same numbers), and every product and the attention through the decoding
 kernels of `models/lm/kernels.py` (weights packed once, a float32 copy of them: +540 MB for the
 embedded model); where those are unavailable or the weights are not float32, products run
-through the lanes of `models/lm/lanes.py` and attention in float64 like `fp64_attention`. The KV cache is transformers' own, so prefill and
-decoding share it.
+through the lanes of `models/lm/lanes.py` and attention in float64 like `fp64_attention`.
+Decoding starts from the KV cache transformers' prefill wrote, copied once into a `StepCache`
+that has room for the tokens to come.
 """
 
 from __future__ import annotations

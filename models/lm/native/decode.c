@@ -104,20 +104,23 @@ void panel_mm(const float *P, const float *X, float *out, int64_t panels, int64_
     }
 }
 
-/* Attention of one decoding step, in float64, one row at a time:
+/* Attention of one decoding step, one row at a time:
    out[b][h*D + d] = sum_j softmax_j(q[b][h] . k[b][g][j] * scale) * v[b][g][j][d], over the
    positions j where mask[b][j] is set (g: the key/value head of query head h). A row's result
    never depends on other rows, on where its padding sits, or on the thread count: masked
-   positions are skipped, never summed as zeros, and every sum runs in a fixed order (dot
-   products in eight interleaved partial sums added pairwise, the rest in order of j). */
-#define DOT_LANES 8
-static inline double dot(const double *q, const float *k, int64_t n) {
-    double part[DOT_LANES] = {0};
+   positions are skipped, never summed as zeros, and every sum runs in a fixed order (a dot
+   product in sixteen interleaved float32 partial sums added pairwise, the softmax in float64,
+   the weighted sum of values in float32 in order of j). */
+#define DOT_LANES 16
+static inline float dot(const float *q, const float *k, int64_t n) {
+    float part[DOT_LANES] = {0};
     int64_t d0 = 0;
     for (; d0 + DOT_LANES <= n; d0 += DOT_LANES)
-        for (int l = 0; l < DOT_LANES; l++) part[l] += q[d0 + l] * (double)k[d0 + l];
-    for (int l = 0; d0 + l < n; l++) part[l] += q[d0 + l] * (double)k[d0 + l];
-    return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+        for (int l = 0; l < DOT_LANES; l++) part[l] += q[d0 + l] * k[d0 + l];
+    for (int l = 0; d0 + l < n; l++) part[l] += q[d0 + l] * k[d0 + l];
+    for (int w = DOT_LANES / 2; w >= 1; w /= 2)
+        for (int l = 0; l < w; l++) part[l] += part[l + w];
+    return part[0];
 }
 
 int attend(const float *q, const float *k, const float *v, const int64_t *mask, float *out, int64_t rows,
@@ -129,40 +132,41 @@ int attend(const float *q, const float *k, const float *v, const int64_t *mask, 
     int failed = 0;
 #pragma omp parallel num_threads(threads < 1 ? 1 : threads)
     {
-        double *buffer = malloc(sizeof(double) * (size_t)(positions + 2 * dim));
-        if (buffer == NULL) {
+        double *weights = malloc(sizeof(double) * (size_t)positions);
+        float *acc = malloc(sizeof(float) * (size_t)dim);
+        if (weights == NULL || acc == NULL) {
 #pragma omp atomic write
             failed = 1;
         }
 #pragma omp for schedule(static)
         for (int64_t item = 0; item < rows * heads; item++) {
-            if (buffer == NULL) continue;
+            if (weights == NULL || acc == NULL) continue;
             int64_t b = item / heads, h = item % heads, g = h / group;
-            double *weights = buffer, *qd = buffer + positions, *acc = qd + dim;
             const float *qh = q + (b * heads + h) * dim;
-            for (int64_t d = 0; d < dim; d++) qd[d] = qh[d];
             const float *kb = k + b * k_strides[0] + g * k_strides[1];
             const float *vb = v + b * v_strides[0] + g * v_strides[1];
             const int64_t *mb = mask + b * positions;
             double top = -INFINITY;
             for (int64_t j = 0; j < positions; j++)
                 if (mb[j]) {
-                    weights[j] = dot(qd, kb + j * k_strides[2], dim) * scale;
+                    weights[j] = (double)dot(qh, kb + j * k_strides[2], dim) * scale;
                     if (weights[j] > top) top = weights[j];
                 }
             double total = 0.0;
-            for (int64_t d = 0; d < dim; d++) acc[d] = 0.0;
+            for (int64_t d = 0; d < dim; d++) acc[d] = 0.0f;
             for (int64_t j = 0; j < positions; j++)
                 if (mb[j]) {
                     double w = exp(weights[j] - top);
                     total += w;
+                    float wf = (float)w;
                     const float *vj = vb + j * v_strides[2];
-                    for (int64_t d = 0; d < dim; d++) acc[d] += w * (double)vj[d];
+                    for (int64_t d = 0; d < dim; d++) acc[d] += wf * vj[d];
                 }
             float *o = out + b * heads * dim + h * dim;
-            for (int64_t d = 0; d < dim; d++) o[d] = (float)(acc[d] / total);
+            for (int64_t d = 0; d < dim; d++) o[d] = (float)((double)acc[d] / total);
         }
-        free(buffer);
+        free(weights);
+        free(acc);
     }
     return failed ? -1 : 0;
 }
