@@ -14,13 +14,15 @@ cache), so short slots stop costing compute.
 
 Batch invariance: on CPU a float32 matrix multiply rounds a row differently depending on how
 many rows share the call, and a fused attention rounds differently with more padding; either
-can flip a sampled token. So every decoding step multiplies through the lanes of
-`models/lm/lanes.py` (a row's lane is fixed by its own call, whatever shares its batch; zero
-rows fill each product to the width the lane needs), the prefill's products run a multiple of
-four or at least 12 rows (where `x @ W.T` gives each row the same bits), and attention runs in
-float64 (`fp64_attention`), whose result rounds back to the same float32 whatever the padding.
-A seeded request therefore gets the same tokens alone or micro-batched with others. Llama-family models decode with `LlamaDecodeStep` (the same
-arithmetic without transformers' module machinery); others through `model(...)`.
+can flip a sampled token. So Llama-family models decode with `LlamaDecodeStep`, whose products
+and attention run in the kernels of `models/lm/kernels.py` (each row's result computed alone,
+in a fixed order: the same bits whatever shares the batch or pads the row), appending to a
+`StepCache`; without those kernels, and for other architectures (through `model(...)`), every
+step multiplies through the lanes of `models/lm/lanes.py` (a row's lane is fixed by its own
+call; zero rows fill each product to the width the lane needs) and attention runs in float64
+(`fp64_attention`), whose result rounds back to the same float32 whatever the padding. The
+prefill's products run a multiple of four or at least 12 rows (where `x @ W.T` gives each row
+the same bits). A seeded request therefore gets the same tokens alone or micro-batched.
 
 Sampling (`RowSampler`) draws each row's token with the row's own `torch.Generator`,
 temperature and top-p, after a repetition penalty and a no-repeat n-gram ban computed on

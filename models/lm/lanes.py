@@ -1,4 +1,7 @@
-"""Decoding lanes: matrix products whose result for a row never depends on its neighbours.
+"""Decoding lanes: matrix products whose result for a row never depends on its neighbours,
+through torch (MKL). Decoding uses them where the C kernels of `models/lm/kernels.py` do not
+run (no compiler, `PROMPTGEN_LM_KERNEL=torch`, a model that is not float32 Llama); prefill
+always pads its products by the rule below.
 
 On CPU a float32 product rounds a row differently depending on how many rows share the call.
 Measured here (MKL; `tests/test_decoding_lanes.py` holds every projection shape to it):
