@@ -11,6 +11,7 @@ import pytest
 from app.errors import Overloaded, UpstreamTimeout
 from models.lm import registry
 from models.lm.base import ChatMessage, LMRequest
+from models.lm.decoding import decode_step_for
 from models.lm.local import LocalLanguageModel
 
 MESSAGES = (ChatMessage("system", "You write image prompts."), ChatMessage("user", "Spark: a fox"))
@@ -155,10 +156,12 @@ CALLER_MIXES = {
 }
 
 
+@pytest.mark.parametrize("kernel", ["auto", "torch"])  # the C kernels, and the lanes without them
 @pytest.mark.parametrize("mix", sorted(CALLER_MIXES))
-def test_concurrent_callers_share_one_batch_and_get_their_unbatched_results(tiny_model_dir, mix):
-    model = LocalLanguageModel(model_path=str(tiny_model_dir), dtype="float32", batch_window_ms=50)
+def test_concurrent_callers_share_one_batch_and_get_their_unbatched_results(tiny_model_dir, mix, kernel):
+    model = LocalLanguageModel(model_path=str(tiny_model_dir), dtype="float32", batch_window_ms=50, kernel=kernel)
     model.load_sync()
+    assert (decode_step_for(model._model).kernel is None) == (kernel == "torch")
     callers = CALLER_MIXES[mix]
     alone = [[o.text for o in generate(model, rows)] for rows in callers]
     batches_before = model.batches_run
