@@ -18,6 +18,7 @@ from pathlib import Path
 from benchmarks.common import result
 from models import torch_thread
 from models.lm.base import ChatMessage, LMRequest
+from models.lm.decoding import decode_step_for
 from models.lm.local import LocalLanguageModel, convert_embedded_model
 from modes import ModeContext, get_mode
 
@@ -99,12 +100,15 @@ def memory_bandwidth_gbs(size_mb: int = 512, repeats: int = 5) -> dict[str, floa
 
 
 def weight_bytes_per_token(lm: LocalLanguageModel) -> int:
-    """Bytes of weights one decoding step reads: every matrix once (the embedding row read is
-    negligible; with tied embeddings the output projection reads the embedding matrix)."""
-    model = lm._model
+    """Bytes of weights one decoding step reads: every product's matrix once, as the step holds
+    it (packed panels with the kernels; with tied embeddings the output projection reads the
+    embedding matrix; the embedding row read is negligible)."""
+    step = decode_step_for(lm._model)
+    if step is not None:
+        return step.weight_bytes()
     total = 0
     seen = set()
-    for p in model.parameters():  # tied weights are yielded once
+    for p in lm._model.parameters():  # tied weights are yielded once
         if id(p) not in seen:
             seen.add(id(p))
             total += p.numel() * p.element_size()

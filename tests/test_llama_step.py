@@ -48,13 +48,30 @@ def test_a_step_gives_the_logits_of_the_models_forward(model, lane_at):
     assert cache.get_seq_length() == reference_cache.get_seq_length() == 10
 
 
-def test_fused_projections_share_the_linears_memory(model):
+def test_without_the_kernels_fused_projections_share_the_linears_memory(tiny_model_dir):
+    lm = LocalLanguageModel(model_path=str(tiny_model_dir), dtype="float32", kernel="torch")
+    lm.load_sync()
+    model = lm._model
     step = decode_step_for(model)
     attention = model.model.layers[0].self_attn
     fused = step.layers[0].qkv
     assert attention.q_proj.weight.data_ptr() == fused.data_ptr()
     assert attention.k_proj.weight.untyped_storage().data_ptr() == fused.untyped_storage().data_ptr()
     assert decode_step_for(model) is step  # made once per model
+
+
+def test_with_the_kernels_the_packed_panels_are_the_only_copy_of_the_weights(model):
+    step = decode_step_for(model)
+    assert step.kernel is not None
+    attention = model.model.layers[0].self_attn
+    fused = step.layers[0].qkv.panels
+    for linear in (attention.q_proj, attention.k_proj, attention.v_proj, model.lm_head):
+        assert linear.weight.numel() == 0  # released
+    q_panels = attention.q_proj._promptgen_packed.panels
+    if attention.q_proj.out_features % 16 == 0:  # aligned: a view of the fused panels
+        assert q_panels.untyped_storage().data_ptr() == fused.untyped_storage().data_ptr()
+    assert model.model.embed_tokens.weight.numel() > 0  # the embedding keeps its rows
+    assert decode_step_for(model) is step
 
 
 def test_other_architectures_decode_through_the_model():

@@ -21,8 +21,9 @@ in a fixed order: the same bits whatever shares the batch or pads the row), appe
 step multiplies through the lanes of `models/lm/lanes.py` (a row's lane is fixed by its own
 call; zero rows fill each product to the width the lane needs) and attention runs in float64
 (`fp64_attention`), whose result rounds back to the same float32 whatever the padding. The
-prefill's products run a multiple of four or at least 12 rows (where `x @ W.T` gives each row
-the same bits). A seeded request therefore gets the same tokens alone or micro-batched.
+prefill's products run through the same kernels (any row count keeps each row's bits) or,
+without them, a multiple of four or at least 12 rows (where `x @ W.T` gives each row the same
+bits). A seeded request therefore gets the same tokens alone or micro-batched.
 
 Sampling (`RowSampler`) draws each row's token with the row's own `torch.Generator`,
 temperature and top-p, after a repetition penalty and a no-repeat n-gram ban computed on

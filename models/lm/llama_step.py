@@ -3,18 +3,22 @@
 Generating one token per row through `model(...)` costs some 400 `nn.Module` calls, three
 separate q/k/v products and two gate/up ones per layer, and a mask rebuilt and converted per
 layer: about a third of a batch-one step on top of the weights' own matrix products. This step
-runs the same arithmetic on the same weights: q/k/v and gate/up as one product each (their
-weights become views of one fused matrix, and prefill, which still runs through transformers,
-reads the same numbers), and every product and the attention through the decoding
-kernels of `models/lm/kernels.py` (weights packed once, a float32 copy of them: +540 MB for the
-embedded model); where those are unavailable or the weights are not float32, products run
-through the lanes of `models/lm/lanes.py` and attention in float64 like `fp64_attention`.
+runs the same arithmetic on the same weights: q/k/v and gate/up as one product each, and
+every product and the attention through the kernels of `models/lm/kernels.py`: each weight is
+packed once into panels, each linear of the model (which prefill still runs through
+transformers) multiplies through its own part of them, and the row-major weights are released.
+Where the kernels are unavailable or the weights are not float32, q/k/v and gate/up become
+views of one fused matrix each (the same numbers for prefill), products run through the lanes
+of `models/lm/lanes.py`, and attention in float64 like `fp64_attention`.
 Decoding starts from the KV cache transformers' prefill wrote, copied once into a `StepCache`
 that has room for the tokens to come.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,11 +32,11 @@ from models.lm.lanes import Block, lane_mm
 @dataclass(frozen=True)
 class _Layer:
     input_norm: torch.Tensor
-    qkv: torch.Tensor
-    o: torch.Tensor
+    qkv: torch.Tensor | kernels.Packed
+    o: torch.Tensor | kernels.Packed
     post_norm: torch.Tensor
-    gate_up: torch.Tensor
-    down: torch.Tensor
+    gate_up: torch.Tensor | kernels.Packed
+    down: torch.Tensor | kernels.Packed
 
 
 def _fuse(*linears: torch.nn.Linear) -> torch.Tensor:
@@ -45,6 +49,34 @@ def _fuse(*linears: torch.nn.Linear) -> torch.Tensor:
         linear.weight.data = fused[start : start + rows]
         start += rows
     return fused
+
+
+def _pack(kernel: kernels.DecodeKernels, *linears: torch.nn.Linear) -> kernels.Packed:
+    """The linears' weights packed as one product (for the step), each linear multiplying
+    through its own panels of it (for prefill: a view where its rows start on a panel, else a
+    copy), and its row-major weight released: the model keeps one copy of its weights."""
+    fused = kernels.Packed(torch.cat([linear.weight.detach() for linear in linears]))
+    start = 0
+    for linear in linears:
+        rows = linear.weight.shape[0]
+        own = fused.rows(start, rows) if start % kernels.LANES == 0 else kernels.Packed(linear.weight)
+        kernels.attach(linear, own, kernel)
+        start += rows
+    return fused
+
+
+def _copy_off_the_file(model: Any) -> None:
+    """Copy the parameters the model still holds (embedding, norms) into memory of their own:
+    loaded from safetensors they are views of the file's mapping, which keeps every weight's
+    pages resident (packing read them all) as long as one of them lives. Then hand freed heap
+    back to the system (glibc only): 1.46 -> 1.0 GB resident for the embedded model."""
+    with torch.no_grad():
+        for parameter in model.parameters():
+            if parameter.numel():
+                parameter.data = parameter.data.clone()
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 class StepCache:
@@ -109,36 +141,50 @@ class LlamaDecodeStep:
         self.embed = inner.embed_tokens.weight
         self.rotary = inner.rotary_emb
         self.norm = inner.norm.weight
-        self.head = model.lm_head.weight
         self.eps = float(config.rms_norm_eps)
         self.heads = int(config.num_attention_heads)
         self.kv_heads = int(config.num_key_value_heads)
         self.head_dim = int(getattr(config, "head_dim", None) or config.hidden_size // self.heads)
         self.scaling = self.head_dim**-0.5
         self.intermediate = int(config.intermediate_size)
-        self.layers = [
-            _Layer(
-                input_norm=layer.input_layernorm.weight,
-                qkv=_fuse(layer.self_attn.q_proj, layer.self_attn.k_proj, layer.self_attn.v_proj),
-                o=layer.self_attn.o_proj.weight,
-                post_norm=layer.post_attention_layernorm.weight,
-                gate_up=_fuse(layer.mlp.gate_proj, layer.mlp.up_proj),
-                down=layer.mlp.down_proj.weight,
-            )
-            for layer in inner.layers
-        ]
-        self.kernel = kernels.kernel(kernel) if self.head.dtype == torch.float32 else None
-        # The kernel's packed copy of each product's weight, by the weight's identity.
-        self._packed: dict[int, kernels.Packed] = {}
-        if self.kernel is not None:
-            for weight in [w for layer in self.layers for w in (layer.qkv, layer.o, layer.gate_up, layer.down)]:
-                self._packed[id(weight)] = kernels.Packed(weight)
-            self._packed[id(self.head)] = kernels.Packed(self.head)
+        self.kernel = kernels.kernel(kernel) if self.embed.dtype == torch.float32 else None
+        self.layers = [self._layer(layer) for layer in inner.layers]
+        self.head: torch.Tensor | kernels.Packed = model.lm_head.weight
+        if self.kernel is not None:  # its own packed copy: the embedding keeps the row-major one
+            self.head = _pack(self.kernel, model.lm_head)
+            _copy_off_the_file(model)
 
-    def _mm(self, weight: torch.Tensor, x: torch.Tensor, blocks: list[Block]) -> torch.Tensor:
+    def _layer(self, layer: Any) -> _Layer:
+        attention, mlp, kernel = layer.self_attn, layer.mlp, self.kernel
+        if kernel is None:
+            return _Layer(
+                input_norm=layer.input_layernorm.weight,
+                qkv=_fuse(attention.q_proj, attention.k_proj, attention.v_proj),
+                o=attention.o_proj.weight,
+                post_norm=layer.post_attention_layernorm.weight,
+                gate_up=_fuse(mlp.gate_proj, mlp.up_proj),
+                down=mlp.down_proj.weight,
+            )
+        return _Layer(
+            input_norm=layer.input_layernorm.weight,
+            qkv=_pack(kernel, attention.q_proj, attention.k_proj, attention.v_proj),
+            o=_pack(kernel, attention.o_proj),
+            post_norm=layer.post_attention_layernorm.weight,
+            gate_up=_pack(kernel, mlp.gate_proj, mlp.up_proj),
+            down=_pack(kernel, mlp.down_proj),
+        )
+
+    def weight_bytes(self) -> int:
+        """Bytes of weights one step reads (every product's, packed or not)."""
+        products = [self.head, *(w for layer in self.layers for w in (layer.qkv, layer.o, layer.gate_up, layer.down))]
+        tensors = [w.panels if isinstance(w, kernels.Packed) else w for w in products]
+        return sum(t.numel() * t.element_size() for t in tensors)
+
+    def _mm(self, weight: torch.Tensor | kernels.Packed, x: torch.Tensor, blocks: list[Block]) -> torch.Tensor:
         """`x @ weight.T` for the step's rows, each row's bits independent of the others."""
-        if self.kernel is not None:
-            return self.kernel.mm(self._packed[id(weight)], x)
+        if isinstance(weight, kernels.Packed):
+            assert self.kernel is not None
+            return self.kernel.mm(weight, x)
         return lane_mm(weight, x, blocks)
 
     def _rms(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
