@@ -188,3 +188,16 @@ def test_attention_refuses_inputs_that_do_not_fit(kernel):
     with pytest.raises(ValueError, match="attend needs"):
         kernel.attend(q[:, :5], keys, values, mask, 0.1)  # 5 query heads over 2 kv heads
 
+
+
+@pytest.mark.parametrize("rows", [(32, 16, 16), (32, 16, 5), (20, 16)])
+def test_stacked_weights_pack_as_their_concatenation(kernel, rows):
+    weights = [torch.randn(n, 24, generator=torch.Generator().manual_seed(n)) for n in rows]
+    stacked = kernels.Packed.stacked(weights)
+    assert torch.equal(stacked.panels, kernels.Packed(torch.cat(weights)).panels)
+    assert stacked.out_features == sum(rows)
+    x = torch.randn(3, 24)
+    first = stacked.rows(0, rows[0])  # a view: its last panel may hold the next weight's rows
+    assert torch.equal(kernel.mm(first, x), kernel.mm(kernels.Packed(weights[0]), x))
+    with pytest.raises(ValueError, match="panel-aligned"):
+        stacked.rows(3, 4)

@@ -61,6 +61,25 @@ class Packed:
         self.panels = w.view(padded // LANES, LANES, width).transpose(1, 2).contiguous()
         self.out_features = out
 
+    @classmethod
+    def stacked(cls, weights: list[torch.Tensor]) -> Packed:
+        """The weights one under the other, packed: each written straight into its panels when
+        its rows fill whole panels (no stacked row-major copy on the way)."""
+        if len(weights) == 1 or any(w.shape[0] % LANES for w in weights[:-1]) or weights[0].dtype != torch.float32:
+            return cls(torch.cat(weights) if len(weights) > 1 else weights[0])
+        width = weights[0].shape[1]
+        rows = sum(w.shape[0] for w in weights)
+        packed = object.__new__(cls)
+        packed.panels = torch.empty((-(-rows // LANES), width, LANES), dtype=torch.float32)
+        packed.out_features = rows
+        start = 0
+        for w in weights:
+            count = w.shape[0]
+            part = cls(w).panels if count % LANES else w.view(count // LANES, LANES, width).transpose(1, 2)
+            packed.panels[start // LANES : start // LANES + part.shape[0]] = part
+            start += count
+        return packed
+
     def rows(self, start: int, count: int) -> Packed:
         """Output rows [start, start + count) as a view of these panels (`start` on a panel)."""
         if start % LANES or start + count > self.out_features:

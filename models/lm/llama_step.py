@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import gc
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,7 +54,7 @@ def _pack(kernel: kernels.DecodeKernels, *linears: torch.nn.Linear) -> kernels.P
     """The linears' weights packed as one product (for the step), each linear multiplying
     through its own panels of it (for prefill: a view where its rows start on a panel, else a
     copy), and its row-major weight released: the model keeps one copy of its weights."""
-    fused = kernels.Packed(torch.cat([linear.weight.detach() for linear in linears]))
+    fused = kernels.Packed.stacked([linear.weight.detach() for linear in linears])
     start = 0
     for linear in linears:
         rows = linear.weight.shape[0]
@@ -74,7 +73,6 @@ def _copy_off_the_file(model: Any) -> None:
         for parameter in model.parameters():
             if parameter.numel():
                 parameter.data = parameter.data.clone()
-    gc.collect()
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
