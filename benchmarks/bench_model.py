@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -211,15 +213,40 @@ async def bench_decoding(lm: LocalLanguageModel, tokens: int = 64) -> dict:
     )
 
 
+RESIDENT = """
+import sys
+from models.lm.local import LocalLanguageModel
+lm = LocalLanguageModel(model_path=sys.argv[1], dtype=sys.argv[2], kernel=sys.argv[3])
+lm.load_sync()  # lm stays referenced while the memory is read
+rss = [line for line in open("/proc/self/status") if line.startswith("VmRSS:")]
+print(int(rss[0].split()[1]) // 1024 if rss else -1)
+"""
+
+
+def resident_mb(folder: Path, dtype: str, kernel: str) -> int:
+    """Resident memory (MiB) of a fresh process once it has loaded the model (Linux; -1 elsewhere)."""
+    done = subprocess.run(
+        [sys.executable, "-c", RESIDENT, str(folder), dtype, kernel],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        check=True,
+    )
+    return int(done.stdout.strip().splitlines()[-1])
+
+
 def bench_settings(folder: Path) -> dict:
     """Batch-1 tokens per second for each dtype, thread count (set on the torch thread by the
     model's load) and, in float32, decoding kernel (`kernel`: models/lm/kernels.py; `torch`:
-    MKL's products in the lanes, what runs without a C compiler), and the cache load time."""
+    MKL's products in the lanes, what runs without a C compiler); the cache load time, and the
+    resident memory of a fresh process holding each loaded model."""
     figures: dict[str, float] = {}
     loads: dict[str, float] = {}
+    resident: dict[str, int] = {}
     configs = [("float32", "auto"), ("float32", "torch"), ("bfloat16", "auto")]
     for dtype, choice in configs:
         label = dtype if dtype != "float32" else f"{dtype}/{'kernel' if choice == 'auto' else 'torch'}"
+        resident[label] = resident_mb(folder, dtype, choice)
         for threads in sorted({1, os.cpu_count() or 1}):
             lm = LocalLanguageModel(model_path=str(folder), dtype=dtype, threads=threads, kernel=choice)
             started = time.perf_counter()
@@ -237,6 +264,7 @@ def bench_settings(folder: Path) -> dict:
         True,
         tokens_per_s=figures,
         load_s=loads,
+        resident_mb_after_load=resident,
         fastest=best,
         note="ratio: fastest setting over float32 through torch with one thread; bfloat16 is not "
         "batch-invariant, so never the default",
