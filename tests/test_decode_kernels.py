@@ -201,3 +201,9 @@ def test_stacked_weights_pack_as_their_concatenation(kernel, rows):
     assert torch.equal(kernel.mm(first, x), kernel.mm(kernels.Packed(weights[0]), x))
     with pytest.raises(ValueError, match="panel-aligned"):
         stacked.rows(3, 4)
+
+
+def test_a_transposed_weight_view_packs_like_its_copy(kernel):
+    weight = torch.randn(24, 32).t()  # [32, 24], not contiguous
+    assert torch.equal(kernels.Packed.stacked([weight, weight]).panels, kernels.Packed(torch.cat([weight, weight])).panels)
+    assert torch.equal(kernels.Packed(weight).panels, kernels.Packed(weight.contiguous()).panels)

@@ -58,7 +58,7 @@ class Packed:
         w = weight.detach().to(torch.float32)
         if padded != out:
             w = torch.cat([w, w.new_zeros((padded - out, width))])
-        self.panels = w.view(padded // LANES, LANES, width).transpose(1, 2).contiguous()
+        self.panels = w.reshape(padded // LANES, LANES, width).transpose(1, 2).contiguous()
         self.out_features = out
 
     @classmethod
@@ -75,7 +75,7 @@ class Packed:
         start = 0
         for w in weights:
             count = w.shape[0]
-            part = cls(w).panels if count % LANES else w.view(count // LANES, LANES, width).transpose(1, 2)
+            part = cls(w).panels if count % LANES else w.reshape(count // LANES, LANES, width).transpose(1, 2)
             packed.panels[start // LANES : start // LANES + part.shape[0]] = part
             start += count
         return packed
