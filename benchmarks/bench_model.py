@@ -56,22 +56,16 @@ def _ban_stop(lm: LocalLanguageModel) -> None:
 WARM_SPARK = "a quiet harbour at night"  # not among SPARKS: its tail is never a timed one's
 
 
-async def _timed(coro, fresh: LocalLanguageModel | None = None) -> float:
+async def _timed(coro, fresh: LocalLanguageModel | None = None, cold: bool = False) -> float:
     """Seconds `coro` takes. With `fresh`, that model's prefix store is first emptied and then
     given only what a running service holds for any new spark: the mode's shared head (system
     prompt, examples), stored by one other spark's request. So a timed run computes its own
-    sparks' tails and reuses nothing else (`_timed_cold` empties it without that: the first
+    sparks' tails and reuses nothing else. With `cold` too, the store stays empty (the first
     request after a start)."""
     if fresh is not None:
         fresh.prefixes.clear()
-        await fresh.generate(_fixed_length(_rows(WARM_SPARK, 1, 0), 1), 600)
-    started = time.perf_counter()
-    await coro
-    return time.perf_counter() - started
-
-
-async def _timed_cold(coro, lm: LocalLanguageModel) -> float:
-    lm.prefixes.clear()
+        if not cold:
+            await fresh.generate(_fixed_length(_rows(WARM_SPARK, 1, 0), 1), 600)
     started = time.perf_counter()
     await coro
     return time.perf_counter() - started
@@ -122,8 +116,8 @@ async def bench_batching(lm: LocalLanguageModel, tokens: int = 24) -> dict:
     await lm.generate(rows5[:1], 600)  # warm
     batched = min([await _timed(lm.generate(rows5, 600), fresh=lm) for _ in range(3)])
     sequential = min([await _timed(_sequential(lm, rows5), fresh=lm) for _ in range(3)])
-    cold_batched = min([await _timed_cold(lm.generate(rows5, 600), lm) for _ in range(2)])
-    cold_sequential = min([await _timed_cold(_sequential(lm, rows5), lm) for _ in range(2)])
+    cold_batched = min([await _timed(lm.generate(rows5, 600), fresh=lm, cold=True) for _ in range(2)])
+    cold_sequential = min([await _timed(_sequential(lm, rows5), fresh=lm, cold=True) for _ in range(2)])
     ratio = sequential / batched
     return result(
         "numresults-5-batched",

@@ -74,6 +74,19 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_llama(tiny_model_dir: Path):  # type: ignore[no-untyped-def]
+    """The tiny Llama loaded by the local backend (float32, decoding kernels where they build),
+    its linears routed through the lanes: what a decoding step runs on."""
+    from models.lm.lanes import install_lanes
+    from models.lm.local import LocalLanguageModel
+
+    lm = LocalLanguageModel(model_path=str(tiny_model_dir), dtype="float32")
+    lm.load_sync()
+    install_lanes(lm._model)
+    return lm._model
+
+
+@pytest.fixture(scope="session")
 def smollm_dir() -> Path:
     """The real embedded SmolLM2-135M, converted once into the test model cache."""
     from models.lm.local import convert_embedded_model

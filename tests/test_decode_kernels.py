@@ -11,7 +11,7 @@ import torch
 from app.settings import load_settings
 from models.lm import kernels
 from models.lm.decoding import decode_step_for
-from models.lm.lanes import SMALL, blocks_of, install_lanes
+from models.lm.lanes import SMALL, blocks_of
 from models.lm.local import LocalLanguageModel
 
 SHAPES = [(576, 576), (960, 576), (100, 37), (33, 1536), (16, 1)]
@@ -94,12 +94,9 @@ def test_a_missing_compiler_falls_back_with_a_warning(monkeypatch, tmp_path, cap
     assert "decoding kernels unavailable" in caplog.text
 
 
-@pytest.fixture(scope="module")
-def model(tiny_model_dir):
-    lm = LocalLanguageModel(model_path=str(tiny_model_dir), dtype="float32")
-    lm.load_sync()
-    install_lanes(lm._model)
-    return lm._model
+@pytest.fixture
+def model(tiny_llama):
+    return tiny_llama
 
 
 def test_a_decoding_step_gives_each_row_the_bits_it_gets_alone(model, kernel):

@@ -8,16 +8,13 @@ import pytest
 import torch
 
 from models.lm.decoding import decode_step_for
-from models.lm.lanes import LARGE, SMALL, blocks_of, decoding_step, install_lanes
+from models.lm.lanes import LARGE, SMALL, blocks_of, decoding_step
 from models.lm.local import LocalLanguageModel
 
 
-@pytest.fixture(scope="module")
-def model(tiny_model_dir):
-    lm = LocalLanguageModel(model_path=str(tiny_model_dir), dtype="float32")
-    lm.load_sync()
-    install_lanes(lm._model)
-    return lm._model
+@pytest.fixture
+def model(tiny_llama):
+    return tiny_llama
 
 
 @pytest.mark.parametrize("lane_at", [[SMALL] * 4, [SMALL] * 8 + [SMALL] * 4, [SMALL] * 4 + [LARGE] * 16])

@@ -24,6 +24,7 @@ that path on purpose (the settings benchmark compares the two).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import logging
@@ -44,7 +45,7 @@ FLAGS = ("-O3", "-march=native", "-fopenmp", "-ffp-contract=off", "-shared", "-f
 # Compilers that refuse -march=native or OpenMP still build the kernel: the same bits, slower.
 FALLBACK_FLAGS = (FLAGS, tuple(f for f in FLAGS if f != "-march=native"), ("-O3", "-ffp-contract=off", "-shared", "-fPIC"))
 _lock = threading.Lock()
-_loaded: dict[str, DecodeKernels | None] = {}
+_built: list[DecodeKernels | None] = []  # the one build attempt of this process, once made
 
 
 class Packed:
@@ -62,6 +63,12 @@ class Packed:
         self.out_features = out
 
     @classmethod
+    def _of(cls, panels: torch.Tensor, out_features: int) -> Packed:
+        packed = object.__new__(cls)
+        packed.panels, packed.out_features = panels, out_features
+        return packed
+
+    @classmethod
     def stacked(cls, weights: list[torch.Tensor]) -> Packed:
         """The weights one under the other, packed: each written straight into its panels when
         its rows fill whole panels (no stacked row-major copy on the way)."""
@@ -69,9 +76,7 @@ class Packed:
             return cls(torch.cat(weights) if len(weights) > 1 else weights[0])
         width = weights[0].shape[1]
         rows = sum(w.shape[0] for w in weights)
-        packed = object.__new__(cls)
-        packed.panels = torch.empty((-(-rows // LANES), width, LANES), dtype=torch.float32)
-        packed.out_features = rows
+        packed = cls._of(torch.empty((-(-rows // LANES), width, LANES), dtype=torch.float32), rows)
         start = 0
         for w in weights:
             count = w.shape[0]
@@ -84,10 +89,7 @@ class Packed:
         """Output rows [start, start + count) as a view of these panels (`start` on a panel)."""
         if start % LANES or start + count > self.out_features:
             raise ValueError(f"rows {start}..{start + count} are not a panel-aligned part of {self.out_features}")
-        part = object.__new__(Packed)
-        part.panels = self.panels[start // LANES : -(-(start + count) // LANES)]
-        part.out_features = count
-        return part
+        return Packed._of(self.panels[start // LANES : -(-(start + count) // LANES)], count)
 
 
 class DecodeKernels:
@@ -103,7 +105,7 @@ class DecodeKernels:
         self._lib.panel_path.restype = ctypes.c_char_p
         self.path = self._lib.panel_path().decode()
         self._attend = self._lib.attend
-        self._attend.argtypes = [pointer] * 5 + [size] * 5 + [pointer, pointer, number, flag]
+        self._attend.argtypes = [pointer] * 5 + [size] * 11 + [number, flag]
         self._attend.restype = ctypes.c_int
 
     def mm(self, packed: Packed, x: torch.Tensor) -> torch.Tensor:
@@ -150,8 +152,6 @@ class DecodeKernels:
             )
         q = q.contiguous()
         mask = mask.to(torch.int64).contiguous()
-        k_strides = torch.tensor(keys.stride()[:3], dtype=torch.int64)
-        v_strides = torch.tensor(values.stride()[:3], dtype=torch.int64)
         out = torch.empty((rows, heads * dim), dtype=torch.float32)
         failed = self._attend(
             q.data_ptr(),
@@ -164,8 +164,8 @@ class DecodeKernels:
             kv_heads,
             positions,
             dim,
-            k_strides.data_ptr(),
-            v_strides.data_ptr(),
+            *keys.stride()[:3],
+            *values.stride()[:3],
             float(scale),
             torch.get_num_threads(),
         )
@@ -203,9 +203,9 @@ def kernel(choice: str = "auto") -> DecodeKernels | None:
     if choice == "torch":
         return None
     with _lock:
-        if choice not in _loaded:
-            _loaded[choice] = _build_and_load()
-        return _loaded[choice]
+        if not _built:
+            _built.append(_build_and_load())
+        return _built[0]
 
 
 def build(folder: Path | None = None, flags: tuple[str, ...] = FLAGS) -> Path:
@@ -236,14 +236,11 @@ def build(folder: Path | None = None, flags: tuple[str, ...] = FLAGS) -> Path:
 
 
 def _build_folder() -> Path:
+    """`native/build/` beside the source, or a temporary folder where that is read-only."""
     folder = Path(__file__).parent / "native" / "build"
-    try:
+    with contextlib.suppress(OSError):
         folder.mkdir(parents=True, exist_ok=True)
-        if os.access(folder, os.W_OK):
-            return folder
-    except OSError:
-        pass
-    return Path(tempfile.gettempdir()) / "promptgen-kernels"
+    return folder if os.access(folder, os.W_OK) else Path(tempfile.gettempdir()) / "promptgen-kernels"
 
 
 def _build_and_load() -> DecodeKernels | None:

@@ -124,8 +124,8 @@ static inline float dot(const float *q, const float *k, int64_t n) {
 }
 
 int attend(const float *q, const float *k, const float *v, const int64_t *mask, float *out, int64_t rows,
-           int64_t heads, int64_t kv_heads, int64_t positions, int64_t dim, const int64_t *k_strides,
-           const int64_t *v_strides, double scale, int threads) {
+           int64_t heads, int64_t kv_heads, int64_t positions, int64_t dim, int64_t k_row, int64_t k_head,
+           int64_t k_pos, int64_t v_row, int64_t v_head, int64_t v_pos, double scale, int threads) {
     /* q: rows x heads x dim (contiguous); k, v: [rows][kv_heads][positions][dim] with strides
        (in floats) for the first three axes, the last contiguous; mask: rows x positions. */
     int64_t group = heads / kv_heads;
@@ -143,13 +143,13 @@ int attend(const float *q, const float *k, const float *v, const int64_t *mask, 
             if (weights == NULL || acc == NULL) continue;
             int64_t b = item / heads, h = item % heads, g = h / group;
             const float *qh = q + (b * heads + h) * dim;
-            const float *kb = k + b * k_strides[0] + g * k_strides[1];
-            const float *vb = v + b * v_strides[0] + g * v_strides[1];
+            const float *kb = k + b * k_row + g * k_head;
+            const float *vb = v + b * v_row + g * v_head;
             const int64_t *mb = mask + b * positions;
             double top = -INFINITY;
             for (int64_t j = 0; j < positions; j++)
                 if (mb[j]) {
-                    weights[j] = (double)dot(qh, kb + j * k_strides[2], dim) * scale;
+                    weights[j] = (double)dot(qh, kb + j * k_pos, dim) * scale;
                     if (weights[j] > top) top = weights[j];
                 }
             double total = 0.0;
@@ -159,7 +159,7 @@ int attend(const float *q, const float *k, const float *v, const int64_t *mask, 
                     double w = exp(weights[j] - top);
                     total += w;
                     float wf = (float)w;
-                    const float *vj = vb + j * v_strides[2];
+                    const float *vj = vb + j * v_pos;
                     for (int64_t d = 0; d < dim; d++) acc[d] += wf * vj[d];
                 }
             float *o = out + b * heads * dim + h * dim;
