@@ -190,15 +190,18 @@ def test_other_prediction_failures_are_upstream_errors() -> None:
 
 
 def test_deadline_while_polling_cancels_the_prediction() -> None:
+    # The deadline must leave the create time to answer on a loaded machine: a deadline that
+    # ends during the create has no prediction id to cancel (CI once took over 0.5 s there).
     with FakeReplicate(polls_needed=10_000) as fake:
         with pytest.raises(UpstreamTimeout):
             generate(
                 fake.base_url,
                 "flux-schnell",
                 ImageOptions(prompt="a fox"),
-                deadline=0.5,
+                deadline=2.0,
                 poll_interval_s=0.05,
             )
+        assert fake.calls("GET", FakeReplicate.GET), "the deadline ended before any poll"
         assert fake.calls("POST", FakeReplicate.CANCEL)
         assert fake.predictions["pred1"]["status"] == "canceled"
 
