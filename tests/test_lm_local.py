@@ -12,7 +12,7 @@ from app.errors import Overloaded, UpstreamTimeout
 from models.lm import registry
 from models.lm.base import ChatMessage, LMRequest
 from models.lm.decoding import decode_step_for
-from models.lm.local import LocalLanguageModel
+from models.lm.local import LocalLanguageModel, newline_token_ids
 
 MESSAGES = (ChatMessage("system", "You write image prompts."), ChatMessage("user", "Spark: a fox"))
 
@@ -73,6 +73,26 @@ def test_temperature_zero_is_greedy_whatever_the_seed(lm):
 def test_stop_at_newline_keeps_output_on_one_line(lm):
     outputs = generate(lm, [row(s, max_new_tokens=30, temperature=1.5, top_p=1.0) for s in range(6)])
     assert all("\n" not in o.text for o in outputs)
+
+
+def test_newline_tokens_are_those_whose_text_holds_a_newline(tiny_model_dir):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_model_dir))
+    expected = {
+        idx for tok, idx in tokenizer.get_vocab().items() if "\n" in tokenizer.convert_tokens_to_string([tok])
+    }
+    assert newline_token_ids(tokenizer) == expected
+    assert tokenizer.convert_tokens_to_ids("Ċ") in expected and len(expected) > 50  # "\n" in byte-level BPE
+
+    class SlowTokenizer:  # no backend decoder: the tokenizer's own conversion is asked
+        def get_vocab(self) -> dict[str, int]:
+            return {"a": 0, "b\nc": 1, "\n": 2}
+
+        def convert_tokens_to_string(self, tokens: list[str]) -> str:
+            return "".join(tokens)
+
+    assert newline_token_ids(SlowTokenizer()) == {1, 2}
 
 
 def test_generation_runs_off_the_event_loop(lm):
