@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator
 
 from litestar import Litestar
@@ -86,9 +87,9 @@ def create_app(
         )
         app.state.chain = chain
         await chain.start()  # fails jobs a stopped process left running, resumes webhook deliveries
-        # Load the model in the background: /healthz answers at once, /readyz turns true when done,
-        # and a request that arrives meanwhile waits for the load instead of failing.
-        loader = asyncio.create_task(model.load())
+        # Load (and warm) the model in the background: /healthz answers at once, /readyz turns
+        # true when done, and a request that arrives meanwhile waits for the load instead of failing.
+        loader = asyncio.create_task(_load(model, app.state.service if settings.lm_warmup else None))
         loader.add_done_callback(_log_load_failure)
         loader.add_done_callback(_freeze_heap)
         app.state.loader = loader
@@ -141,6 +142,20 @@ def create_app(
     # Around everything (unmatched routes too): request ids, the access log, request metrics.
     app.asgi_handler = RequestObserver(app.asgi_handler, metrics)
     return app
+
+
+async def _load(model: LanguageModel, warm_for: PromptService | None) -> None:
+    """Load the model, then (with `warm_for`) let it get ready for that service's modes. A
+    failed warm-up leaves the first requests slower, not broken: it is logged, not raised."""
+    await model.load()
+    if warm_for is not None:
+        started = time.perf_counter()
+        try:
+            await warm_for.warm_up()
+        except Exception as exc:  # any failure here only costs speed
+            log.warning("warming the %s language model failed: %s", model.backend, exc)
+        else:
+            log.info("language model warmed for the modes in %.2fs", time.perf_counter() - started)
 
 
 _heap_frozen = False

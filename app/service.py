@@ -28,6 +28,7 @@ from modes.engine import ModeResult, run_mode
 log = logging.getLogger(__name__)
 
 EDITING_ALIAS = "image-editing"
+WARM_SPARK = "a quiet harbour at night"  # no word of any few-shot example: the default pairs
 EDITING_MODE = "image-editing-prompt"
 
 
@@ -132,6 +133,26 @@ class PromptService:
         if key is not None and self.cache.available(key):
             return None
         return self.admission.acquire()
+
+    async def warm_up(self) -> None:
+        """Show the language model one row plan of each mode a spark alone can run, so it can
+        get ready for them (`LanguageModel.warm`: the local model stores their heads)."""
+        rows = []
+        for name in modes.registry.names():
+            handler = modes.get_mode(name)
+            if not handler.needs_spark:
+                continue  # runs from images: its conversation holds what they show
+            ctx = ModeContext(
+                mode=name,
+                spark=WARM_SPARK,
+                num_results=1,
+                seed=0,
+                temperature=self.settings.default_temperature,
+                top_p=self.settings.default_top_p,
+                word_limit=self.settings.word_limit,
+            )
+            rows += handler.plan(ctx, 1, 0, self.lm.supports_prefill).rows
+        await self.lm.warm(rows)
 
     async def generate(self, request: GeneratePromptRequest) -> GeneratePromptResponse:
         started = time.monotonic()

@@ -48,6 +48,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     lm_batch_window_ms: float = 5.0  # local: how long a batch waits for concurrent requests to join
     lm_max_batch_rows: int = 64  # local: rows in one batched generate call
     lm_timeout_s: float = 60.0  # deadline for one generation (all attempts)
+    # after the load, prefill each spark-only mode's conversation head once (local model), so
+    # the first request of a mode is as fast as later ones; /readyz waits for it
+    lm_warmup: bool = True
     openai_base_url: str = "https://api.openai.com/v1"
     openai_api_key: str = ""
     openai_max_retries: int = 1

@@ -14,17 +14,19 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/readyz", summary="Readiness: the language model is loaded", opt=OPEN)
+@get("/readyz", summary="Readiness: the language model is loaded (and warmed)", opt=OPEN)
 async def readyz(request: Request) -> Response:
     lm = request.app.state.lm
-    if lm.ready:
+    loader = getattr(request.app.state, "loader", None)  # load, then warm-up (app/server.py)
+    if lm.ready and (loader is None or loader.done()):
         return Response({"status": "ready", "backend": lm.backend, "model": lm.model_id})
     return problem_response(
         {
             "type": "https://promptgen.dev/problems/not-ready",
             "title": "Not ready",
             "status": 503,
-            "detail": f"the {lm.backend} language model is still loading",
+            "detail": f"the {lm.backend} language model is still "
+            + ("warming up for the modes" if lm.ready else "loading"),
         },
         503,
         {"Retry-After": "5"},

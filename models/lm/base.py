@@ -56,6 +56,11 @@ class LanguageModel(ABC):
     async def load(self) -> None:  # noqa: B027 - optional hook
         """Load weights or open connections; called once at start-up."""
 
+    async def warm(self, rows: list[LMRequest]) -> None:  # noqa: B027 - optional hook
+        """Get ready for requests like `rows`; called once after `load`. Nothing by default (a
+        remote backend must not be billed for it); the local model computes and keeps their
+        conversation heads."""
+
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release resources."""
 

