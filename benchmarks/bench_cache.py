@@ -43,6 +43,8 @@ def run(n: int = 8) -> list[dict]:
             settings = load_settings(env={}, dotenv=None, data_dir=tmp, lm_timeout_s=600)
             with LiveServer(create_app(settings, lm=lm)) as server:
                 async with httpx.AsyncClient(base_url=server.url, timeout=600) as client:
+                    while (await client.get("/readyz")).status_code != 200:  # loaded and warmed
+                        await asyncio.sleep(0.05)
                     body = {"prompt": "a paper lantern festival", "numResults": 3, "seed": 9}
                     started = time.perf_counter()
                     await client.post("/v1/generate/prompt", json=body)
