@@ -28,8 +28,8 @@ from modes.engine import ModeResult, run_mode
 log = logging.getLogger(__name__)
 
 EDITING_ALIAS = "image-editing"
-WARM_SPARK = "a quiet harbour at night"  # no word of any few-shot example: the default pairs
 EDITING_MODE = "image-editing-prompt"
+WARM_SPARK = "a quiet harbour at night"  # no word of any few-shot example: the default pairs
 
 
 class Conditioning(Protocol):
@@ -142,15 +142,7 @@ class PromptService:
             handler = modes.get_mode(name)
             if not handler.needs_spark:
                 continue  # runs from images: its conversation holds what they show
-            ctx = ModeContext(
-                mode=name,
-                spark=WARM_SPARK,
-                num_results=1,
-                seed=0,
-                temperature=self.settings.default_temperature,
-                top_p=self.settings.default_top_p,
-                word_limit=self.settings.word_limit,
-            )
+            ctx = self.context_for(GeneratePromptRequest(mode=name, prompt=WARM_SPARK, seed=0))  # type: ignore[arg-type]  # a registered name
             rows += handler.plan(ctx, 1, 0, self.lm.supports_prefill).rows
         await self.lm.warm(rows)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar.testing import TestClient
@@ -35,6 +36,15 @@ def scripted() -> ScriptedLanguageModel:
 
 def make_client(settings: Settings, lm: LanguageModel | None = None) -> TestClient:
     return TestClient(app=create_app(settings, lm=lm), raise_server_exceptions=False, timeout=60)
+
+
+def poll_readyz(client: TestClient, tries: int = 100) -> Any:
+    """`/readyz` asked until it answers 200 or `tries` run out; its last answer."""
+    for _ in range(tries):
+        response = client.get("/readyz")
+        if response.status_code == 200:
+            break
+    return response
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from app.logs import JsonFormatter, configure_logging, redact, register_secrets
 from app.settings import load_settings
 from models.lm.scripted import ScriptedLanguageModel
 from tests.chain_helpers import chain_settings, client_for, wait_for_job
-from tests.conftest import make_client
+from tests.conftest import make_client, poll_readyz
 from tests.fakes.image_providers import FakeOpenAI, Reply
 
 MARKER = "zebra-okapi-7731"  # a spark no log line may contain
@@ -221,10 +221,7 @@ def test_readyz_is_false_until_the_model_is_loaded(tmp_path: Path) -> None:
         assert client.get("/healthz").status_code == 200
         assert lm.loaded is not None
         client.blocking_portal.call(lm.loaded.set)
-        for _ in range(100):
-            if client.get("/readyz").status_code == 200:
-                break
-        ready = client.get("/readyz")
+        ready = poll_readyz(client)
     assert waiting.status_code == 503 and waiting.headers["retry-after"]
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
 

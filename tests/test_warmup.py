@@ -17,7 +17,7 @@ from models.lm.base import LMRequest
 from models.lm.local import LocalLanguageModel
 from models.lm.scripted import ScriptedLanguageModel
 from modes.base import ModeContext
-from tests.conftest import make_client
+from tests.conftest import make_client, poll_readyz
 
 
 def plan_rows(mode: str, spark: str, seed: int) -> list[LMRequest]:
@@ -101,10 +101,7 @@ def test_readyz_waits_for_the_warm_up(tmp_path: Path) -> None:
         assert client.post("/v1/generate/prompt", json={"prompt": "a fox"}).status_code == 200
         assert lm.release is not None
         client.blocking_portal.call(lm.release.set)
-        for _ in range(100):
-            if client.get("/readyz").status_code == 200:
-                break
-        ready = client.get("/readyz")
+        ready = poll_readyz(client)
     assert warming.status_code == 503 and "warming up" in warming.json()["detail"]
     assert ready.status_code == 200
 
@@ -118,9 +115,6 @@ def test_a_failed_warm_up_is_logged_and_the_service_still_gets_ready(
 
     settings = load_settings(env={}, dotenv=None, data_dir=str(tmp_path / "data"), lm_backend="scripted")
     with caplog.at_level(logging.WARNING, logger="app.server"), make_client(settings, BrokenWarm()) as client:
-        for _ in range(100):
-            if client.get("/readyz").status_code == 200:
-                break
-        assert client.get("/readyz").status_code == 200
+        assert poll_readyz(client).status_code == 200
         assert client.post("/v1/generate/prompt", json={"prompt": "a fox"}).status_code == 200
     assert any("warming the scripted language model failed" in r.getMessage() for r in caplog.records)
