@@ -91,23 +91,21 @@ def run(seconds: int = 3, rounds: int = 3) -> dict:
                 core=server_core,
             ) as bare_mode,
         ):
-            echo_url = server.url + "/bench/echo"
-            prompt_url = server.url + "/v1/generate/prompt"
-            without_url = bare_mode.url + "/v1/generate/prompt"
-            for url in (echo_url, prompt_url, without_url):  # warm up
+            urls = (  # echo, the prompt route, the prompt route without the mode's work
+                server.url + "/bench/echo",
+                server.url + "/v1/generate/prompt",
+                bare_mode.url + "/v1/generate/prompt",
+            )
+            for url in urls:  # warm up
                 wrk(url, body, seconds=1, core=client_core)
             triples = [
-                tuple(
-                    wrk(url, body, seconds=seconds, core=client_core)
-                    for url in (echo_url, prompt_url, without_url)
-                )
-                for _ in range(rounds)
+                [wrk(url, body, seconds=seconds, core=client_core) for url in urls] for _ in range(rounds)
             ]
     ratios = [full["rps"] / bare["rps"] for bare, full, _ in triples]
-    bare, full, _ = triples[_median_round(ratios)]
-    ratio = full["rps"] / bare["rps"]
     without_ratios = [without["rps"] / bare["rps"] for bare, _, without in triples]
-    without = triples[_median_round(without_ratios)]
+    median, without_median = _median_round(ratios), _median_round(without_ratios)
+    bare, full, _ = triples[median]
+    ratio = ratios[median]
     non_2xx = sum(f["non_2xx"] + w["non_2xx"] for _, f, w in triples)
     return result(
         "service-overhead",
@@ -117,8 +115,8 @@ def run(seconds: int = 3, rounds: int = 3) -> dict:
         prompt_rps=full["rps"],
         echo_rps=bare["rps"],
         round_ratios=[round(r, 3) for r in ratios],
-        without_mode_ratio=round(without[2]["rps"] / without[0]["rps"], 3),
-        without_mode_rps=without[2]["rps"],
+        without_mode_ratio=round(without_ratios[without_median], 3),
+        without_mode_rps=triples[without_median][2]["rps"],
         without_mode_round_ratios=[round(r, 3) for r in without_ratios],
         prompt_non_2xx=non_2xx,
         seconds=seconds,
