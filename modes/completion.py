@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 
 from models.lm.base import ChatMessage, LMOutput, LMRequest
-from modes import vocab
+from modes import facets, wording
 from modes.base import ModeContext, ModeHandler, Plan
 from modes.craft import (
     clean_phrase,
@@ -21,7 +21,9 @@ from modes.craft import (
     normalize_text,
     split_phrases,
     strip_chatter,
+    words,
 )
+from modes.spark import analyze, enrichment
 
 SYSTEM = (
     "You complete prompts for an AI image generator. Continue the given text with vivid visual "
@@ -38,6 +40,11 @@ EXAMPLES: tuple[tuple[str, str], ...] = (
         "an old tram in the rain, cobblestone street at night, reflections on "
         "wet stones, cinematic film still, warm yellow windows, teal shadows",
     ),
+)
+# The examples' own phrases: a copy of one ("teal shadows", "reflections on wet stones") belongs to
+# the example's scene, not to the spark's.
+EXAMPLE_PHRASES = frozenset(
+    " ".join(words(part)) for _, full in EXAMPLES for part in full.split(",")[1:] if part.strip()
 )
 MAX_NEW_PHRASES = 6
 MIN_NEW_PHRASES = 3
@@ -88,13 +95,24 @@ class CompletionMode(ModeHandler):
         if not pieces:
             return None
         head = ""
+        facts = analyze(spark)
+        known = frozenset(words(spark))
+        chosen: facets.Tags = facts.fixed
         if text[0] not in ",;.":  # the first fragment continues the spark's own sentence
             head = clean_phrase(pieces.pop(0), max_words=10)
+            if head and not (wording.is_well_formed(spark + " " + head, known) and facts.accepts(head)):
+                return None  # the spark's own sentence would go on wrong: nothing else can mend it
             if head and not glue_to_spark:
                 head = " " + head
+            chosen = facets.merge(chosen, facets.tags(head))
         spark_words = content_set(spark)
-        phrases = [clean_phrase(strip_chatter(p), 9) for p in pieces]
-        phrases = [p for p in phrases if p and content_set(p) - spark_words]
+        phrases = []
+        for piece in pieces:
+            phrase = clean_phrase(strip_chatter(piece), 9)
+            if phrase and content_set(phrase) - spark_words and wording.is_well_formed(phrase, known) \
+                    and not copies_example(phrase) and facts.accepts(phrase, chosen):
+                phrases.append(phrase)
+                chosen = facets.merge(chosen, facets.tags(phrase))
         phrases = dedupe_phrases(phrases, seen=[spark + head])[:MAX_NEW_PHRASES]
         if not finished and phrases:
             phrases = phrases[:-1]  # cut at the token budget: the last phrase may be partial
@@ -102,9 +120,7 @@ class CompletionMode(ModeHandler):
             return None
         if len(phrases) < MIN_NEW_PHRASES:  # a short continuation gets a style and a light to render with
             rng = random.Random(derive_seed(ctx.seed, self.name, "enrich", continuation))
-            phrases = dedupe_phrases(
-                [*phrases, rng.choice(vocab.STYLES), rng.choice(vocab.LIGHTING)], seen=[spark + head]
-            )
+            phrases = dedupe_phrases([*phrases, *enrichment(facts, rng, chosen)], seen=[spark + head])
         budget = max(ctx.word_limit - len((spark + head).split()), 0)
         tail = join_within(phrases, budget)
         base = spark + head
@@ -114,14 +130,17 @@ class CompletionMode(ModeHandler):
 
     def fallback(self, ctx: ModeContext, rng: random.Random, index: int) -> str:
         spark = spark_text(ctx)
-        additions = [
-            rng.choice(vocab.STYLES),
-            rng.choice(vocab.LIGHTING),
-            rng.choice(vocab.PALETTES),
-            rng.choice(vocab.DETAILS),
-        ]
+        facts = analyze(spark)
+        additions = enrichment(facts, rng, facts.fixed, ("styles", "lighting", "palettes", "details"))
         tail = join_within(
             dedupe_phrases(additions, seen=[spark]), max(ctx.word_limit - len(spark.split()), 0)
         )
         joiner = " " if spark.endswith(",") else ", "
         return spark + joiner + tail if tail else spark
+
+
+
+def copies_example(phrase: str) -> bool:
+    """`phrase` is, or holds, one of the examples' phrases."""
+    text = " ".join(words(phrase))
+    return any(example in text for example in EXAMPLE_PHRASES)

@@ -39,7 +39,10 @@ DANGLING = frozenset(
     ).split()
 )
 LEADING = frozenset(["and", "or", "but", "with", "so", "then", "also", "plus"])
-PRONOUNS = frozenset(("i i'm i'll i've me my mine you you're your yours we we're our us let's").split())
+PRONOUNS = frozenset(
+    ("i i'm i'll i've me my mine you you're your yours we we're our us let's they they're them he she him "
+     "he's she's it it's").split()
+)
 META = re.compile(
     r"\b(?:prompts?|image generator|ai|chatgpt|assistant|spark|hope this|feel free|let me know|"
     r"as an ai|here'?s|here is|click|subscribe|https?|www|example|answer|field|fill in|twist|"
@@ -168,7 +171,7 @@ def clean_phrase(phrase: str, max_words: int = 10) -> str:
         if deduped and deduped[-1].lower().strip(QUOTES) == token.lower().strip(QUOTES):
             continue
         deduped.append(token)
-    tokens = deduped[:max_words]
+    tokens = _within(deduped, max_words)
     while tokens and tokens[0].lower() in LEADING:
         tokens.pop(0)
     while tokens and tokens[-1].lower().strip(QUOTES + ".,") in DANGLING:
@@ -183,6 +186,23 @@ def clean_phrase(phrase: str, max_words: int = 10) -> str:
     if any(ord(ch) > 0x24F for ch in phrase):  # stray scripts from a confused small model
         return ""
     return phrase
+
+
+BOUNDARIES = frozenset(
+    "with by of in on at from under over near beside behind among across through and or while as".split()
+)
+
+
+def _within(tokens: list[str], max_words: int) -> list[str]:
+    """At most `max_words` tokens, cut before a preposition or conjunction so that the phrase keeps
+    a whole thought ("a lens blown out on the side by an old" is not one); [] when no such cut
+    leaves at least two words."""
+    if len(tokens) <= max_words:
+        return tokens
+    for i in range(max_words, 1, -1):
+        if tokens[i].lower() in BOUNDARIES:
+            return tokens[:i]
+    return []
 
 
 def dedupe_phrases(phrases: Iterable[str], seen: Iterable[str] = (), max_word_uses: int = 2) -> list[str]:

@@ -9,9 +9,11 @@ import msgspec
 
 from models.lm.base import LanguageModel
 from modes.base import ModeContext, ModeHandler
-from modes.craft import derive_seed, is_clean_prompt, is_near_duplicate
+from modes.craft import derive_seed, is_clean_prompt, is_near_duplicate, similarity
 
 MAX_ATTEMPTS = 2
+# Candidates written beyond those asked for, so that there is a choice (a batched row is cheap).
+SPARE = 1
 
 
 class ModeResult(msgspec.Struct, kw_only=True):
@@ -37,19 +39,20 @@ async def run_mode(
         remaining = deadline_s - (time.monotonic() - started)
         if remaining <= 0.05 and attempt > 0:
             break  # a re-sample would miss the deadline; fall back instead
-        plan = handler.plan(ctx, need, attempt, lm.supports_prefill)
+        plan = handler.plan(ctx, need + SPARE, attempt, lm.supports_prefill)
         outputs = await lm.generate(plan.rows, max(remaining, 0.05))
         result.model_calls += 1
         result.prompt_tokens += sum(o.prompt_tokens for o in outputs)
         result.completion_tokens += sum(o.completion_tokens for o in outputs)
+        candidates: list[str] = []
         for candidate in handler.assemble(ctx, plan, outputs):
             if (
                 candidate
                 and is_clean_prompt(candidate, ctx.word_limit)
-                and not is_near_duplicate(candidate, accepted)
-                and len(accepted) < ctx.num_results
+                and not is_near_duplicate(candidate, [*accepted, *candidates])
             ):
-                accepted.append(candidate)
+                candidates.append(candidate)
+        accepted.extend(choose(candidates, accepted, need))
     if len(accepted) < ctx.num_results:  # seeding a Random costs microseconds: only when needed
         rng = random.Random(derive_seed(ctx.seed, ctx.mode, "fallback"))
         index = 0
@@ -61,3 +64,21 @@ async def run_mode(
                 result.fallbacks += 1
     result.latency_ms = (time.monotonic() - started) * 1000
     return result
+
+
+def choose(candidates: list[str], accepted: list[str], count: int) -> list[str]:
+    """Up to `count` of `candidates`, each pick the candidate least like the prompts already
+    accepted or picked (content-word overlap; the earlier candidate on ties), so that the results
+    differ as much as the candidates allow. Every candidate has passed the same repair and
+    coherence gates, so relevance is equal among them and only the likeness decides (maximal
+    marginal relevance with equal relevance)."""
+    picked: list[str] = []
+    pool = list(candidates)
+    while pool and len(picked) < count:
+        chosen = [*accepted, *picked]
+        best = min(
+            range(len(pool)),
+            key=lambda i: (max((similarity(pool[i], c) for c in chosen), default=0.0), i),
+        )
+        picked.append(pool.pop(best))
+    return picked

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 
 from models.lm.base import ChatMessage, LMOutput, LMRequest
-from modes import vocab
+from modes import facets, vocab, wording
 from modes.base import ModeContext, ModeHandler, Plan
 from modes.craft import (
     clean_phrase,
@@ -22,7 +22,9 @@ from modes.craft import (
     split_phrases,
     strip_chatter,
     tidy_spark,
+    words,
 )
+from modes.spark import analyze, enrichment
 
 SYSTEM = (
     "You invent fresh, surprising prompts for an AI image generator. Keep the idea's subject, "
@@ -47,8 +49,12 @@ MAX_PHRASES = 8
 
 
 def twists_for(ctx: ModeContext, count: int, attempt: int) -> list[str]:
+    """`count` different twists that keep what the spark fixes (a pixel-art sprite is never
+    turned into a stained glass window)."""
     rng = random.Random(derive_seed(ctx.seed, "inventive-twists", attempt))
-    return rng.sample(vocab.TWISTS, k=min(count, len(vocab.TWISTS)))
+    facts = analyze(tidy_spark(ctx.spark))
+    fitting = [t for t in vocab.TWISTS if facts.accepts(t)] or list(vocab.TWISTS)
+    return rng.sample(fitting, k=min(count, len(fitting)))
 
 
 class InventiveMode(ModeHandler):
@@ -84,26 +90,48 @@ class InventiveMode(ModeHandler):
 
     def repair(self, ctx: ModeContext, spark: str, twist: str, raw: str, finished: bool) -> str | None:
         line = first_line(strip_chatter(raw))
-        phrases = [clean_phrase(p, 10) for p in split_phrases(line)]
-        phrases = dedupe_phrases(p for p in phrases if p)
+        facts = analyze(spark)
+        known = frozenset(words(f"{spark} {twist}"))
+        chosen = facets.merge(facts.fixed, facets.tags(twist))
+        phrases = []
+        for piece in split_phrases(line):
+            phrase = clean_phrase(piece, 10)
+            if phrase and wording.is_well_formed(phrase, known) and facts.accepts(phrase, chosen):
+                phrases.append(phrase)
+                chosen = facets.merge(chosen, facets.tags(phrase))
+        phrases = dedupe_phrases(phrases)
         if not finished and len(phrases) > 1:
             phrases = phrases[:-1]
         if len(phrases) < 2:
             return None
-        # Inspired by the spark means it keeps something of it: when the model drifted off,
-        # anchor the prompt on the spark's subject and the twist.
-        if content_set(" ".join(phrases)).isdisjoint(content_set(spark)):
-            phrases = [f"{spark} {twist}", *phrases]
-        return join_within(phrases[:MAX_PHRASES], ctx.word_limit)
+        # The scene is the spark's subject taken through the twist: the model's opening phrase
+        # when it holds both, else the two said plainly. The rest must belong to that scene (share
+        # a word with it) or direct the art (medium, light, colour, framing).
+        scene = content_set(f"{spark} {twist}")
+        head = phrases[0]
+        if content_set(head).isdisjoint(content_set(spark)) or content_set(head).isdisjoint(content_set(twist)):
+            head = f"{spark} {twist}"
+            rest = phrases
+        else:
+            rest = phrases[1:]
+        rest = [p for p in rest if not content_set(p).isdisjoint(scene) or _directs_art(p)]
+        kept = dedupe_phrases(rest, seen=[head])
+        if not kept:
+            return None
+        return join_within([head, *kept][:MAX_PHRASES], ctx.word_limit)
 
     def fallback(self, ctx: ModeContext, rng: random.Random, index: int) -> str:
         spark = tidy_spark(ctx.spark)
-        twist = rng.choice(vocab.TWISTS)
-        phrases = [
-            f"{spark} {twist}",
-            rng.choice(vocab.STYLES),
-            rng.choice(vocab.LIGHTING),
-            rng.choice(vocab.PALETTES),
-            rng.choice(vocab.DETAILS),
-        ]
+        facts = analyze(spark)
+        twist = facts.pick(rng, vocab.TWISTS) or rng.choice(vocab.TWISTS)
+        chosen = facets.merge(facts.fixed, facets.tags(twist))
+        phrases = [f"{spark} {twist}", *enrichment(facts, rng, chosen, ("styles", "lighting", "palettes", "details"))]
         return join_within(dedupe_phrases(phrases), ctx.word_limit)
+
+
+ART_WORDS = vocab.STYLE_WORDS | vocab.LIGHT_WORDS | vocab.COLOR_WORDS | vocab.COMPOSITION_WORDS
+
+
+def _directs_art(phrase: str) -> bool:
+    """`phrase` talks about the medium, the light, the colours or the framing."""
+    return not ART_WORDS.isdisjoint(words(phrase))

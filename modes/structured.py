@@ -15,7 +15,7 @@ import random
 import re
 
 from models.lm.base import ChatMessage, LMOutput, LMRequest
-from modes import vocab
+from modes import facets, vocab, wording
 from modes.base import ModeContext, ModeHandler, Plan
 from modes.craft import (
     clean_phrase,
@@ -29,6 +29,7 @@ from modes.craft import (
     tidy_spark,
     words,
 )
+from modes.spark import SparkFacts, analyze
 
 SLOTS: tuple[tuple[str, str], ...] = (
     ("setting", "Setting"),
@@ -46,8 +47,19 @@ SLOT_VOCAB = {
     "palette": vocab.PALETTES,
     "details": vocab.DETAILS,
 }
+# The `Format` field holding a format's own values for each slot (modes.spark).
+FORMAT_FIELD = {
+    "setting": "settings",
+    "style": "styles",
+    "composition": "compositions",
+    "lighting": "lighting",
+    "palette": "palettes",
+    "details": "details",
+}
+# Style words that name no medium or style on their own: "art piece", "edible art" say nothing.
+GENERIC_STYLE = frozenset({"art", "artwork", "style", "digital", "studio", "stylized", "concept"})
 SLOT_KEYWORDS = {
-    "style": vocab.STYLE_WORDS,
+    "style": vocab.STYLE_WORDS - GENERIC_STYLE,
     "composition": vocab.COMPOSITION_WORDS,
     "lighting": vocab.LIGHT_WORDS,
     "palette": vocab.COLOR_WORDS,
@@ -175,11 +187,12 @@ class StructuredMode(ModeHandler):
     def plan(self, ctx: ModeContext, count: int, attempt: int, prefill: bool) -> Plan:
         subject = tidy_spark(ctx.spark)
         conversation = _conversation(ctx, subject)
+        asked = model_slots(analyze(subject))
         rows: list[LMRequest] = []
         keys: list[tuple[int, str]] = []
         for c in range(count):
             if prefill:
-                for slot, label in SLOTS:
+                for slot, label in asked:
                     seed = derive_seed(ctx.seed, self.name, attempt, c, slot)
                     rows.append(
                         LMRequest(
@@ -228,20 +241,51 @@ class StructuredMode(ModeHandler):
         return results
 
     def compose(self, ctx: ModeContext, subject: str, filled: dict[str, str], rng: random.Random) -> str:
-        """Subject first, then each slot in order; empty slots come from the vocabularies."""
-        phrases = [subject]
+        """Subject first, then each slot in order. A slot value is kept only when it is well formed
+        and agrees with the spark, its format and the values kept before it (so one prompt never
+        holds two media or two times of day); an empty slot takes a curated value that agrees."""
+        facts = analyze(subject)
+        known = frozenset(words(subject))
+        chosen: facets.Tags = facts.fixed
+        phrases: list[str] = []
         for slot, _ in SLOTS:
-            value = filled.get(slot) or ""
-            if not value and slot in SLOT_VOCAB:
-                value = rng.choice(SLOT_VOCAB[slot])
-            if value:
-                phrases.extend(p.strip() for p in value.split(",") if p.strip())
-        kept = [subject, *dedupe_phrases(phrases[1:], seen=[subject])]
-        return join_within(kept, max(ctx.word_limit, len(subject.split())))
+            parts = [p.strip() for p in (filled.get(slot) or "").split(",") if p.strip()]
+            if slot == "setting" and facts.format is not None and not facts.format.scene:
+                parts = []  # an isolated asset is never placed in a scene the model invents
+            kept: list[str] = []
+            for part in parts:
+                if wording.is_well_formed(part, known) and facts.accepts(part, chosen):
+                    kept.append(part)
+                    chosen = facets.merge(chosen, facets.tags(part))
+            if slot == "details" and facts.format is not None and facts.format.details:
+                kept = kept[:1]  # one of the model's, one that the format asks for
+                kept.append(facts.pick(rng, facts.format.details, chosen))
+            elif not kept:
+                kept = [self.curated(facts, slot, rng, chosen)]
+            for part in kept:
+                for piece in (p.strip() for p in part.split(",")):
+                    if piece:
+                        phrases.append(piece)
+                        chosen = facets.merge(chosen, facets.tags(piece))
+        kept_phrases = [subject, *dedupe_phrases(phrases, seen=[subject])]
+        return join_within(kept_phrases, max(ctx.word_limit, len(subject.split())))
+
+    @staticmethod
+    def curated(facts: SparkFacts, slot: str, rng: random.Random, chosen: facets.Tags) -> str:
+        """A curated value for `slot` that agrees with everything chosen: the format's own first."""
+        own: tuple[str, ...] = getattr(facts.format, FORMAT_FIELD[slot], ()) if facts.format else ()
+        return facts.pick(rng, own, chosen) or facts.pick(rng, SLOT_VOCAB.get(slot, ()), chosen)
 
     def fallback(self, ctx: ModeContext, rng: random.Random, index: int) -> str:
         subject = tidy_spark(ctx.spark)
         return self.compose(ctx, subject, {}, rng)
+
+
+def model_slots(facts: SparkFacts) -> tuple[tuple[str, str], ...]:
+    """The slots the model writes: all but the setting of an isolated asset (an icon, a sprite)."""
+    if facts.format is not None and not facts.format.scene:
+        return tuple(slot for slot in SLOTS if slot[0] != "setting")
+    return SLOTS
 
 
 def _parse_template(text: str) -> dict[str, str]:

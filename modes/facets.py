@@ -1,0 +1,238 @@
+"""What a phrase says about how the picture looks, and which of those things exclude each other.
+
+Every phrase (the spark, a model's slot value, a curated vocabulary entry, a twist) is read by one
+tagger, `tags(phrase)`, into facet values: its medium (`pixel`, `oil`, `photo`...), time of day,
+light source, camera view and whether it talks lens jargon. Two phrases conflict when they give
+one facet values that exclude each other (`EXCLUDES`): pixel art and oil painting, moonlight and
+bright midday sun, a bird's-eye view and a low-angle hero shot. The tables below are the whole
+of that knowledge; handlers never test words themselves.
+
+Cues are matched on whole words in lower case (`"oil painting"` matches "an oil painting of";
+a cue ending in `*` matches any word that begins with it).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+
+Tags = Mapping[str, frozenset[str]]
+
+# facet -> value -> cues. A phrase gets every value one of whose cues it contains.
+CUES: dict[str, dict[str, tuple[str, ...]]] = {
+    "medium": {
+        "photo": (
+            "photo", "photos", "photograph*", "photography", "photorealistic", "realistic", "hyperrealistic",
+            "35mm", "film still", "dslr", "polaroid", "cinematic still", "product shot", "macro photo*",
+            "editorial photo*", "documentary", "film photography", "analog film",
+        ),
+        "oil": ("oil painting", "oil on canvas", "oils", "impasto", "baroque oil", "impressionist brushwork"),
+        "watercolor": ("watercolor", "watercolour", "watercolors", "ink and wash", "wash painting"),
+        "gouache": ("gouache",),
+        "acrylic": ("acrylic",),
+        "digital-paint": ("digital painting", "concept art", "matte painting", "digital art", "painted digital"),
+        "drawing": ("charcoal", "pencil", "sketch", "graphite", "pastel chalk", "chalk drawing", "line drawing"),
+        "print": ("woodblock", "ukiyo-e", "lithograph", "linocut", "screen print", "screenprint", "engraving",
+                  "etching", "risograph"),
+        "render3d": ("3d render", "3d", "cgi", "octane", "blender", "unreal engine", "render", "rendered",
+                     "low-poly", "low poly", "voxel"),
+        "pixel": ("pixel art", "pixel-art", "pixelated", "8-bit", "16-bit", "32-bit", "sprite sheet"),
+        "vector": ("vector", "flat vector", "flat illustration", "flat design", "flat graphic", "svg"),
+        "cel": ("cel-shaded", "cel shaded", "anime", "manga", "cartoon", "comic", "cel animation"),
+        "clay": ("claymation", "clay", "plasticine", "stop-motion", "stop motion"),
+        "glass": ("stained glass",),
+        "mosaic": ("mosaic",),
+        "paper": ("papercraft", "paper cut", "papercut", "folded paper", "origami", "paper craft"),
+        "knit": ("knitted", "crochet", "wool craft", "felt", "embroidered", "embroidery"),
+        "abstract": ("abstract art", "abstract painting", "abstract expressionism", "cubist", "cubism"),
+        "fresco": ("fresco",),
+    },
+    "time": {
+        "dawn": ("dawn", "sunrise", "daybreak", "early morning", "morning"),
+        "day": ("midday", "noon", "noonday", "high noon", "bright midday", "afternoon", "daylight", "daytime",
+                "broad daylight"),
+        "golden": ("golden hour", "sunset", "sundown"),
+        "dusk": ("dusk", "twilight", "blue hour", "evening", "nightfall"),
+        "night": ("night", "nighttime", "midnight", "moonlight", "moonlit", "moon", "starlight", "starlit",
+                  "starry", "stars", "nocturnal"),
+    },
+    "light": {
+        "sun": ("sunlight", "sunlit", "sunbeam*", "sun", "sunny", "midday sun", "dappled sunlight"),
+        "moon": ("moonlight", "moonlit", "moonbeam*", "starlight", "moon", "moonglow", "moon glow"),
+        "fire": ("candle*", "firelight", "fire", "campfire", "torch*", "lantern*", "hearth", "bonfire",
+                 "embers", "oil lamp"),
+        "neon": ("neon",),
+        "studio": ("studio lighting", "studio light", "softbox", "studio softbox", "strobe", "seamless backdrop",
+                   "studio backdrop", "studio product", "light box", "lightbox"),
+    },
+    "view": {
+        "wide": ("wide shot", "wide establishing shot", "establishing shot", "panoramic", "panorama",
+                 "wide angle", "wide-angle", "landscape framing", "long shot", "vista", "sweeping view"),
+        "close": ("close-up", "closeup", "close up", "macro", "extreme close-up", "headshot", "head shot",
+                  "portrait framing", "head-and-shoulders", "head and shoulders", "bust"),
+        "overhead": ("overhead", "bird's-eye", "birds-eye", "bird's eye", "top-down", "top down", "aerial",
+                     "flat lay", "flat-lay", "from above", "high above", "knolling"),
+        "low": ("low-angle", "low angle", "worm's-eye", "worms-eye", "from below", "hero shot"),
+        "high": ("high-angle", "high angle",),
+        "eye": ("eye level", "eye-level"),
+        "iso": ("isometric",),
+        "side": ("side view", "side-view", "profile view", "side-scroller", "side scroller", "in profile"),
+        "front": ("front view", "front-facing", "facing the viewer", "straight-on"),
+    },
+    "lens": {
+        "lens": ("telephoto", "bokeh", "depth of field", "wide-angle lens", "lens", "35mm", "50mm", "85mm",
+                 "f/1.8", "f/2.8", "aperture", "tilt-shift", "fisheye", "anamorphic", "lens flare"),
+    },
+    "weather": {
+        "storm": ("storm", "storms", "stormy", "rain", "rainy", "raining", "thunder*", "lightning", "downpour",
+                  "blizzard", "hurricane", "gale"),
+        "clear": ("sunny", "sunlit", "cloudless", "clear sky", "clear skies", "dappled sunlight", "midday sun",
+                  "sun-drenched", "sunshine"),
+    },
+    "temp": {
+        "warm": ("warm", "warmth", "amber glow", "golden glow"),
+        "cool": ("cool", "cold", "icy", "moonlight", "moonlit", "moonbeam*"),
+    },
+    "genre": {
+        "still-life": ("still life", "still-life"),
+        "landscape": ("landscape painting", "landscape photo*", "cityscape", "seascape", "skyline"),
+    },
+}
+
+# facet -> pairs of values that exclude each other (a pair is unordered). A facet listed in
+# `EXCLUSIVE` excludes every pair of different values except those in `COMPATIBLE`.
+EXCLUSIVE = frozenset({"medium"})
+COMPATIBLE: dict[str, frozenset[frozenset[str]]] = {
+    "medium": frozenset(
+        frozenset(pair)
+        for pair in (
+            ("watercolor", "drawing"), ("watercolor", "gouache"), ("digital-paint", "cel"),
+            ("render3d", "clay"), ("render3d", "vector"), ("drawing", "print"), ("oil", "acrylic"),
+            ("digital-paint", "pixel"), ("photo", "clay"), ("photo", "paper"), ("photo", "knit"),
+            ("photo", "glass"), ("photo", "mosaic"), ("render3d", "paper"), ("render3d", "knit"),
+            ("render3d", "glass"), ("print", "vector"), ("fresco", "mosaic"),
+        )
+    ),
+}
+EXCLUDES: dict[str, frozenset[frozenset[str]]] = {
+    "time": frozenset(
+        frozenset(pair)
+        for pair in (
+            ("dawn", "day"), ("dawn", "golden"), ("dawn", "dusk"), ("dawn", "night"),
+            ("day", "golden"), ("day", "dusk"), ("day", "night"), ("golden", "night"),
+        )
+    ),
+    "weather": frozenset({frozenset(("storm", "clear"))}),
+    "light": frozenset(
+        frozenset(pair) for pair in (("studio", "sun"), ("studio", "moon"), ("studio", "fire"), ("sun", "moon"))
+    ),
+    "view": frozenset(
+        frozenset(pair)
+        for pair in (
+            ("wide", "close"), ("overhead", "low"), ("overhead", "eye"), ("overhead", "side"),
+            ("overhead", "iso"), ("overhead", "front"), ("low", "high"), ("iso", "low"), ("iso", "close"),
+            ("iso", "side"), ("iso", "eye"), ("iso", "front"), ("side", "front"), ("low", "eye"),
+        )
+    ),
+}
+
+
+# Facets whose values exclude each other only inside one phrase: "warm candlelight, cool
+# moonlight" is a scene, "the warm glow of a moonlit night" a contradiction; one phrase names one
+# light source ("candlelit sunrise" is two).
+PHRASE_ONLY = frozenset({"temp"})
+ONE_PER_PHRASE = frozenset({"light"})
+EXCLUDES["temp"] = frozenset({frozenset(("warm", "cool"))})
+# Values of one facet that exclude values of another: lens jargon belongs to photographs, films
+# and renders, never to pixel art, vector art or a painting.
+CROSS_EXCLUDES: tuple[tuple[str, str, str, frozenset[str]], ...] = (
+    ("lens", "lens", "medium", frozenset({
+        "oil", "watercolor", "gouache", "acrylic", "drawing", "print", "pixel", "vector", "cel", "glass",
+        "mosaic", "paper", "knit", "abstract", "fresco",
+    })),
+)
+
+
+def _compile(cue: str) -> str:
+    if cue.endswith("*"):
+        return re.escape(cue[:-1]) + r"[\w'-]*"
+    return re.escape(cue)
+
+
+_MATCHERS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
+    facet: [
+        (value, re.compile(r"(?<![\w-])(?:" + "|".join(_compile(c) for c in cues) + r")(?![\w-])"))
+        for value, cues in values.items()
+    ]
+    for facet, values in CUES.items()
+}
+
+
+@functools.lru_cache(maxsize=16384)
+def tags(phrase: str) -> dict[str, frozenset[str]]:
+    """The facet values `phrase` states (facets it says nothing about are absent)."""
+    text = phrase.lower().replace("’", "'")
+    found: dict[str, frozenset[str]] = {}
+    for facet, matchers in _MATCHERS.items():
+        values = frozenset(value for value, pattern in matchers if pattern.search(text))
+        if values:
+            found[facet] = values
+    return found
+
+
+def merge(*many: Tags) -> dict[str, frozenset[str]]:
+    """The union of several phrases' tags."""
+    out: dict[str, frozenset[str]] = {}
+    for one in many:
+        for facet, values in one.items():
+            out[facet] = out.get(facet, frozenset()) | values
+    return out
+
+
+def values_conflict(facet: str, a: str, b: str) -> bool:
+    if a == b:
+        return False
+    pair = frozenset((a, b))
+    if facet in EXCLUSIVE:
+        return pair not in COMPATIBLE.get(facet, frozenset())
+    return pair in EXCLUDES.get(facet, frozenset())
+
+
+def _cross(x: Tags, y: Tags) -> list[tuple[str, str, str]]:
+    """Cross-facet exclusions between a value of `x` and a value of `y`."""
+    found = []
+    for facet, value, other, excluded in CROSS_EXCLUDES:
+        if value in x.get(facet, ()):
+            found.extend((facet + "/" + other, value, v) for v in sorted(y.get(other, frozenset()) & excluded))
+    return found
+
+
+def conflicts(a: Tags, b: Tags) -> list[tuple[str, str, str]]:
+    """(facet, value of a, value of b) for every pair of values of `a` and `b` (two phrases, or a
+    phrase and what was chosen before it) that exclude each other."""
+    found = []
+    for facet in (a.keys() & b.keys()) - PHRASE_ONLY:
+        for x in a[facet]:
+            for y in b[facet]:
+                if values_conflict(facet, x, y):
+                    found.append((facet, x, y))
+    return found + _cross(a, b) + _cross(b, a)
+
+
+def self_conflicts(t: Tags) -> list[tuple[str, str, str]]:
+    """Pairs of values inside one phrase that exclude each other."""
+    found = []
+    for facet, values in t.items():
+        ordered = sorted(values)
+        for i, x in enumerate(ordered):
+            for y in ordered[i + 1 :]:
+                if values_conflict(facet, x, y) or facet in ONE_PER_PHRASE:
+                    found.append((facet, x, y))
+    return found + _cross(t, t)
+
+
+def compatible(phrase: str, fixed: Tags) -> bool:
+    """`phrase` says nothing that contradicts `fixed` (and nothing that contradicts itself)."""
+    own = tags(phrase)
+    return not conflicts(own, fixed) and not self_conflicts(own)

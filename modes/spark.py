@@ -1,0 +1,282 @@
+"""Read the spark before writing: what it fixes, what it leaves open, and what fits with it.
+
+`analyze(spark)` returns `SparkFacts`: the facet values the spark states (`modes.facets`), the
+format it names (an icon, a sprite, a logo, a product shot, a portrait, an isometric or top-down
+tile, a flat lay, a poster, a sticker, a UI asset), and from that format what the picture must
+not get (lens jargon on an icon, a bird's-eye view on a portrait, moonlight in a studio product
+shot) and the curated values that suit it. Handlers keep what is fixed, fill what is open, and
+accept a phrase only when `facts.accepts(phrase, chosen)`: the one compatibility test every mode
+uses, over the spark, the format and the values chosen before it in the same prompt.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import re
+from collections.abc import Sequence
+
+import msgspec
+
+from modes import facets, vocab
+
+
+class Format(msgspec.Struct, frozen=True, kw_only=True):
+    """A picture format a spark can name, and what suits it. Empty lists leave a slot open."""
+
+    name: str
+    cues: tuple[str, ...]
+    scene: bool = True  # False: shown on a plain or studio surface, never in a scene the model invents
+    media: frozenset[str] = frozenset()  # the media that suit it (any, when empty)
+    banned: dict[str, frozenset[str]] = msgspec.field(default_factory=dict)  # facet -> values it never gets
+    implies: dict[str, frozenset[str]] = msgspec.field(default_factory=dict)  # facet values it fixes
+    styles: tuple[str, ...] = ()
+    settings: tuple[str, ...] = ()
+    compositions: tuple[str, ...] = ()
+    lighting: tuple[str, ...] = ()
+    details: tuple[str, ...] = ()
+    palettes: tuple[str, ...] = ()
+
+
+ALL_TIMES = frozenset({"dawn", "day", "golden", "dusk", "night"})
+NO_SCENE = {
+    "lens": frozenset({"lens"}),
+    "view": frozenset({"wide", "overhead", "low", "high"}),
+    "genre": frozenset({"landscape", "still-life"}),
+    "time": ALL_TIMES,
+    "light": frozenset({"sun", "moon"}),
+}
+
+# The formats, most specific first: a spark takes the first whose cue it contains.
+FORMATS: tuple[Format, ...] = (
+    Format(
+        name="sprite",
+        scene=False,
+        cues=("sprite sheet", "spritesheet", "character sprite", "pixel sprite", "pixel-art sprite",
+              "pixel art sprite", "game sprite", "2d sprite", "8-bit sprite", "16-bit sprite", "enemy sprite",
+              "player sprite", "sprite of", "sprite for", "sprites of", "sprites for", "npc sprite"),
+        media=frozenset({"pixel", "vector", "cel", "digital-paint"}),
+        banned=NO_SCENE,
+        styles=("pixel art, 16-bit", "pixel art, 32-bit, limited palette", "crisp pixel art, clean outlines"),
+        settings=("on a plain transparent background", "on a flat solid-color background"),
+        compositions=("full-body side view", "full-body front view, centered", "centered full-body pose"),
+        lighting=("flat even lighting", "simple two-tone shading", "soft top lighting"),
+        details=("clean readable silhouette", "crisp outlines", "limited color palette", "game-ready asset"),
+    ),
+    Format(
+        name="icon",
+        scene=False,
+        cues=("icon", "icons", "emoji", "app icon", "inventory icon", "item icon", "game icon", "ui icon"),
+        media=frozenset({"vector", "digital-paint", "render3d", "pixel", "cel"}),
+        banned=NO_SCENE,
+        styles=("game icon, painted digital art", "flat vector icon", "glossy 3D icon render",
+                "stylized hand-painted icon", "clean vector illustration"),
+        settings=("on a plain dark background", "on a transparent background", "on a soft gradient background",
+                  "inside a rounded square frame"),
+        compositions=("single object, centered", "centered three-quarter view", "centered front view",
+                      "symmetrical centered composition"),
+        lighting=("soft even lighting", "subtle rim light", "soft top light with a gentle glow"),
+        details=("bold readable silhouette", "crisp edges", "clean outline", "subtle drop shadow",
+                 "high readability at small size"),
+    ),
+    Format(
+        name="logo",
+        scene=False,
+        cues=("logo", "logos", "logomark", "emblem", "monogram", "brand mark", "mascot logo"),
+        media=frozenset({"vector", "print"}),
+        banned={**NO_SCENE, "view": frozenset({"wide", "overhead", "low", "high", "close"})},
+        styles=("flat vector logo", "minimalist vector mark", "geometric flat design", "bold flat emblem"),
+        settings=("on a plain white background", "on a solid color background"),
+        compositions=("centered symmetrical mark", "centered, balanced negative space"),
+        lighting=("flat lighting, no shadows",),
+        details=("simple bold shapes", "clean lines", "scalable geometric forms", "no text",
+                 "two-color design"),
+    ),
+    Format(
+        name="ui",
+        scene=False,
+        cues=("ui", "gui", "ui button", "game button", "button icon", "health bar", "mana bar", "hud",
+              "card frame", "achievement badge", "game badge", "game asset", "ui asset", "ui element",
+              "game interface", "progress bar", "menu frame", "dialog box", "inventory slot"),
+        media=frozenset({"vector", "digital-paint", "render3d", "pixel", "cel"}),
+        banned=NO_SCENE,
+        styles=("polished game UI art", "flat vector UI design", "glossy stylized 3D UI render",
+                "hand-painted fantasy UI"),
+        settings=("on a transparent background", "on a plain dark background"),
+        compositions=("centered front view", "straight-on orthographic view", "symmetrical layout"),
+        lighting=("soft even lighting", "subtle inner glow"),
+        details=("clean bevelled edges", "crisp readable shapes", "no text", "game-ready asset"),
+    ),
+    Format(
+        name="sticker",
+        scene=False,
+        cues=("sticker", "stickers", "die-cut"),
+        media=frozenset({"vector", "cel", "digital-paint"}),
+        banned=NO_SCENE,
+        styles=("cute vector sticker art", "cartoon sticker illustration", "bold flat sticker design"),
+        settings=("white die-cut border on a plain background",),
+        compositions=("centered, full figure", "centered front view"),
+        lighting=("flat even lighting",),
+        details=("thick white outline", "bold clean shapes", "glossy finish"),
+    ),
+    Format(
+        name="iso-tile",
+        cues=("isometric tile", "isometric tiles", "isometric game tile", "isometric diorama",
+              "isometric room", "isometric building", "isometric map", "isometric"),
+        implies={"view": frozenset({"iso"})},
+        media=frozenset({"render3d", "pixel", "vector", "digital-paint", "clay"}),
+        banned={"lens": frozenset({"lens"}), "genre": frozenset({"landscape", "still-life"})},
+        styles=("isometric 3D render, soft stylized shapes", "isometric pixel art", "low-poly isometric render",
+                "clean isometric vector art"),
+        settings=("floating on a plain background", "on a single square tile, plain background"),
+        compositions=("isometric view", "isometric view, centered tile"),
+        lighting=("soft even lighting with gentle shadows", "soft ambient occlusion", "warm sunlight from one side"),
+        details=("crisp tile edges", "tiny props", "clean readable shapes", "game-ready asset"),
+    ),
+    Format(
+        name="top-tile",
+        cues=("top-down tile", "top-down tiles", "tileset", "tile set", "seamless tile", "seamless texture",
+              "top-down map", "top-down", "game tile", "map tile", "terrain tile"),
+        implies={"view": frozenset({"overhead"})},
+        media=frozenset({"pixel", "vector", "digital-paint", "render3d", "photo"}),
+        banned={"lens": frozenset({"lens"}), "genre": frozenset({"landscape", "still-life"})},
+        styles=("hand-painted game texture", "pixel art tileset, 16-bit", "stylized top-down game art"),
+        settings=("seamless repeating tile",),
+        compositions=("top-down orthographic view", "straight overhead view, even coverage"),
+        lighting=("flat even lighting", "soft even top light"),
+        details=("seamless edges", "consistent texture density", "subtle variation"),
+    ),
+    Format(
+        name="flatlay",
+        scene=False,
+        cues=("flat lay", "flat-lay", "flatlay", "knolling"),
+        implies={"view": frozenset({"overhead"})},
+        media=frozenset({"photo", "render3d", "vector"}),
+        banned={"lens": frozenset(), "light": frozenset({"moon"}), "time": frozenset({"night", "dusk"}),
+                "genre": frozenset({"landscape"})},
+        styles=("editorial product photography", "lifestyle flat lay photography", "clean studio photography"),
+        settings=("on a linen tablecloth", "on a pale marble surface", "on a light wooden table",
+                  "on a seamless pastel backdrop"),
+        compositions=("overhead flat lay, neatly arranged", "top-down view, grid arrangement"),
+        lighting=("soft natural window light", "soft diffused daylight", "even studio lighting"),
+        details=("neatly arranged objects", "soft shadows", "negative space around the items"),
+    ),
+    Format(
+        name="product",
+        scene=False,
+        cues=("product shot", "product photo", "product photograph", "product photography", "packshot",
+              "pack shot", "product render", "commercial shot", "studio shot", "e-commerce"),
+        media=frozenset({"photo", "render3d"}),
+        banned={"light": frozenset({"moon", "sun", "fire"}), "time": ALL_TIMES, "genre": frozenset({"landscape"}),
+                "view": frozenset({"wide", "overhead"})},
+        styles=("studio product photography", "commercial product photography", "clean 3D product render"),
+        settings=("on a seamless studio backdrop", "on a polished reflective surface", "on a stone pedestal",
+                  "on a pale marble plinth"),
+        compositions=("centered three-quarter view", "eye-level hero angle", "close-up product framing",
+                      "centered front view"),
+        lighting=("studio softbox lighting", "soft diffused studio light", "crisp rim lighting",
+                  "three-point studio lighting"),
+        details=("crisp reflections", "sharp focus", "soft contact shadow", "fine surface detail"),
+    ),
+    Format(
+        name="portrait",
+        cues=("portrait", "portraits", "headshot", "head shot", "selfie", "bust portrait"),
+        banned={"view": frozenset({"wide", "overhead", "iso"}), "genre": frozenset({"landscape", "still-life"})},
+        styles=("editorial portrait photography", "oil portrait painting", "digital painting, concept art",
+                "35mm film portrait photography", "charcoal portrait sketch", "watercolor portrait",
+                "cinematic film still", "pixel art portrait, 16-bit", "cel-shaded character portrait"),
+        settings=("against a plain studio backdrop", "against a softly blurred background",
+                  "against a dark painted backdrop"),
+        compositions=("close-up portrait framing", "head-and-shoulders framing", "three-quarter portrait view",
+                      "medium portrait shot at eye level"),
+    ),
+    Format(
+        name="poster",
+        cues=("poster", "posters", "key art", "cover art", "album cover", "book cover"),
+        banned={"genre": frozenset({"still-life"})},
+        details=("no text", "bold graphic shapes", "strong focal point"),
+    ),
+)
+BY_NAME = {fmt.name: fmt for fmt in FORMATS}
+
+
+def _pattern(cues: Sequence[str]) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(c) for c in cues) + r")(?![\w-])")
+
+
+_FORMAT_PATTERNS = [(fmt, _pattern(fmt.cues)) for fmt in FORMATS]
+
+
+class SparkFacts(msgspec.Struct, frozen=True, kw_only=True):
+    """What a spark fixes (`fixed`: facet -> values) and the format it names (or None)."""
+
+    fixed: dict[str, frozenset[str]]
+    format: Format | None = None
+
+    @property
+    def medium(self) -> frozenset[str]:
+        return self.fixed.get("medium", frozenset())
+
+    def banned(self, phrase_tags: facets.Tags) -> bool:
+        """The format never gets one of these values (unless the spark itself states it)."""
+        if self.format is None:
+            return False
+        for facet, values in phrase_tags.items():
+            stated = self.fixed.get(facet, frozenset())
+            if (values - stated) & self.format.banned.get(facet, frozenset()):
+                return True
+            if facet == "medium" and self.format.media and not self.medium and values - self.format.media:
+                return True
+        return False
+
+    def accepts(self, phrase: str, chosen: facets.Tags | None = None) -> bool:
+        """`phrase` contradicts neither the spark, its format, itself, nor the values `chosen` so far."""
+        own = facets.tags(phrase)
+        if not own:
+            return True
+        if facets.self_conflicts(own) or facets.conflicts(own, self.fixed) or self.banned(own):
+            return False
+        return not (chosen and facets.conflicts(own, chosen))
+
+    def options(self, slot: str, fallback: Sequence[str]) -> tuple[str, ...]:
+        """The curated values for `slot`: the format's own when it has them, else `fallback`."""
+        own: tuple[str, ...] = getattr(self.format, slot, ()) if self.format else ()
+        return own or tuple(fallback)
+
+    def pick(self, rng: random.Random, options: Sequence[str], chosen: facets.Tags | None = None) -> str:
+        """A random option that `accepts` allows ("" when none does)."""
+        fitting = [o for o in options if self.accepts(o, chosen)]
+        return rng.choice(fitting) if fitting else ""
+
+
+@functools.lru_cache(maxsize=4096)
+def analyze(spark: str) -> SparkFacts:
+    """The facts of `spark` (memoised: a spark is analysed once per request of every mode)."""
+    text = spark.lower().replace("’", "'")
+    found = next((fmt for fmt, pattern in _FORMAT_PATTERNS if pattern.search(text)), None)
+    fixed = facets.merge(facets.tags(spark), found.implies if found else {})
+    return SparkFacts(fixed=fixed, format=found)
+
+
+SLOT_LISTS = {
+    "styles": vocab.STYLES,
+    "compositions": vocab.COMPOSITIONS,
+    "lighting": vocab.LIGHTING,
+    "palettes": vocab.PALETTES,
+    "details": vocab.DETAILS,
+}
+
+
+def enrichment(
+    facts: SparkFacts, rng: random.Random, chosen: facets.Tags, slots: tuple[str, ...] = ("styles", "lighting")
+) -> list[str]:
+    """Curated phrases for `slots` that agree with the spark, its format and what is `chosen`
+    (the format's own values first), each seeing the ones picked before it."""
+    picked = []
+    for slot in slots:
+        own: tuple[str, ...] = getattr(facts.format, slot, ()) if facts.format else ()
+        phrase = facts.pick(rng, own, chosen) or facts.pick(rng, SLOT_LISTS[slot], chosen)
+        if phrase:
+            picked.append(phrase)
+            chosen = facets.merge(chosen, facets.tags(phrase))
+    return picked
