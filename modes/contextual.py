@@ -2,10 +2,15 @@
 
 The describer's measured facts are not left to the model: each prompt's palette, lighting,
 style and framing come straight from the description of one reference image (candidates take
-the images in turn), and a high or low contrast and the level of detail join the details. The
-model only writes the parts an image analysis cannot: the subject (when neither the spark nor
-the describer names one), the setting and a few details, each its own short prefilled row, as
-in `structured`. Each row is checked and, when it fails, replaced from curated lists.
+the images in turn), and a high or low contrast and the level of detail join the details.
+The subject is the spark, or else what the describer reported (a stored description, a vision
+model's caption, the builtin namer's noun). The model writes only a few details around it, and
+a setting when a spark steers the prompt (without one, the image's own surroundings were not
+reported, so none is made up), each its own short prefilled row, as in `structured`, checked
+and, when a row fails, replaced from curated lists. The model never invents a subject: when neither the
+spark nor the describer names one, the prompt is built on the image's look alone (a neutral
+lead such as "a colour study", then its palette, light, style and framing; no model call) and
+`warnings` says the subject was not recognised (`modes/grounding.py`).
 A style model's example prompts (`modelId`) set the style when they name one.
 """
 
@@ -17,7 +22,7 @@ import re
 from app.errors import ValidationFailed
 from models.describers.base import ImageDescription
 from models.lm.base import ChatMessage, LMOutput, LMRequest
-from modes import vocab
+from modes import grounding, vocab
 from modes.base import ModeContext, ModeHandler, Plan
 from modes.craft import (
     clean_phrase,
@@ -88,49 +93,16 @@ MEDIUM_STYLES = {
     "flat graphic illustration": "flat graphic illustration",
     "monochrome graphic": "monochrome graphic art",
 }
+# The image's aspect ratio as framing ("landscape" orientation says nothing about its content).
 FRAMING = {
-    "landscape": "wide landscape framing",
-    "portrait": "vertical portrait framing",
+    "landscape": "wide horizontal framing",
+    "portrait": "tall vertical framing",
     "square": "square centered composition",
-}
-# Subjects for when neither the spark nor the describer names one and the model's fails.
-SUBJECTS_BY_LIGHT: dict[str, tuple[str, ...]] = {
-    "glow": (
-        "a quiet coastline at dusk",
-        "a lone tree on a hilltop",
-        "a city skyline at sunset",
-        "a sailboat on calm water",
-        "a winding country road",
-    ),
-    "dark": (
-        "a lighthouse at night",
-        "a quiet city street at night",
-        "a misty forest path",
-        "a lantern-lit alley",
-    ),
-    "bright": ("a sunlit meadow", "a seaside village", "a garden terrace", "a mountain valley"),
-    "soft": (
-        "a still life on a wooden table",
-        "a quiet reading corner",
-        "a calm lake shore",
-        "an old harbor",
-    ),
 }
 
 
 def facts_of(ctx: ModeContext) -> list[ImageDescription]:
     return [ImageDescription.from_text(text) for text in ctx.image_descriptions]
-
-
-def light_family(facts: ImageDescription) -> str:
-    lighting = facts.lighting.lower()
-    if "glow" in lighting or "sunset" in lighting or "golden" in lighting:
-        return "glow"
-    if facts.brightness in ("dark",) or "night" in lighting or "moon" in lighting:
-        return "dark"
-    if facts.brightness in ("bright", "very bright"):
-        return "bright"
-    return "soft"
 
 
 def style_from_examples(examples: list[str]) -> str:
@@ -201,39 +173,36 @@ class ContextualMode(ModeHandler):
         rows: list[LMRequest] = []
         keys: list[tuple[int, str]] = []
         subjects: dict[int, str] = {}
+        look_only: list[int] = []
         for c in range(count):
             index = (c + attempt) % len(all_facts)
             facts = all_facts[index]
             subject = spark or facts.short_subject()
+            if not subject:
+                # Nothing names the subject: the prompt keeps to the measured look, and nobody
+                # (the model included) is asked to make one up.
+                grounding.warn_unrecognised(
+                    ctx, index, len(all_facts), "the prompts name no subject and build on its colours, light and composition only"
+                )
+                look_only.append(c)
+                continue
             subjects[c] = subject
             conversation = self._conversation(ctx, facts, spark)
-            anchor = subject or f"a scene in {facts.palette or 'these colours'}"
-            slots: tuple[str, ...] = (
-                ("subject", "setting", "details") if not subject else ("setting", "details")
-            )
-            if not prefill:
-                slots = ("*",)
+            slots: tuple[str, ...] = (("setting", "details") if spark else ("details",)) if prefill else ("*",)
             for slot in slots:
                 seed = derive_seed(ctx.seed, self.name, attempt, c, slot)
                 if slot == "*":
                     row = LMRequest(
                         messages=conversation,
-                        prefill=f"Subject: {subject}\n" if subject else "Subject:",
+                        prefill=f"Subject: {subject}\n",
                         max_new_tokens=60,
                         stop_at_newline=False,
-                        **self.sampling(ctx, seed),
-                    )
-                elif slot == "subject":
-                    row = LMRequest(
-                        messages=conversation,
-                        prefill="Subject:",
-                        max_new_tokens=ROW_TOKENS[slot],
                         **self.sampling(ctx, seed),
                     )
                 else:
                     row = LMRequest(
                         messages=conversation,
-                        prefill=f"Subject: {anchor}\n{slot.capitalize()}:",
+                        prefill=f"Subject: {subject}\n{slot.capitalize()}:",
                         max_new_tokens=ROW_TOKENS[slot],
                         **self.sampling(ctx, seed),
                     )
@@ -242,7 +211,7 @@ class ContextualMode(ModeHandler):
         return Plan(
             rows=rows,
             keys=keys,
-            extra={"subjects": subjects, "attempt": attempt, "images": len(all_facts)},
+            extra={"subjects": subjects, "attempt": attempt, "images": len(all_facts), "look_only": look_only},
         )
 
     def _conversation(self, ctx: ModeContext, facts: ImageDescription, spark: str) -> tuple[ChatMessage, ...]:
@@ -260,31 +229,31 @@ class ContextualMode(ModeHandler):
 
     def assemble(self, ctx: ModeContext, plan: Plan, outputs: list[LMOutput]) -> list[str | None]:
         all_facts = facts_of(ctx)
+        attempt = plan.extra["attempt"]
+        wanted = {"setting", "details"} if tidy_spark(ctx.spark) else {"details"}
         raw: dict[int, dict[str, tuple[str, bool]]] = {}
         for (c, slot), out in zip(plan.keys, outputs, strict=True):
             values = raw.setdefault(c, {})
             if slot == "*":
-                text = out.text if plan.extra["subjects"][c] else "Subject:" + out.text
-                values.update({k: (v, True) for k, v in _parse_fields(text).items()})
+                values.update({k: (v, True) for k, v in _parse_fields(out.text).items() if k in wanted})
             else:
                 values[slot] = (out.text, out.finished)
-        results: list[str | None] = []
-        for c in sorted(raw):
-            facts = all_facts[(c + plan.extra["attempt"]) % len(all_facts)]
+        results: dict[int, str | None] = {}
+        for c in plan.extra.get("look_only", []):
+            facts = all_facts[(c + attempt) % len(all_facts)]
+            results[c] = self.look_only(ctx, facts, c + attempt * ctx.num_results)
+        for c in raw:
+            facts = all_facts[(c + attempt) % len(all_facts)]
             subject = plan.extra["subjects"][c]
             written = {
-                slot: repair_row(slot, text, subject if slot != "subject" else "", finished)
-                for slot, (text, finished) in raw[c].items()
+                slot: repair_row(slot, text, subject, finished) for slot, (text, finished) in raw[c].items()
             }
             if not (written.get("setting") or written.get("details")):
-                results.append(None)  # too little survived repair: re-sample this candidate
+                results[c] = None  # too little survived repair: re-sample this candidate
                 continue
-            rng = random.Random(derive_seed(ctx.seed, self.name, plan.extra["attempt"], c, "fill"))
-            # A written setting or details keep the candidate even when its subject failed:
-            # a curated subject that suits the image's light takes its place.
-            subject = subject or written.get("subject") or rng.choice(SUBJECTS_BY_LIGHT[light_family(facts)])
-            results.append(self.compose(ctx, facts, subject, written, rng))
-        return results
+            rng = random.Random(derive_seed(ctx.seed, self.name, attempt, c, "fill"))
+            results[c] = self.compose(ctx, facts, subject, written, rng)
+        return [results[c] for c in sorted(results)]
 
     def compose(
         self,
@@ -311,15 +280,32 @@ class ContextualMode(ModeHandler):
         kept = [subject, *dedupe_phrases(phrases, seen=[subject], max_word_uses=3)]
         return join_within(kept, max(ctx.word_limit, len(subject.split())))
 
+    def look_only(self, ctx: ModeContext, facts: ImageDescription, variant: int) -> str:
+        """A prompt on the image's look alone, for when nothing names its subject: a neutral lead,
+        then the measured light and palette, style, framing, a rendering or two and the extras."""
+        fixed = fixed_slots(ctx, facts)
+        lead = grounding.look_lead(variant)
+        ordered = [
+            fixed["lighting"],
+            fixed["palette"],
+            fixed["style"],
+            fixed["composition"],
+            *grounding.treatments(facts, variant),
+            fixed["extras"],
+        ]
+        kept = [lead, *dedupe_phrases([p for p in ordered if p], seen=[lead], max_word_uses=3)]
+        return join_within(kept, ctx.word_limit)
+
     def fallback(self, ctx: ModeContext, rng: random.Random, index: int) -> str:
         all_facts = facts_of(ctx)
         facts = all_facts[index % len(all_facts)]
         spark = tidy_spark(ctx.spark)
         known = facts.short_subject()
-        subject = spark or known or rng.choice(SUBJECTS_BY_LIGHT[light_family(facts)])
+        if not (spark or known):
+            return self.look_only(ctx, facts, index + len(grounding.LOOK_LEADS) // 2)
         setting = known if spark and known else ""
         details = ", ".join(rng.sample(vocab.DETAILS, 2))
-        return self.compose(ctx, facts, subject, {"setting": setting, "details": details}, rng)
+        return self.compose(ctx, facts, spark or known, {"setting": setting, "details": details}, rng)
 
 
 def _parse_fields(text: str) -> dict[str, str]:

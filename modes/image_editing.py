@@ -5,6 +5,11 @@ prefilled `Edit:` row that is checked (it starts with an edit verb, keeps to the
 no example) and replaced by a rule-based rewrite of the request, or, without a request, by a
 curated edit that suits the image, when it fails. The rest comes from the image's description
 and from how each editor (`modelId`) wants to be asked; see `editors.py`.
+
+Without a request, the proposed edits assume nothing the describer did not report: when it
+named no subject, only edits of the image's light, colour and style are proposed (no sky to
+change, no background to replace, no season), straight from the curated list without the
+model, and `warnings` says the subject was not recognised (`modes/grounding.py`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import re
 from app.errors import ValidationFailed
 from models.describers.base import ImageDescription
 from models.lm.base import ChatMessage, LMOutput, LMRequest
+from modes import grounding
 from modes.base import ModeContext, ModeHandler, Plan
 from modes.craft import (
     DANGLING,
@@ -64,20 +70,23 @@ EDIT_VERBS = frozenset(
 )
 MAX_EDIT_WORDS = 20
 
-# Edits proposed without a request, each with the facts that would make it pointless.
+# Edits proposed without a request, each with the facts that would make it pointless ("scene":
+# it assumes content the describer must have reported, a sky, a background, an outdoor place).
 IDEAS: tuple[tuple[str, frozenset[str]], ...] = (
     ("relight the scene with warm golden-hour sunlight coming from the left", frozenset({"glow"})),
-    ("change the time of day to blue hour, with a deep blue sky and soft ambient light", frozenset({"dark"})),
-    ("change the season to winter, with a light layer of fresh snow", frozenset()),
-    ("add soft morning fog drifting through the background", frozenset()),
-    ("change the weather to a light rain, with wet reflective surfaces", frozenset()),
+    ("change the time of day to blue hour, with a deep blue sky and soft ambient light", frozenset({"dark", "scene"})),
+    ("change the season to winter, with a light layer of fresh snow", frozenset({"scene"})),
+    ("add soft morning fog drifting through the background", frozenset({"scene"})),
+    ("change the weather to a light rain, with wet reflective surfaces", frozenset({"scene"})),
     ("turn the image into a loose watercolor painting", frozenset({"graphic"})),
     ("change the color palette to teal and amber", frozenset()),
     ("turn the image into a vintage 1970s film photograph with soft grain", frozenset({"graphic"})),
-    ("replace the background with a misty mountain landscape", frozenset()),
+    ("replace the background with a misty mountain landscape", frozenset({"scene"})),
     ("brighten the exposure and lift the shadows", frozenset({"bright"})),
     ("increase the contrast and deepen the shadows for a dramatic look", frozenset({"high-contrast"})),
-    ("add a soft warm glow of lanterns in the scene", frozenset({"bright"})),
+    ("add a soft warm glow of lanterns in the scene", frozenset({"bright", "scene"})),
+    ("give the image a soft pastel color grade with lifted blacks", frozenset({"mono"})),
+    ("turn the image into a charcoal drawing with smudged shading", frozenset({"graphic"})),
 )
 
 
@@ -148,6 +157,10 @@ def family(facts: ImageDescription) -> set[str]:
         tags.add("graphic")
     if facts.contrast.startswith("high"):
         tags.add("high-contrast")
+    if "monochrome" in facts.palette or "black-and-white" in facts.medium:
+        tags.add("mono")
+    if not grounding.subject_known(facts):
+        tags.add("scene")  # nothing reported what the image shows: assume no sky, background or place
     return tags
 
 
@@ -202,8 +215,16 @@ class ImageEditingMode(ModeHandler):
         random.Random(derive_seed(ctx.seed, self.name, "ideas")).shuffle(ideas)
         return [*fixes_for(facts), *ideas]
 
+    def look_only(self, ctx: ModeContext, facts: ImageDescription) -> bool:
+        """No request and no reported subject: propose curated light, colour and style edits
+        only, without the model (it would name things the image was never said to hold)."""
+        return not ctx.spark.strip() and not grounding.subject_known(facts)
+
     def plan(self, ctx: ModeContext, count: int, attempt: int, prefill: bool) -> Plan:
         facts = self.facts(ctx)
+        if self.look_only(ctx, facts):
+            grounding.warn_unrecognised(ctx, 0, 1, "the proposed edits change only its light, colour and style")
+            return Plan(rows=[], keys=[], extra={"facts": facts, "curated": (count, attempt)})
         requests = self.requests(ctx, facts)
         base = [ChatMessage("system", SYSTEM)]
         for reference, example_request, answer in EXAMPLES:
@@ -229,6 +250,9 @@ class ImageEditingMode(ModeHandler):
 
     def assemble(self, ctx: ModeContext, plan: Plan, outputs: list[LMOutput]) -> list[str | None]:
         facts: ImageDescription = plan.extra["facts"]
+        if "curated" in plan.extra:
+            count, attempt = plan.extra["curated"]
+            return [self.curated(ctx, facts, attempt * count + c) for c in range(count)]
         results: list[str | None] = []
         for c, (request, out) in enumerate(zip(plan.keys, outputs, strict=True)):
             edit = clean_edit(out.text)
@@ -241,15 +265,19 @@ class ImageEditingMode(ModeHandler):
         plan = EditPlan(editor=ctx.target_editor, edit=edit, facts=facts, variant=variant)
         return render(plan, ctx.word_limit)
 
+    def curated(self, ctx: ModeContext, facts: ImageDescription, index: int) -> str:
+        """The `index`-th proposed edit (refined once the list runs out), rendered for the editor."""
+        ideas = self.requests(ctx, facts)
+        edit = ideas[index % len(ideas)]
+        if index >= len(ideas):
+            edit = refine(edit, index // len(ideas))
+        return self.render(ctx, facts, edit, index)
+
     def fallback(self, ctx: ModeContext, rng: random.Random, index: int) -> str:
         facts = self.facts(ctx)
-        if ctx.spark.strip():
-            edit = edit_from_request(ctx.spark)
-            if index > 0:
-                edit = refine(edit, index)
-        else:
-            ideas = self.requests(ctx, facts)
-            edit = ideas[index % len(ideas)]
-            if index >= len(ideas):
-                edit = refine(edit, index // len(ideas))
+        if not ctx.spark.strip():
+            return self.curated(ctx, facts, index)
+        edit = edit_from_request(ctx.spark)
+        if index > 0:
+            edit = refine(edit, index)
         return self.render(ctx, facts, edit, index)

@@ -72,26 +72,26 @@ SYSTEM = (
 EXAMPLES: tuple[tuple[str, str], ...] = (
     (
         "a lighthouse on a cliff",
-        "Subject: a lighthouse on a cliff\nSetting: stormy North Atlantic coast\nStyle: oil painting, "
-        "romanticism\nCamera: low-angle wide shot\nLighting: dramatic golden hour backlight\nPalette: deep "
+        "Subject: a lighthouse on a cliff\nStyle: oil painting, romanticism\nSetting: stormy North "
+        "Atlantic coast\nCamera: low-angle wide shot\nLighting: dramatic golden hour backlight\nPalette: deep "
         "teal and amber\nDetails: crashing waves, seagulls, sea spray",
     ),
     (
         "a fox in the snow",
-        "Subject: a red fox in the snow\nSetting: silent birch forest at dawn\nStyle: wildlife photography\n"
+        "Subject: a red fox in the snow\nStyle: wildlife photography\nSetting: silent birch forest at dawn\n"
         "Camera: telephoto close-up, shallow depth of field\nLighting: soft diffuse morning light\nPalette: "
         "white and rust orange\nDetails: frost on whiskers, falling snowflakes",
     ),
     (
         "a robot barista",
-        "Subject: a robot barista\nSetting: cozy retro-futuristic cafe\nStyle: 3D render, soft stylized shapes\n"
+        "Subject: a robot barista\nStyle: 3D render, soft stylized shapes\nSetting: cozy retro-futuristic cafe\n"
         "Camera: medium shot at eye level\nLighting: warm window light\nPalette: mint green and chrome\n"
         "Details: steam rising from a cup, tiny LED eyes",
     ),
     (
         "an ancient desert temple",
-        "Subject: an ancient desert temple\nSetting: towering sand dunes under a pale sky\nStyle: matte painting, "
-        "epic fantasy\nCamera: aerial wide shot\nLighting: harsh midday sun, long shadows\nPalette: ochre and "
+        "Subject: an ancient desert temple\nStyle: matte painting, epic fantasy\nSetting: towering sand "
+        "dunes under a pale sky\nCamera: aerial wide shot\nLighting: harsh midday sun, long shadows\nPalette: ochre and "
         "turquoise\nDetails: crumbling columns, drifting sand, carved glyphs",
     ),
 )
@@ -187,17 +187,24 @@ class StructuredMode(ModeHandler):
     def plan(self, ctx: ModeContext, count: int, attempt: int, prefill: bool) -> Plan:
         subject = tidy_spark(ctx.spark)
         conversation = _conversation(ctx, subject)
-        asked = model_slots(analyze(subject))
+        facts = analyze(subject)
+        asked = model_slots(facts)
+        styles = styles_for(ctx, facts, count, attempt) if prefill else []
         rows: list[LMRequest] = []
         keys: list[tuple[int, str]] = []
         for c in range(count):
             if prefill:
+                # The style is chosen first (a different one for each candidate where the spark
+                # leaves it open) and every other slot is written seeing it.
+                head = f"Subject: {subject}\n" + (f"Style: {styles[c]}\n" if styles[c] else "")
                 for slot, label in asked:
+                    if slot == "style" and styles[c]:
+                        continue
                     seed = derive_seed(ctx.seed, self.name, attempt, c, slot)
                     rows.append(
                         LMRequest(
                             messages=conversation,
-                            prefill=f"Subject: {subject}\n{label}:",
+                            prefill=f"{head}{label}:",
                             max_new_tokens=SLOT_TOKENS[slot],
                             **self.sampling(ctx, seed),
                         )
@@ -215,7 +222,7 @@ class StructuredMode(ModeHandler):
                     )
                 )
                 keys.append((c, "*"))
-        return Plan(rows=rows, keys=keys, extra={"subject": subject, "attempt": attempt})
+        return Plan(rows=rows, keys=keys, extra={"subject": subject, "attempt": attempt, "styles": styles})
 
     def assemble(self, ctx: ModeContext, plan: Plan, outputs: list[LMOutput]) -> list[str | None]:
         subject = plan.extra["subject"]
@@ -233,6 +240,9 @@ class StructuredMode(ModeHandler):
             for slot, _ in SLOTS:
                 text, finished = raw.get(slot, ("", True))
                 filled[slot] = repair_slot(slot, text, subject, finished)
+            styles = plan.extra.get("styles") or []
+            if c < len(styles) and styles[c]:
+                filled["style"] = styles[c]
             if sum(1 for v in filled.values() if v) < 3:
                 results.append(None)  # too little survived repair: re-sample this candidate
                 continue
@@ -279,6 +289,21 @@ class StructuredMode(ModeHandler):
     def fallback(self, ctx: ModeContext, rng: random.Random, index: int) -> str:
         subject = tidy_spark(ctx.spark)
         return self.compose(ctx, subject, {}, rng)
+
+
+def styles_for(ctx: ModeContext, facts: SparkFacts, count: int, attempt: int) -> list[str]:
+    """One curated style per candidate that agrees with the spark (the format's own first),
+    different ones while there are enough; "" for every candidate when a style model's examples
+    decide the style, or when nothing fits."""
+    if ctx.style_examples:
+        return [""] * count
+    own: tuple[str, ...] = facts.format.styles if facts.format else ()
+    fitting = [s for s in own if facts.accepts(s)] or [s for s in vocab.STYLES if facts.accepts(s)]
+    if not fitting:
+        return [""] * count
+    rng = random.Random(derive_seed(ctx.seed, "structured-styles", attempt))
+    order = rng.sample(fitting, k=len(fitting))
+    return [order[c % len(order)] for c in range(count)]
 
 
 def model_slots(facts: SparkFacts) -> tuple[tuple[str, str], ...]:

@@ -100,6 +100,8 @@ def is_broken(phrase: str) -> bool:
     tokens = words_of(phrase)
     if not tokens:
         return False
+    if tokens[0] in ("is", "are", "was", "were", "has", "have", "had", "does", "did"):
+        return True  # the rest of a sentence ("is the keeper's pride"), not a phrase
     last = tokens[-1]
     if last in DANGLING_TAIL or (last in NEEDS_COMPLEMENT and len(tokens) > 1):
         return True

@@ -1,0 +1,71 @@
+"""What a reference image lets a prompt assert, shared by the contextual and image-editing modes.
+
+A prompt may name what the describer reported (the asset's stored description, a vision
+model's caption, the builtin namer's noun) or what the caller asked for (the spark), never a
+subject made up to fill the gap. When neither exists the modes build on what was measured
+(colours, light, contrast, framing, detail), with leads that assert no content ("a colour
+study", "an abstract composition"), and the response says so in `warnings`.
+"""
+
+from __future__ import annotations
+
+from models.describers.base import ImageDescription
+from modes.base import ModeContext
+
+# Leads for a prompt built on an image's look alone: each describes the picture to make, not
+# something the reference is claimed to show.
+LOOK_LEADS = (
+    "a colour study",
+    "an abstract composition",
+    "a tonal study of light and shadow",
+    "a texture-led abstract",
+    "a minimalist colour-field composition",
+    "an atmospheric abstract",
+)
+# Renderings that vary a look-only prompt without adding content, by medium.
+PHOTO_TREATMENTS = (
+    "soft film grain",
+    "shallow depth of field",
+    "subtle vignette",
+    "fine-art print quality",
+    "long-exposure softness",
+    "gentle lens bloom",
+)
+GRAPHIC_TREATMENTS = (
+    "clean vector shapes",
+    "bold flat colour fields",
+    "crisp hard edges",
+    "layered paper-cut look",
+    "minimal geometric forms",
+    "smooth gradients",
+)
+
+
+def subject_known(facts: ImageDescription) -> bool:
+    """The describer reported what the image shows."""
+    return bool(facts.short_subject())
+
+
+def look_lead(variant: int) -> str:
+    return LOOK_LEADS[variant % len(LOOK_LEADS)]
+
+
+def treatments(facts: ImageDescription, variant: int, count: int = 2) -> list[str]:
+    """`count` renderings for candidate `variant`, a different pair for each candidate."""
+    options = PHOTO_TREATMENTS if "photograph" in facts.medium else GRAPHIC_TREATMENTS
+    start = (variant * count) % len(options)
+    return [options[(start + i) % len(options)] for i in range(count)]
+
+
+def which_image(index: int, total: int) -> str:
+    return "the image" if total == 1 else f"image {index + 1} of {total}"
+
+
+def warn_unrecognised(ctx: ModeContext, index: int, total: int, consequence: str) -> None:
+    """Say once, in `warnings`, that an image's subject was not recognised and what follows."""
+    message = (
+        f"the subject of {which_image(index, total)} was not recognised: {consequence}; "
+        "send a `prompt` (or an asset with a `description`) to name it"
+    )
+    if message not in ctx.warnings:
+        ctx.warnings.append(message)
