@@ -1,7 +1,8 @@
 """`POST /v1/generate/caption`: one caption per image, from what the describer saw.
 
-`detailsLevel` `action` says what the image shows (the describer's subject, or, for the builtin
-describer without a stored description, its medium and colours); `action+style` adds style,
+`detailsLevel` `action` says what the image shows (the describer's subject: a stored
+description, a vision model's caption, or the builtin describer's offline namer, "a cat"; when
+none of them knows, its medium and colours); `action+style` adds style,
 light, palette, contrast and detail. A `modelId` lends the style model's own style phrase.
 `unwantedSequences` are cut out; `ensureIPCleared` runs the IP filter (`modes.ip.IPFilter`) and
 reports what it found in `ipDetection`, as the prompt API does.

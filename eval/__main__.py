@@ -92,6 +92,8 @@ def parser() -> argparse.ArgumentParser:
     cmp.add_argument("--changes-only", action="store_true", help="list only regressions and improvements")
     cmp.add_argument("--gate-timings", action="store_true", help="latency and tokens/s regressions fail too")
     cmp.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples (default 2000)")
+    cmp.add_argument("--no-ceilings", action="store_true",
+                     help="do not hold B to the absolute ceilings of eval/summary.py (CEILINGS)")
 
     rep = sub.add_parser("report", help="rewrite summary.json, summary.md and report.html of a run folder")
     rep.add_argument("run", type=Path)
@@ -144,11 +146,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     embed = shared()
+    from eval.quality import shared_lm_ends
 
     async def main() -> list[dict[str, Any]]:
         async with target:
+            # after the target started: an in-process run has just cached the embedded model
             return await run(cases, config, target, store, embed, progress=not args.no_progress,
-                             warmup=args.warmup)
+                             warmup=args.warmup, lm_ends=shared_lm_ends())
 
     try:
         rows = asyncio.run(main())
@@ -168,7 +172,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from eval.compare import compare, config_warnings, failed, load_rows, table
+    from eval.compare import (
+        ceiling_breaches,
+        ceiling_table,
+        compare,
+        config_warnings,
+        failed,
+        load_rows,
+        table,
+    )
 
     rows_a, config_a = load_rows(args.a)
     rows_b, config_b = load_rows(args.b)
@@ -176,15 +188,21 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"warning: {note}", file=sys.stderr)
     changes = compare(rows_a, rows_b, gate_timings=args.gate_timings, resamples=args.resamples)
     print(table(changes, only_changes=args.changes_only), end="")
+    over = [] if args.no_ceilings else ceiling_breaches(rows_b)
+    if over:
+        print("\n" + ceiling_table(over), end="")
     if args.markdown:
         args.markdown.write_text(f"## eval compare: `{args.a}` → `{args.b}`\n\n"
-                                 + table(changes, markdown=True, only_changes=args.changes_only), encoding="utf-8")
+                                 + table(changes, markdown=True, only_changes=args.changes_only)
+                                 + (f"\n### Ceilings breached by `{args.b}`\n\n" + ceiling_table(over, markdown=True)
+                                    if over else ""), encoding="utf-8")
     gated = [c for c in changes if c.gating]
     print(f"\n{sum(c.verdict == 'regression' for c in gated)} regression(s), "
           f"{sum(c.verdict == 'improvement' for c in gated)} improvement(s); timings not gated: "
           f"{sum(c.verdict == 'regression' for c in changes if not c.gating)} slower, "
-          f"{sum(c.verdict == 'improvement' for c in changes if not c.gating)} faster")
-    return EXIT_REGRESSION if failed(changes) else 0
+          f"{sum(c.verdict == 'improvement' for c in changes if not c.gating)} faster; "
+          f"{len(over)} ceiling(s) breached")
+    return EXIT_REGRESSION if failed(changes) or over else 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -194,9 +212,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     rows, config = load_rows(args.run)
     if args.rescore:
         from eval.embeddings import shared
+        from eval.quality import shared_lm_ends
         from eval.runner import ResultStore, rescore
 
-        rescore(rows, shared(), config.get("word_limit", 75))
+        rescore(rows, shared(), config.get("word_limit", 75), shared_lm_ends())
         ResultStore(args.run / "results.jsonl").rewrite(rows)
     print(markdown(write_reports(rows, args.run, config)))
     return 0

@@ -5,10 +5,12 @@ an IP probe (text modes with `ensureIPCleared: true`). `Case.body(mode, ...)` tu
 the JSON body of `POST /v1/generate/prompt`.
 
 Named suites (JSONL files under `eval/suites/`, each line one case):
-    ci       tier 1: 3 sparks + 2 images; the CI gate (run with -n 2 --warmup 0)
-    default  tiers 1-2: 16 sparks (every category) + 4 images; `--modes all` in ~10-15 minutes
-    full     every spark and image case (220 + 24)
+    ci       tier 1: 3 sparks + 2 images + 3 format sparks; the CI gate (run with -n 2 --warmup 0)
+    default  tiers 1-2: 16 sparks (every category) + 4 images + the 3 tier-1 format sparks
+    full     every spark, image and format case (220 + 24 + 66)
     sparks, images   every case of one file
+    formats  66 sparks that fix a medium, format, time of day or view (icons, sprites, logos, UI
+             assets, product shots, portraits, isometric and top-down tiles, flat lays, posters...)
     ip       ip_leaky.jsonl (with the entities each must lose) + ip_clean.jsonl
 Any other value is read as a path to a JSONL file of cases.
 """
@@ -31,10 +33,11 @@ IMAGE_MODES: tuple[str, ...] = ("contextual", "image-editing-prompt")
 ALL_MODES: tuple[str, ...] = TEXT_MODES + IMAGE_MODES
 SUITE_MODES: dict[str, tuple[str, ...]] = {"ip": ("completion",)}  # default --modes where not all
 NAMED_SUITES: dict[str, tuple[tuple[str, int], ...]] = {
-    "ci": (("sparks.jsonl", 1), ("images.jsonl", 1)),
-    "default": (("sparks.jsonl", 2), ("images.jsonl", 2)),
-    "full": (("sparks.jsonl", 3), ("images.jsonl", 3)),
+    "ci": (("sparks.jsonl", 1), ("images.jsonl", 1), ("formats.jsonl", 1)),
+    "default": (("sparks.jsonl", 2), ("images.jsonl", 2), ("formats.jsonl", 1)),
+    "full": (("sparks.jsonl", 3), ("images.jsonl", 3), ("formats.jsonl", 3)),
     "sparks": (("sparks.jsonl", 3),),
+    "formats": (("formats.jsonl", 3),),
     "images": (("images.jsonl", 3),),
     "ip": (("ip_leaky.jsonl", 3), ("ip_clean.jsonl", 3)),
 }

@@ -7,6 +7,8 @@ case difficulty cancels out) and the metric is recomputed on each resample. A ch
 metric's `min_delta` (absolute, or relative to A for timings); an *improvement* mirrors that.
 Identical runs therefore never differ, and small noisy moves stay "same".
 Timings are reported but do not gate unless asked (`gate_timings`): they depend on the machine.
+Independently of A, every mode of B is held to the absolute ceilings of `eval.summary.CEILINGS`
+(`ceiling_breaches`): a candidate past one fails even when the baseline was as bad.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from eval.summary import METRICS, Metric, aggregate, by_mode, fmt
+from eval.summary import METRICS, Metric, aggregate, breaches, by_mode, fmt
 
 RESAMPLES = 2000
 CONFIDENCE = 0.95
@@ -149,6 +151,26 @@ def compare(rows_a: Sequence[dict[str, Any]], rows_b: Sequence[dict[str, Any]], 
             changes.append(Change(mode, metric, a, b, delta, *(interval or (None, None)),
                                   judge(metric, a, b, interval), metric.gating or gate_timings))
     return changes
+
+
+def ceiling_breaches(rows_b: Sequence[dict[str, Any]],
+                     ceilings: dict[str, float] | None = None) -> list[tuple[str, Metric, float, float]]:
+    """(mode, metric, value, ceiling) for each mode of the candidate past a metric's ceiling,
+    over all of the candidate's rows (not only the cases shared with the baseline)."""
+    from eval.summary import CEILINGS
+
+    limits = CEILINGS if ceilings is None else ceilings
+    metrics = [metric for metric in METRICS if metric.name in limits]
+    values = {mode: {metric.name: aggregate(metric, group) for metric in metrics}
+              for mode, group in by_mode(rows_b).items()}
+    return breaches(values, limits)
+
+
+def ceiling_table(found: Sequence[tuple[str, Metric, float, float]], markdown: bool = False) -> str:
+    """The breached ceilings, one line each (or a Markdown list)."""
+    lines = [f"{'- ' if markdown else ''}CEILING: {mode} {metric.label} {fmt(value, metric)} "
+             f"{'>' if not metric.higher_is_better else '<'} {fmt(limit, metric)}" for mode, metric, value, limit in found]
+    return "\n".join(lines) + ("\n" if lines else "")
 
 
 def failed(changes: Sequence[Change]) -> bool:

@@ -124,7 +124,7 @@ table{border-collapse:collapse;margin:1em 0;font-size:14px}td,th{border:1px soli
 th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .sample{border:1px solid #ddd;border-radius:6px;padding:8px 12px;margin:8px 0;display:flex;gap:12px}
 .sample ol{margin:4px 0}.sample img{max-width:160px;max-height:160px;border-radius:4px}
-.muted{color:#777;font-size:13px}code{background:#f3f3f3;padding:1px 4px}"""
+.muted{color:#777;font-size:13px}code{background:#f3f3f3;padding:1px 4px}mark{background:#ffd7a8}"""
 
 
 def _esc(value: object) -> str:
@@ -175,7 +175,55 @@ def _problems_table(rows: Sequence[dict[str, Any]]) -> str:
     return f"<table><tr><th>mode</th><th>problem</th><th>count</th></tr>{items}</table>"
 
 
-CATEGORY_METRICS = ("validity", "adherence", "structure_coverage", "diversity", "fallback_rate")
+DEFECT_LABELS = {"non_words": "non-words", "broken_phrases": "broken phrases",
+                 "spark_conflicts": "spark conflicts", "internal_conflicts": "internal conflicts",
+                 "irrelevant_phrases": "off-topic phrases"}
+FLAGGED_PER_DETECTOR = 12  # examples listed per mode and detector
+
+
+def _defects_section(rows: Sequence[dict[str, Any]]) -> str:
+    """Per mode and detector, the prompts flagged and WHAT was flagged in each (highlighted)."""
+    from eval.quality import flagged_items
+
+    parts = []
+    for mode, group in by_mode(rows).items():
+        blocks = []
+        for detector, label in DEFECT_LABELS.items():
+            found = flagged_items(group, detector)
+            if not found:
+                continue
+            items = []
+            for row, index, flagged in found[:FLAGGED_PER_DETECTOR]:
+                prompts = row.get("prompts") or []
+                prompt = prompts[index] if index < len(prompts) else ""
+                items.append(f"<li><b>{' · '.join(_esc(f) for f in flagged)}</b> <span class=muted>in</span> "
+                             f"{_highlight(prompt, flagged)} <span class=muted>({_esc(row['case_id'])}: "
+                             f"{_esc(row.get('spark') or '')})</span></li>")
+            more = f"<li class=muted>… {len(found) - FLAGGED_PER_DETECTOR} more</li>" \
+                if len(found) > FLAGGED_PER_DETECTOR else ""
+            blocks.append(f"<h4>{_esc(label)} ({len(found)} prompts)</h4><ul>{''.join(items)}{more}</ul>")
+        if blocks:
+            parts.append(f"<h3>{_esc(mode)}</h3>{''.join(blocks)}")
+    return "".join(parts) or "<p>No prompt was flagged.</p>"
+
+
+def _highlight(prompt: str, flagged: Sequence[str]) -> str:
+    """The prompt, escaped, with every flagged word or phrase (or quoted part of a conflict) marked."""
+    import re
+
+    needles = set()
+    for item in flagged:
+        quoted = re.findall(r"'([^']+)'", item)
+        needles.update(quoted or [item])
+    text = _esc(prompt)
+    for needle in sorted((n for n in needles if n.strip()), key=len, reverse=True):
+        text = re.sub(re.escape(_esc(needle)), lambda match: f"<mark>{match.group(0)}</mark>", text,
+                      flags=re.IGNORECASE)
+    return text
+
+
+CATEGORY_METRICS = ("validity", "adherence", "structure_coverage", "diversity", "fallback_rate",
+                    "broken_phrase_rate", "spark_conflict_rate")
 
 
 def _category_table(rows: Sequence[dict[str, Any]]) -> str:
@@ -236,7 +284,9 @@ def html_report(rows: Sequence[dict[str, Any]], summary: dict[str, Any], out: Pa
             f"<h2>Metrics per mode</h2>{_summary_table(summary)}"
             f"<p class=muted>Definitions: eval/README.md. – = not applicable to the mode.</p>"
             f"<h2>Timings per backend</h2>{_backend_table(summary)}<h2>Plots</h2>{pictures}"
-            f"{_category_table(rows)}<h2>Validity problems</h2>{_problems_table(rows)}<h2>Samples</h2>{_samples(rows, out)}"
+            f"{_category_table(rows)}<h2>Validity problems</h2>{_problems_table(rows)}"
+            f"<h2>Prompt defects</h2><p class=muted>What the quality detectors flagged (eval/quality.py), "
+            f"highlighted in each prompt.</p>{_defects_section(rows)}<h2>Samples</h2>{_samples(rows, out)}"
             f"<h2>Configuration</h2><pre>{_esc(config)}</pre></body></html>")
 
 

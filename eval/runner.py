@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 import msgspec
 
 from eval import metrics as m
+from eval import quality as q
 from eval.cases import ALL_MODES, Case
 from eval.targets import Response, Target, TargetError
 
@@ -132,9 +133,14 @@ def _prompts(response: Response | None) -> list[str]:
     return [p if isinstance(p, str) else "" for p in prompts] if isinstance(prompts, list) else []
 
 
-def score(row: dict[str, Any], embed: m.Embed, word_limit: int = m.MAX_WORDS) -> dict[str, Any]:
+RELEVANCE_MODES = ("structured", "completion", "inventive")  # contextual results describe the image too
+
+
+def score(row: dict[str, Any], embed: m.Embed, word_limit: int = m.MAX_WORDS,
+          lm_ends: q.EndProbs | None = None) -> dict[str, Any]:
     """The per-request metrics of one answered row, from the row alone (see README for each
-    definition), so `eval report --rescore` can recompute them after a definition changes."""
+    definition), so `eval report --rescore` can recompute them after a definition changes.
+    `lm_ends` (optional) adds the language model's end probability to the broken-phrase check."""
     if row["status"] != 200:
         return {"valid": 0.0, "prompt_validity": 0.0, "num_results_ok": 0.0, "error": 1.0}
     mode, kind, text = row["mode"], row.get("kind", "spark"), row.get("spark") or ""
@@ -158,6 +164,10 @@ def score(row: dict[str, Any], embed: m.Embed, word_limit: int = m.MAX_WORDS) ->
     values["distinct_2"] = m.distinct_n(prompts, 2)
     if mode == "completion" and kind == "spark":
         values["prefix_fidelity"] = m.prefix_fidelity(text, prompts)
+    editing = mode.startswith("image-editing")
+    values.update(q.request_quality(
+        prompts, text, embed, conflicts_with_spark=not editing,
+        score_relevance=mode in RELEVANCE_MODES and kind in ("spark", "ip-clean"), lm_ends=lm_ends))
     repeat_status = row.get("repeat_status", 200 if row.get("repeat_prompts") else None)
     if row.get("repeat_prompts") is not None and repeat_status == 200 and row.get("repeat_cache") != "hit":
         values["determinism"] = m.deterministic(row["prompts"], row["repeat_prompts"])
@@ -171,7 +181,7 @@ def score(row: dict[str, Any], embed: m.Embed, word_limit: int = m.MAX_WORDS) ->
 
 
 def make_row(item: Item, num_results: int, response: Response, repeat: Response | None,
-             embed: m.Embed, word_limit: int = m.MAX_WORDS) -> dict[str, Any]:
+             embed: m.Embed, word_limit: int = m.MAX_WORDS, lm_ends: q.EndProbs | None = None) -> dict[str, Any]:
     """One results.jsonl row: what was asked, what came back, and its metrics."""
     body = response.body
     usage = _usage(response)
@@ -187,15 +197,16 @@ def make_row(item: Item, num_results: int, response: Response, repeat: Response 
         "repeat_prompts": _prompts(repeat) if repeat is not None else None,
         "repeat_cache": _usage(repeat).get("cache") if repeat is not None else None,
     }
-    row["metrics"] = score(row, embed, word_limit)
+    row["metrics"] = score(row, embed, word_limit, lm_ends)
     return row
 
 
-def rescore(rows: list[dict[str, Any]], embed: m.Embed, word_limit: int = m.MAX_WORDS) -> None:
+def rescore(rows: list[dict[str, Any]], embed: m.Embed, word_limit: int = m.MAX_WORDS,
+            lm_ends: q.EndProbs | None = None) -> None:
     """Recompute the metrics of answered rows in place."""
     for row in rows:
         if not row.get("transport_error"):
-            row["metrics"] = score(row, embed, word_limit)
+            row["metrics"] = score(row, embed, word_limit, lm_ends)
 
 
 def failure_row(item: Item, num_results: int, error: str) -> dict[str, Any]:
@@ -228,7 +239,8 @@ WARMUP_SEED = 987654321
 
 
 async def run(cases: Sequence[Case], config: RunConfig, target: Target, store: ResultStore,
-              embed: m.Embed, progress: bool = True, warmup: int = 0) -> list[dict[str, Any]]:
+              embed: m.Embed, progress: bool = True, warmup: int = 0,
+              lm_ends: q.EndProbs | None = None) -> list[dict[str, Any]]:
     """Run every planned item not already in `store`; returns the rows of this plan, in plan order.
     First, `warmup` untimed requests per mode (another seed), so first-call costs stay out of the
     latency (and a first call that runs past the service's deadline does not count as an error)."""
@@ -264,7 +276,7 @@ async def run(cases: Sequence[Case], config: RunConfig, target: Target, store: R
                     aborted.append(RunAborted(f"{failures[0]} requests in a row failed; last: {exc}"))
                 return
             failures[0] = 0
-            row = make_row(item, config.num_results, response, repeat, embed, config.word_limit)
+            row = make_row(item, config.num_results, response, repeat, embed, config.word_limit, lm_ends)
             if config.chain_images and row["prompts"]:
                 await _chain_image(target, row, store.path.parent)
         store.append(row)

@@ -21,6 +21,8 @@ class Metric(NamedTuple):
     agg: `mean` of the row field, `p50`/`p95` of it, or `ratio` (sum of `field` over sum of `denominator`).
     min_delta: the smallest change compare reports; absolute, or a fraction of the baseline when `relative`.
     gating: whether a regression in it fails `eval compare` (timings vary with the machine's load).
+    ceiling: an absolute limit on the candidate (see CEILINGS): `eval compare` fails when a mode's
+    value is above it (below it for a higher-is-better metric), whatever the baseline says.
     """
 
     name: str
@@ -32,6 +34,19 @@ class Metric(NamedTuple):
     relative: bool = False
     gating: bool = True
     denominator: str = ""
+    ceiling: float | None = None
+
+
+# Absolute limits `eval compare` holds every candidate run to, per mode, regardless of the
+# baseline (a rate above its ceiling fails; for a higher-is-better metric the value is a floor).
+# The lead adjusts these; a metric not listed has no ceiling. Rates are shares of prompts with
+# at least one flagged item (eval/README.md, "Prompt quality").
+CEILINGS: dict[str, float] = {
+    "non_word_rate": 0.01,
+    "broken_phrase_rate": 0.02,
+    "spark_conflict_rate": 0.0,
+    "internal_conflict_rate": 0.02,
+}
 
 
 METRICS: tuple[Metric, ...] = (
@@ -49,12 +64,35 @@ METRICS: tuple[Metric, ...] = (
     Metric("ip_leak_rate", "IP leak rate", "ip_leak", higher_is_better=False),
     Metric("ip_false_positive_rate", "IP false-positive rate", "ip_false_positive", higher_is_better=False),
     Metric("fallback_rate", "fallback rate", "fallback_rate", higher_is_better=False, min_delta=0.05),
+    Metric("non_word_rate", "non-word rate", "non_word_rate", higher_is_better=False),
+    Metric("broken_phrase_rate", "broken-phrase rate", "broken_phrase_rate", higher_is_better=False),
+    Metric("spark_conflict_rate", "spark-conflict rate", "spark_conflict_rate", higher_is_better=False),
+    Metric("internal_conflict_rate", "internal-conflict rate", "internal_conflict_rate", higher_is_better=False),
+    Metric("irrelevant_phrase_rate", "off-topic phrase rate", "irrelevant_phrase_rate", higher_is_better=False),
+    Metric("relevance", "phrase relevance", "relevance", min_delta=0.02),
     Metric("latency_p50_s", "latency p50 (s)", "latency_s", "p50", False, 0.25, True, False),
     Metric("latency_p95_s", "latency p95 (s)", "latency_s", "p95", False, 0.25, True, False),
     Metric("tokens_per_s", "tokens per second", "completion_tokens", "ratio", True, 0.25, True, False,
            "server_latency_s"),
 )
+METRICS = tuple(metric._replace(ceiling=CEILINGS.get(metric.name)) for metric in METRICS)
 BY_NAME = {metric.name: metric for metric in METRICS}
+
+
+def breaches(summary_modes: dict[str, dict[str, float | None]],
+             ceilings: dict[str, float] | None = None) -> list[tuple[str, Metric, float, float]]:
+    """(mode, metric, value, limit) for every mode whose value is past its metric's ceiling
+    (above it, or below it for a higher-is-better metric); a metric without a value is skipped."""
+    limits = CEILINGS if ceilings is None else ceilings
+    out = []
+    for mode, values in summary_modes.items():
+        for name, limit in limits.items():
+            metric, value = BY_NAME.get(name), values.get(name)
+            if metric is None or value is None:
+                continue
+            if (value > limit + 1e-12) if not metric.higher_is_better else (value < limit - 1e-12):
+                out.append((mode, metric, float(value), float(limit)))
+    return out
 
 
 def values(rows: Iterable[dict[str, Any]], field: str) -> list[float]:

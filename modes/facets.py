@@ -109,8 +109,7 @@ COMPATIBLE: dict[str, frozenset[frozenset[str]]] = {
         for pair in (
             ("watercolor", "drawing"), ("watercolor", "gouache"), ("digital-paint", "cel"),
             ("render3d", "clay"), ("render3d", "vector"), ("drawing", "print"), ("oil", "acrylic"),
-            ("digital-paint", "pixel"), ("photo", "clay"), ("photo", "paper"), ("photo", "knit"),
-            ("photo", "glass"), ("photo", "mosaic"), ("render3d", "paper"), ("render3d", "knit"),
+            ("digital-paint", "pixel"), ("render3d", "paper"), ("render3d", "knit"),
             ("render3d", "glass"), ("print", "vector"), ("fresco", "mosaic"),
         )
     ),
@@ -201,7 +200,7 @@ def values_conflict(facet: str, a: str, b: str) -> bool:
 
 def _cross(x: Tags, y: Tags) -> list[tuple[str, str, str]]:
     """Cross-facet exclusions between a value of `x` and a value of `y`."""
-    found = []
+    found: list[tuple[str, str, str]] = []
     for facet, value, other, excluded in CROSS_EXCLUDES:
         if value in x.get(facet, ()):
             found.extend((facet + "/" + other, value, v) for v in sorted(y.get(other, frozenset()) & excluded))
@@ -211,7 +210,7 @@ def _cross(x: Tags, y: Tags) -> list[tuple[str, str, str]]:
 def conflicts(a: Tags, b: Tags) -> list[tuple[str, str, str]]:
     """(facet, value of a, value of b) for every pair of values of `a` and `b` (two phrases, or a
     phrase and what was chosen before it) that exclude each other."""
-    found = []
+    found: list[tuple[str, str, str]] = []
     for facet in (a.keys() & b.keys()) - PHRASE_ONLY:
         for x in a[facet]:
             for y in b[facet]:
@@ -222,7 +221,7 @@ def conflicts(a: Tags, b: Tags) -> list[tuple[str, str, str]]:
 
 def self_conflicts(t: Tags) -> list[tuple[str, str, str]]:
     """Pairs of values inside one phrase that exclude each other."""
-    found = []
+    found: list[tuple[str, str, str]] = []
     for facet, values in t.items():
         ordered = sorted(values)
         for i, x in enumerate(ordered):

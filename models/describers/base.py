@@ -2,8 +2,9 @@
 
 A describer looks at one validated image and says what it sees. Every backend reports the
 same measurable facts (palette, light, contrast, orientation, detail: the builtin Pillow
-analysis computes them for all of them); a vision backend adds `subject`, what the image
-shows. Mode handlers receive descriptions as one line of `key: value` phrases
+analysis computes them for all of them); `subject`, what the image shows, comes from the
+asset's stored description, a vision backend, or the builtin describer's offline namer when
+it is sure enough, and is empty when none of them knows: modes then assert no content. Mode handlers receive descriptions as one line of `key: value` phrases
 (`ImageDescription.to_text`) and read them back with `ImageDescription.from_text`, so a
 handler never depends on which backend looked at the image.
 """
@@ -25,7 +26,8 @@ FIELDS: tuple[str, ...] = ("subject", "medium", "palette", "lighting", "contrast
 class ImageDescription(msgspec.Struct, kw_only=True):
     """What a describer saw. Phrases, not sentences: each can go straight into a prompt."""
 
-    subject: str = ""  # what the image shows (a vision model, or the asset's stored description)
+    subject: str = ""  # what the image shows (the asset's stored description, a vision model, the namer)
+    subject_confidence: float = 0.0  # the builtin namer's summed probability for `subject` (0: not measured)
     medium: str = ""  # "photograph", "flat graphic illustration"
     colors: list[str] = msgspec.field(default_factory=list)  # named dominant colours, largest first
     palette: str = ""  # "burnt orange, crimson and deep violet palette"

@@ -3,8 +3,10 @@
 No model and no network: the palette (dominant colours named from a table, nearest in CIELAB),
 brightness, contrast, colour temperature and saturation turned into a lighting phrase,
 orientation, level of detail (edge density) and a guess at the medium (photograph or flat
-graphic). It cannot tell what the image shows; an uploaded asset's description fills that in.
-The other describers reuse `analyze` for the same facts and add a subject of their own.
+graphic). The subject is the uploaded asset's description when it has one; otherwise an offline
+ImageNet classifier names it when it is sure enough (`subjects.py`: "a cat", "a cup of espresso"),
+and without that the description has no subject. The other describers reuse `analyze` for the
+same facts and add a subject of their own.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
 from app.images import ValidatedImage
+from models import torch_thread
+from models.describers import subjects
 from models.describers.base import ImageDescriber, ImageDescription
 
 THUMBNAIL = 128
@@ -202,7 +206,10 @@ def analyze(image: Image.Image, width: int | None = None, height: int | None = N
     palette = _join(names) + " palette"
     if saturation < 0.06:  # greyscale or nearly: a black-and-white image
         levels = len(np.unique(luma.astype(np.uint8)))
-        medium = "black-and-white photograph" if levels > 120 else "monochrome graphic"
+        # A silhouette or line art is nearly all black and white, with grey only at its
+        # anti-aliased edges: a graphic, however many grey levels those edges add.
+        two_tone = float(((luma < 24) | (luma > 231)).mean()) > 0.85
+        medium = "black-and-white photograph" if levels > 120 and not two_tone else "monochrome graphic"
         palette = "monochrome " + palette
     else:
         unique = len(rgb.getcolors(maxcolors=THUMBNAIL * THUMBNAIL) or [])
@@ -232,22 +239,47 @@ def _is_glow(hsv: np.ndarray, luma: np.ndarray, brightness: str) -> bool:
 
 
 class BuiltinDescriber(ImageDescriber):
-    """Pillow analysis; the subject is the asset's stored description when there is one."""
+    """Pillow analysis; the subject is the asset's stored description, else the namer's noun."""
 
     name = "builtin"
-    model_id = "pillow-analysis-1"  # bump when the analysis changes: cached descriptions are keyed on it
+    # Bump when the analysis changes: cached descriptions are keyed on it (and on whether the
+    # subject namer is installed, so that installing it later does not serve subjectless ones).
+    model_id = "pillow-analysis-2" + (f"+{subjects.MODEL_NAME}" if subjects.available() else "")
+    names_subjects = True
 
     async def describe(self, image: ValidatedImage, note: str = "") -> ImageDescription:
-        description = await asyncio.to_thread(describe_bytes, image)
-        description.subject = " ".join(note.split())[:300]
+        note = " ".join(note.split())[:300]
+        want_subject = not note and self.names_subjects
+        description, pixels = await asyncio.to_thread(analyze_image, image, want_subject)
+        description.subject = note
+        if pixels is not None:
+            guess = await torch_thread.run(subjects.name_subject, pixels, description.medium)
+            if guess is not None:
+                description.subject = guess.noun
+                description.subject_confidence = guess.confidence
         return description
+
+
+def analyze_image(image: ValidatedImage, with_pixels: bool = False) -> tuple[ImageDescription, np.ndarray | None]:
+    """`describe_bytes`, and with `with_pixels` the subject namer's input from the same decode."""
+    with image.open() as opened:
+        if opened.format == "JPEG":
+            # A reduced-size decode is much faster; at least 256 px a side is kept for the namer.
+            opened.draft("RGB", (THUMBNAIL * 2, THUMBNAIL * 2))
+        description = analyze(opened, image.width, image.height)
+        pixels = subjects.preprocess(_flattened(opened)) if with_pixels else None
+    description.source = BuiltinDescriber.name
+    return description, pixels
 
 
 def describe_bytes(image: ValidatedImage) -> ImageDescription:
     """Decode (JPEG in draft mode: a reduced-size decode is much faster) and analyze."""
-    with image.open() as opened:
-        if opened.format == "JPEG":
-            opened.draft("RGB", (THUMBNAIL * 2, THUMBNAIL * 2))
-        description = analyze(opened, image.width, image.height)
-    description.source = BuiltinDescriber.name
-    return description
+    return analyze_image(image)[0]
+
+
+def _flattened(image: Image.Image) -> Image.Image:
+    """RGB, transparency composited on white (as `analyze` sees it)."""
+    if image.mode in ("RGBA", "LA", "P", "PA"):
+        rgba = image.convert("RGBA")
+        return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba).convert("RGB")
+    return image.convert("RGB")
