@@ -36,6 +36,7 @@ from modes.craft import (
     tidy_spark,
     words,
 )
+from modes.spark import analyze
 
 SYSTEM = (
     "You write prompts for an AI image generator from the description of a reference image. "
@@ -118,6 +119,8 @@ def style_from_examples(examples: list[str]) -> str:
 def fixed_slots(ctx: ModeContext, facts: ImageDescription) -> dict[str, str]:
     """The slots filled from the description itself: what the describer measured."""
     style = style_from_examples(ctx.style_examples) or MEDIUM_STYLES.get(facts.medium, facts.medium)
+    if ctx.spark and not analyze(tidy_spark(ctx.spark)).accepts(style):
+        style = ""  # the spark names its own medium ("a menu illustration"): the photo's does not apply
     extras = []
     if facts.contrast.startswith(("high", "low")):
         extras.append(facts.contrast.split(",")[0])

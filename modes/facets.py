@@ -47,6 +47,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "knit": ("knitted", "crochet", "wool craft", "felt", "embroidered", "embroidery"),
         "abstract": ("abstract art", "abstract painting", "abstract expressionism", "cubist", "cubism"),
         "fresco": ("fresco",),
+        "illustration": ("illustration", "illustrated", "storybook", "children's book"),
     },
     "time": {
         "dawn": ("dawn", "sunrise", "daybreak", "early morning", "morning"),
@@ -111,6 +112,10 @@ COMPATIBLE: dict[str, frozenset[frozenset[str]]] = {
             ("render3d", "clay"), ("render3d", "vector"), ("drawing", "print"), ("oil", "acrylic"),
             ("digital-paint", "pixel"), ("render3d", "paper"), ("render3d", "knit"),
             ("render3d", "glass"), ("print", "vector"), ("fresco", "mosaic"),
+            # an illustration can be made in any medium but a photograph, a render or clay
+            *(("illustration", m) for m in ("oil", "watercolor", "gouache", "acrylic", "digital-paint",
+                                            "drawing", "print", "pixel", "vector", "cel", "glass", "mosaic",
+                                            "paper", "knit", "abstract", "fresco")),
         )
     ),
 }
@@ -150,13 +155,16 @@ CROSS_EXCLUDES: tuple[tuple[str, str, str, frozenset[str]], ...] = (
         "oil", "watercolor", "gouache", "acrylic", "drawing", "print", "pixel", "vector", "cel", "glass",
         "mosaic", "paper", "knit", "abstract", "fresco",
     })),
+    # sunlight does not fall at night, nor moonlight at noon
+    ("light", "sun", "time", frozenset({"night", "dusk"})),
+    ("light", "moon", "time", frozenset({"day", "dawn"})),
 )
 
 
 def _compile(cue: str) -> str:
     if cue.endswith("*"):
         return re.escape(cue[:-1]) + r"[\w'-]*"
-    return re.escape(cue)
+    return re.escape(cue) + "(?:s|es)?"  # "sunsets", "torches"
 
 
 _MATCHERS: dict[str, list[tuple[str, re.Pattern[str]]]] = {

@@ -4,7 +4,7 @@ A prompt may name what the describer reported (the asset's stored description, a
 model's caption, the builtin namer's noun) or what the caller asked for (the spark), never a
 subject made up to fill the gap. When neither exists the modes build on what was measured
 (colours, light, contrast, framing, detail), with leads that assert no content ("a colour
-study", "an abstract composition"), and the response says so in `warnings`.
+study", "a tonal study of light and shadow"), and the response says so in `warnings`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from modes.base import ModeContext
 # something the reference is claimed to show.
 LOOK_LEADS = (
     "a colour study",
-    "an abstract composition",
     "a tonal study of light and shadow",
-    "a texture-led abstract",
-    "a minimalist colour-field composition",
-    "an atmospheric abstract",
+    "a study of texture and colour",
+    "a quiet composition of colour and light",
+    "a study of light and colour",
+    "a mood study in colour",
 )
 # Renderings that vary a look-only prompt without adding content, by medium.
 PHOTO_TREATMENTS = (

@@ -45,7 +45,7 @@ ADJECTIVES = frozenset(
 NEEDS_COMPLEMENT = frozenset(
     (
         "made covered filled surrounded dressed wrapped crafted built carved shaped decorated adorned "
-        "inspired based topped lined coated inhabited consisting composed reminiscent full"
+        "inspired based topped lined coated inhabited consisting composed reminiscent full cast"
     ).split()
 )
 DANGLING_TAIL = frozenset(

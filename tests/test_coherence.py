@@ -1,0 +1,163 @@
+"""Prompts keep what the spark fixes, never contradict themselves, and hold only whole English phrases."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.lm.base import LMRequest
+from modes import facets, wording
+from modes.spark import analyze
+from tests.test_modes import assert_usable, run
+
+# What a weak model writes into every slot when it ignores the spark's format.
+SCENIC = {
+    "Setting:": "ancient castle on a stormy cliff",
+    "Style:": "oil painting",
+    "Camera:": "telephoto shot, shallow depth of field",
+    "Lighting:": "cool moonlight",
+    "Palette:": "teal and amber",
+    "Details:": "crashing waves, drifting fog",
+}
+
+
+def scenic(row: LMRequest) -> str:
+    return " " + SCENIC[row.prefill.rsplit("\n", 1)[-1]]
+
+
+@pytest.mark.parametrize(
+    ("spark", "name"),
+    [
+        ("inventory icon of a glowing mana crystal", "icon"),
+        ("pixel-art sprite of a goblin archer", "sprite"),
+        ("a minimalist fox logo", "logo"),
+        ("studio product shot of a ceramic coffee mug", "product"),
+        ("portrait of an old fisherman", "portrait"),
+        ("isometric tile of a tiny bakery", "iso-tile"),
+        ("flat lay of breakfast on a linen cloth", "flatlay"),
+        ("a forest sprite dancing at dusk", None),  # a fairy, not a game sprite
+        ("a bathroom with blue tiles", None),
+    ],
+)
+def test_the_spark_analysis_finds_the_format_a_spark_names(spark, name):
+    found = analyze(spark).format
+    assert (found.name if found else None) == name
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("pixel art", "oil painting"),
+        ("bright midday sun", "cool moonlight"),
+        ("overhead bird's-eye view", "low-angle hero shot"),
+        ("flat vector illustration", "wide-angle lens"),
+        ("a hot meal in the night", "dappled sunlight through leaves"),
+        ("sunset glow", "early morning mist"),
+    ],
+)
+def test_mutually_exclusive_values_conflict(a, b):
+    assert facets.conflicts(facets.tags(a), facets.tags(b))
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("digital painting, concept art", "dramatic rim lighting"),
+        ("warm candlelight", "cool moonlight"),
+        ("watercolor illustration", "ink and wash"),
+        ("35mm film photography", "telephoto shot, shallow depth of field"),
+    ],
+)
+def test_values_that_go_together_do_not_conflict(a, b):
+    assert not facets.conflicts(facets.tags(a), facets.tags(b))
+
+
+@pytest.mark.parametrize("phrase", ["the warm glow of a moonlit night", "candlelit moon glow", "pixel art with bokeh"])
+def test_a_phrase_that_contradicts_itself_is_refused(phrase):
+    assert facets.self_conflicts(facets.tags(phrase))
+    assert not analyze("a quiet harbour").accepts(phrase)
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["a lens blown out on the side by an old", "overgrown by a lush", "a homemade cradle made",
+     "luxury in the style", "shrunk to the size", "is the keeper's pride", "soft studio lighting with warm"],
+)
+def test_phrases_cut_mid_thought_are_broken(phrase):
+    assert wording.is_broken(phrase)
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["soft bokeh background", "low-angle hero shot", "warm candlelight", "made of melting candy",
+     "lit only by fireflies", "a soft light", "crashing waves", "pixel art, 16-bit"],
+)
+def test_whole_phrases_are_not_broken(phrase):
+    assert not wording.is_broken(phrase)
+    assert wording.is_well_formed(phrase)
+
+
+def test_non_words_are_found_and_the_sparks_own_words_are_known():
+    assert wording.non_words("stained with shabby vermucalychas") == ["vermucalychas"]
+    assert wording.non_words("silver silvershire, sapphir glow") == ["silvershire", "sapphir"]
+    assert wording.non_words("chiaroscuro, ukiyo-e, cel-shaded, 16-bit") == []
+    assert wording.non_words("Zorblax the alien", known=frozenset({"zorblax"})) == []
+
+
+@pytest.mark.parametrize("spark", ["inventory icon of a glowing mana crystal", "pixel-art sprite of a goblin archer"])
+def test_an_isolated_asset_gets_no_scene_lens_or_time_of_day_whatever_the_model_writes(spark):
+    result = run("structured", spark, scenic, n=3)
+    assert_usable(result.prompts, 3)
+    facts = analyze(spark)
+    for prompt in result.prompts:
+        assert "castle" not in prompt and "telephoto" not in prompt and "moonlight" not in prompt, prompt
+        assert any(setting in prompt for setting in facts.format.settings), prompt  # the format's own
+        tags = facets.tags(prompt)
+        assert "lens" not in tags and "time" not in tags, prompt
+        assert not facts.banned(tags), prompt
+
+
+def test_a_pixel_art_spark_keeps_pixel_art():
+    result = run("structured", "pixel-art sprite of a goblin archer", scenic, n=3)
+    for prompt in result.prompts:
+        assert "oil painting" not in prompt, prompt
+        assert facets.tags(prompt)["medium"] <= {"pixel"}, prompt
+
+
+def test_a_product_shot_gets_studio_light_not_moonlight():
+    result = run("structured", "studio product shot of a ceramic coffee mug", scenic, n=3)
+    for prompt in result.prompts:
+        assert "moon" not in prompt and "castle" not in prompt, prompt
+        assert "studio" in prompt or "softbox" in prompt or "rim lighting" in prompt, prompt
+
+
+def test_a_time_of_day_in_the_spark_is_kept_by_every_slot():
+    def sunny(row: LMRequest) -> str:
+        return " bright midday sun" if row.prefill.endswith("Lighting:") else scenic(row)
+
+    result = run("structured", "a misty mountain valley at dawn", sunny, n=3)
+    for prompt in result.prompts:
+        assert "midday" not in prompt and "moonlight" not in prompt, prompt
+        assert not facets.self_conflicts(facets.merge(*(facets.tags(p) for p in prompt.split(","))))
+
+
+@pytest.mark.parametrize("mode", ["structured", "completion", "inventive"])
+def test_non_words_and_cut_phrases_never_reach_a_prompt(mode):
+    def garbled(row: LMRequest) -> str:
+        return " stained with shabby vermucalychas, overgrown by a lush, sapphir glow, a tiny lantern"
+
+    result = run(mode, "a lighthouse keeper's cat", garbled, n=3)
+    assert_usable(result.prompts, 3)
+    for prompt in result.prompts:
+        assert "vermucalychas" not in prompt and "sapphir" not in prompt, prompt
+        assert not any(wording.is_broken(p) for p in prompt.split(",")), prompt
+
+
+@pytest.mark.parametrize("mode", ["structured", "completion", "inventive"])
+def test_the_fallback_obeys_the_format_too(mode):
+    result = run(mode, "pixel-art sprite of a goblin archer", lambda row: "", n=3)
+    assert_usable(result.prompts, 3)
+    facts = analyze("pixel-art sprite of a goblin archer")
+    for prompt in result.prompts:
+        tags = facets.tags(prompt)
+        assert tags.get("medium", frozenset()) <= {"pixel"}, prompt
+        assert not facts.banned(tags), prompt
