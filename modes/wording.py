@@ -118,7 +118,10 @@ CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][a-z]+")
 def names_not_in(phrase: str, known: frozenset[str]) -> list[str]:
     """Capitalised words after the first that `known` (lower case) lacks: places and names the
     model brought in ("misty London", "a golden Chalice"), which the spark never asked for."""
-    return [w for w in CAPITALISED.findall(phrase)[0 if not phrase[:1].isupper() else 1 :] if w.lower() not in known]
+    found = CAPITALISED.findall(phrase)
+    if phrase[:1].isupper() and len(phrase.split()) > 1:
+        found = found[1:]  # a capital that only starts a phrase ("Ancient ruins") names nothing
+    return [w for w in found if w.lower() not in known]
 
 
 def is_well_formed(phrase: str, known: frozenset[str] = frozenset()) -> bool:
