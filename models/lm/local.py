@@ -131,7 +131,7 @@ class LocalLanguageModel(LanguageModel):
         self,
         model_path: str = "",
         cache_dir: Path | None = None,
-        dtype: str = "bfloat16",
+        dtype: str = "float32",  # as the service's setting (PROMPTGEN_LM_DTYPE): batch-invariant on CPU
         threads: int = 0,
         kernel: str = "auto",
         concurrency: int = 1,
