@@ -44,7 +44,7 @@ EXAMPLES: tuple[tuple[str, str], ...] = (
 # The examples' own phrases: a copy of one ("teal shadows", "reflections on wet stones") belongs to
 # the example's scene, not to the spark's.
 EXAMPLE_PHRASES = frozenset(
-    " ".join(words(part)) for _, full in EXAMPLES for part in full.split(",")[1:] if part.strip()
+    " ".join(words(part)) for start, full in EXAMPLES for part in (start, *full.split(",")[1:]) if part.strip(" ,")
 )
 MAX_NEW_PHRASES = 6
 MIN_NEW_PHRASES = 3

@@ -88,6 +88,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     "weather": {
         "storm": ("storm", "storms", "stormy", "rain", "rainy", "raining", "thunder*", "lightning", "downpour",
                   "blizzard", "hurricane", "gale"),
+        "fog": ("fog", "foggy", "fogbound"),
         "clear": ("sunny", "sunlit", "cloudless", "clear sky", "clear skies", "dappled sunlight", "midday sun",
                   "sun-drenched", "sunshine"),
     },
@@ -137,6 +138,7 @@ EXCLUDES: dict[str, frozenset[frozenset[str]]] = {
             ("wide", "close"), ("overhead", "low"), ("overhead", "eye"), ("overhead", "side"),
             ("overhead", "iso"), ("overhead", "front"), ("low", "high"), ("iso", "low"), ("iso", "close"),
             ("iso", "side"), ("iso", "eye"), ("iso", "front"), ("side", "front"), ("low", "eye"),
+            ("high", "eye"),
         )
     ),
 }

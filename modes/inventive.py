@@ -46,6 +46,10 @@ EXAMPLES: tuple[tuple[str, str, str], ...] = (
     ),
 )
 MAX_PHRASES = 8
+# The model's phrases after the opening one: a few short ones. Its long phrases are where a small
+# model's word salad lives ("melted candy snow melting glass into a golden glow").
+MAX_MODEL_PHRASES = 3
+MAX_PHRASE_WORDS = 8
 
 
 def twists_for(ctx: ModeContext, count: int, attempt: int) -> list[str]:
@@ -94,8 +98,9 @@ class InventiveMode(ModeHandler):
         known = frozenset(words(f"{spark} {twist}"))
         chosen = facets.merge(facts.fixed, facets.tags(twist))
         phrases = []
+        longest = max(10, len(spark.split()) + 6)  # the opening phrase often holds the spark and the twist
         for piece in split_phrases(line):
-            phrase = clean_phrase(piece, 10)
+            phrase = clean_phrase(piece, longest)
             if phrase and wording.is_well_formed(phrase, known) and facts.accepts(phrase, chosen):
                 phrases.append(phrase)
                 chosen = facets.merge(chosen, facets.tags(phrase))
@@ -114,11 +119,22 @@ class InventiveMode(ModeHandler):
             rest = phrases
         else:
             rest = phrases[1:]
-        rest = [p for p in rest if not content_set(p).isdisjoint(scene) or _directs_art(p)]
-        kept = dedupe_phrases(rest, seen=[head])
+        rest = [
+            p for p in rest
+            if len(p.split()) <= MAX_PHRASE_WORDS and (not content_set(p).isdisjoint(scene) or _directs_art(p))
+        ]
+        kept = dedupe_phrases(rest, seen=[head])[:MAX_MODEL_PHRASES]
         if not kept:
             return None
-        return join_within([head, *kept][:MAX_PHRASES], ctx.word_limit)
+        # A prompt to render needs a medium and a light: curated ones that agree with the spark,
+        # the twist and the model's phrases, where the model named none.
+        chosen = facets.merge(chosen, *(facets.tags(p) for p in (head, *kept)))
+        wanted = tuple(
+            slot for slot, facet in (("styles", "medium"), ("lighting", "light")) if facet not in chosen
+        )
+        rng = random.Random(derive_seed(ctx.seed, self.name, "finish", raw))
+        extra = enrichment(facts, rng, chosen, wanted) if wanted else []
+        return join_within([head, *kept, *extra][:MAX_PHRASES], ctx.word_limit)
 
     def fallback(self, ctx: ModeContext, rng: random.Random, index: int) -> str:
         spark = tidy_spark(ctx.spark)

@@ -45,6 +45,7 @@ NO_SCENE = {
     "genre": frozenset({"landscape", "still-life"}),
     "time": ALL_TIMES,
     "light": frozenset({"sun", "moon"}),
+    "weather": frozenset({"storm", "fog", "clear"}),
 }
 
 # The formats, most specific first: a spark takes the first whose cue it contains.

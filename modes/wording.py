@@ -37,7 +37,8 @@ ADJECTIVES = frozenset(
         "sunny shady grassy rocky sandy leafy mossy overgrown abandoned forgotten weathered crumbling "
         "glowing shimmering towering sprawling winding twisted ornate elegant rustic cozy majestic "
         "colorful vibrant pale faded vivid lavish humble fierce brave weary wise wily lovable curious "
-        "playful sleepy shiny fluffy furry fuzzy scaly feathered mechanical magical enchanted haunted "
+        "playful sleepy shiny fluffy furry fuzzy scaly feathered mechanical magical enchanted haunted delicate "
+        "botanical fragile intricate ornamental sturdy graceful serene "
         "sacred royal noble medieval futuristic retro traditional exotic tropical "
         "arctic alpine coastal urban rural various"
     ).split()
@@ -45,7 +46,8 @@ ADJECTIVES = frozenset(
 NEEDS_COMPLEMENT = frozenset(
     (
         "made covered filled surrounded dressed wrapped crafted built carved shaped decorated adorned "
-        "inspired based topped lined coated inhabited consisting composed reminiscent full cast"
+        "inspired based topped lined coated inhabited consisting composed reminiscent full cast seen depicted "
+        "placed featuring showing including holding wearing carrying containing"
     ).split()
 )
 DANGLING_TAIL = frozenset(
