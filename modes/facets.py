@@ -157,6 +157,9 @@ CROSS_EXCLUDES: tuple[tuple[str, str, str, frozenset[str]], ...] = (
         "oil", "watercolor", "gouache", "acrylic", "drawing", "print", "pixel", "vector", "cel", "glass",
         "mosaic", "paper", "knit", "abstract", "fresco",
     })),
+    # a studio has no time of day and no weather
+    ("light", "studio", "time", frozenset({"dawn", "day", "golden", "dusk", "night"})),
+    ("light", "studio", "weather", frozenset({"storm", "fog", "clear"})),
     # sunlight does not fall at night, nor moonlight at noon
     ("light", "sun", "time", frozenset({"night", "dusk"})),
     ("light", "moon", "time", frozenset({"day", "dawn"})),
