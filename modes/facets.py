@@ -24,6 +24,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     "medium": {
         "photo": (
             "photo", "photos", "photograph*", "photography", "photorealistic", "realistic", "hyperrealistic",
+            "realism", "photorealism", "photoreal",
             "35mm", "film still", "dslr", "polaroid", "cinematic still", "product shot", "macro photo*",
             "editorial photo*", "documentary", "film photography", "analog film",
         ),
