@@ -24,7 +24,7 @@ from modes.craft import (
     tidy_spark,
     words,
 )
-from modes.spark import analyze, enrichment
+from modes.spark import SparkFacts, analyze, enrichment
 
 SYSTEM = (
     "You invent fresh, surprising prompts for an AI image generator. Keep the idea's subject, "
@@ -57,7 +57,7 @@ def twists_for(ctx: ModeContext, count: int, attempt: int) -> list[str]:
     turned into a stained glass window)."""
     rng = random.Random(derive_seed(ctx.seed, "inventive-twists", attempt))
     facts = analyze(tidy_spark(ctx.spark))
-    fitting = [t for t in vocab.TWISTS if facts.accepts(t)] or list(vocab.TWISTS)
+    fitting = [t for t in fitting_twists(facts) if facts.accepts(t)] or list(vocab.TWISTS)
     return rng.sample(fitting, k=min(count, len(fitting)))
 
 
@@ -115,7 +115,7 @@ class InventiveMode(ModeHandler):
         scene = content_set(f"{spark} {twist}")
         head = phrases[0]
         if content_set(head).isdisjoint(content_set(spark)) or content_set(head).isdisjoint(content_set(twist)):
-            head = f"{spark} {twist}"
+            head = with_twist(spark, twist)
             rest = phrases
         else:
             rest = phrases[1:]
@@ -139,9 +139,9 @@ class InventiveMode(ModeHandler):
     def fallback(self, ctx: ModeContext, rng: random.Random, index: int) -> str:
         spark = tidy_spark(ctx.spark)
         facts = analyze(spark)
-        twist = facts.pick(rng, vocab.TWISTS) or rng.choice(vocab.TWISTS)
+        twist = facts.pick(rng, fitting_twists(facts)) or rng.choice(vocab.TWISTS)
         chosen = facets.merge(facts.fixed, facets.tags(twist))
-        phrases = [f"{spark} {twist}", *enrichment(facts, rng, chosen, ("styles", "lighting", "palettes", "details"))]
+        phrases = [with_twist(spark, twist), *enrichment(facts, rng, chosen, ("styles", "lighting", "palettes", "details"))]
         return join_within(dedupe_phrases(phrases), ctx.word_limit)
 
 
@@ -151,3 +151,18 @@ ART_WORDS = vocab.STYLE_WORDS | vocab.LIGHT_WORDS | vocab.COLOR_WORDS | vocab.CO
 def _directs_art(phrase: str) -> bool:
     """`phrase` talks about the medium, the light, the colours or the framing."""
     return not ART_WORDS.isdisjoint(words(phrase))
+
+
+def fitting_twists(facts: SparkFacts) -> tuple[str, ...]:
+    """The twists that suit the spark's format: an isolated asset (a logo, an icon) changes its
+    material or make, never its world ("a logo lit only by fireflies" is no logo)."""
+    if facts.format is not None and not facts.format.scene:
+        return tuple(t for t in vocab.TWISTS if t not in vocab.SCENE_TWISTS)
+    return vocab.TWISTS
+
+
+def with_twist(spark: str, twist: str) -> str:
+    """The spark taken through the twist: the twist follows the spark's first phrase, so that
+    "a fox logo, no text" becomes "a fox logo carved from translucent ice, no text"."""
+    first, comma, rest = spark.partition(",")
+    return f"{first} {twist}{comma}{rest}"

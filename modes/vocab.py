@@ -146,6 +146,31 @@ TWISTS: tuple[str, ...] = (
     "as a mosaic of ceramic tiles",
 )
 
+# Twists that move the subject into another world, light or scale rather than changing what it is
+# made of: an isolated asset (a logo, an icon, a sprite) never gets one.
+SCENE_TWISTS = frozenset(
+    (
+        "set in a sunken underwater city",
+        "in a far-future megacity",
+        "seen through an old microscope",
+        "as a retro 16-bit video game scene",
+        "in a Victorian steampunk world",
+        "floating in zero gravity",
+        "during a festival of lanterns",
+        "overgrown by a lush jungle",
+        "in a dreamlike surreal desert",
+        "lit only by fireflies",
+        "on a misty alien planet",
+        "as a giant colossus over a city",
+        "in a snowy mountain monastery",
+        "in a post-apocalyptic overgrown ruin",
+        "shrunk to the size of an insect",
+        "reimagined as a tiny diorama",
+        "frozen in a crystal snow globe",
+    )
+)
+assert frozenset(TWISTS) >= SCENE_TWISTS
+
 # Keyword sets: a generated phrase is accepted into a slot only when it mentions one of these.
 LIGHT_WORDS = frozenset(
     (

@@ -161,3 +161,22 @@ def test_the_fallback_obeys_the_format_too(mode):
         tags = facets.tags(prompt)
         assert tags.get("medium", frozenset()) <= {"pixel"}, prompt
         assert not facts.banned(tags), prompt
+
+
+def test_an_isolated_asset_is_twisted_in_its_make_never_moved_into_another_world():
+    from modes import vocab
+    from modes.base import ModeContext
+    from modes.inventive import twists_for
+
+    for seed in range(20):
+        ctx = ModeContext(mode="inventive", spark="minimal logo mark of a fox head", num_results=3, seed=seed)
+        assert not set(twists_for(ctx, 3, 0)) & vocab.SCENE_TWISTS
+
+
+def test_the_twist_follows_the_sparks_first_phrase():
+    from modes.inventive import with_twist
+
+    assert with_twist("a fox logo, no text", "carved from translucent ice") == (
+        "a fox logo carved from translucent ice, no text"
+    )
+    assert with_twist("a fox", "as a tarot card illustration") == "a fox as a tarot card illustration"
