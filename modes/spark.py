@@ -198,7 +198,6 @@ FORMATS: tuple[Format, ...] = (
         details=("no text", "bold graphic shapes", "strong focal point"),
     ),
 )
-BY_NAME = {fmt.name: fmt for fmt in FORMATS}
 
 
 def _pattern(cues: Sequence[str]) -> re.Pattern[str]:
@@ -239,15 +238,17 @@ class SparkFacts(msgspec.Struct, frozen=True, kw_only=True):
             return False
         return not (chosen and facets.conflicts(own, chosen))
 
-    def options(self, slot: str, fallback: Sequence[str]) -> tuple[str, ...]:
-        """The curated values for `slot`: the format's own when it has them, else `fallback`."""
-        own: tuple[str, ...] = getattr(self.format, slot, ()) if self.format else ()
-        return own or tuple(fallback)
-
     def pick(self, rng: random.Random, options: Sequence[str], chosen: facets.Tags | None = None) -> str:
         """A random option that `accepts` allows ("" when none does)."""
         fitting = [o for o in options if self.accepts(o, chosen)]
         return rng.choice(fitting) if fitting else ""
+
+    def curated(self, rng: random.Random, field: str, chosen: facets.Tags | None = None) -> str:
+        """A curated value for a slot (`field`: "styles", "settings", "compositions", "lighting",
+        "palettes" or "details") that `accepts` allows: the format's own values first, then the
+        shared vocabulary's ("" when none fits)."""
+        own: tuple[str, ...] = getattr(self.format, field, ()) if self.format else ()
+        return self.pick(rng, own, chosen) or self.pick(rng, SLOT_LISTS.get(field, ()), chosen)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -259,7 +260,8 @@ def analyze(spark: str) -> SparkFacts:
     return SparkFacts(fixed=fixed, format=found)
 
 
-SLOT_LISTS = {
+# The shared vocabulary of each slot, by the `Format` field naming the format's own values.
+SLOT_LISTS: dict[str, tuple[str, ...]] = {
     "styles": vocab.STYLES,
     "compositions": vocab.COMPOSITIONS,
     "lighting": vocab.LIGHTING,
@@ -275,8 +277,7 @@ def enrichment(
     (the format's own values first), each seeing the ones picked before it."""
     picked = []
     for slot in slots:
-        own: tuple[str, ...] = getattr(facts.format, slot, ()) if facts.format else ()
-        phrase = facts.pick(rng, own, chosen) or facts.pick(rng, SLOT_LISTS[slot], chosen)
+        phrase = facts.curated(rng, slot, chosen)
         if phrase:
             picked.append(phrase)
             chosen = facets.merge(chosen, facets.tags(phrase))

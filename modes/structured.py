@@ -40,14 +40,7 @@ SLOTS: tuple[tuple[str, str], ...] = (
     ("details", "Details"),
 )
 SLOT_TOKENS = {"setting": 12, "style": 10, "composition": 10, "lighting": 10, "palette": 10, "details": 18}
-SLOT_VOCAB = {
-    "style": vocab.STYLES,
-    "composition": vocab.COMPOSITIONS,
-    "lighting": vocab.LIGHTING,
-    "palette": vocab.PALETTES,
-    "details": vocab.DETAILS,
-}
-# The `Format` field holding a format's own values for each slot (modes.spark).
+# The field naming each slot's curated values, on a `Format` and in `modes.spark.SLOT_LISTS`.
 FORMAT_FIELD = {
     "setting": "settings",
     "style": "styles",
@@ -271,7 +264,7 @@ class StructuredMode(ModeHandler):
                 kept = kept[:1]  # one of the model's, one that the format asks for
                 kept.append(facts.pick(rng, facts.format.details, chosen))
             elif not kept:
-                kept = [self.curated(facts, slot, rng, chosen)]
+                kept = [facts.curated(rng, FORMAT_FIELD[slot], chosen)]
             for part in kept:
                 for piece in (p.strip() for p in part.split(",")):
                     if piece:
@@ -279,12 +272,6 @@ class StructuredMode(ModeHandler):
                         chosen = facets.merge(chosen, facets.tags(piece))
         kept_phrases = [subject, *dedupe_phrases(phrases, seen=[subject])]
         return join_within(kept_phrases, max(ctx.word_limit, len(subject.split())))
-
-    @staticmethod
-    def curated(facts: SparkFacts, slot: str, rng: random.Random, chosen: facets.Tags) -> str:
-        """A curated value for `slot` that agrees with everything chosen: the format's own first."""
-        own: tuple[str, ...] = getattr(facts.format, FORMAT_FIELD[slot], ()) if facts.format else ()
-        return facts.pick(rng, own, chosen) or facts.pick(rng, SLOT_VOCAB.get(slot, ()), chosen)
 
     def fallback(self, ctx: ModeContext, rng: random.Random, index: int) -> str:
         subject = tidy_spark(ctx.spark)
