@@ -66,6 +66,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                  "embers", "oil lamp"),
         "neon": ("neon",),
         "studio": ("studio lighting", "studio light", "softbox", "studio softbox", "strobe", "seamless backdrop",
+                   "studio portrait", "studio shot", "studio photo*", "studio packshot", "in the studio",
                    "studio backdrop", "studio product", "light box", "lightbox"),
     },
     "view": {
@@ -112,11 +113,11 @@ COMPATIBLE: dict[str, frozenset[frozenset[str]]] = {
         for pair in (
             ("watercolor", "drawing"), ("watercolor", "gouache"), ("digital-paint", "cel"),
             ("render3d", "clay"), ("render3d", "vector"), ("drawing", "print"), ("oil", "acrylic"),
-            ("digital-paint", "pixel"), ("render3d", "paper"), ("render3d", "knit"),
+            ("render3d", "paper"), ("render3d", "knit"),
             ("render3d", "glass"), ("print", "vector"), ("fresco", "mosaic"),
             # an illustration can be made in any medium but a photograph, a render or clay
             *(("illustration", m) for m in ("oil", "watercolor", "gouache", "acrylic", "digital-paint",
-                                            "drawing", "print", "pixel", "vector", "cel", "glass", "mosaic",
+                                            "drawing", "print", "vector", "cel", "glass", "mosaic",
                                             "paper", "knit", "abstract", "fresco")),
         )
     ),
@@ -139,7 +140,7 @@ EXCLUDES: dict[str, frozenset[frozenset[str]]] = {
             ("wide", "close"), ("overhead", "low"), ("overhead", "eye"), ("overhead", "side"),
             ("overhead", "iso"), ("overhead", "front"), ("low", "high"), ("iso", "low"), ("iso", "close"),
             ("iso", "side"), ("iso", "eye"), ("iso", "front"), ("side", "front"), ("low", "eye"),
-            ("high", "eye"),
+            ("high", "eye"), ("overhead", "high"),
         )
     ),
 }

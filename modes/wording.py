@@ -52,6 +52,13 @@ NEEDS_COMPLEMENT = frozenset(
         "placed featuring showing including holding wearing carrying containing"
     ).split()
 )
+# Nouns that, after "the" or "a", wait for an "of": "in the heart", "at the edge", "a touch".
+OF_NOUNS = frozenset(
+    (
+        "style shape form kind manner size color colour heart edge middle center centre top bottom end tip "
+        "touch hint tangle sort rest corner depths heights glow art antique vintage"
+    ).split()
+)
 DANGLING_TAIL = frozenset(
     (
         "a an the and or of with to in on at by for from as that which who where while like into onto "
@@ -109,8 +116,10 @@ def is_broken(phrase: str) -> bool:
     last = tokens[-1]
     if last in DANGLING_TAIL or (last in NEEDS_COMPLEMENT and len(tokens) > 1):
         return True
-    if len(tokens) > 1 and tokens[-2] in ("the", "a", "an") and last in ("style", "shape", "form", "kind", "manner", "size", "color", "colour"):
-        return True  # "in the style", "to the size" (of what?)
+    if len(tokens) > 1 and tokens[-2] in ("the", "a", "an") and last in OF_NOUNS:
+        return True  # "in the style", "in the heart", "with a touch" (of what?)
+    if "was" in tokens or "were" in tokens:
+        return True  # a sentence ("lighting was crystal clear"), not a phrase
     return last in ADJECTIVES and len(tokens) > 1 and (
         any(t in DETERMINERS for t in tokens[:-1]) or tokens[-2] in DANGLING_TAIL
     )
