@@ -112,9 +112,9 @@ COMPATIBLE: dict[str, frozenset[frozenset[str]]] = {
         frozenset(pair)
         for pair in (
             ("watercolor", "drawing"), ("watercolor", "gouache"), ("digital-paint", "cel"),
-            ("render3d", "clay"), ("render3d", "vector"), ("drawing", "print"), ("oil", "acrylic"),
+            ("render3d", "clay"), ("drawing", "print"), ("oil", "acrylic"),
             ("render3d", "paper"), ("render3d", "knit"),
-            ("render3d", "glass"), ("print", "vector"), ("fresco", "mosaic"),
+            ("print", "vector"), ("fresco", "mosaic"),
             # an illustration can be made in any medium but a photograph, a render or clay
             *(("illustration", m) for m in ("oil", "watercolor", "gouache", "acrylic", "digital-paint",
                                             "drawing", "print", "vector", "cel", "glass", "mosaic",

@@ -49,14 +49,15 @@ NEEDS_COMPLEMENT = frozenset(
     (
         "made covered filled surrounded dressed wrapped crafted built carved shaped decorated adorned "
         "inspired based topped lined coated inhabited consisting composed reminiscent full cast seen depicted "
-        "placed featuring showing including holding wearing carrying containing"
+        "placed featuring showing including holding wearing carrying containing wafting glimmering reflected "
+        "illuminated"
     ).split()
 )
 # Nouns that, after "the" or "a", wait for an "of": "in the heart", "at the edge", "a touch".
 OF_NOUNS = frozenset(
     (
         "style shape form kind manner size color colour heart edge middle center centre top bottom end tip "
-        "touch hint tangle sort rest corner depths heights glow art antique vintage"
+        "touch hint tangle sort rest corner depths heights glow art antique vintage colors colours"
     ).split()
 )
 DANGLING_TAIL = frozenset(
