@@ -54,7 +54,7 @@ async def run_mode(
                 candidates.append(candidate)
         accepted.extend(choose(candidates, accepted, need))
     if len(accepted) < ctx.num_results:  # seeding a Random costs microseconds: only when needed
-        rng = random.Random(derive_seed(ctx.seed, ctx.mode, "fallback"))
+        rng = random.Random(derive_seed(ctx.seed, ctx.mode, "fallback", ctx.spark))  # per spark: no shared tail
         index = 0
         while len(accepted) < ctx.num_results and index < 50:
             candidate = handler.fallback(ctx, rng, index)

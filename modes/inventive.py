@@ -107,25 +107,26 @@ class InventiveMode(ModeHandler):
         phrases = dedupe_phrases(phrases)
         if not finished and len(phrases) > 1:
             phrases = phrases[:-1]
-        if len(phrases) < 2:
+        if not phrases:
             return None
         # The scene is the spark's subject taken through the twist: the model's opening phrase
         # when it holds both, else the two said plainly. The rest must belong to that scene (share
         # a word with it) or direct the art (medium, light, colour, framing).
         scene = content_set(f"{spark} {twist}")
         head = phrases[0]
-        if content_set(head).isdisjoint(content_set(spark)) or content_set(head).isdisjoint(content_set(twist)):
+        own_head = not (content_set(head).isdisjoint(content_set(spark)) or content_set(head).isdisjoint(content_set(twist)))
+        if own_head:
+            rest = phrases[1:]
+        else:
             head = with_twist(spark, twist)
             rest = phrases
-        else:
-            rest = phrases[1:]
         rest = [
             p for p in rest
             if len(p.split()) <= MAX_PHRASE_WORDS and (not content_set(p).isdisjoint(scene) or _directs_art(p))
         ]
         kept = dedupe_phrases(rest, seen=[head])[:MAX_MODEL_PHRASES]
-        if not kept:
-            return None
+        if not kept and not own_head:
+            return None  # nothing of the model's survived: re-sample
         # A prompt to render needs a medium and a light: curated ones that agree with the spark,
         # the twist and the model's phrases, where the model named none.
         chosen = facets.merge(chosen, *(facets.tags(p) for p in (head, *kept)))
