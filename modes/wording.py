@@ -53,11 +53,12 @@ NEEDS_COMPLEMENT = frozenset(
         "illuminated"
     ).split()
 )
-# Nouns that, after "the" or "a", wait for an "of": "in the heart", "at the edge", "a touch".
+# Nouns that, after "the" or "a", wait for an "of": "in the heart", "at the edge", "a touch" (not
+# "in the corner" or "in the middle", which end a phrase well).
 OF_NOUNS = frozenset(
     (
-        "style shape form kind manner size color colour heart edge middle center centre top bottom end tip "
-        "touch hint tangle sort rest corner depths heights glow art antique vintage colors colours"
+        "style shape form kind manner size color colour heart edge tip touch hint tangle sort depths heights "
+        "glow art antique vintage colors colours"
     ).split()
 )
 DANGLING_TAIL = frozenset(
