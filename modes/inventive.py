@@ -109,12 +109,16 @@ class InventiveMode(ModeHandler):
             phrases = phrases[:-1]
         if not phrases:
             return None
-        # The scene is the spark's subject taken through the twist: the model's opening phrase
-        # when it holds both, else the two said plainly. The rest must belong to that scene (share
-        # a word with it) or direct the art (medium, light, colour, framing).
+        # The scene is the spark's subject taken through the twist: the model's opening phrase when
+        # it keeps at least half the spark's words and some of the twist's, else the two said
+        # plainly. The rest must belong to that scene (share a word with it) or direct the art
+        # (medium, light, colour, framing).
         scene = content_set(f"{spark} {twist}")
         head = phrases[0]
-        own_head = not (content_set(head).isdisjoint(content_set(spark)) or content_set(head).isdisjoint(content_set(twist)))
+        spark_words, head_words = content_set(spark), content_set(phrases[0])
+        own_head = 2 * len(head_words & spark_words) >= len(spark_words) and not head_words.isdisjoint(
+            content_set(twist)
+        )
         if own_head:
             rest = phrases[1:]
         else:

@@ -11,7 +11,7 @@ STYLES: tuple[str, ...] = (
     "cinematic film still",
     "watercolor illustration",
     "35mm film photography",
-    "studio product photography",
+    "soft-focus fine art photography",
     "highly detailed 3D render",
     "ink and wash illustration",
     "gouache storybook illustration",
