@@ -136,6 +136,7 @@ FORMATS: tuple[Format, ...] = (
     ),
     Format(
         name="top-tile",
+        scene=False,
         cues=("top-down tile", "top-down tiles", "tileset", "tile set", "seamless tile", "seamless texture",
               "top-down map", "top-down", "game tile", "map tile", "terrain tile"),
         implies={"view": frozenset({"overhead"})},

@@ -64,7 +64,7 @@ LIGHTING: tuple[str, ...] = (
     "warm candlelight",
     "cool moonlight",
     "bright midday sun",
-    "studio softbox lighting",
+    "soft window light",
     "bioluminescent glow",
     "misty morning haze",
     "blue hour twilight",
