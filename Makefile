@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy app modes models
+	$(BIN)/mypy core app modes models
 
 NODE_STAMP := tests/node/node_modules/.installed
 

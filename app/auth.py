@@ -28,7 +28,7 @@ from collections.abc import Callable
 
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from app.errors import Unauthorized
+from app.errors import Unauthorized, add_headers
 from app.metrics import Metrics
 
 OPEN_OPT = "exclude_from_auth"
@@ -106,7 +106,7 @@ class APIKeys:
 
 def _unauthorized(reason: str, detail: str) -> Unauthorized:
     error = Unauthorized(detail, reason=reason)
-    error.headers["WWW-Authenticate"] = CHALLENGE
+    add_headers(error, {"WWW-Authenticate": CHALLENGE})
     return error
 
 

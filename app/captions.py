@@ -17,8 +17,9 @@ import re
 from typing import Any, Literal
 
 from app.conditioning import ImageReader
-from app.errors import PromptgenError
+from app.errors import PromptgenError, job_error
 from app.image_protocol import CaptionRequest, CaptionResponse
+from app.ip_guard import wire_detection
 from app.jobs import JobStore
 from app.protocol import IPDetection
 from app.style_models import StyleModelStore
@@ -33,7 +34,7 @@ def clear_protected_ip(captions: list[str]) -> tuple[list[str], IPDetection]:
     """Each caption through the IP filter, and one `ipDetection` for them all."""
     ip_filter = IPFilter.default()
     results = [ip_filter.clear(caption) for caption in captions]
-    findings = [finding for result in results for finding in result.to_wire().findings]
+    findings = [finding for result in results for finding in wire_detection(result).findings]
     action: Literal["allowed", "flagged"] = (
         "flagged" if any(r.action != "allowed" for r in results) else "allowed"
     )
@@ -115,7 +116,7 @@ class CaptionService:
                 captions, ip_detection = clear_protected_ip(captions)
         except PromptgenError as exc:
             self.jobs.transition(job, "failure")
-            job.metadata.error = {"type": exc.type_uri, "status": exc.status, "detail": exc.detail}
+            job.metadata.error = job_error(exc)
             self.jobs.save(job)
             exc.extensions.setdefault("jobId", job.job_id)
             raise

@@ -53,8 +53,8 @@ from app.protocol import MAX_SPARK_CHARS, GeneratePromptRequest, IPDetection, Jo
 from app.service import PromptService
 from app.settings import Settings
 from app.webhooks import WebhookSender, check_webhook_url
+from core.images import FORMAT_MEDIA_TYPES, sniff_media_type
 from models.image import GeneratedImage, ImageModel, ImageOptions
-from models.image.base import FORMAT_MEDIA_TYPES, sniff_media_type
 from models.image.retry import Deadline, first_error
 
 JOB_TYPE = "generate-image"

@@ -1,188 +1,174 @@
-"""Errors, and how each becomes an RFC 9457 problem detail.
+"""How each error becomes an RFC 9457 problem detail: one table, one place.
 
-Every failure a caller can cause or meet is one of these; the HTTP layer maps the whole tree
-with a single exception handler, so no route decides status codes on its own.
+The errors themselves live in `core/errors.py` (every layer raises them, none knows HTTP);
+this module gives each a status, a type slug and a title, and the exception handler in
+`app/problems.py` uses it for every route:
 
     PromptgenError                 500 internal (only for bugs; never raised on purpose)
     ├── RequestError               400 bad-request
     │   ├── ValidationFailed       400 validation-error   (names the offending field)
     │   ├── NotFound               404 not-found
-    │   ├── Unauthorized           401 unauthorized
+    │   ├── Unauthorized           401 unauthorized       (WWW-Authenticate)
     │   ├── Forbidden              403 forbidden
     │   ├── PayloadTooLarge        413 payload-too-large
     │   ├── UnsupportedMediaType   415 unsupported-media-type
-    │   └── Conflict               409 conflict
-    │       └── JobCanceled        409 job-canceled        (the job was canceled while the caller waited)
-    ├── NotConfigured              501 not-configured      (the feature needs server configuration)
+    │   ├── Conflict               409 conflict
+    │   │   └── JobCanceled        409 job-canceled
+    │   ├── ContentRejected        422 content-rejected
+    │   └── ProviderRejected       400 provider-rejected-request
+    ├── NotConfigured              501 not-configured
     ├── Overloaded                 503 overloaded          (Retry-After)
     ├── RateLimited                429 rate-limited        (Retry-After, RateLimit-*)
-    ├── DeadlineExceeded           504 deadline-exceeded   (the request ran past its deadline)
-    └── UpstreamError              502 upstream-error      (an upstream backend failed)
-        ├── UpstreamUnavailable    503 upstream-unavailable
+    ├── DeadlineExceeded           504 deadline-exceeded
+    └── UpstreamError              502 upstream-error
+        ├── UpstreamUnavailable    503 upstream-unavailable (Retry-After when the provider said)
         └── UpstreamTimeout        504 upstream-timeout
+
+The service's own modules import the error classes from here as well, so `app` code has one
+place to look.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, NamedTuple
+
+from core.errors import (
+    Conflict,
+    ContentRejected,
+    DeadlineExceeded,
+    Forbidden,
+    JobCanceled,
+    NotConfigured,
+    NotFound,
+    Overloaded,
+    PayloadTooLarge,
+    PromptgenError,
+    ProviderRejected,
+    RateLimited,
+    RequestError,
+    Unauthorized,
+    UnsupportedMediaType,
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+    ValidationFailed,
+)
+
+__all__ = [
+    "PROBLEM_BASE",
+    "Conflict",
+    "ContentRejected",
+    "DeadlineExceeded",
+    "Forbidden",
+    "JobCanceled",
+    "NotConfigured",
+    "NotFound",
+    "Overloaded",
+    "PayloadTooLarge",
+    "ProblemType",
+    "PromptgenError",
+    "ProviderRejected",
+    "RateLimited",
+    "RequestError",
+    "Unauthorized",
+    "UnsupportedMediaType",
+    "UpstreamError",
+    "UpstreamTimeout",
+    "UpstreamUnavailable",
+    "ValidationFailed",
+    "add_headers",
+    "headers_of",
+    "job_error",
+    "problem_of",
+    "problem_type",
+    "status_of",
+]
 
 PROBLEM_BASE = "https://promptgen.dev/problems/"
 
 
-class PromptgenError(Exception):
-    """Base of every error the service reports as a problem detail."""
-
-    status: ClassVar[int] = 500
-    slug: ClassVar[str] = "internal"
-    title: ClassVar[str] = "Internal error"
-
-    def __init__(self, detail: str, **extensions: Any) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.extensions = {k: v for k, v in extensions.items() if v is not None}
-        self.headers: dict[str, str] = {}
+class ProblemType(NamedTuple):
+    status: int
+    slug: str
+    title: str
 
     @property
-    def type_uri(self) -> str:
+    def uri(self) -> str:
         return PROBLEM_BASE + self.slug
 
-    def to_problem(self, instance: str | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "type": self.type_uri,
-            "title": self.title,
-            "status": self.status,
-            "detail": self.detail,
-        }
-        if instance:
-            body["instance"] = instance
-        body.update(self.extensions)
-        return body
+
+PROBLEM_TYPES: dict[type[PromptgenError], ProblemType] = {
+    PromptgenError: ProblemType(500, "internal", "Internal error"),
+    RequestError: ProblemType(400, "bad-request", "Bad request"),
+    ValidationFailed: ProblemType(400, "validation-error", "Invalid request"),
+    NotFound: ProblemType(404, "not-found", "Not found"),
+    Unauthorized: ProblemType(401, "unauthorized", "Unauthorized"),
+    Forbidden: ProblemType(403, "forbidden", "Forbidden"),
+    PayloadTooLarge: ProblemType(413, "payload-too-large", "Payload too large"),
+    UnsupportedMediaType: ProblemType(415, "unsupported-media-type", "Unsupported media type"),
+    Conflict: ProblemType(409, "conflict", "Conflict"),
+    JobCanceled: ProblemType(409, "job-canceled", "Job canceled"),
+    ContentRejected: ProblemType(422, "content-rejected", "Content rejected by the image provider"),
+    ProviderRejected: ProblemType(
+        400, "provider-rejected-request", "The image provider rejected the request"
+    ),
+    NotConfigured: ProblemType(501, "not-configured", "Not configured"),
+    Overloaded: ProblemType(503, "overloaded", "Service overloaded"),
+    RateLimited: ProblemType(429, "rate-limited", "Too many requests"),
+    DeadlineExceeded: ProblemType(504, "deadline-exceeded", "Deadline exceeded"),
+    UpstreamError: ProblemType(502, "upstream-error", "Upstream backend failed"),
+    UpstreamUnavailable: ProblemType(503, "upstream-unavailable", "Upstream backend unavailable"),
+    UpstreamTimeout: ProblemType(504, "upstream-timeout", "Upstream backend timed out"),
+}
+
+# Headers the service adds to one error on its way out (an auth challenge, RateLimit-*).
+_HEADERS_ATTR = "_promptgen_http_headers"
 
 
-class RequestError(PromptgenError):
-    status = 400
-    slug = "bad-request"
-    title = "Bad request"
+def problem_type(exc: PromptgenError) -> ProblemType:
+    """The nearest entry of `PROBLEM_TYPES` up the error's class tree."""
+    for cls in type(exc).__mro__:
+        found = PROBLEM_TYPES.get(cls)
+        if found is not None:
+            return found
+    return PROBLEM_TYPES[PromptgenError]
 
 
-class ValidationFailed(RequestError):
-    """A field has the wrong type or value; `field` names it (a dotted path)."""
-
-    slug = "validation-error"
-    title = "Invalid request"
-
-    def __init__(self, detail: str, field: str | None = None, **extensions: Any) -> None:
-        super().__init__(detail, field=field, **extensions)
-        self.field = field
+def status_of(exc: PromptgenError) -> int:
+    return problem_type(exc).status
 
 
-class NotFound(RequestError):
-    status = 404
-    slug = "not-found"
-    title = "Not found"
+def problem_of(exc: PromptgenError, instance: str | None = None) -> dict[str, Any]:
+    """The problem-detail body for an error."""
+    kind = problem_type(exc)
+    body: dict[str, Any] = {
+        "type": kind.uri,
+        "title": kind.title,
+        "status": kind.status,
+        "detail": exc.detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(exc.extensions)
+    return body
 
 
-class Unauthorized(RequestError):
-    status = 401
-    slug = "unauthorized"
-    title = "Unauthorized"
+def job_error(exc: PromptgenError) -> dict[str, Any]:
+    """How a failed job records its error (`metadata.error`)."""
+    kind = problem_type(exc)
+    return {"type": kind.uri, "status": kind.status, "detail": exc.detail}
 
 
-class Forbidden(RequestError):
-    status = 403
-    slug = "forbidden"
-    title = "Forbidden"
+def add_headers(exc: PromptgenError, headers: dict[str, str]) -> PromptgenError:
+    """Attach response headers to an error the service raises (returns the error)."""
+    setattr(exc, _HEADERS_ATTR, {**getattr(exc, _HEADERS_ATTR, {}), **headers})
+    return exc
 
 
-class PayloadTooLarge(RequestError):
-    status = 413
-    slug = "payload-too-large"
-    title = "Payload too large"
-
-
-class UnsupportedMediaType(RequestError):
-    status = 415
-    slug = "unsupported-media-type"
-    title = "Unsupported media type"
-
-
-class Conflict(RequestError):
-    status = 409
-    slug = "conflict"
-    title = "Conflict"
-
-
-class JobCanceled(Conflict):
-    """The job a synchronous request was waiting for was canceled (`POST /v1/jobs/{id}/action`)."""
-
-    slug = "job-canceled"
-    title = "Job canceled"
-
-
-class NotConfigured(PromptgenError):
-    """The request needs something the operator has not configured (an image backend, a
-    webhook secret); `setting` names the environment variable that would enable it."""
-
-    status = 501
-    slug = "not-configured"
-    title = "Not configured"
-
-    def __init__(self, detail: str, setting: str | None = None, **extensions: Any) -> None:
-        super().__init__(detail, setting=setting, **extensions)
-
-
-class Overloaded(PromptgenError):
-    """The service is at capacity; the caller should retry after `retry_after` seconds."""
-
-    status = 503
-    slug = "overloaded"
-    title = "Service overloaded"
-
-    def __init__(self, detail: str, retry_after: int = 1, **extensions: Any) -> None:
-        super().__init__(detail, retryAfter=retry_after, **extensions)
-        self.headers["Retry-After"] = str(retry_after)
-
-
-class RateLimited(PromptgenError):
-    status = 429
-    slug = "rate-limited"
-    title = "Too many requests"
-
-    def __init__(self, detail: str, retry_after: int = 1, **extensions: Any) -> None:
-        super().__init__(detail, retryAfter=retry_after, **extensions)
-        self.headers["Retry-After"] = str(retry_after)
-
-
-class DeadlineExceeded(PromptgenError):
-    """The request did not finish within its deadline (`request_timeout_s`, per route)."""
-
-    status = 504
-    slug = "deadline-exceeded"
-    title = "Deadline exceeded"
-
-
-class UpstreamError(PromptgenError):
-    """An upstream backend (language model, describer, image provider) failed."""
-
-    status = 502
-    slug = "upstream-error"
-    title = "Upstream backend failed"
-    retryable: ClassVar[bool] = False
-
-    def __init__(self, detail: str, backend: str | None = None, **extensions: Any) -> None:
-        super().__init__(detail, backend=backend, **extensions)
-        self.backend = backend
-
-
-class UpstreamUnavailable(UpstreamError):
-    status = 503
-    slug = "upstream-unavailable"
-    title = "Upstream backend unavailable"
-    retryable = True
-
-
-class UpstreamTimeout(UpstreamError):
-    status = 504
-    slug = "upstream-timeout"
-    title = "Upstream backend timed out"
-    retryable = True
+def headers_of(exc: PromptgenError) -> dict[str, str]:
+    """The response headers of an error: Retry-After when it knows one, plus any attached."""
+    headers: dict[str, str] = {}
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
+    headers.update(getattr(exc, _HEADERS_ATTR, None) or {})
+    return headers

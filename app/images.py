@@ -23,10 +23,10 @@ import msgspec
 from PIL import Image
 
 from app.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from core.images import ValidatedImage, normalize_media_type, sniff
 
 # Media type -> the format name Pillow reports for it.
 ALLOWED: dict[str, str] = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
-ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png"}
 ALLOWED_TEXT = "PNG, JPEG or WebP"
 
 DATA_URL = re.compile(r"^data:(?P<media>[^;,]*)(?P<params>(?:;[^;,]*)*),", re.IGNORECASE)
@@ -38,50 +38,6 @@ class ImageLimits(msgspec.Struct, frozen=True, kw_only=True):
 
     max_bytes: int = 20 * 1024 * 1024
     max_pixels: int = 40_000_000
-
-
-class ValidatedImage(msgspec.Struct, frozen=True, kw_only=True):
-    """Image bytes that passed every check; `media_type` is what the bytes really are."""
-
-    data: bytes
-    media_type: str
-    width: int
-    height: int
-    sha256: str
-
-    @property
-    def data_url(self) -> str:
-        return f"data:{self.media_type};base64,{base64.b64encode(self.data).decode()}"
-
-    def open(self) -> Image.Image:
-        """A fresh Pillow image of these bytes (decoding is the caller's cost)."""
-        return Image.open(io.BytesIO(self.data))
-
-
-def sniff(data: bytes) -> str | None:
-    """The image format the bytes start with, as a media type (or a short name for others)."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if data[:2] == b"BM":
-        return "image/bmp"
-    if data[:4] in (b"II*\x00", b"MM\x00*"):
-        return "image/tiff"
-    if len(data) >= 12 and data[4:8] == b"ftyp" and data[8:12] in (b"avif", b"heic", b"heix", b"mif1"):
-        return "image/" + data[8:12].decode()
-    if data.lstrip()[:5].lower() in (b"<?xml", b"<svg "):
-        return "image/svg+xml"
-    return None
-
-
-def normalize_media_type(media_type: str) -> str:
-    media = media_type.strip().lower()
-    return ALIASES.get(media, media)
 
 
 def parse_data_url(value: str, field: str, limits: ImageLimits) -> tuple[str, bytes]:

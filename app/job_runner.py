@@ -20,7 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from app.errors import Conflict, JobCanceled, PromptgenError
+from app.errors import Conflict, JobCanceled, PromptgenError, job_error
 from app.jobs import INTERRUPTED, TERMINAL, JobStore
 from app.protocol import Job
 
@@ -32,7 +32,7 @@ CANCEL_WAIT_S = 5.0
 def problem_of(exc: BaseException) -> dict[str, Any]:
     """The problem-details summary of an error, as a job's `metadata.error` records it."""
     if isinstance(exc, PromptgenError):
-        error: dict[str, Any] = {"type": exc.type_uri, "status": exc.status, "detail": exc.detail}
+        error: dict[str, Any] = job_error(exc)
         for key in ("backend", "field"):
             if exc.extensions.get(key) is not None:
                 error[key] = exc.extensions[key]

@@ -15,7 +15,7 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from app.errors import PromptgenError
+from app.errors import PromptgenError, problem_type
 from models.lm.base import LanguageModel, LMOutput, LMRequest
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -190,7 +190,7 @@ class BackendTimer:
         if exc is None:
             outcome = "ok"
         elif isinstance(exc, PromptgenError):
-            outcome = exc.slug
+            outcome = problem_type(exc).slug
         else:
             outcome = "internal" if isinstance(exc, Exception) else "canceled"
         self.metrics.backend_call(self.kind, self.backend, outcome, time.perf_counter() - self.started)

@@ -8,7 +8,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
-from app.errors import PROBLEM_BASE, PromptgenError
+from app.errors import PROBLEM_BASE, PromptgenError, headers_of, problem_of, problem_type
 
 log = logging.getLogger("app.problems")
 MEDIA_TYPE = "application/problem+json"
@@ -34,9 +34,10 @@ def problem_response(body: dict, status: int, headers: dict[str, str] | None = N
 
 
 def on_promptgen_error(request: Request, exc: PromptgenError) -> Response[bytes]:
-    if exc.status >= 500:
-        log.warning("request failed: %s %s -> %s %s", request.method, request.url.path, exc.status, exc.slug)
-    return problem_response(exc.to_problem(request.url.path), exc.status, exc.headers)
+    kind = problem_type(exc)
+    if kind.status >= 500:
+        log.warning("request failed: %s %s -> %s %s", request.method, request.url.path, kind.status, kind.slug)
+    return problem_response(problem_of(exc, request.url.path), kind.status, headers_of(exc))
 
 
 def on_http_exception(request: Request, exc: HTTPException) -> Response[bytes]:

@@ -32,7 +32,7 @@ from typing import Protocol
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth import STATE_KEY_ID, is_open
-from app.errors import RateLimited
+from app.errors import RateLimited, add_headers
 from app.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ def rate_limit_middleware(
                     f"retry in {retry}s",
                     retry_after=retry,
                 )
-                error.headers.update(decision.headers())
+                add_headers(error, decision.headers())
                 raise error
             extra = [(k.lower().encode(), v.encode()) for k, v in decision.headers().items()]
 

@@ -15,7 +15,7 @@ import msgspec
 import modes
 from app.admission import Gate, Slot
 from app.cache import ResultCache, cache_key
-from app.errors import PromptgenError, ValidationFailed
+from app.errors import PromptgenError, ValidationFailed, job_error
 from app.jobs import JobStore
 from app.metrics import Metrics, metered
 from app.protocol import GeneratePromptRequest, GeneratePromptResponse, IPDetection, Usage
@@ -160,7 +160,7 @@ class PromptService:
                     outcome, how = await self.produce(request, ctx), "bypass"
             except PromptgenError as exc:
                 self.jobs.transition(job, "failure")
-                job.metadata.error = {"type": exc.type_uri, "status": exc.status, "detail": exc.detail}
+                job.metadata.error = job_error(exc)
                 self.jobs.save(job, defer=True)
                 exc.extensions.setdefault("jobId", job.job_id)
                 raise

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.registry import Registry
+from core.registry import Registry
 from modes.base import ModeContext, ModeHandler, Plan
 from modes.completion import CompletionMode
 from modes.contextual import ContextualMode

@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 import re
 
-from app.errors import ValidationFailed
+from core.errors import ValidationFailed
 from models.describers.base import ImageDescription
 from models.lm.base import ChatMessage, LMOutput, LMRequest
 from modes import grounding

@@ -40,7 +40,7 @@ def check(data: bytes, declared_index: int, as_data_url: bool) -> None:
     """One input through the validator: a value or a RequestError, nothing else."""
     import base64
 
-    from app.errors import RequestError
+    from app.errors import RequestError, status_of
     from app.images import validate_data_url, validate_image_bytes
 
     global _loop
@@ -55,7 +55,7 @@ def check(data: bytes, declared_index: int, as_data_url: bool) -> None:
         else:
             _loop.run_until_complete(validate_image_bytes(data, declared, "image", limits()))
     except RequestError as exc:
-        assert 400 <= exc.status < 500, exc
+        assert 400 <= status_of(exc) < 500, exc
 
 
 def seeds() -> list[bytes]:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from app.admission import Gate
-from app.errors import Overloaded
+from app.errors import Overloaded, headers_of
 from app.server import create_app
 from app.settings import load_settings
 from benchmarks.common import LiveServer
@@ -52,7 +52,7 @@ def test_a_gate_admits_its_capacity_and_refuses_the_next_at_once() -> None:
     slots = [gate.acquire() for _ in range(3)]
     with pytest.raises(Overloaded) as refused:
         gate.acquire()
-    assert refused.value.headers["Retry-After"] == str(refused.value.extensions["retryAfter"])
+    assert headers_of(refused.value)["Retry-After"] == str(refused.value.extensions["retryAfter"])
     assert gate.rejected == 1 and gate.in_flight == 3
     slots[0].release()
     slots[0].release()  # idempotent

@@ -10,7 +10,15 @@ from typing import ClassVar
 
 import pytest
 
-from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable, ValidationFailed
+from app.errors import (
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+    ValidationFailed,
+    headers_of,
+    status_of,
+)
+from core.images import sniff_media_type
 from models.image import ImageBackendConfig, create_image_model, registry
 from models.image.base import (
     GeneratedImage,
@@ -18,7 +26,6 @@ from models.image.base import (
     ImageOptions,
     ImageResult,
     mask_white_repaints,
-    sniff_media_type,
     split_counts,
 )
 from models.image.config import redact
@@ -38,7 +45,7 @@ def test_registry_lists_every_provider() -> None:
 def test_unknown_provider_names_the_available_ones() -> None:
     with pytest.raises(ValidationFailed) as info:
         create_image_model("midjourney:v6", fast_config())
-    assert info.value.status == 400
+    assert status_of(info.value) == 400
     for name in PROVIDERS:
         assert name in info.value.detail
 
@@ -203,7 +210,7 @@ def test_deadline_bounds_the_whole_call() -> None:
     with pytest.raises(UpstreamTimeout) as info:
         asyncio.run(model.generate(ImageOptions(prompt="a fox"), deadline_s=0.2))
     assert time.monotonic() - started < 1.5
-    assert info.value.status == 504 and info.value.backend == "scripted"
+    assert status_of(info.value) == 504 and info.value.backend == "scripted"
 
 
 @pytest.mark.parametrize(
@@ -282,7 +289,7 @@ def test_retry_after_beyond_the_deadline_gives_up_at_once() -> None:
         )
     assert time.monotonic() - started < 1.5 and calls["n"] == 1
     assert info.value.extensions["retryAfter"] == 30
-    assert info.value.headers["Retry-After"] == "30"
+    assert headers_of(info.value)["Retry-After"] == "30"
 
 
 def test_non_retryable_errors_are_not_retried() -> None:

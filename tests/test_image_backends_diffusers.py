@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.errors import UpstreamError, UpstreamTimeout
+from app.errors import UpstreamError, UpstreamTimeout, status_of
 from models.image import ImageModel, ImageOptions, ImageResult, create_image_model
 from tests.fakes.image_providers import fast_config, png_bytes
 
@@ -175,4 +175,4 @@ def test_missing_folder_is_an_upstream_error(tmp_path: Path) -> None:
     backend = create_image_model(f"diffusers:{tmp_path / 'absent'}", fast_config())
     with pytest.raises(UpstreamError, match="does not exist") as info:
         asyncio.run(backend.generate(ImageOptions(prompt="x"), deadline_s=10))
-    assert info.value.status == 502
+    assert status_of(info.value) == 502

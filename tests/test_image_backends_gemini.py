@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable, problem_of, status_of
 from models.image import ContentRejected, ImageOptions, ImageResult
 from tests.fakes.image_providers import (
     FakeGemini,
@@ -142,7 +142,7 @@ def test_unavailable_that_persists_is_upstream_unavailable(fake: FakeGemini) -> 
 def test_provider_down_is_a_502_naming_it() -> None:
     with pytest.raises(UpstreamError) as info:
         generate(closed_port_url() + "/v1beta", "google/nano-banana", ImageOptions(prompt="x"))
-    assert info.value.status == 502 and "gemini" in info.value.detail
+    assert status_of(info.value) == 502 and "gemini" in info.value.detail
 
 
 def test_timeout(fake: FakeGemini) -> None:
@@ -156,7 +156,7 @@ def test_safety_blocks_are_content_rejected(fake: FakeGemini, reply: Reply) -> N
     fake.script("POST", FakeGemini.GENERATE, reply)
     with pytest.raises(ContentRejected) as info:
         generate(fake.base_url, "google/nano-banana", ImageOptions(prompt="x"))
-    assert info.value.status == 422 and info.value.backend == "gemini"
+    assert status_of(info.value) == 422 and info.value.backend == "gemini"
 
 
 @pytest.mark.parametrize(
@@ -194,7 +194,7 @@ def test_malformed_or_imageless_answers_are_upstream_errors(
     fake.script("POST", FakeGemini.GENERATE, reply)
     with pytest.raises(UpstreamError, match=match) as info:
         generate(fake.base_url, "google/nano-banana", ImageOptions(prompt="x"))
-    assert info.value.status == 502
+    assert status_of(info.value) == 502
 
 
 def test_invalid_key_is_an_upstream_error_without_the_key(fake: FakeGemini) -> None:
@@ -214,5 +214,5 @@ def test_invalid_key_is_an_upstream_error_without_the_key(fake: FakeGemini) -> N
     fake.script("POST", FakeGemini.GENERATE, bad_key)
     with pytest.raises(UpstreamError) as info:
         generate(fake.base_url, "google/nano-banana", ImageOptions(prompt="x"))
-    assert info.value.status == 502 and "credentials" in info.value.detail
-    assert KEY not in str(info.value.to_problem())
+    assert status_of(info.value) == 502 and "credentials" in info.value.detail
+    assert KEY not in str(problem_of(info.value))

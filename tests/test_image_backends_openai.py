@@ -9,7 +9,14 @@ from collections.abc import Iterator
 import pytest
 from PIL import Image
 
-from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from app.errors import (
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+    problem_of,
+    problem_type,
+    status_of,
+)
 from models.image import ContentRejected, ImageOptions, ImageResult, ProviderRejected
 from tests.fakes.image_providers import (
     FakeOpenAI,
@@ -146,7 +153,7 @@ def test_persistent_500_is_an_upstream_error_naming_openai(fake: FakeOpenAI) -> 
     fake.script("POST", FakeOpenAI.GENERATIONS, *[Reply(500, {"error": {"message": "boom"}})] * 3)
     with pytest.raises(UpstreamError) as info:
         generate(fake.base_url, "gpt-image-1", ImageOptions(prompt="a fox"))
-    assert info.value.status == 502 and info.value.backend == "openai"
+    assert status_of(info.value) == 502 and info.value.backend == "openai"
     assert "openai" in info.value.detail and "3 attempts" in info.value.detail
     assert len(fake.calls("POST", FakeOpenAI.GENERATIONS)) == 3
 
@@ -155,13 +162,13 @@ def test_rate_limit_that_never_ends_is_upstream_unavailable(fake: FakeOpenAI) ->
     fake.script("POST", FakeOpenAI.GENERATIONS, *[Reply(429, {"error": {"message": "slow down"}})] * 3)
     with pytest.raises(UpstreamUnavailable) as info:
         generate(fake.base_url, "gpt-image-1", ImageOptions(prompt="a fox"))
-    assert info.value.status == 503 and "429" in info.value.detail
+    assert status_of(info.value) == 503 and "429" in info.value.detail
 
 
 def test_provider_down_is_a_502_naming_it() -> None:
     with pytest.raises(UpstreamError) as info:
         generate(closed_port_url() + "/v1", "gpt-image-1", ImageOptions(prompt="a fox"))
-    assert info.value.status == 502 and info.value.backend == "openai"
+    assert status_of(info.value) == 502 and info.value.backend == "openai"
     assert "openai" in info.value.detail
 
 
@@ -169,14 +176,14 @@ def test_slow_provider_times_out(fake: FakeOpenAI) -> None:
     fake.script("POST", FakeOpenAI.GENERATIONS, Reply(200, {"created": 1, "data": []}, delay=1.5))
     with pytest.raises(UpstreamTimeout) as info:
         generate(fake.base_url, "gpt-image-1", ImageOptions(prompt="a fox"), timeout_s=0.3, max_retries=0)
-    assert info.value.status == 504
+    assert status_of(info.value) == 504
 
 
 def test_content_policy_refusal_is_a_4xx_and_not_retried(fake: FakeOpenAI) -> None:
     fake.script("POST", FakeOpenAI.GENERATIONS, FakeOpenAI.content_policy())
     with pytest.raises(ContentRejected) as info:
         generate(fake.base_url, "gpt-image-1", ImageOptions(prompt="something forbidden"))
-    assert info.value.status == 422 and info.value.slug == "content-rejected"
+    assert status_of(info.value) == 422 and problem_type(info.value).slug == "content-rejected"
     assert len(fake.calls("POST", FakeOpenAI.GENERATIONS)) == 1
 
 
@@ -195,7 +202,7 @@ def test_malformed_bodies_are_upstream_errors(fake: FakeOpenAI) -> None:
     )
     with pytest.raises(UpstreamError) as info:
         generate(fake.base_url, "gpt-image-1", ImageOptions(prompt="x"))
-    assert info.value.status == 502
+    assert status_of(info.value) == 502
     fake.script("POST", FakeOpenAI.GENERATIONS, Reply(200, {"created": 1, "data": [{"b64_json": "%%%"}]}))
     with pytest.raises(UpstreamError, match="valid data"):
         generate(fake.base_url, "gpt-image-1", ImageOptions(prompt="x"))
@@ -209,4 +216,4 @@ def test_credentials_never_appear_in_errors(fake: FakeOpenAI) -> None:
     with pytest.raises(UpstreamError) as info:
         generate(fake.base_url, "gpt-image-1", ImageOptions(prompt="x"))
     assert "credentials" in info.value.detail
-    assert KEY not in info.value.detail and KEY not in str(info.value.to_problem())
+    assert KEY not in info.value.detail and KEY not in str(problem_of(info.value))

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable, problem_of, status_of
 from models.image import ContentRejected, ImageOptions, ImageResult, create_image_model
 from tests.fakes.image_providers import (
     FakeOpenRouter,
@@ -133,21 +133,21 @@ def test_persistent_5xx_is_an_upstream_error(fake: FakeOpenRouter) -> None:
     )
     with pytest.raises(UpstreamError) as info:
         generate(fake.base_url, "openai/gpt-image-1", ImageOptions(prompt="a fox"))
-    assert info.value.status == 502 and info.value.backend == "openrouter"
+    assert status_of(info.value) == 502 and info.value.backend == "openrouter"
     assert "openrouter" in info.value.detail
 
 
 def test_provider_down_is_a_502_naming_it() -> None:
     with pytest.raises(UpstreamError) as info:
         generate(closed_port_url() + "/api/v1", "openai/gpt-image-1", ImageOptions(prompt="a fox"))
-    assert info.value.status == 502 and "cannot reach openrouter" in info.value.detail
+    assert status_of(info.value) == 502 and "cannot reach openrouter" in info.value.detail
 
 
 def test_timed_out_generation_is_not_retried(fake: FakeOpenRouter) -> None:
     fake.script("POST", FakeOpenRouter.IMAGES, Reply(200, {"data": []}, delay=1.5))
     with pytest.raises(UpstreamTimeout) as info:
         generate(fake.base_url, "openai/gpt-image-1", ImageOptions(prompt="a fox"), timeout_s=0.3)
-    assert info.value.status == 504 and info.value.backend == "openrouter"
+    assert status_of(info.value) == 504 and info.value.backend == "openrouter"
     assert len(fake.calls("POST", FakeOpenRouter.IMAGES)) == 1  # it may have run: never pay twice
 
 
@@ -155,7 +155,7 @@ def test_moderation_refusal_is_content_rejected(fake: FakeOpenRouter) -> None:
     fake.script("POST", FakeOpenRouter.IMAGES, FakeOpenRouter.moderation())
     with pytest.raises(ContentRejected) as info:
         generate(fake.base_url, "openai/gpt-image-1", ImageOptions(prompt="something violent"))
-    assert info.value.status == 422 and "violence" in info.value.detail
+    assert status_of(info.value) == 422 and "violence" in info.value.detail
     assert len(fake.calls("POST", FakeOpenRouter.IMAGES)) == 1
 
 
@@ -173,7 +173,7 @@ def test_malformed_bodies_are_upstream_errors(fake: FakeOpenRouter, reply: Reply
     fake.script("POST", FakeOpenRouter.IMAGES, reply)
     with pytest.raises(UpstreamError) as info:
         generate(fake.base_url, "openai/gpt-image-1", ImageOptions(prompt="a fox"))
-    assert info.value.status == 502 and info.value.backend == "openrouter"
+    assert status_of(info.value) == 502 and info.value.backend == "openrouter"
 
 
 def test_credentials_never_appear_in_errors(fake: FakeOpenRouter) -> None:
@@ -181,7 +181,7 @@ def test_credentials_never_appear_in_errors(fake: FakeOpenRouter) -> None:
     fake.script("POST", FakeOpenRouter.IMAGES, echo)
     with pytest.raises(UpstreamError) as info:
         generate(fake.base_url, "openai/gpt-image-1", ImageOptions(prompt="x"))
-    assert KEY not in str(info.value.to_problem())
+    assert KEY not in str(problem_of(info.value))
 
 
 def test_one_backend_serves_several_event_loops(fake: FakeOpenRouter) -> None:

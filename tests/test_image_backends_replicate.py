@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from PIL import Image
 
-from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable, problem_of, status_of
 from models.image import ContentRejected, ImageOptions, ImageResult
 from tests.fakes.image_providers import (
     FakeReplicate,
@@ -170,7 +170,7 @@ def test_throttling_that_never_ends_is_upstream_unavailable(fake: FakeReplicate)
 def test_provider_down_is_a_502_naming_it() -> None:
     with pytest.raises(UpstreamError) as info:
         generate(closed_port_url() + "/v1", "flux-schnell", ImageOptions(prompt="a fox"))
-    assert info.value.status == 502 and "replicate" in info.value.detail
+    assert status_of(info.value) == 502 and "replicate" in info.value.detail
 
 
 def test_nsfw_failure_is_content_rejected() -> None:
@@ -179,14 +179,14 @@ def test_nsfw_failure_is_content_rejected() -> None:
     ) as fake:
         with pytest.raises(ContentRejected) as info:
             generate(fake.base_url, "flux-schnell", ImageOptions(prompt="something"))
-        assert info.value.status == 422 and "NSFW" in info.value.detail
+        assert status_of(info.value) == 422 and "NSFW" in info.value.detail
 
 
 def test_other_prediction_failures_are_upstream_errors() -> None:
     with FakeReplicate(fail_with="CUDA out of memory") as fake:
         with pytest.raises(UpstreamError, match="CUDA out of memory") as info:
             generate(fake.base_url, "flux-schnell", ImageOptions(prompt="a fox"))
-        assert info.value.status == 502
+        assert status_of(info.value) == 502
 
 
 def test_deadline_while_polling_cancels_the_prediction() -> None:
@@ -232,7 +232,7 @@ def test_malformed_predictions_are_upstream_errors(fake: FakeReplicate, reply: R
     fake.script("POST", FakeReplicate.CREATE, reply)
     with pytest.raises(UpstreamError) as info:
         generate(fake.base_url, "flux-schnell", ImageOptions(prompt="a fox"))
-    assert info.value.status == 502
+    assert status_of(info.value) == 502
 
 
 def test_token_is_not_sent_to_other_hosts() -> None:
@@ -257,4 +257,4 @@ def test_token_never_appears_in_errors(fake: FakeReplicate) -> None:
     fake.script("POST", FakeReplicate.CREATE, Reply(401, {"detail": f"Invalid token {TOKEN}", "status": 401}))
     with pytest.raises(UpstreamError) as info:
         generate(fake.base_url, "flux-schnell", ImageOptions(prompt="a fox"))
-    assert TOKEN not in str(info.value.to_problem())
+    assert TOKEN not in str(problem_of(info.value))

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from PIL import Image
 
-from app.errors import PayloadTooLarge, RequestError, UnsupportedMediaType, ValidationFailed
+from app.errors import PayloadTooLarge, RequestError, UnsupportedMediaType, ValidationFailed, status_of
 from app.images import ImageLimits, sniff, validate_data_url, validate_image_bytes
 from tests import image_samples as samples
 
@@ -22,7 +22,7 @@ def refused(value: str, limits: ImageLimits = LIMITS) -> RequestError:
     with pytest.raises(RequestError) as info:
         check(value, limits)
     error = info.value
-    assert 400 <= error.status < 500
+    assert 400 <= status_of(error) < 500
     assert error.extensions.get("field") == "images[0]"
     return error
 

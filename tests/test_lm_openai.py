@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable, problem_of, status_of
 from models.lm.base import ChatMessage, LMRequest
 from models.lm.openai import OpenAILanguageModel
 
@@ -101,8 +101,8 @@ def test_upstream_status_errors_map_to_5xx_problems(status, error, code, caplog)
     caplog.set_level(logging.DEBUG)
     with pytest.raises(error) as info:
         asyncio.run(model_with(handler).generate([row()], 5))
-    assert info.value.status == code
-    problem = json.dumps(info.value.to_problem())
+    assert status_of(info.value) == code
+    problem = json.dumps(problem_of(info.value))
     assert KEY not in problem and KEY not in caplog.text
     assert info.value.backend == "openai"
 
@@ -110,7 +110,7 @@ def test_upstream_status_errors_map_to_5xx_problems(status, error, code, caplog)
 def test_malformed_body_is_a_502():
     with pytest.raises(UpstreamError) as info:
         asyncio.run(model_with(lambda r: httpx.Response(200, content=b"<html>oops")).generate([row()], 5))
-    assert info.value.status == 502
+    assert status_of(info.value) == 502
 
 
 def test_empty_choices_is_a_502():

@@ -10,7 +10,7 @@ from litestar import Request, Response, post
 from app import openai_images
 from app.chain import ChainService
 from app.chain_protocol import GenerateImageRequest, JobAccepted, OpenAIImagesRequest
-from app.errors import PromptgenError
+from app.errors import PromptgenError, problem_type
 from app.problems import on_promptgen_error
 from app.protocol import Job, decode_strict
 
@@ -39,13 +39,14 @@ async def generate_image(request: Request) -> Response[Any]:
 
 def openai_error(request: Request, exc: PromptgenError) -> Response[bytes]:
     """A problem detail that also carries OpenAI's `error` object, so OpenAI clients read it."""
+    kind = problem_type(exc)
     exc.extensions.setdefault(
         "error",
         {
             "message": exc.detail,
-            "type": "invalid_request_error" if exc.status < 500 else "server_error",
+            "type": "invalid_request_error" if kind.status < 500 else "server_error",
             "param": exc.extensions.get("field"),
-            "code": exc.slug,
+            "code": kind.slug,
         },
     )
     return on_promptgen_error(request, exc)

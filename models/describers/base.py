@@ -17,7 +17,7 @@ from typing import ClassVar
 
 import msgspec
 
-from app.images import ValidatedImage
+from core.images import ValidatedImage
 
 # The keys of the one-line text form, in order.
 FIELDS: tuple[str, ...] = ("subject", "medium", "palette", "lighting", "contrast", "orientation", "detail")

@@ -16,7 +16,7 @@ import asyncio
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
-from app.images import ValidatedImage
+from core.images import ValidatedImage
 from models import torch_thread
 from models.describers import subjects
 from models.describers.base import ImageDescriber, ImageDescription

@@ -15,8 +15,8 @@ from typing import Any
 
 from PIL import Image
 
-from app.errors import UpstreamError, UpstreamUnavailable
-from app.images import ValidatedImage
+from core.errors import UpstreamError, UpstreamUnavailable
+from core.images import ValidatedImage
 from models import torch_thread
 from models.describers.base import ImageDescriber, ImageDescription
 from models.describers.builtin import describe_bytes

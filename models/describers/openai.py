@@ -18,8 +18,8 @@ import httpx
 import openai
 from PIL import Image
 
-from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
-from app.images import ValidatedImage
+from core.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from core.images import ValidatedImage
 from models.describers.base import ImageDescriber, ImageDescription
 from models.describers.builtin import describe_bytes
 

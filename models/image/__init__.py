@@ -11,17 +11,15 @@ Only the chosen backend's module is imported, so the heavy ones cost nothing unl
 
 from __future__ import annotations
 
-from app.errors import ValidationFailed
+from core.errors import ContentRejected, ProviderRejected, ValidationFailed
+from core.registry import Registry
 from models.image.base import (
-    ContentRejected,
     GeneratedImage,
     ImageModel,
     ImageOptions,
     ImageResult,
-    ProviderRejected,
 )
 from models.image.config import ImageBackendConfig
-from models.registry import Registry
 
 registry: Registry[ImageModel] = Registry("image backend")
 

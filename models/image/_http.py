@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from app.errors import UpstreamError, UpstreamTimeout
+from core.errors import UpstreamError, UpstreamTimeout
 from models.image.config import ImageBackendConfig, redact
 from models.image.retry import (
     Deadline,

@@ -11,40 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import binascii
 from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import msgspec
 
-from app.errors import RequestError, UpstreamTimeout, ValidationFailed
+from core.errors import UpstreamTimeout, ValidationFailed
 from models.image.config import ImageBackendConfig
 from models.image.retry import Deadline, RetryPolicy, first_error
-
-
-class ContentRejected(RequestError):
-    """The provider refused the prompt or its output on content-policy grounds."""
-
-    status = 422
-    slug = "content-rejected"
-    title = "Content rejected by the image provider"
-
-    def __init__(self, detail: str, backend: str | None = None, **extensions: Any) -> None:
-        super().__init__(detail, backend=backend, **extensions)
-        self.backend = backend
-
-
-class ProviderRejected(RequestError):
-    """The provider rejected the request's parameters (its 400/422): the caller can fix it."""
-
-    status = 400
-    slug = "provider-rejected-request"
-    title = "The image provider rejected the request"
-
-    def __init__(self, detail: str, backend: str | None = None, **extensions: Any) -> None:
-        super().__init__(detail, backend=backend, **extensions)
-        self.backend = backend
 
 
 class ImageOptions(msgspec.Struct, kw_only=True, frozen=True):
@@ -288,59 +263,6 @@ def _add_usage(total: dict[str, Any], part: dict[str, Any]) -> None:
 
 # ----------------------------------------------------------------------------- image bytes
 
-_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
-
-FORMAT_MEDIA_TYPES = {
-    "png": "image/png",
-    "jpeg": "image/jpeg",
-    "jpg": "image/jpeg",
-    "webp": "image/webp",
-    "gif": "image/gif",
-    "svg": "image/svg+xml",
-}
-
-
-def sniff_media_type(data: bytes, fallback: str = "application/octet-stream") -> str:
-    """The media type the bytes say they are (PNG, JPEG, GIF, WebP, SVG), else `fallback`."""
-    for signature, media_type in _SIGNATURES:
-        if data.startswith(signature):
-            return media_type
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    head = data[:256].lstrip().lower()
-    if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in data[:1024].lower()):
-        return "image/svg+xml"
-    return fallback
-
-
-def media_type_for_format(output_format: str | None, default: str = "image/png") -> str:
-    return FORMAT_MEDIA_TYPES.get((output_format or "").lower(), default)
-
-
-def data_url(data: bytes, media_type: str | None = None) -> str:
-    """`data:<type>;base64,...` for image bytes."""
-    media_type = media_type or sniff_media_type(data, "image/png")
-    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-def parse_data_url(url: str) -> tuple[bytes, str] | None:
-    """The bytes and media type of a base64 data URL, or None when `url` is not one."""
-    if not url.startswith("data:") or "," not in url:
-        return None
-    header, _, payload = url[5:].partition(",")
-    media_type = header.split(";")[0] or "application/octet-stream"
-    if ";base64" not in header:
-        return None
-    try:
-        return base64.b64decode(payload, validate=False), media_type
-    except (binascii.Error, ValueError):
-        return None
-
 
 def mask_white_repaints(mask: bytes) -> bytes:
     """A mask as a grayscale PNG where white means "repaint" (diffusers, Stable Diffusion).
@@ -368,14 +290,3 @@ def mask_white_repaints(mask: bytes) -> bytes:
             return out.getvalue()
     except (UnidentifiedImageError, OSError, ValueError):
         raise ValidationFailed("mask is not a readable image", field="mask") from None
-
-
-def decode_b64(value: Any) -> bytes | None:
-    """Strict base64 decoding; None for anything that is not valid, non-empty base64."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        data = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    return data or None

@@ -21,14 +21,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.errors import UpstreamError, UpstreamTimeout, ValidationFailed
+from core.errors import UpstreamError, UpstreamTimeout, ValidationFailed
+from core.images import media_type_for_format
 from models.image.base import (
     GeneratedImage,
     ImageModel,
     ImageOptions,
     ImageResult,
     mask_white_repaints,
-    media_type_for_format,
 )
 from models.image.config import ImageBackendConfig
 from models.image.retry import Deadline

@@ -16,17 +16,14 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from app.errors import UpstreamError
+from core.errors import ContentRejected, UpstreamError
+from core.images import decode_b64, parse_data_url, sniff_media_type
 from models.image._http import ProviderHTTP, safe_headers
 from models.image.base import (
-    ContentRejected,
     GeneratedImage,
     ImageModel,
     ImageOptions,
     ImageResult,
-    decode_b64,
-    parse_data_url,
-    sniff_media_type,
 )
 from models.image.config import ImageBackendConfig
 from models.image.retry import Deadline, Retryable, error_for_status

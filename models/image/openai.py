@@ -18,18 +18,14 @@ from typing import Any
 
 import openai
 
-from app.errors import UpstreamError, UpstreamTimeout, ValidationFailed
+from core.errors import ContentRejected, UpstreamError, UpstreamTimeout, ValidationFailed
+from core.images import decode_b64, media_type_for_format, parse_data_url, sniff_media_type
 from models.image._http import ProviderHTTP, safe_headers
 from models.image.base import (
-    ContentRejected,
     GeneratedImage,
     ImageModel,
     ImageOptions,
     ImageResult,
-    decode_b64,
-    media_type_for_format,
-    parse_data_url,
-    sniff_media_type,
 )
 from models.image.config import ImageBackendConfig, redact
 from models.image.retry import Deadline, Retryable, call_with_retries, error_for_status, parse_retry_after

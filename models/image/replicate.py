@@ -16,19 +16,15 @@ from typing import Any
 
 import msgspec
 
-from app.errors import UpstreamError, UpstreamTimeout, ValidationFailed
+from core.errors import ContentRejected, UpstreamError, UpstreamTimeout, ValidationFailed
+from core.images import data_url, media_type_for_format, parse_data_url, sniff_media_type
 from models.image._http import ProviderHTTP, safe_headers
 from models.image.base import (
-    ContentRejected,
     GeneratedImage,
     ImageModel,
     ImageOptions,
     ImageResult,
-    data_url,
     mask_white_repaints,
-    media_type_for_format,
-    parse_data_url,
-    sniff_media_type,
 )
 from models.image.config import ImageBackendConfig
 from models.image.retry import Deadline

@@ -21,7 +21,7 @@ from typing import TypeVar
 
 import msgspec
 
-from app.errors import PromptgenError, UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from core.errors import PromptgenError, ProviderRejected, UpstreamError, UpstreamTimeout, UpstreamUnavailable
 
 T = TypeVar("T")
 log = logging.getLogger("promptgen.image")
@@ -130,8 +130,6 @@ def error_for_status(provider: str, status: int, message: str, retry_after: floa
             f"{provider} does not know this model or endpoint (HTTP 404){said}", backend=provider
         )
     if status in (400, 413, 415, 422):
-        from models.image.base import ProviderRejected
-
         return ProviderRejected(f"{provider} rejected the request (HTTP {status}){said}", backend=provider)
     return UpstreamError(f"{provider} failed (HTTP {status}){said}", backend=provider)
 
@@ -142,10 +140,7 @@ def _with_attempts(error: UpstreamError, attempts: int, retry_after: float | Non
     extensions.pop("backend", None)
     if retry_after is not None and isinstance(error, UpstreamUnavailable):
         extensions["retryAfter"] = max(1, math.ceil(retry_after))
-    final = type(error)(detail, backend=error.backend, **extensions)
-    if "retryAfter" in final.extensions:
-        final.headers["Retry-After"] = str(final.extensions["retryAfter"])
-    return final
+    return type(error)(detail, backend=error.backend, **extensions)
 
 
 async def call_with_retries(

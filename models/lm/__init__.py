@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from core.registry import Registry
 from models.lm.base import ChatMessage, LanguageModel, LMOutput, LMRequest
-from models.registry import Registry
 
-if TYPE_CHECKING:
-    from app.settings import Settings
+
+class Settings(Protocol):
+    """What the language-model factories read of the service's settings (`app.settings.Settings`
+    has it; each backend's `from_settings` reads its own fields)."""
+
+    @property
+    def lm_backend(self) -> str: ...
+
 
 registry: Registry[LanguageModel] = Registry("lm backend")
 

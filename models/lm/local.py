@@ -33,7 +33,7 @@ from typing import Any
 
 import msgspec
 
-from app.errors import Overloaded, UpstreamTimeout, UpstreamUnavailable
+from core.errors import Overloaded, UpstreamTimeout, UpstreamUnavailable
 from models import torch_thread
 from models.lm.base import LanguageModel, LMOutput, LMRequest
 from models.lm.prefix_cache import PrefixStore

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import openai
 
-from app.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from core.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
 from models.lm.base import ChatMessage, LanguageModel, LMOutput, LMRequest
 
 
@@ -129,13 +129,13 @@ class OpenAILanguageModel(LanguageModel):
                 upstreamStatus=code,
             )
         if code == 429 or code == 503:
-            err = UpstreamUnavailable(
-                detail + " (busy or rate limited)", backend=self.backend, upstreamStatus=code
-            )
             retry_after = exc.response.headers.get("retry-after") if exc.response is not None else None
-            if retry_after and retry_after.isdigit():
-                err.headers["Retry-After"] = retry_after
-            return err
+            return UpstreamUnavailable(
+                detail + " (busy or rate limited)",
+                backend=self.backend,
+                upstreamStatus=code,
+                retryAfter=int(retry_after) if retry_after and retry_after.isdigit() else None,
+            )
         if code in (408, 504):
             return UpstreamTimeout(detail, backend=self.backend, upstreamStatus=code)
         return UpstreamError(detail, backend=self.backend, upstreamStatus=code)

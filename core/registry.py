@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from app.errors import ValidationFailed
+from core.errors import ValidationFailed
 
 T = TypeVar("T")
 

@@ -1,0 +1,111 @@
+"""Image bytes: the one module that knows media types, data URLs and the validated image.
+
+`app/images.py` is the gate every incoming image passes and returns a `ValidatedImage`;
+backends use the helpers here to read what providers send back.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+from typing import Any
+
+import msgspec
+from PIL import Image
+
+# Media type spellings seen in the wild -> the one we use.
+ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png"}
+
+FORMAT_MEDIA_TYPES = {
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "jpg": "image/jpeg",
+    "webp": "image/webp",
+    "gif": "image/gif",
+    "svg": "image/svg+xml",
+}
+
+
+class ValidatedImage(msgspec.Struct, frozen=True, kw_only=True):
+    """Image bytes that passed every check; `media_type` is what the bytes really are."""
+
+    data: bytes
+    media_type: str
+    width: int
+    height: int
+    sha256: str
+
+    @property
+    def data_url(self) -> str:
+        return f"data:{self.media_type};base64,{base64.b64encode(self.data).decode()}"
+
+    def open(self) -> Image.Image:
+        """A fresh Pillow image of these bytes (decoding is the caller's cost)."""
+        return Image.open(io.BytesIO(self.data))
+
+
+def sniff(data: bytes) -> str | None:
+    """The image format the bytes start with, as a media type (or a short name for others)."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:2] == b"BM":
+        return "image/bmp"
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return "image/tiff"
+    if len(data) >= 12 and data[4:8] == b"ftyp" and data[8:12] in (b"avif", b"heic", b"heix", b"mif1"):
+        return "image/" + data[8:12].decode()
+    if data.lstrip()[:5].lower() in (b"<?xml", b"<svg "):
+        return "image/svg+xml"
+    return None
+
+
+def normalize_media_type(media_type: str) -> str:
+    media = media_type.strip().lower()
+    return ALIASES.get(media, media)
+
+
+def sniff_media_type(data: bytes, fallback: str = "application/octet-stream") -> str:
+    """The media type the bytes say they are, else `fallback`."""
+    return sniff(data) or fallback
+
+
+def media_type_for_format(output_format: str | None, default: str = "image/png") -> str:
+    return FORMAT_MEDIA_TYPES.get((output_format or "").lower(), default)
+
+
+def data_url(data: bytes, media_type: str | None = None) -> str:
+    """`data:<type>;base64,...` for image bytes."""
+    media_type = media_type or sniff_media_type(data, "image/png")
+    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def parse_data_url(url: str) -> tuple[bytes, str] | None:
+    """The bytes and media type of a base64 data URL, or None when `url` is not one."""
+    if not url.startswith("data:") or "," not in url:
+        return None
+    header, _, payload = url[5:].partition(",")
+    media_type = header.split(";")[0] or "application/octet-stream"
+    if ";base64" not in header:
+        return None
+    try:
+        return base64.b64decode(payload, validate=False), media_type
+    except (binascii.Error, ValueError):
+        return None
+
+
+def decode_b64(value: Any) -> bytes | None:
+    """Strict base64 decoding; None for anything that is not valid, non-empty base64."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        data = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return data or None
