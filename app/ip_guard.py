@@ -1,6 +1,10 @@
 """`ensureIPCleared` for a generation: clear the inputs before the model sees them and every
 output after, and report what was found as `ipDetection`.
 
+`modes.ip` returns its own dataclasses (`Finding`, `ClearResult`) and knows nothing of the
+service; this module maps them to the wire types (`app.protocol.IPFinding`, `IPDetection`) for
+the generation, caption and `/v1/ip` routes alike.
+
 The shipped lexicon is always on; operators add entries (`PROMPTGEN_IP_CUSTOM_LEXICON`), and
 no request field can switch it off. With `PROMPTGEN_IP_REWRITE=true` each cleared output also
 gets a language-model smoothing pass, which fails closed (see `modes.ip.clear`).
@@ -10,10 +14,29 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from app.protocol import IPDetection, IPFinding
+from models.describers.base import FIELDS as DESCRIPTION_TEXT
 from modes.base import ModeContext
 from modes.craft import is_near_duplicate
 from modes.ip import ClearResult, Finding, IPFilter
+
+
+def wire_finding(finding: Finding) -> IPFinding:
+    """One `modes.ip` finding as the wire's `IPFinding` (offsets and evasions stay here)."""
+    return IPFinding(
+        category=finding.category,
+        entities=list(finding.entities),
+        confidence=finding.confidence,
+        reason=finding.reason,
+        replacement=finding.replacement,
+    )
+
+
+def wire_detection(result: ClearResult) -> IPDetection:
+    """One cleared text as the wire's `IPDetection`: its action and every finding, unmerged."""
+    return IPDetection(action=result.action, findings=[wire_finding(f) for f in result.findings])
 
 
 def merge_findings(findings: list[Finding]) -> list[IPFinding]:
@@ -21,7 +44,7 @@ def merge_findings(findings: list[Finding]) -> list[IPFinding]:
     merged: dict[tuple[str, str], IPFinding] = {}
     for finding in findings:
         key = (finding.category, finding.name)
-        wire = finding.to_wire()
+        wire = wire_finding(finding)
         if key not in merged or wire.confidence > merged[key].confidence:
             merged[key] = wire
     return list(merged.values())
@@ -54,13 +77,23 @@ class IPGuard:
             result = self.filter.clear(ctx.spark)
             ctx.spark = result.text
             found += result.findings
-        for field in ("image_descriptions", "style_examples"):
-            cleared = []
-            for text in getattr(ctx, field):
-                result = self.filter.clear(text)
-                cleared.append(result.text)
+        examples = []
+        for text in ctx.style_examples:
+            result = self.filter.clear(text)
+            examples.append(result.text)
+            found += result.findings
+        ctx.style_examples = examples
+        descriptions = []
+        for description in ctx.image_descriptions:
+            changes = {}
+            for key in DESCRIPTION_TEXT:
+                if not getattr(description, key):
+                    continue
+                result = self.filter.clear(getattr(description, key))
+                changes[key] = result.text
                 found += result.findings
-            setattr(ctx, field, cleared)
+            descriptions.append(msgspec.structs.replace(description, **changes))
+        ctx.image_descriptions = descriptions
         ctx.ip_findings.extend(found)
 
     async def clear_outputs(self, ctx: ModeContext, prompts: list[str]) -> tuple[list[str], IPDetection]:

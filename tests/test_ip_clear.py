@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
+import msgspec
 import pytest
 
 from models.lm.base import LMRequest
@@ -111,10 +112,25 @@ def test_clear_is_idempotent_and_closed(ip: IPFilter) -> None:
 
 
 def test_clear_result_converts_to_wire(ip: IPFilter) -> None:
+    from app.ip_guard import wire_detection
     from app.protocol import IPDetection
 
-    wire = ip.clear(DONE_PROMPT).to_wire()
+    result = ip.clear(DONE_PROMPT)
+    wire = wire_detection(result)
     assert isinstance(wire, IPDetection) and wire.action == "flagged" and len(wire.findings) == 4
+    assert msgspec.json.decode(msgspec.json.encode(wire)) == {
+        "action": "flagged",
+        "findings": [
+            {
+                "category": f.category,
+                "entities": f.entities,
+                "confidence": f.confidence,
+                "reason": f.reason,
+                "replacement": f.replacement,
+            }
+            for f in result.findings
+        ],
+    }
 
 
 # --- rewrite pass ---------------------------------------------------------------------------------

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import statistics
 import time
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from modes.ip import Finding, IPFilter, Lexicon
@@ -161,11 +163,35 @@ def test_unless_mode_ambiguity(ip: IPFilter) -> None:
 
 
 def test_finding_converts_to_wire_type(ip: IPFilter) -> None:
+    from app.ip_guard import wire_finding
     from app.protocol import IPFinding
 
-    wire = ip.check("Pikachu")[0].to_wire()
+    finding = ip.check("Pikachu")[0]
+    wire = wire_finding(finding)
     assert isinstance(wire, IPFinding)
     assert wire.entities == ["Pikachu"] and wire.category == "fictional-character"
+    assert msgspec.json.decode(msgspec.json.encode(wire)) == {
+        "category": "fictional-character",
+        "entities": ["Pikachu"],
+        "confidence": finding.confidence,
+        "reason": finding.reason,
+        "replacement": finding.replacement,
+    }
+
+
+def test_ip_package_imports_nothing_of_the_service() -> None:
+    """`modes.ip` returns its own types; the wire mapping lives in `app.ip_guard`."""
+    package = Path(LEXICON_PATH).parent
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            else:
+                continue
+            for module in modules:
+                assert module.split(".")[0] != "app", f"{path.name} imports {module}"
 
 
 def test_custom_entries_add_to_the_lexicon(tmp_path: Path) -> None:

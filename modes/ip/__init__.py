@@ -6,8 +6,10 @@
     f.clear(text)                     # -> ClearResult: substituted text, findings, action
     await f.clear_with_rewrite(text, lm, deadline_s)   # optional model smoothing, fail closed
 
-The lexicon is data (`lexicon.json`, built by `build_lexicon.py`); see `detector.py` for
-matching and evasion handling and `clear.py` for substitution.
+The lexicon is data (`lexicon.json`, built from the tables in `scripts/lexicon/` by
+`scripts/build_lexicon.py`); see `detector.py` for matching and evasion handling and
+`clear.py` for substitution. Results are this package's own dataclasses (`Finding`,
+`ClearResult`); the service maps them to its wire types (`app/ip_guard.py`).
 """
 
 from __future__ import annotations

@@ -113,12 +113,6 @@ class ClearResult:
     rewritten: bool = False
     action: Action = "allowed"
 
-    def to_wire(self) -> Any:
-        """This result as `app.protocol.IPDetection`."""
-        from app.protocol import IPDetection
-
-        return IPDetection(action=self.action, findings=[f.to_wire() for f in self.findings])
-
 
 class IPFilter:
     """Protected-IP filter: detection, substitution and an optional fail-closed rewrite pass.

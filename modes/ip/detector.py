@@ -52,9 +52,10 @@ _ABBREVIATIONS = frozenset("mr mrs ms dr st jr sr no vs mt ft".split())
 class Finding:
     """One occurrence of protected IP in a text.
 
-    The first five fields are those of the wire type `app.protocol.IPFinding`; `start`/`end`
-    are offsets into the checked text (the end includes a plural or possessive suffix),
-    `matched` is that slice, `evasions` names the disguises seen (leetspeak, spacing...).
+    The first five fields are what the API reports of a finding (the service maps them to its
+    wire type); `start`/`end` are offsets into the checked text (the end includes a plural or
+    possessive suffix), `matched` is that slice, `evasions` names the disguises seen
+    (leetspeak, spacing...).
     """
 
     category: str
@@ -71,18 +72,6 @@ class Finding:
     @property
     def name(self) -> str:
         return self.entities[0]
-
-    def to_wire(self) -> Any:
-        """This finding as `app.protocol.IPFinding`."""
-        from app.protocol import IPFinding
-
-        return IPFinding(
-            category=self.category,
-            entities=list(self.entities),
-            confidence=self.confidence,
-            reason=self.reason,
-            replacement=self.replacement,
-        )
 
 
 @dataclass(frozen=True, slots=True)
