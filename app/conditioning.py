@@ -1,4 +1,4 @@
-"""Image conditioning: a request's `images`, `assetIds`, `image` and `modelId` become text.
+"""Image conditioning: a request's `images`, `assetIds`, `image` and `modelId` become descriptions.
 
     refs (data URLs, asset ids) -> `ImageReader.resolve` (the one validator, or the asset store)
     -> `ImageReader.describe` (cached per asset and per describer; builtin analysis if the
@@ -150,7 +150,7 @@ class ImageConditioning:
             return
         resolved = await self.reader.resolve_all(refs)
         descriptions = await self.reader.describe_all(resolved, ctx.warnings)
-        ctx.image_descriptions = [d.to_text() for d in descriptions]
+        ctx.image_descriptions = [d.flat() for d in descriptions]
         ctx.asset_ids = list(dict.fromkeys(r.asset_id for r in resolved if r.asset_id))
         if ctx.mode not in USES_CONDITIONING and (refs or request.model_id):
             ctx.warnings.append(
@@ -177,7 +177,7 @@ class ImageConditioning:
             return  # the handler refuses the request, naming `image`
         resolved = await self.reader.resolve(request.image, "image")
         description = await self.reader.describe(resolved, ctx.warnings)
-        ctx.image_descriptions = [description.to_text()]
+        ctx.image_descriptions = [description.flat()]
         ctx.asset_ids = [resolved.asset_id] if resolved.asset_id else []
 
     async def _style(self, model_id: str, ctx: ModeContext) -> None:
@@ -195,5 +195,5 @@ class ImageConditioning:
             # The request's own images are the content; the training images only speak for style.
             notes += [f"training image: {d.summary()}" for d in descriptions]
         else:
-            ctx.image_descriptions = [d.to_text() for d in descriptions]
+            ctx.image_descriptions = [d.flat() for d in descriptions]
         ctx.style_notes = "; ".join(notes)

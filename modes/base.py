@@ -16,9 +16,11 @@ import msgspec
 
 from models.lm.base import LMOutput, LMRequest
 
+from core.registry import Registry
+from models.describers.base import ImageDescription
 
 class ModeContext(msgspec.Struct, kw_only=True):
-    """Everything a handler may use. Images arrive already described as text."""
+    """Everything a handler may use. Images arrive already described (`ImageDescription`)."""
 
     mode: str
     spark: str = ""
@@ -27,7 +29,7 @@ class ModeContext(msgspec.Struct, kw_only=True):
     temperature: float = 0.7
     top_p: float = 0.9
     word_limit: int = 75
-    image_descriptions: list[str] = msgspec.field(default_factory=list)
+    image_descriptions: list[ImageDescription] = msgspec.field(default_factory=list)
     style_examples: list[str] = msgspec.field(default_factory=list)
     style_notes: str = ""
     target_editor: str | None = None

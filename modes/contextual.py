@@ -103,7 +103,7 @@ FRAMING = {
 
 
 def facts_of(ctx: ModeContext) -> list[ImageDescription]:
-    return [ImageDescription.from_text(text) for text in ctx.image_descriptions]
+    return list(ctx.image_descriptions)
 
 
 def style_from_examples(examples: list[str]) -> str:

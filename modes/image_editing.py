@@ -204,7 +204,7 @@ class ImageEditingMode(ModeHandler):
             )
 
     def facts(self, ctx: ModeContext) -> ImageDescription:
-        return ImageDescription.from_text(ctx.image_descriptions[0])
+        return ctx.image_descriptions[0]
 
     def requests(self, ctx: ModeContext, facts: ImageDescription) -> list[str]:
         """What to ask for: the spark; or else the fixes the image calls for, then edits that

@@ -118,7 +118,7 @@ def pick_examples(subject: str, k: int = 2) -> list[tuple[str, str]]:
 def _grounding(ctx: ModeContext) -> str:
     parts = []
     if ctx.image_descriptions:
-        parts.append(" Reference images: " + " | ".join(ctx.image_descriptions)[:600] + ".")
+        parts.append(" Reference images: " + " | ".join(d.to_text() for d in ctx.image_descriptions)[:600] + ".")
     if ctx.style_examples:
         parts.append(" Match the style of these examples: " + " | ".join(ctx.style_examples[:3])[:600] + ".")
     return "".join(parts)

@@ -84,13 +84,13 @@ def test_a_broken_image_is_refused_with_its_field(client):
     assert response.status_code == 415 and response.json()["field"] == "images[1]"
 
 
-def run(spark: str, responder, n: int = 3, descriptions: list[str] | None = None):
+def run(spark: str, responder, n: int = 3, descriptions: list | None = None):
     ctx = ModeContext(
         mode="contextual",
         spark=spark,
         num_results=n,
         seed=4,
-        image_descriptions=descriptions or [facts(SUNSET).to_text()],
+        image_descriptions=descriptions or [facts(SUNSET)],
     )
     return asyncio.run(run_mode(get_mode("contextual"), ctx, ScriptedLanguageModel(responder), 30))
 
@@ -101,7 +101,7 @@ def test_the_model_writes_details_around_the_reported_subject_and_the_image_sets
     described = facts(SUNSET)
     described.subject = "an old fisherman mending nets"
     answers = {"Details:": "fishing floats, a sleeping dog, wet planks"}
-    result = run("", lambda row: answers[row.prefill.rsplit("\n", 1)[-1]], n=1, descriptions=[described.to_text()])
+    result = run("", lambda row: answers[row.prefill.rsplit("\n", 1)[-1]], n=1, descriptions=[described])
     prompt = result.prompts[0]
     assert prompt.startswith("an old fisherman mending nets, ")
     assert (
@@ -136,7 +136,7 @@ def test_the_image_facts_survive_a_tight_word_limit():
         num_results=1,
         seed=1,
         word_limit=20,
-        image_descriptions=[facts(SUNSET).to_text()],
+        image_descriptions=[facts(SUNSET)],
     )
     prompt = asyncio.run(run_mode(get_mode("contextual"), ctx, ScriptedLanguageModel(), 30)).prompts[0]
     assert len(prompt.split()) <= 20 and "glow" in prompt

@@ -106,9 +106,9 @@ def test_a_broken_image_is_refused_naming_image(client):
     assert response.status_code == 413 and response.json()["field"] == "image"
 
 
-def facts_text() -> str:
+def facts_text():
     image = asyncio.run(validate_data_url(SUNSET, "image", ImageLimits()))
-    return asyncio.run(BuiltinDescriber().describe(image, "a sunset over the sea")).to_text()
+    return asyncio.run(BuiltinDescriber().describe(image, "a sunset over the sea")).flat()
 
 
 def run(spark: str, responder, editor: str | None, n: int = 5):

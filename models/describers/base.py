@@ -4,9 +4,10 @@ A describer looks at one validated image and says what it sees. Every backend re
 same measurable facts (palette, light, contrast, orientation, detail: the builtin Pillow
 analysis computes them for all of them); `subject`, what the image shows, comes from the
 asset's stored description, a vision backend, or the builtin describer's offline namer when
-it is sure enough, and is empty when none of them knows: modes then assert no content. Mode handlers receive descriptions as one line of `key: value` phrases
-(`ImageDescription.to_text`) and read them back with `ImageDescription.from_text`, so a
-handler never depends on which backend looked at the image.
+it is sure enough, and is empty when none of them knows: modes then assert no content. Mode
+handlers receive the `ImageDescription` objects themselves (`ModeContext.image_descriptions`),
+so a handler never depends on which backend looked at the image; `to_text` is the one line
+a language model is shown.
 """
 
 from __future__ import annotations
@@ -47,24 +48,10 @@ class ImageDescription(msgspec.Struct, kw_only=True):
                 parts.append(f"{key}: {_flat(value)}")
         return "; ".join(parts)
 
-    @classmethod
-    def from_text(cls, text: str) -> ImageDescription:
-        """Read `to_text` back; free text without keys becomes the subject."""
-        values: dict[str, str] = {}
-        loose: list[str] = []
-        for part in text.split(";"):
-            key, sep, value = part.partition(":")
-            key = key.strip().lower()
-            if sep and key in FIELDS and key not in values:
-                values[key] = value.strip()
-            elif part.strip():
-                loose.append(part.strip())
-        if loose and "subject" not in values:
-            values["subject"] = "; ".join(loose)
-        description = cls(**values)  # type: ignore[arg-type]  # keys are FIELDS: all str
-        if description.palette:
-            description.colors = _colors_of(description.palette)
-        return description
+    def flat(self) -> ImageDescription:
+        """A copy whose phrases are single lines without `;` (what a prompt can take as is)."""
+        changes = {key: _flat(getattr(self, key)) for key in FIELDS}
+        return msgspec.structs.replace(self, colors=[_flat(c) for c in self.colors], **changes)
 
     def short_subject(self, max_words: int = 14) -> str:
         """The first phrase of the subject, usable as a prompt's subject ("" when unknown)."""
@@ -100,8 +87,3 @@ class ImageDescriber(ABC):
 def _flat(value: str) -> str:
     """A value safe inside the one-line form (no `;` or newlines)."""
     return " ".join(value.replace(";", ",").split())
-
-
-def _colors_of(palette: str) -> list[str]:
-    text = palette.removesuffix(" palette").replace(" and ", ", ")
-    return [c.strip() for c in text.split(",") if c.strip()]
