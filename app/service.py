@@ -16,8 +16,9 @@ import modes
 from app.admission import Gate, Slot
 from app.cache import ResultCache, cache_key
 from app.errors import PromptgenError, ValidationFailed, job_error
+from app.ip_guard import detection
 from app.jobs import JobStore
-from app.metrics import Metrics, metered
+from app.metrics import BackendTimer, Metrics, metered
 from app.protocol import GeneratePromptRequest, GeneratePromptResponse, IPDetection, Usage
 from app.settings import Settings
 from app.shared_cache import Guarded
@@ -58,6 +59,13 @@ class Outcome(msgspec.Struct, kw_only=True):
     seed: int
     warnings: list[str] = msgspec.field(default_factory=list)
     ip_detection: IPDetection | None = None
+
+
+class ClearedText(msgspec.Struct, kw_only=True):
+    """A text cleared of IP references (`PromptService.clear_text`)."""
+
+    text: str
+    ip_detection: IPDetection
 
 
 def _image_ref(value: str) -> str:
@@ -133,6 +141,24 @@ class PromptService:
         if key is not None and self.cache.available(key):
             return None
         return self.admission.acquire()
+
+    # What other services (the chained image generation) use, instead of this one's parts.
+
+    def check_capacity(self) -> None:
+        """Refuse now (503, Retry-After) when the language model's gate is full; takes no place."""
+        self.admission.check()
+
+    def time_backend_call(self, kind: str, backend: str) -> BackendTimer:
+        """A context manager that records one backend call (an image call, say) in the metrics."""
+        return self.metrics.timed(kind, backend)
+
+    async def clear_text(self, text: str) -> ClearedText | None:
+        """`text` with its IP references cleared, and what was found; None when IP clearing is
+        not configured."""
+        if self.ip_guard is None:
+            return None
+        cleared = await self.ip_guard.clear_text(text)
+        return ClearedText(text=cleared.text, ip_detection=detection(list(cleared.findings)))
 
     async def warm_up(self) -> None:
         """Show the language model one row plan of each mode a spark alone can run, so it can

@@ -3,8 +3,12 @@
 A backend declares `provider`, `max_images_per_call` and the settings it honours, and
 implements `do_generate` for at most `max_images_per_call` images. `ImageModel.generate` is
 the one entry point: it validates the options, turns every set-but-unsupported setting into a
-warning, splits `n` into parallel calls (`split_counts`), enforces the deadline, and merges
-the per-call results (images in order, warnings de-duplicated, usage summed).
+warning, splits `n` into parallel calls (`split_calls`), enforces the deadline, and merges
+the per-call results (images in order, warnings de-duplicated, usage summed: `add_usage`).
+
+`split_calls`, `run_parallel` and `add_usage` are also what the chained generation
+(`app/chain/`) uses for its own calls, and its `Deadline` is the one `generate` honours: images
+are split into calls, run in parallel, counted and timed in one way, in this module.
 """
 
 from __future__ import annotations
@@ -137,24 +141,28 @@ class ImageModel(ABC):
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release clients and loaded pipelines."""
 
-    async def generate(self, options: ImageOptions, deadline_s: float) -> ImageResult:
-        """Generate `options.n` images within `deadline_s` seconds (the entry point)."""
+    async def generate(self, options: ImageOptions, deadline_s: float | Deadline) -> ImageResult:
+        """Generate `options.n` images within `deadline_s` seconds, or by a caller's `Deadline`
+        (the entry point)."""
         validate_options(options, self.config.max_images)
         started = datetime.now(UTC)
-        deadline = Deadline(deadline_s)
+        deadline = deadline_s if isinstance(deadline_s, Deadline) else Deadline(deadline_s)
+        budget_s = deadline.remaining()
         warnings = unsupported_warnings(
             options, self.supported_settings(), f"{self.provider}:{self.model_id}"
         )
-        counts = split_counts(options.n, self.images_per_call)
-        calls = [_with_count(options, count, offset) for count, offset in counts]
+        calls = [
+            msgspec.structs.replace(options, n=len(call.indexes), seed=call.seed)
+            for call in split_calls(options.n, self.images_per_call, seed=options.seed)
+        ]
         try:
-            async with asyncio.timeout(deadline_s):
+            async with asyncio.timeout(budget_s):
                 results = await run_parallel(
                     [lambda o=o: self.do_generate(o, deadline) for o in calls], self.config.max_parallel_calls
                 )
         except TimeoutError:
             raise UpstreamTimeout(
-                f"{self.provider} did not finish within {deadline_s:g}s", backend=self.provider
+                f"{self.provider} did not finish within {budget_s:g}s", backend=self.provider
             ) from None
         return merge_results(results, self.provider, self.model_id, warnings, started)
 
@@ -186,17 +194,39 @@ def unsupported_warnings(options: ImageOptions, supported: frozenset[str], model
     return warnings
 
 
+class Batch(msgspec.Struct, kw_only=True, frozen=True):
+    """One provider call of a split: the images it makes (`indexes`), their group, its seed."""
+
+    indexes: list[int]
+    group: int = 0
+    seed: int | None = None
+
+
+def split_calls(
+    count: int, per_call: int, *, groups: int = 1, seed: int | None = None, offset_seeds: bool = True
+) -> list[Batch]:
+    """Images 0..`count`-1 as calls of at most `per_call` images, in the order of their first image.
+
+    Image i belongs to group i mod `groups` (the chain's prompts) and a call holds images of one
+    group only. With `offset_seeds`, a call's seed is `seed` plus the index of its first image,
+    so split calls to a deterministic provider do not return the same picture several times;
+    without, every call gets `seed` as is.
+    """
+    per_call = max(1, per_call)
+    calls = []
+    for group in range(max(1, groups)):
+        members = list(range(group, count, max(1, groups)))
+        for start in range(0, len(members), per_call):
+            indexes = members[start : start + per_call]
+            first = indexes[0]
+            call_seed = seed + first if seed is not None and offset_seeds and first else seed
+            calls.append(Batch(indexes=indexes, group=group, seed=call_seed))
+    return sorted(calls, key=lambda call: call.indexes[0])
+
+
 def split_counts(n: int, per_call: int) -> list[tuple[int, int]]:
     """`n` images as (count, offset) calls of at most `per_call` each: 5 by 2 is 2, 2, 1."""
-    per_call = max(1, per_call)
-    return [(min(per_call, n - offset), offset) for offset in range(0, n, per_call)]
-
-
-def _with_count(options: ImageOptions, count: int, offset: int) -> ImageOptions:
-    # Each split call gets its own seed (seed + index of its first image), so calls to a
-    # deterministic provider do not return the same picture several times.
-    seed = options.seed + offset if options.seed is not None and offset else options.seed
-    return msgspec.structs.replace(options, n=count, seed=seed)
+    return [(len(call.indexes), call.indexes[0]) for call in split_calls(n, per_call)]
 
 
 async def run_parallel(factories: list[Any], limit: int) -> list[Any]:
@@ -225,7 +255,7 @@ def merge_results(
     all_warnings = list(dict.fromkeys([*warnings, *(w for r in results for w in r.warnings)]))
     usage: dict[str, Any] = {}
     for result in results:
-        _add_usage(usage, result.usage)
+        add_usage(usage, result.usage)
     metadata: dict[str, Any] = {}
     per_call = [r.provider_metadata.get(provider, {}) for r in results]
     own = {"images": [entry for call in per_call for entry in call.get("images", [])]}
@@ -251,14 +281,15 @@ def merge_results(
     )
 
 
-def _add_usage(total: dict[str, Any], part: dict[str, Any]) -> None:
+def add_usage(total: dict[str, Any], part: dict[str, Any]) -> None:
+    """Add a provider's usage into `total`: numbers summed, nested dicts merged, flags kept first."""
     for key, value in part.items():
         if isinstance(value, bool):
             total.setdefault(key, value)
         elif isinstance(value, int | float):
             total[key] = total.get(key, 0) + value
         elif isinstance(value, dict):
-            _add_usage(total.setdefault(key, {}), value)
+            add_usage(total.setdefault(key, {}), value)
 
 
 # ----------------------------------------------------------------------------- image bytes
