@@ -15,7 +15,7 @@ import msgspec
 import modes
 from app.admission import Gate, Slot
 from app.cache import ResultCache, cache_key
-from app.errors import PromptgenError, ValidationFailed, job_error
+from app.errors import NotConfigured, PromptgenError, ValidationFailed, job_error
 from app.ip_guard import detection
 from app.jobs import JobStore
 from app.metrics import BackendTimer, Metrics, metered
@@ -108,7 +108,8 @@ class PromptService:
         if getattr(handler_cls, "needs_spark", True) and not spark:
             raise ValidationFailed(f"`prompt` (the spark) is required in {request.mode} mode", field="prompt")
         seed = request.seed if request.seed is not None else secrets.randbelow(2**32)
-        return ModeContext(
+        given = {"images": request.images, "assetIds": request.asset_ids, "image": request.image}
+        ctx = ModeContext(
             mode=mode,
             spark=spark,
             num_results=request.num_results,
@@ -119,7 +120,10 @@ class PromptService:
             top_p=self.settings.default_top_p if request.top_p is None else request.top_p,
             word_limit=self.settings.word_limit,
             target_editor=request.model_id,
+            image_inputs=[name for name, value in given.items() if value],
         )
+        modes.get_mode(mode).validate(ctx)  # every check before any image is decoded or job made
+        return ctx
 
     def cache_key_for(self, request: GeneratePromptRequest) -> str:
         """Every input that affects a seeded result: request, backend, model, recipe, settings."""
@@ -230,7 +234,10 @@ class PromptService:
         if request.ensure_ip_cleared and self.ip_guard is not None:
             await self.ip_guard.clear_inputs(ctx)
         handler = modes.get_mode(ctx.mode)
-        handler.validate(ctx)
+        if ctx.image_inputs and not ctx.image_descriptions and handler.images in ("context", "edit"):
+            raise NotConfigured(
+                f"{ctx.mode} mode reads images, and image conditioning is not configured on this server"
+            )
         result = await run_mode(handler, ctx, self.metered_lm, self.settings.lm_timeout_s)
         prompts = result.prompts
         if request.ensure_ip_cleared and self.ip_guard is not None:

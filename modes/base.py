@@ -39,6 +39,7 @@ class ModeContext(msgspec.Struct, kw_only=True):
 
 
 class Plan(msgspec.Struct, kw_only=True):
+    image_inputs: list[str] = msgspec.field(default_factory=list)  # request fields carrying images
     """Rows for the language model plus what the handler needs to read them back."""
 
     rows: list[LMRequest]
@@ -53,7 +54,8 @@ class ModeHandler(ABC):
     needs_spark: ClassVar[bool] = True
 
     def validate(self, ctx: ModeContext) -> None:  # noqa: B027 - optional hook
-        """Raise `ValidationFailed` when the context lacks what this mode needs."""
+        """Raise `ValidationFailed` when the request lacks what this mode needs. Runs before any
+        image is decoded or described: `image_inputs` says which image fields were sent."""
 
     @abstractmethod
     def plan(self, ctx: ModeContext, count: int, attempt: int, prefill: bool) -> Plan:

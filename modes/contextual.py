@@ -164,7 +164,7 @@ class ContextualMode(ModeHandler):
     needs_spark = False
 
     def validate(self, ctx: ModeContext) -> None:
-        if not ctx.image_descriptions:
+        if not ctx.image_descriptions and not {"images", "assetIds", "image"} & set(ctx.image_inputs):
             raise ValidationFailed(
                 "contextual mode needs `images` (data URLs or asset ids): their descriptions are the context",
                 field="images",

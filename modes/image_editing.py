@@ -197,7 +197,7 @@ class ImageEditingMode(ModeHandler):
                 f"valid: {', '.join(EDITORS)}",
                 field="modelId",
             )
-        if not ctx.image_descriptions:
+        if not ctx.image_descriptions and "image" not in ctx.image_inputs:
             raise ValidationFailed(
                 "image-editing mode needs `image`: the image to edit, as a data URL or an asset id",
                 field="image",
