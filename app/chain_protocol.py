@@ -12,17 +12,20 @@ extension fields `prompt_mode` and `seed`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType, field
 
+import modes
 from app.protocol import AssetId, ImageRef, IPDetection, Job, Spark, Strict, Usage
 
 PASSTHROUGH = "none"  # promptGeneration.mode / prompt_mode: use the spark itself as the prompt
-ChainMode = Literal[
-    "structured", "completion", "inventive", "contextual", "image-editing-prompt", "image-editing", "none"
-]
+# The prompt API's modes (`app.protocol.Mode`, from the registered handlers) and `none`.
+if TYPE_CHECKING:
+    ChainMode = str
+else:
+    ChainMode = Literal[(*modes.registry.wire_names(), PASSTHROUGH)]
 ImageFormat = Literal["png", "jpeg", "jpg", "webp"]
 MAX_IMAGES = 10
 MAX_REFERENCES = 16

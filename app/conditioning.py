@@ -22,6 +22,7 @@ from collections import OrderedDict
 
 import msgspec
 
+import modes
 from app.assets import AssetStore, is_asset_id
 from app.errors import NotFound, UpstreamError
 from app.images import ImageLimits, ValidatedImage, validate_data_url
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 
 CONTEXTUAL_MODE = "contextual"
 # Modes whose handlers read image descriptions or style examples (the others are told so).
-USES_CONDITIONING = frozenset({"structured", CONTEXTUAL_MODE, EDITING_MODE})
+USES_CONDITIONING = modes.registry.where(lambda mode: mode.images != "unused")
 MAX_TRAINING_IMAGES = 8  # described per style model (first use only: descriptions are cached)
 MAX_STYLE_EXAMPLES = 8
 

@@ -10,22 +10,24 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType, field
 
+import modes
 from app.errors import PayloadTooLarge, RequestError, ValidationFailed
+from modes.editors import EDITORS as EDITORS  # re-exported: the editors image-editing mode writes for
 
-Mode = Literal["structured", "completion", "inventive", "contextual", "image-editing-prompt", "image-editing"]
-MODES: tuple[str, ...] = ("structured", "completion", "inventive", "contextual", "image-editing-prompt")
-EDITORS: tuple[str, ...] = (
-    "gemini-2.0-flash",
-    "gemini-2.5-flash",
-    "gpt-image-1",
-    "flux-kontext",
-    "runway-gen4-image",
-)
+# The modes a request may name, read from the registered handlers (`modes.registry`): each
+# mode's name, then its aliases. msgspec needs a Literal to check them and to write the OpenAPI
+# enum, so the type is built here, when this module is first imported (after every registration
+# line of `modes/__init__.py` has run). Type checkers see a plain string.
+if TYPE_CHECKING:
+    Mode = str
+else:
+    Mode = Literal[modes.registry.wire_names()]
+MODES: tuple[str, ...] = modes.registry.ordered()
 
 MAX_SPARK_CHARS = 4000
 MAX_IMAGE_CHARS = 28 * 1024 * 1024  # a data URL of the 20 MiB image cap, base64-encoded

@@ -25,11 +25,14 @@ from typing import Any
 
 import msgspec
 
+import modes
 from eval import images
 
 SUITES_DIR = Path(__file__).parent / "suites"
-TEXT_MODES: tuple[str, ...] = ("structured", "completion", "inventive")
-IMAGE_MODES: tuple[str, ...] = ("contextual", "image-editing-prompt")
+# The modes, from the registered handlers: a mode that needs a spark runs the text cases, one
+# that runs from a photo (as its context, or to edit it) the image cases.
+TEXT_MODES: tuple[str, ...] = tuple(modes.registry.where(lambda mode: mode.needs_spark))
+IMAGE_MODES: tuple[str, ...] = tuple(modes.registry.where(lambda mode: not mode.needs_spark))
 ALL_MODES: tuple[str, ...] = TEXT_MODES + IMAGE_MODES
 SUITE_MODES: dict[str, tuple[str, ...]] = {"ip": ("completion",)}  # default --modes where not all
 NAMED_SUITES: dict[str, tuple[tuple[str, int], ...]] = {
@@ -73,14 +76,14 @@ class Case(msgspec.Struct, kw_only=True, frozen=True):
 
     def text_for(self, mode: str) -> str:
         """The text a result is compared with in `mode` (the instruction when editing)."""
-        return self.instruction if mode.startswith("image-editing") else self.spark
+        return self.instruction if _image_use(mode) == "edit" else self.spark
 
     def body(self, mode: str, num_results: int, seed: int, **extra: Any) -> dict[str, Any]:
         """The request body for `mode`; `extra` adds fields such as temperature or topP."""
         body: dict[str, Any] = {"mode": mode, "numResults": num_results, "seed": seed}
         if self.kind == "image":
             url = _data_url(self.image)
-            if mode == "contextual":
+            if _image_use(mode) == "context":
                 body["images"] = [url]
                 if self.spark:
                     body["prompt"] = self.spark
@@ -92,6 +95,11 @@ class Case(msgspec.Struct, kw_only=True, frozen=True):
                 body["ensureIPCleared"] = True
         body.update({k: v for k, v in extra.items() if v is not None})
         return body
+
+
+def _image_use(mode: str) -> str:
+    """What `mode` does with a request's images (its handler's `images`; aliases resolve)."""
+    return modes.registry.get(mode).images if mode in modes.registry else "unused"
 
 
 @lru_cache(maxsize=64)

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from modes import registry as mode_registry
 from eval import metrics as m
 
 
@@ -147,7 +148,7 @@ def summarize(rows: Sequence[dict[str, Any]], config: dict[str, Any] | None = No
 
 
 def _mode_order(mode: str) -> int:
-    order = ("structured", "completion", "inventive", "contextual", "image-editing-prompt", "image-editing")
+    order = mode_registry.wire_names()  # registration order, each mode then its aliases
     return order.index(mode) if mode in order else len(order)
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from core.registry import Registry
-from modes.base import ModeContext, ModeHandler, Plan
+from modes.base import ModeContext, ModeHandler, ModeRegistry, Plan
 from modes.completion import CompletionMode
 from modes.contextual import ContextualMode
 from modes.image_editing import ImageEditingMode
@@ -13,16 +12,16 @@ from modes.structured import StructuredMode
 # Part of every cache key: bump it whenever a handler's instructions, repair or fill-in change.
 RECIPE_VERSION = "2026.12.02-1"
 
-registry: Registry[ModeHandler] = Registry("mode")
-registry.add("structured", StructuredMode)
-registry.add("completion", CompletionMode)
-registry.add("inventive", InventiveMode)
-registry.add("contextual", ContextualMode)
-registry.add("image-editing-prompt", ImageEditingMode)
+registry = ModeRegistry()
+registry.register(StructuredMode)
+registry.register(CompletionMode)
+registry.register(InventiveMode)
+registry.register(ContextualMode)
+registry.register(ImageEditingMode)
 
 
 def get_mode(name: str) -> ModeHandler:
     return registry.get(name)()
 
 
-__all__ = ["ModeContext", "ModeHandler", "Plan", "get_mode", "registry"]
+__all__ = ["ModeContext", "ModeHandler", "ModeRegistry", "Plan", "get_mode", "registry"]

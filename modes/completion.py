@@ -57,6 +57,9 @@ def spark_text(ctx: ModeContext) -> str:
 
 class CompletionMode(ModeHandler):
     name = "completion"
+    title = "Completion"
+    summary = "continues your words"
+    spark_hint = "The start of a prompt; each result continues it."
 
     def plan(self, ctx: ModeContext, count: int, attempt: int, prefill: bool) -> Plan:
         spark = spark_text(ctx)

@@ -162,6 +162,11 @@ def repair_row(slot: str, raw: str, avoid: str, finished: bool = True) -> str:
 class ContextualMode(ModeHandler):
     name = "contextual"
     needs_spark = False
+    images = "context"
+    title = "From a photo"
+    summary = "grounded in an image"
+    spark_hint = "Steers the subject; the photo supplies light, colours and style."
+    spark_example = "a lighthouse keeper"
 
     def validate(self, ctx: ModeContext) -> None:
         if not ctx.image_descriptions and not {"images", "assetIds", "image"} & set(ctx.image_inputs):

@@ -25,11 +25,19 @@ from typing import TypeVar
 
 import msgspec
 
-from app.protocol import EDITORS
 from models.describers.base import ImageDescription
 from modes import vocab
 from modes.craft import words
 
+# The target editors `modelId` may name in image-editing mode (the handler declares them; the
+# wire layer and the playground read them from it).
+EDITORS: tuple[str, ...] = (
+    "gemini-2.0-flash",
+    "gemini-2.5-flash",
+    "gpt-image-1",
+    "flux-kontext",
+    "runway-gen4-image",
+)
 REFERENCE_TAG = "@image_1"
 TEXT_WORDS = frozenset("text sign caption word words lettering title label headline logo".split())
 BACKGROUND_WORDS = frozenset("background backdrop sky scenery surroundings horizon".split())

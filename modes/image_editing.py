@@ -188,7 +188,14 @@ def refine(edit: str, index: int) -> str:
 
 class ImageEditingMode(ModeHandler):
     name = "image-editing-prompt"
+    aliases = ("image-editing",)
     needs_spark = False
+    images = "edit"
+    editors = EDITORS
+    title = "Edit a photo"
+    summary = "an instruction for an editor"
+    spark_hint = "What should change in the photo? (optional)"
+    spark_example = "make it night"
 
     def validate(self, ctx: ModeContext) -> None:
         if ctx.target_editor is not None and ctx.target_editor not in EDITORS:

@@ -63,6 +63,8 @@ def twists_for(ctx: ModeContext, count: int, attempt: int) -> list[str]:
 
 class InventiveMode(ModeHandler):
     name = "inventive"
+    title = "Inventive"
+    summary = "a different twist each"
 
     def plan(self, ctx: ModeContext, count: int, attempt: int, prefill: bool) -> Plan:
         spark = tidy_spark(ctx.spark)

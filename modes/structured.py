@@ -176,6 +176,9 @@ def repair_slot(slot: str, raw: str, subject: str, finished: bool = True) -> str
 
 class StructuredMode(ModeHandler):
     name = "structured"
+    images = "condition"
+    title = "Structured"
+    summary = "setting, style, camera, light"
 
     def plan(self, ctx: ModeContext, count: int, attempt: int, prefill: bool) -> Plan:
         subject = tidy_spark(ctx.spark)

@@ -115,7 +115,8 @@ def test_the_api_is_not_shadowed(client) -> None:
 
 def test_every_control_has_a_label_and_every_button_a_name(page_html: str) -> None:
     page = parse(page_html)
-    assert len(page.controls) >= 12
+    # and a radio per mode, which the script adds (labelled: the browser tests pick them by name)
+    assert len(page.controls) >= 9
     for control in page.controls:
         control_id = control.get("id")
         if control.get("type") == "radio":
@@ -141,8 +142,7 @@ def test_every_control_has_a_label_and_every_button_a_name(page_html: str) -> No
 
 def test_every_mode_and_editor_is_offered(page_html: str, client) -> None:
     config = client.get("/playground/config").json()
-    for mode in config["modes"]:
-        assert f'name="mode" value="{mode}"' in page_html, mode
+    assert config["modes"] == ["structured", "completion", "inventive", "contextual", "image-editing-prompt"]
     assert config["editors"] == [
         "gemini-2.0-flash",
         "gemini-2.5-flash",
@@ -150,6 +150,22 @@ def test_every_mode_and_editor_is_offered(page_html: str, client) -> None:
         "flux-kontext",
         "runway-gen4-image",
     ]
+    details = {mode["name"]: mode for mode in config["modeDetails"]}
+    assert list(details) == config["modes"]
+    assert details["structured"]["title"] == "Structured" and details["structured"]["needsSpark"] is True
+    assert details["contextual"]["images"] == "context" and details["contextual"]["needsSpark"] is False
+    assert details["image-editing-prompt"]["images"] == "edit"
+    assert details["image-editing-prompt"]["editors"] == config["editors"]
+    assert all(not mode["editors"] for name, mode in details.items() if name != "image-editing-prompt")
+
+
+def test_the_page_builds_its_mode_list_from_the_config(page_html: str) -> None:
+    """No mode is written into the page or its script: a registered mode shows up by itself."""
+    assert 'id="mode-list"' in page_html and 'name="mode"' not in page_html
+    script = (STATIC_DIR / "app.js").read_text()
+    assert "modeDetails" in script
+    for name in ("completion", "inventive", "contextual", "image-editing"):  # structured: the API's default
+        assert name not in page_html and f'"{name}' not in script, name
 
 
 def test_the_script_only_touches_elements_the_page_has(page_html: str) -> None:

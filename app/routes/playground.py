@@ -1,7 +1,7 @@
 """The playground: a page at `/` that drives the API from a browser (plain HTML, CSS and JS in
 `app/static/`, no build step), its two static files, and `GET /playground/config`, which
 tells the page what this server can do (is an image backend configured, is an API key needed,
-is the language model loaded).
+is the language model loaded, which modes are registered: the page builds its mode list from it).
 
 Only these exact paths are served (`/`, `/static/app.js`, `/static/app.css`,
 `/playground/config`): nothing here can shadow `/v1/...`, `/schema`, `/healthz` or `/metrics`.
@@ -18,8 +18,8 @@ from typing import Any
 
 from litestar import Request, Response, get
 
+import modes
 from app.errors import NotFound
-from app.protocol import EDITORS, MODES
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 OPEN = {"exclude_from_auth": True}
@@ -76,7 +76,10 @@ async def static_file(request: Request, name: str) -> Response[bytes]:
 @get("/playground/config", summary="What the playground may offer on this server", opt=OPEN)
 async def playground_config(request: Request) -> dict[str, Any]:
     """`imageBackend` (the configured `provider:model`, or null: chaining into images is then
-    not offered), `authRequired`, and the language model's readiness."""
+    not offered), `authRequired`, the language model's readiness, and the modes: `modes` (their
+    names), `editors` (the target editors they write for) and `modeDetails` (what each mode's
+    handler declares: label, hint, whether it needs a spark, what it does with images)."""
+    offered = mode_details()
     settings = request.app.state.settings
     lm = request.app.state.lm
     backend = settings.image_backend.strip() or None
@@ -87,10 +90,28 @@ async def playground_config(request: Request) -> dict[str, Any]:
         "ready": bool(lm.ready),
         "lmBackend": lm.backend,
         "lmModel": lm.model_id,
-        "modes": list(MODES),
-        "editors": list(EDITORS),
+        "modes": [mode["name"] for mode in offered],
+        "editors": list(dict.fromkeys(editor for mode in offered for editor in mode["editors"])),
+        "modeDetails": offered,
         "maxResults": 5,
     }
+
+
+def mode_details() -> list[dict[str, Any]]:
+    """The registered modes as the page offers them (what each handler class declares)."""
+    return [
+        {
+            "name": handler.name,
+            "title": handler.title or handler.name,
+            "summary": handler.summary,
+            "needsSpark": handler.needs_spark,
+            "images": handler.images,
+            "editors": list(handler.editors),
+            "sparkHint": handler.spark_hint,
+            "sparkExample": handler.spark_example,
+        }
+        for handler in modes.registry.handlers()
+    ]
 
 
 ROUTES = [page, static_file, playground_config]

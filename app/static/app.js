@@ -1,7 +1,7 @@
 /* promptgen playground: plain browser JavaScript, no build step, no dependencies.
  *
  * Talks to the service's own API (relative URLs, so a path prefix behind a proxy works):
- *   GET  playground/config      what this server offers (image backend? API key needed? model loaded?)
+ *   GET  playground/config      what this server offers (its modes, image backend, API key, model)
  *   POST v1/assets              a dropped image, uploaded as an asset (multipart)
  *   POST v1/generate/caption    what the service sees in it
  *   POST v1/generate/prompt     prompts
@@ -14,7 +14,6 @@
 
 (function () {
   const $ = (id) => document.getElementById(id);
-  const IMAGE_MODES = new Set(["contextual", "image-editing-prompt", "image-editing"]);
   const POLL_MS = 300;
   const KEY_STORE = "promptgen.apiKey";
 
@@ -89,6 +88,20 @@
   function mode() {
     const checked = document.querySelector('input[name="mode"]:checked');
     return checked ? checked.value : "structured";
+  }
+
+  /** What the server says a mode is (playground/config's modeDetails): its label, whether it
+   * needs a spark, what it does with images ("context": the photo is the subject; "edit": the
+   * photo is edited for one of its editors). */
+  function modeInfo(name) {
+    const details = (state.config && state.config.modeDetails) || [];
+    const info = details.find((m) => m.name === name);
+    return info || { name, needsSpark: true, images: "unused", editors: [], sparkHint: "", sparkExample: "" };
+  }
+
+  function takesPhoto(name) {
+    const images = modeInfo(name).images;
+    return images === "context" || images === "edit";
   }
 
   function plural(n, word) {
@@ -173,7 +186,21 @@
     }
   }
 
+  /** The mode radios, built once from the modes the server registered. */
+  function buildModes(details) {
+    const list = $("mode-list");
+    if (list.children.length || !details.length) return;
+    details.forEach((info, index) => {
+      const radio = el("input", { type: "radio", name: "mode", value: info.name, checked: index === 0 });
+      radio.addEventListener("change", applyMode);
+      const text = el("span", {}, el("strong", { text: info.title }), " ", el("span", { class: "hint", text: info.summary }));
+      list.append(el("label", { class: "mode" }, radio, text));
+    });
+    applyMode();
+  }
+
   function applyConfig(config) {
+    buildModes(config.modeDetails || []);
     const editor = $("editor");
     if (editor.options.length === 1) {
       for (const name of config.editors || []) editor.append(el("option", { value: name, text: name }));
@@ -228,8 +255,9 @@
       if (value !== undefined) fields[name] = value;
     }
     if ($("ip").checked) fields.ensureIPCleared = true;
-    if (fields.mode === "contextual" && state.asset) fields.images = [state.asset.assetId];
-    if (fields.mode === "image-editing-prompt") {
+    const images = modeInfo(fields.mode).images;
+    if (images === "context" && state.asset) fields.images = [state.asset.assetId];
+    if (images === "edit") {
       if (state.asset) fields.image = state.asset.assetId;
       if ($("editor").value) fields.modelId = $("editor").value;
     }
@@ -257,7 +285,7 @@
     if (prompt !== undefined) body.prompt = prompt;
     body.promptGeneration = generation;
     // editing: the instruction goes to the image backend together with the photo it edits
-    if (generation.mode === "image-editing-prompt" && generation.image) body.image = generation.image;
+    if (modeInfo(generation.mode).images === "edit" && generation.image) body.image = generation.image;
     return body;
   }
 
@@ -809,7 +837,7 @@
     window.addEventListener("dragover", (event) => event.preventDefault());
     window.addEventListener("drop", (event) => event.preventDefault());
     document.addEventListener("paste", (event) => {
-      if (!IMAGE_MODES.has(mode())) return;
+      if (!takesPhoto(mode())) return;
       const items = (event.clipboardData && event.clipboardData.files) || [];
       if (items.length && items[0].type.startsWith("image/")) {
         event.preventDefault();
@@ -827,32 +855,14 @@
   // ------------------------------------------------------------------ mode-dependent form
 
   function applyMode() {
-    const current = mode();
-    const withImage = IMAGE_MODES.has(current);
-    $("image-group").hidden = !withImage;
-    $("editor-group").hidden = current !== "image-editing-prompt";
-    const label = $("spark-label");
-    const hint = $("spark-hint");
-    const spark = $("spark");
-    if (current === "contextual") {
-      label.textContent = "Spark (optional)";
-      hint.textContent = "Steers the subject; the photo supplies light, colours and style.";
-      spark.placeholder = "a lighthouse keeper";
-      $("image-label").textContent = "Photo";
-    } else if (current === "image-editing-prompt") {
-      label.textContent = "Edit";
-      hint.textContent = "What should change in the photo? (optional)";
-      spark.placeholder = "make it night";
-      $("image-label").textContent = "Photo to edit";
-    } else if (current === "completion") {
-      label.textContent = "Spark";
-      hint.textContent = "The start of a prompt; each result continues it.";
-      spark.placeholder = "a lighthouse keeper's cat watching a storm";
-    } else {
-      label.textContent = "Spark";
-      hint.textContent = "A few words about the picture you want.";
-      spark.placeholder = "a lighthouse keeper's cat watching a storm";
-    }
+    const info = modeInfo(mode());
+    const editing = info.images === "edit";
+    $("image-group").hidden = !takesPhoto(info.name);
+    $("editor-group").hidden = !info.editors.length;
+    $("spark-label").textContent = editing ? "Edit" : info.needsSpark ? "Spark" : "Spark (optional)";
+    $("spark-hint").textContent = info.sparkHint;
+    $("spark").placeholder = info.sparkExample;
+    $("image-label").textContent = editing ? "Photo to edit" : "Photo";
     updateCurl();
   }
 
@@ -879,15 +889,14 @@
         if (!$("generate").disabled) generatePrompts();
       }
     });
-    for (const radio of document.querySelectorAll('input[name="mode"]')) radio.addEventListener("change", applyMode);
     $("form").addEventListener("input", updateCurl);
     $("form").addEventListener("change", updateCurl);
     const copyCurl = copyButton("Copy curl command", () => $("curl").textContent, "Copy curl command");
     copyCurl.id = "copy-curl";
     $("copy-curl").replaceWith(copyCurl);
     setUpDrop();
-    applyMode();
-    loadConfig();
+    updateCurl();
+    loadConfig(); // builds the mode list, then fits the form to the first mode
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
