@@ -5,8 +5,9 @@
     images    image i is made from prompt i mod numResults; one provider call per image when
               the backend honours seeds (image i gets seed + i, so each image is reproducible
               on its own), else one call per prompt for all its images (`plan_calls`, split by
-              `models.image.base.split_calls` like every image call); the calls run through
-              `run_parallel` within one `Deadline`, which the backend honours too
+              `models.image.base.split_calls` like every image call); the calls run together
+              (`run_parallel`), at most `image_concurrency` provider calls at a time, within
+              one `Deadline`, which the backend honours too
     assets    each image stored as it arrives (`app/chain/store.py`)
 
 Progress and results go to the `Reporter`.
@@ -14,6 +15,7 @@ Progress and results go to the `Reporter`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import random
 import time
@@ -124,21 +126,23 @@ class ChainRunner:
     ) -> list[Stored]:
         """Every call, at most `image_concurrency` at once, each image stored as it arrives."""
         deadline = Deadline(self.settings.image_deadline_s)
+        limit = asyncio.Semaphore(max(1, self.settings.image_concurrency))  # provider calls, not storing
         done: list[Stored] = []
         created: list[str] = []  # asset ids, recorded as soon as each asset exists
 
         async def one(call: Call) -> None:
             prompt = prompts[call.prompt_index]
-            if deadline.expired():
-                raise UpstreamError(
-                    f"{plan.model_id} did not finish all images within {deadline.seconds:g}s",
-                    backend=model.provider,
-                )
-            with self.prompts.time_backend_call("image", plan.model_id):
-                result = await model.generate(
-                    msgspec.structs.replace(options, prompt=prompt, n=len(call.indexes), seed=call.seed),
-                    deadline,
-                )
+            async with limit:
+                if deadline.expired():
+                    raise UpstreamError(
+                        f"{plan.model_id} did not finish all images within {deadline.seconds:g}s",
+                        backend=model.provider,
+                    )
+                with self.prompts.time_backend_call("image", plan.model_id):
+                    result = await model.generate(
+                        msgspec.structs.replace(options, prompt=prompt, n=len(call.indexes), seed=call.seed),
+                        deadline,
+                    )
             warnings = list(result.warnings)
             if len(result.images) < len(call.indexes):
                 warnings.append(
@@ -168,9 +172,7 @@ class ChainRunner:
                 self.reporter.image_stored(job, len(done), plan.count)
 
         try:
-            await run_parallel(
-                [lambda call=call: one(call) for call in calls], self.settings.image_concurrency
-            )
+            await run_parallel([lambda call=call: one(call) for call in calls], len(calls))
         except BaseException:
             # A failed or canceled job reports no images: the ones already stored would be orphans.
             for asset_id in created:
