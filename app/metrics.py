@@ -197,13 +197,14 @@ class BackendTimer:
 
 
 class MeteredLanguageModel(LanguageModel):
-    """A language model whose `generate` calls are counted and timed in `Metrics`."""
-
-    backend = "metered"
+    """A language model whose `generate` calls are counted and timed in `Metrics`; identity
+    (`backend`, `supports_prefill`, `model_id`) is the wrapped one's."""
 
     def __init__(self, inner: LanguageModel, metrics: Metrics) -> None:
         self.inner = inner
         self.metrics = metrics
+        self.backend = inner.backend
+        self.supports_prefill = inner.supports_prefill
         self.model_id = inner.model_id
 
     @property
@@ -217,9 +218,4 @@ class MeteredLanguageModel(LanguageModel):
 
 def metered(lm: LanguageModel, metrics: Metrics) -> LanguageModel:
     """`lm` with its calls recorded; identity (`backend`, `supports_prefill`) is the wrapped one's."""
-    cls = type(
-        f"Metered{type(lm).__name__}",
-        (MeteredLanguageModel,),
-        {"backend": lm.backend, "supports_prefill": lm.supports_prefill},
-    )
-    return cls(lm, metrics)  # type: ignore[no-any-return]
+    return MeteredLanguageModel(lm, metrics)

@@ -9,7 +9,6 @@ conversation; others are asked to begin their answer with it, and strip it if ec
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import ClassVar
 
 import msgspec
 
@@ -43,10 +42,11 @@ class LMOutput(msgspec.Struct, kw_only=True):
 
 
 class LanguageModel(ABC):
-    """Base of language-model backends. Identity is class attributes; one abstract method."""
+    """Base of language-model backends. Identity is class attributes (a wrapper may set them
+    on its instance); one abstract method."""
 
-    backend: ClassVar[str]
-    supports_prefill: ClassVar[bool] = False
+    backend: str
+    supports_prefill: bool = False
     model_id: str = ""
 
     @abstractmethod
