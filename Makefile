@@ -38,7 +38,8 @@ $(NODE_STAMP): tests/node/package-lock.json
 
 # Debian packages the tests drive: Chromium for the playground's browser tests (never a downloaded
 # browser build), wrk for the bounded load test, redis-server for the shared cache's tests, and a C
-# compiler for the decoding kernel (models/lm/native/, built on the model's first load).
+# compiler for the decoding kernel (models/lm/native/, built on the model's first load into the data
+# directory's kernels/ or ~/.cache/promptgen/kernels, keyed by source, flags, compiler and CPU).
 system-deps:
 	(command -v chromium && command -v wrk && command -v redis-server && command -v cc) >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium wrk redis-server gcc)
 

@@ -4,6 +4,9 @@ code path, and it is the product it claims to be."""
 from __future__ import annotations
 
 import copy
+import platform
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import torch
@@ -88,10 +91,88 @@ def test_the_torch_choice_decodes_through_torch_and_a_bad_choice_is_refused(tiny
 
 def test_a_missing_compiler_falls_back_with_a_warning(monkeypatch, tmp_path, caplog):
     monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
-    monkeypatch.setattr(kernels, "_build_folder", lambda: tmp_path)
     with caplog.at_level("WARNING"):
-        assert kernels._build_and_load() is None
+        assert kernels._build_and_load(tmp_path) is None
     assert "decoding kernels unavailable" in caplog.text
+
+
+FAKE_CC = """#!/bin/sh
+if [ "$1" = "--version" ]; then echo "fakecc 1.0"; exit 0; fi
+out=""
+while [ $# -gt 0 ]; do
+  if [ "$1" = "-o" ]; then out="$2"; fi
+  shift
+done
+sleep "${FAKE_CC_SLEEP:-0}"
+printf 'a whole library' > "$out"
+"""
+
+
+@pytest.fixture
+def fake_cc(tmp_path, monkeypatch):
+    """A compiler that writes a stand-in library at once: builds are cheap to count and compare."""
+    compiler = tmp_path / "fake-cc"
+    compiler.write_text(FAKE_CC)
+    compiler.chmod(0o755)
+    monkeypatch.setenv("CC", str(compiler))
+    return compiler
+
+
+def _package_files() -> set[Path]:
+    return {path for path in Path(kernels.__file__).parent.rglob("*") if "__pycache__" not in path.parts}
+
+
+def test_the_build_key_changes_with_the_cpu_the_flags_the_compiler_and_the_source():
+    base = (b"source", kernels.FLAGS, "/usr/bin/cc", "cc 13.2", kernels.cpu_features())
+    key = kernels.build_key(*base)
+    assert kernels.build_key(*base) == key
+    changed = [
+        (b"source 2", *base[1:]),
+        (base[0], kernels.FALLBACK_FLAGS[1], *base[2:]),
+        (*base[:2], "/opt/cc", *base[3:]),
+        (*base[:3], "cc 14.1", base[4]),
+        (*base[:4], base[4] + " avx512f"),
+    ]
+    assert len({kernels.build_key(*parts) for parts in changed} - {key}) == len(changed)
+    assert kernels.cpu_features().startswith(platform.machine())
+
+
+def test_a_build_is_named_for_its_cpu_and_flags_and_kept_out_of_the_package(fake_cc, tmp_path, monkeypatch):
+    before = _package_files()
+    folder = tmp_path / "data" / "kernels"
+    first = kernels.build(folder)
+    assert first.parent == folder and first.read_text() == "a whole library"
+    assert kernels.build(folder) == first  # found, not rebuilt
+    monkeypatch.setattr(kernels, "cpu_features", lambda: "x86_64: fpu sse2 avx2 avx512f")
+    other_cpu = kernels.build(folder)
+    other_flags = kernels.build(folder, flags=kernels.FALLBACK_FLAGS[1])
+    assert len({first, other_cpu, other_flags}) == 3
+    # a rebuild for one CPU replaces that CPU's older builds, never another CPU's
+    assert sorted(folder.glob("decode-*.so")) == sorted([first, other_flags])
+    assert not list(folder.glob(".build-*"))  # no temporary folder left behind
+    assert _package_files() == before
+
+
+def test_the_default_folder_is_the_data_directory_or_the_user_cache(fake_cc, tmp_path, monkeypatch):
+    before = _package_files()
+    monkeypatch.delenv("PROMPTGEN_DATA_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert kernels.build().parent == tmp_path / "cache" / "promptgen" / "kernels"
+    monkeypatch.setenv("PROMPTGEN_DATA_DIR", str(tmp_path / "data"))
+    assert kernels.build().parent == tmp_path / "data" / "kernels"
+    assert kernels.cache_folder(tmp_path / "elsewhere") == tmp_path / "elsewhere" / "kernels"
+    assert _package_files() == before
+    settings = load_settings(env={"PROMPTGEN_DATA_DIR": str(tmp_path / "service")}, dotenv=None)
+    assert LocalLanguageModel.from_settings(settings).kernel_dir == kernels.cache_folder(settings.data_path)
+
+
+def test_concurrent_builds_each_get_a_whole_library(fake_cc, tmp_path, monkeypatch):
+    monkeypatch.setenv("FAKE_CC_SLEEP", "0.2")
+    with ThreadPoolExecutor(4) as pool:
+        built = list(pool.map(lambda _: kernels.build(tmp_path), range(4)))
+    assert len(set(built)) == 1
+    assert built[0].read_text() == "a whole library"
+    assert [path.name for path in tmp_path.iterdir() if path != fake_cc] == [built[0].name]
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 
 from models import torch_thread
@@ -32,3 +34,16 @@ def test_the_local_model_loads_and_decodes_on_the_torch_thread(tiny_model_dir, m
     asyncio.run(lm.generate([row], 60))
     lm.generate_sync([row], 10**9)
     assert seen == {torch_thread.call(threading.get_ident)}
+
+
+IMPORT_STARTS_NOTHING = """
+import threading
+from models import torch_thread
+assert not [t for t in threading.enumerate() if t.name.startswith("promptgen-torch")], "a thread at import"
+ident = torch_thread.call(threading.get_ident)
+assert [t.ident for t in threading.enumerate() if t.name.startswith("promptgen-torch")] == [ident]
+"""
+
+
+def test_the_thread_starts_on_first_use_not_at_import():
+    subprocess.run([sys.executable, "-c", IMPORT_STARTS_NOTHING], check=True, timeout=60)

@@ -23,7 +23,8 @@ call; zero rows fill each product to the width the lane needs) and attention run
 (`fp64_attention`), whose result rounds back to the same float32 whatever the padding. The
 prefill's products run through the same kernels (any row count keeps each row's bits) or,
 without them, a multiple of four or at least 12 rows (where `x @ W.T` gives each row the same
-bits). A seeded request therefore gets the same tokens alone or micro-batched.
+bits). A seeded request therefore gets the same tokens alone or micro-batched. (Why the torch
+path stays beside the kernels: the docstring of `models/lm/kernels.py`.)
 
 Sampling (`RowSampler`) draws each row's token with the row's own `torch.Generator`,
 temperature and top-p, after a repetition penalty and a no-repeat n-gram ban computed on
@@ -32,12 +33,11 @@ that row's generated tokens only (the spark and the prefill are never penalised)
 
 from __future__ import annotations
 
-import functools
-import inspect
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -45,6 +45,7 @@ import torch
 from models.lm.base import LMRequest
 from models.lm.lanes import SMALL, blocks_of, decoding_step, install_lanes, lane_for
 from models.lm.llama_step import LlamaDecodeStep, StepCache
+from models.lm.prefill import forward_last, left_padded_inputs, stack_left_padded
 from models.lm.prefix_cache import common_length
 
 TOP_K_PREFILTER = 1024
@@ -261,13 +262,12 @@ def hoist_shared_suffixes(
 ) -> tuple[list[list[int]], list[list[int]]]:
     """Move the tokens every row of a group opens its suffix with into the group's prefix, where
     they run once at batch size one instead of once per row: the six slot rows of a structured
-    candidate all open with `Subject: <spark>` (18 rows x 15 tokens took 1.04 s to prefill, most
-    of a request). Each row keeps at least its last token, and a group moves its tokens only when
-    that saves at least `HOIST_MIN_ROWS` rows of prefill: with the kernels a prefill of a few rows
-    is cheap, and moving a numResults=5 completion's shared suffix made that call 3-5% faster
-    (measured in turns against a minimum of 32, the value for torch's products, whose forward
-    pass cost ~55 ms even for a few rows). Where each token runs never changes its bits (see
-    the module docstring)."""
+    candidate all open with `Subject: <spark>`, and prefilling it in every row was most of a
+    request. Each row keeps at least its last token, and a group moves its tokens only when that
+    saves at least `HOIST_MIN_ROWS` rows of prefill: with the kernels a prefill of a few rows is
+    cheap, and the threshold is the one at which moving a numResults=5 completion's shared suffix
+    made that call faster (the `numresults-5-batched` benchmark of `benchmarks/bench_model.py`
+    times that call). Where each token runs never changes its bits (see the module docstring)."""
     prefixes = [list(p) for p in prefixes]
     suffixes = list(suffixes)
     for g in range(len(prefixes)):
@@ -292,13 +292,17 @@ def _keep(width: int, running: set[int]) -> list[int]:
     return sorted(running)
 
 
-def decode_step_for(model: Any, kernel: str = "auto") -> LlamaDecodeStep | None:
+def decode_step_for(
+    model: Any, kernel: str = "auto", kernel_dir: Path | None = None
+) -> LlamaDecodeStep | None:
     """The model's own decoding step where its architecture has one, made once per model (it
     fuses the model's weights, so two threads must not both make it); `kernel` ("auto" or
-    "torch", see `models/lm/kernels.py`) counts only for that first call, which loading makes."""
+    "torch") and `kernel_dir` (where the kernels are built, see `models/lm/kernels.py`) count
+    only for that first call, which loading makes."""
     with _step_lock:
         if not hasattr(model, "_promptgen_step"):
-            model._promptgen_step = LlamaDecodeStep(model, kernel) if LlamaDecodeStep.supports(model) else None
+            supported = LlamaDecodeStep.supports(model)
+            model._promptgen_step = LlamaDecodeStep(model, kernel, kernel_dir) if supported else None
     return model._promptgen_step  # type: ignore[no-any-return]
 
 
@@ -309,59 +313,6 @@ def fresh_kvs(model: Any, prefixes: list[list[int]]) -> list[Any]:
     ]
 
 
-def forward_last(model: Any, **inputs: Any) -> Any:
-    """`model(**inputs)` with logits for each row's last position only, where the model can
-    (`logits_to_keep`): the others are never read, and for a prefix of a few hundred tokens
-    they were most of the forward pass's output-layer work."""
-    if _keeps_logits(model.__class__):
-        inputs["logits_to_keep"] = 1
-    return model(**inputs)
-
-
-@functools.cache
-def _keeps_logits(model_class: Any) -> bool:
-    return "logits_to_keep" in inspect.signature(model_class.forward).parameters
-
-
 def _check(deadline: float) -> None:
     if time.monotonic() > deadline:
         raise DeadlineExceeded
-
-
-def stack_left_padded(model: Any, caches: list[Any], lengths: list[int]) -> Any:
-    """One batch cache holding the first `lengths[r]` positions of `caches[r]` in row r, each
-    left-padded with zeros to the longest (the padding is masked)."""
-    from transformers import DynamicCache
-
-    longest = max(lengths)
-    stacked = DynamicCache(config=model.config)
-    for layer in range(len(caches[0].layers)):
-        keys, values = [], []
-        for cache, length in zip(caches, lengths, strict=True):
-            k = cache.layers[layer].keys[:, :, :length]
-            v = cache.layers[layer].values[:, :, :length]
-            if length < longest:
-                k = torch.nn.functional.pad(k, (0, 0, longest - length, 0))
-                v = torch.nn.functional.pad(v, (0, 0, longest - length, 0))
-            keys.append(k)
-            values.append(v)
-        stacked.update(torch.cat(keys, dim=0), torch.cat(values, dim=0), layer)
-    return stacked
-
-
-def left_padded_inputs(
-    heads: list[int], tails: list[list[int]], pad_id: int = 0
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The inputs that run each row's `tails[r]` after its cached head of `heads[r]` positions
-    (as laid out by `stack_left_padded`): token ids [rows, longest tail] left-padded with
-    `pad_id`, the attention mask over head and tail, and the tail's positions."""
-    longest_head, longest_tail = max(heads), max(len(t) for t in tails)
-    ids = torch.full((len(tails), longest_tail), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(tails), longest_head + longest_tail), dtype=torch.long)
-    for r, (head, tail) in enumerate(zip(heads, tails, strict=True)):
-        ids[r, longest_tail - len(tail) :] = torch.tensor(tail, dtype=torch.long)
-        mask[r, longest_head - head : longest_head] = 1
-        mask[r, longest_head + longest_tail - len(tail) :] = 1
-    tail_mask = mask[:, longest_head:]
-    positions = (torch.tensor(heads).unsqueeze(1) + tail_mask.cumsum(-1) - 1).clamp(min=0)
-    return ids, mask, positions

@@ -1,25 +1,44 @@
-"""The decoding step's kernels (`native/decode.c`): built once with the system's C compiler,
-loaded with ctypes, used for every product and the attention of a decoding step when they build,
-and for every product of prefill too (`attach`): the packed panels are then the model's only
-copy of its projection weights (1.0 GB resident for the embedded model, 0.95 GB without them).
+"""The decoding kernels (`native/decode.c`): compiled with the system's C compiler on the
+model's first load, loaded with ctypes, and used for every product of the model (prefill and
+decoding alike, `attach`) and for a decoding step's attention. The packed panels are then the
+model's only copy of its projection weights (the `local-settings` benchmark of
+`benchmarks/bench_model.py` reports the resident memory with and without them).
 
 Why: MKL's products give a row the same bits only at some column counts (see `lanes.py`), so
-rows had to be padded into blocks of 4, 8 or 16 columns, and its skinny kernels run at about
-half the memory's speed: 23 ms for one row's 540 MB of weights here, 41 ms for five. This
-kernel computes every output as one ordered chain of fused multiply-adds, so a row's bits never
-depend on its neighbours, and streams weights packed in panels of 16 output rows: 11-12 ms for
-one to five rows, 15 ms for eight. Its three code paths (AVX-512, AVX2, scalar `fmaf`) give the
-same bits, so outputs no longer depend on which of them this CPU has.
+rows had to be padded into blocks of 4, 8 or 16 columns, and its skinny kernels run well below
+the memory's speed. This kernel computes every output as one ordered chain of fused
+multiply-adds, so a row's bits never depend on its neighbours, and streams weights packed in
+panels of 16 output rows, at about the same cost for one row as for eight (`decoding-vs-
+bandwidth-bound` holds batch-one decoding to a share of the memory-bandwidth bound, and
+`local-settings` compares it with torch's products). Its three code paths (AVX-512, AVX2,
+scalar `fmaf`) give the same bits, so outputs do not depend on which of them this CPU has.
 
 Attention runs one row at a time, skipping masked positions, so a row's result does not depend
 on its padding either: float32 dot products and value sums in a fixed order, the softmax in
 float64. (transformers' batched float64 attention, which stayed batch-invariant by summing
-masked positions as exact zeros, spent a third of an 18-row step in small matrix products,
-dtype copies and a softmax a layer.)
+masked positions as exact zeros, spent much of a many-row step in small matrix products, dtype
+copies and a softmax a layer.)
 
-Where no C compiler is found or the build fails, `kernel()` is None and decoding multiplies
-through the lanes, as before (a warning says so once). `PROMPTGEN_LM_KERNEL=torch` chooses
-that path on purpose (the settings benchmark compares the two).
+Where the library lives: `build` compiles with `-march=native`, so a library is only good for
+the processor it was built on. It is built outside the package, in the data directory's
+`kernels/` (the local backend passes it) or else the user's cache (`cache_folder`), under a name
+keyed by the source, the flags, the compiler and its version, and the CPU's architecture and
+feature flags (`build_key`): a data directory or home folder shared between machines never hands
+one processor another's library. Concurrent builds compile under temporary names and rename
+their file into place, so a process loads a whole library or builds its own.
+
+Two batch-invariant paths, and why the second stays: where no C compiler is found or the build
+fails, `kernel()` is None (a warning says so once) and every product runs in torch's lanes
+(`lanes.py`), attention in float64 through torch; `PROMPTGEN_LM_KERNEL=torch` chooses that path
+on purpose. It is not removed because it is the only path for what these kernels do not cover:
+a machine without a C compiler (the service must still start there, and a seeded request must
+still get the same tokens alone or micro-batched), weights that are not float32, and models that
+are not Llama-family (they decode through `model(...)`, whose linears only the lanes can route).
+It is also the reference the `local-settings` benchmark measures the kernels against, and both
+paths are held to batch invariance by the tests (`tests/test_lm_local.py` micro-batches under
+each; `tests/test_decoding_lanes.py`, `tests/test_decode_kernels.py`). The two paths round
+differently from each other: a seeded result is reproducible on one path, not across both (the
+eval baseline is taken with the kernels).
 """
 
 from __future__ import annotations
@@ -29,6 +48,7 @@ import ctypes
 import hashlib
 import logging
 import os
+import platform
 import shutil
 import subprocess
 import tempfile
@@ -195,59 +215,103 @@ class _PackedLinear:
         return out.reshape(*x.shape[:-1], out.shape[-1])
 
 
-def kernel(choice: str = "auto") -> DecodeKernels | None:
+def kernel(choice: str = "auto", folder: Path | None = None) -> DecodeKernels | None:
     """The built kernels (`choice` "auto"), or None: "torch" (`PROMPTGEN_LM_KERNEL`), or no
-    compiler, or a failed build (tried once per process)."""
+    compiler, or a failed build. Built (or found) in `folder` (default: `cache_folder()`) by the
+    first call of the process, which every later call shares whatever its `folder`."""
     if choice not in ("auto", "torch"):
         raise ValueError(f"the decoding kernel choice must be 'auto' or 'torch', not {choice!r}")
     if choice == "torch":
         return None
     with _lock:
         if not _built:
-            _built.append(_build_and_load())
+            _built.append(_build_and_load(folder))
         return _built[0]
 
 
 def build(folder: Path | None = None, flags: tuple[str, ...] = FLAGS) -> Path:
-    """Compile the kernel (once per source, flags and compiler) into `folder`; the library's path."""
+    """Compile the kernel into `folder` (default: `cache_folder()`) once per `build_key`; the
+    library's path. Concurrent builds are safe: each compiles under a temporary name in the folder
+    and renames its file into place (atomic), so a reader finds a whole library or none."""
     compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
     if not compiler:
         raise RuntimeError("no C compiler (cc or gcc) on PATH")
-    source = SOURCE.read_bytes()
     version = subprocess.run([compiler, "--version"], capture_output=True, text=True, check=False).stdout
-    digest = hashlib.sha256(source + " ".join(flags).encode() + version.encode()).hexdigest()[:16]
-    folder = folder or _build_folder()
-    target = folder / f"decode-{digest}.so"
-    if target.is_file():
-        return target
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+    cpu = cpu_features()
+    machine = _digest(cpu.encode())[:8]  # names this CPU's builds, which replace one another
+    name = f"decode-{machine}-{build_key(SOURCE.read_bytes(), flags, compiler, version, cpu)}.so"
+    folder = folder or cache_folder()
+    if (folder / name).is_file():
+        return folder / name
+    folder = _writable(folder)
+    target = folder / name
+    with tempfile.TemporaryDirectory(prefix=".build-", dir=folder) as tmp:
         partial = Path(tmp) / target.name
         done = subprocess.run(
             [compiler, *flags, str(SOURCE), "-o", str(partial), "-lm"], capture_output=True, text=True, check=False
         )
         if done.returncode != 0:
             raise RuntimeError(f"{compiler} failed: {done.stderr.strip()[-500:]}")
-        os.replace(partial, target)  # atomic: a concurrent build finds a whole file or none
-    for stale in folder.glob("decode-*.so"):  # builds of other sources or compilers
+        os.replace(partial, target)
+    for stale in folder.glob(f"decode-{machine}-*.so"):  # this CPU's builds of other sources or compilers
         if stale != target:
             stale.unlink(missing_ok=True)
     return target
 
 
-def _build_folder() -> Path:
-    """`native/build/` beside the source, or a temporary folder where that is read-only."""
-    folder = Path(__file__).parent / "native" / "build"
+def build_key(source: bytes, flags: tuple[str, ...], compiler: str, version: str, cpu: str) -> str:
+    """What a build depends on, hashed: the source, the flags, the compiler (its path and
+    `--version`) and the CPU it was built for (`-march=native` makes the library this CPU's)."""
+    parts = (source, "\0".join(flags).encode(), compiler.encode(), version.encode(), cpu.encode())
+    return _digest(*parts)[:24]
+
+
+def cpu_features() -> str:
+    """This machine's architecture and its CPU's feature flags (`/proc/cpuinfo`'s `flags`, or
+    `Features` on ARM; the processor's name where there is no such file)."""
+    flags = ""
+    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info:
+        for line in info:
+            if line.startswith(("flags", "Features")):
+                flags = " ".join(sorted(line.partition(":")[2].split()))
+                break
+    return f"{platform.machine()}: {flags or platform.processor()}"
+
+
+def cache_folder(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Where the kernels are built: `<data_dir>/kernels`; without one, `$PROMPTGEN_DATA_DIR/kernels`
+    when that is set, else the user's cache (`$XDG_CACHE_HOME`, by default `~/.cache`, then
+    `promptgen/kernels`). Never the package's folder, which a shared install shares between
+    machines (and may not be writable)."""
+    data_dir = data_dir or os.environ.get("PROMPTGEN_DATA_DIR")
+    if data_dir:
+        return Path(data_dir).expanduser().resolve() / "kernels"
+    user_cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(user_cache).expanduser().resolve() / "promptgen" / "kernels"
+
+
+def _writable(folder: Path) -> Path:
+    """`folder`, made; where it cannot be written, a new private temporary folder instead."""
     with contextlib.suppress(OSError):
         folder.mkdir(parents=True, exist_ok=True)
-    return folder if os.access(folder, os.W_OK) else Path(tempfile.gettempdir()) / "promptgen-kernels"
+    if folder.is_dir() and os.access(folder, os.W_OK):
+        return folder
+    log.warning("%s is not writable: building the decoding kernels in a temporary folder", folder)
+    return Path(tempfile.mkdtemp(prefix="promptgen-kernels-"))
 
 
-def _build_and_load() -> DecodeKernels | None:
+def _digest(*parts: bytes) -> str:
+    hashed = hashlib.sha256()
+    for part in parts:  # length-prefixed, so no two different lists of parts hash alike
+        hashed.update(len(part).to_bytes(8, "little") + part)
+    return hashed.hexdigest()
+
+
+def _build_and_load(folder: Path | None = None) -> DecodeKernels | None:
     errors = []
     for flags in FALLBACK_FLAGS:
         try:
-            loaded = DecodeKernels(build(flags=flags))
+            loaded = DecodeKernels(build(folder, flags=flags))
         except (OSError, RuntimeError) as exc:
             errors.append(str(exc))
             continue

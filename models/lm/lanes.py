@@ -1,18 +1,19 @@
 """Decoding lanes: matrix products whose result for a row never depends on its neighbours,
-through torch (MKL). Decoding uses them where the C kernels of `models/lm/kernels.py` do not
-run (no compiler, `PROMPTGEN_LM_KERNEL=torch`, a model that is not float32 Llama); prefill
-always pads its products by the rule below.
+through torch (MKL). They are the second batch-invariant path, used wherever the C kernels of
+`models/lm/kernels.py` do not run (no compiler, `PROMPTGEN_LM_KERNEL=torch`, a model that is not
+float32 Llama), for prefill as for decoding; that module's docstring says why it is kept.
 
 On CPU a float32 product rounds a row differently depending on how many rows share the call.
 Measured here (MKL; `tests/test_decoding_lanes.py` holds every projection shape to it):
 `W @ X.T` gives every row the same bits for exactly 4 or 8 columns (one class) and for any 12
 or more (another). So a decoding step multiplies in two lanes: a call of at most 8 rows (a
 completion, one structured candidate) decodes in the small lane, in blocks of 8 and 4 columns,
-the fastest kernel at batch one (23 ms for the 540 MB of weights here, against 61 ms for
-`x @ W.T`); a larger call decodes in the large lane, one product of at least 16 columns, which
-costs little more per extra row. A row's lane is fixed by its own call, never by what shares
-its batch, and zero rows fill each block to its width inside the product, so the batch itself
-(attention, the KV cache, sampling) holds only real rows.
+torch's fastest kernel at batch one (faster than `x @ W.T`; the `local-settings` benchmark of
+`benchmarks/bench_model.py` measures this path as `float32/torch`); a larger call decodes in
+the large lane, one product of at least 16 columns, which costs little more per extra row. A
+row's lane is fixed by its own call, never by what shares its batch, and zero rows fill each
+block to its width inside the product, so the batch itself (attention, the KV cache, sampling)
+holds only real rows.
 """
 
 from __future__ import annotations

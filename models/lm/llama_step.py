@@ -2,8 +2,9 @@
 
 Generating one token per row through `model(...)` costs some 400 `nn.Module` calls, three
 separate q/k/v products and two gate/up ones per layer, and a mask rebuilt and converted per
-layer: about a third of a batch-one step on top of the weights' own matrix products. This step
-runs the same arithmetic on the same weights: q/k/v and gate/up as one product each, and
+layer: a large share of a batch-one step on top of the weights' own matrix products (the
+`decoding-vs-bandwidth-bound` benchmark holds the step to a share of the memory's speed). This
+step runs the same arithmetic on the same weights: q/k/v and gate/up as one product each, and
 every product and the attention through the kernels of `models/lm/kernels.py`: each weight is
 packed once into panels, each linear of the model (which prefill still runs through
 transformers) multiplies through its own part of them, and the row-major weights are released.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -68,7 +70,8 @@ def _copy_off_the_file(model: Any) -> None:
     """Copy the parameters the model still holds (embedding, norms) into memory of their own:
     loaded from safetensors they are views of the file's mapping, which keeps every weight's
     pages resident (packing read them all) as long as one of them lives. Then hand freed heap
-    back to the system (glibc only): 1.46 -> 1.0 GB resident for the embedded model."""
+    back to the system (glibc only). The `local-settings` benchmark reports the resident memory
+    of a process once the model is loaded."""
     with torch.no_grad():
         for parameter in model.parameters():
             if parameter.numel():
@@ -133,7 +136,7 @@ class LlamaDecodeStep:
             and getattr(config, "pretraining_tp", 1) == 1
         )
 
-    def __init__(self, model: Any, kernel: str = "auto") -> None:
+    def __init__(self, model: Any, kernel: str = "auto", kernel_dir: Path | None = None) -> None:
         config = model.config
         inner = model.model
         self.embed = inner.embed_tokens.weight
@@ -145,7 +148,7 @@ class LlamaDecodeStep:
         self.head_dim = int(getattr(config, "head_dim", None) or config.hidden_size // self.heads)
         self.scaling = self.head_dim**-0.5
         self.intermediate = int(config.intermediate_size)
-        self.kernel = kernels.kernel(kernel) if self.embed.dtype == torch.float32 else None
+        self.kernel = kernels.kernel(kernel, kernel_dir) if self.embed.dtype == torch.float32 else None
         self.layers = [self._layer(layer) for layer in inner.layers]
         self.head: torch.Tensor | kernels.Packed = model.lm_head.weight
         if self.kernel is not None:  # its own packed copy: the embedding keeps the row-major one

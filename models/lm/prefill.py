@@ -1,0 +1,66 @@
+"""Running conversation prefixes through the model (transformers' forward pass): a batch of
+rows, each a cached head followed by new tokens, laid out left-padded, with logits for the last
+position only. Below both `decoding` (a batch's prefill) and `prefix_cache` (the stored
+prefixes' tails), which import it; it imports neither.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any
+
+import torch
+
+
+def forward_last(model: Any, **inputs: Any) -> Any:
+    """`model(**inputs)` with logits for each row's last position only, where the model can
+    (`logits_to_keep`): the others are never read, and for a prefix of a few hundred tokens
+    they were most of the forward pass's output-layer work."""
+    if _keeps_logits(model.__class__):
+        inputs["logits_to_keep"] = 1
+    return model(**inputs)
+
+
+@functools.cache
+def _keeps_logits(model_class: Any) -> bool:
+    return "logits_to_keep" in inspect.signature(model_class.forward).parameters
+
+
+def stack_left_padded(model: Any, caches: list[Any], lengths: list[int]) -> Any:
+    """One batch cache holding the first `lengths[r]` positions of `caches[r]` in row r, each
+    left-padded with zeros to the longest (the padding is masked)."""
+    from transformers import DynamicCache
+
+    longest = max(lengths)
+    stacked = DynamicCache(config=model.config)
+    for layer in range(len(caches[0].layers)):
+        keys, values = [], []
+        for cache, length in zip(caches, lengths, strict=True):
+            k = cache.layers[layer].keys[:, :, :length]
+            v = cache.layers[layer].values[:, :, :length]
+            if length < longest:
+                k = torch.nn.functional.pad(k, (0, 0, longest - length, 0))
+                v = torch.nn.functional.pad(v, (0, 0, longest - length, 0))
+            keys.append(k)
+            values.append(v)
+        stacked.update(torch.cat(keys, dim=0), torch.cat(values, dim=0), layer)
+    return stacked
+
+
+def left_padded_inputs(
+    heads: list[int], tails: list[list[int]], pad_id: int = 0
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The inputs that run each row's `tails[r]` after its cached head of `heads[r]` positions
+    (as laid out by `stack_left_padded`): token ids [rows, longest tail] left-padded with
+    `pad_id`, the attention mask over head and tail, and the tail's positions."""
+    longest_head, longest_tail = max(heads), max(len(t) for t in tails)
+    ids = torch.full((len(tails), longest_tail), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(tails), longest_head + longest_tail), dtype=torch.long)
+    for r, (head, tail) in enumerate(zip(heads, tails, strict=True)):
+        ids[r, longest_tail - len(tail) :] = torch.tensor(tail, dtype=torch.long)
+        mask[r, longest_head - head : longest_head] = 1
+        mask[r, longest_head + longest_tail - len(tail) :] = 1
+    tail_mask = mask[:, longest_head:]
+    positions = (torch.tensor(heads).unsqueeze(1) + tail_mask.cumsum(-1) - 1).clamp(min=0)
+    return ids, mask, positions
