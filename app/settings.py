@@ -1,6 +1,7 @@
 """Configuration: environment variables prefixed `PROMPTGEN_`, optionally from a `.env` file.
 
-Each field of `Settings` is read from `PROMPTGEN_<FIELD_NAME_UPPER>`; the process environment
+Each field of `Settings` is read from `PROMPTGEN_<FIELD_NAME_UPPER>`, and so is each setting an
+image backend declares (`config_fields` on its class, models/image/); the process environment
 wins over `.env`. Values are converted leniently here (this is operator input, not API input)
 but an invalid value stops start-up with a message naming the variable.
 """
@@ -8,24 +9,29 @@ but an invalid value stops start-up with a message naming the variable.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any, Literal
 
 import msgspec
 
+import models.image  # noqa: F401 - registers the image backends, whose settings are read here
+from models.image.config import declared_settings
+
 PREFIX = "PROMPTGEN_"
 CACHE_SCHEMES = ("redis://", "rediss://", "unix://")  # stores `app/shared_cache.py` can reach
-SECRET_FIELDS = {
-    "openai_api_key",
-    "api_keys",
-    "openrouter_api_key",
-    "replicate_api_token",
-    "gemini_api_key",
-    "webhook_secret",
-    "image_api_key",
-    "describer_api_key",
-    "cache_url",  # may hold a password
-}
+# The service's own secrets; the image backends' credentials join them (`SECRET_FIELDS`).
+OWN_SECRETS = frozenset(
+    {
+        "openai_api_key",
+        "api_keys",
+        "webhook_secret",
+        "describer_api_key",
+        "cache_url",  # may hold a password
+    }
+)
+BACKEND_SETTINGS = "backend_settings"  # the field holding them: not a variable of its own
 
 
 class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -104,17 +110,11 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     # Image generation (POST /v1/generate/image, /v1/images/generations). Empty values leave
     # models/image/config.py's defaults; `image_<name>` overrides the generic `<name>` there.
+    # Each backend's own settings (endpoint, key, folder) are its class's `config_fields`:
+    # `backend_settings` holds them by name, read as attributes like the fields here
+    # (`settings.gemini_api_key`, from PROMPTGEN_GEMINI_API_KEY; see `backend_fields`).
+    backend_settings: dict[str, Any] = msgspec.field(default_factory=dict)
     image_models: str = ""  # request `model`s allowed: "provider:model" or "provider:*", comma-separated
-    image_api_key: str = ""  # openai image backend key when it differs from openai_api_key
-    image_openai_base_url: str = ""  # openai image backend server when it differs from openai_base_url
-    openrouter_base_url: str = ""
-    openrouter_api_key: str = ""
-    replicate_base_url: str = ""
-    replicate_api_token: str = ""
-    gemini_base_url: str = ""
-    gemini_api_key: str = ""
-    diffusers_path: str = ""
-    diffusers_device: str = ""
     image_timeout_s: float | None = None  # one provider HTTP attempt
     image_max_retries: int | None = None  # retries of a retryable provider failure (429, 5xx, ...)
     image_backoff_base_s: float | None = None
@@ -132,17 +132,68 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         if self.cache_url and not self.cache_url.startswith(CACHE_SCHEMES):
             raise ValueError(f"`cache_url` must start with {', '.join(CACHE_SCHEMES)}")
 
+    def __getattr__(self, name: str) -> Any:
+        """An image backend's setting (only reached for names that are not fields)."""
+        defaults = backend_fields()
+        if name not in defaults:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return self.backend_settings.get(name, defaults[name])
+
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir).expanduser().resolve()
 
     def masked(self) -> dict[str, Any]:
-        """The configuration as a dict with every secret replaced by a mask."""
+        """The configuration as a dict with every secret replaced by a mask (backend settings
+        listed among the others)."""
         out = msgspec.structs.asdict(self)
+        del out[BACKEND_SETTINGS]
+        out.update({name: getattr(self, name) for name in backend_fields()})
         for key in SECRET_FIELDS & out.keys():
             if out[key]:
                 out[key] = "***"
         return out
+
+
+def backend_fields() -> dict[str, Any]:
+    """The settings the registered image backends add, with their defaults: every source of a
+    declared `config_fields` entry that is not a field of `Settings` ("" for a string, None
+    otherwise: empty leaves the backend's own default)."""
+    fields: dict[str, Any] = {}
+    for setting in declared_settings():
+        for source in setting.read_from:
+            if source not in Settings.__struct_fields__:
+                fields.setdefault(source, "" if isinstance(setting.default, str) else None)
+    return fields
+
+
+def _backend_type(name: str) -> Any:
+    setting = next(s for s in declared_settings() if name in s.read_from)
+    return str if isinstance(setting.default, str) else type(setting.default) | None
+
+
+class _SecretFields(AbstractSet[str]):
+    """The service's secrets and every registered backend's (read at each use)."""
+
+    @classmethod
+    def _from_iterable(cls, names: Iterable[str]) -> frozenset[str]:  # type: ignore[override]
+        return frozenset(names)  # what set operations (`&`, `|`, `-`) return
+
+    def _names(self) -> frozenset[str]:
+        backend = {source for s in declared_settings() if s.secret for source in s.read_from}
+        return OWN_SECRETS | backend
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._names()))
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
+SECRET_FIELDS: AbstractSet[str] = _SecretFields()
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
@@ -170,14 +221,24 @@ def load_settings(
     if dotenv is not None:
         merged.update(_read_dotenv(dotenv))
     merged.update(os.environ if env is None else env)
-    fields = {f.name for f in msgspec.structs.fields(Settings)}
+    fields = {f.name for f in msgspec.structs.fields(Settings)} - {BACKEND_SETTINGS}
+    backend = backend_fields()
     raw: dict[str, Any] = {}
     for key, value in merged.items():
         if key.startswith(PREFIX):
             name = key[len(PREFIX) :].lower()
-            if name in fields:
+            if name in fields or name in backend:
                 raw[name] = value
     raw.update({k: v for k, v in overrides.items() if v is not None})
+    values: dict[str, Any] = {}
+    for name in backend.keys() & raw.keys():
+        try:
+            values[name] = msgspec.convert(raw.pop(name), _backend_type(name), strict=False)
+        except msgspec.ValidationError as exc:
+            raise SystemExit(
+                f"invalid configuration: {exc} - at `$.{name}` (environment variables {PREFIX}*)"
+            ) from None
+    raw[BACKEND_SETTINGS] = values
     try:
         return msgspec.convert(raw, Settings, strict=False)
     except msgspec.ValidationError as exc:

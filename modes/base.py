@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from typing import Any, ClassVar, Literal
 
@@ -160,6 +160,10 @@ class ModeRegistry(Registry[ModeHandler]):
 
 class ModeNames(AbstractSet[str]):
     """A set of mode names defined by a test on the handler class, read at each use."""
+
+    @classmethod
+    def _from_iterable(cls, names: Iterable[str]) -> frozenset[str]:  # type: ignore[override]
+        return frozenset(names)  # what set operations (`&`, `|`, `-`) return
 
     def __init__(self, registry: ModeRegistry, test: Callable[[type[ModeHandler]], bool]) -> None:
         self._registry = registry

@@ -6,7 +6,11 @@
     gemini:google/nano-banana     also google/nano-banana-2, google/nano-banana-pro
     diffusers:/path/to/pipeline   a local diffusers folder (`diffusers:local` = diffusers_path)
 
-Only the chosen backend's module is imported, so the heavy ones cost nothing unless used.
+A backend is its module, one `registry.register(...)` line below and its tests: its class
+declares its `provider`, what it supports, and its own settings (`config_fields`, `needs_key`,
+`key_env_var`), from which `ImageBackendConfig` and the service's `PROMPTGEN_*` settings are
+derived. Every backend module is imported here, so each leaves its heavy packages (openai,
+torch, diffusers) to first use.
 """
 
 from __future__ import annotations
@@ -19,46 +23,45 @@ from models.image.base import (
     ImageOptions,
     ImageResult,
 )
-from models.image.config import ImageBackendConfig
-
-registry: Registry[ImageModel] = Registry("image backend")
-
-
-def _openai(model: str, config: ImageBackendConfig) -> ImageModel:
-    from models.image.openai import OpenAIImageModel
-
-    return OpenAIImageModel(model, config)
+from models.image.config import ImageBackendConfig, declare, undeclare
+from models.image.diffusers import DiffusersImageModel
+from models.image.gemini import GeminiImageModel
+from models.image.openai import OpenAIImageModel
+from models.image.openrouter import OpenRouterImageModel
+from models.image.replicate import ReplicateImageModel
 
 
-def _openrouter(model: str, config: ImageBackendConfig) -> ImageModel:
-    from models.image.openrouter import OpenRouterImageModel
+class BackendRegistry(Registry[ImageModel]):
+    """The backend classes by provider, in registration order, with the settings they declare."""
 
-    return OpenRouterImageModel(model, config)
+    def register(self, backend: type[ImageModel]) -> type[ImageModel]:  # type: ignore[override]
+        """Add a backend class under its `provider`, with its `config_fields` (read by
+        `ImageBackendConfig` and, as `PROMPTGEN_*` variables, by the service's settings)."""
+        secret = {s.name for s in backend.config_fields if s.secret}
+        if backend.needs_key is not None and backend.needs_key not in secret:
+            raise ValueError(
+                f"{backend.__name__}.needs_key {backend.needs_key!r} is not a secret config field"
+            )
+        declare(backend.provider, backend.config_fields)
+        self.add(backend.provider, backend)
+        return backend
+
+    def unregister(self, provider: str) -> None:
+        """Remove a backend and its settings (tests register throwaway backends)."""
+        self._entries.pop(provider, None)
+        undeclare(provider)
+
+    def classes(self) -> tuple[type[ImageModel], ...]:
+        """The registered backend classes, in registration order."""
+        return tuple(b for b in self._entries.values() if isinstance(b, type))
 
 
-def _replicate(model: str, config: ImageBackendConfig) -> ImageModel:
-    from models.image.replicate import ReplicateImageModel
-
-    return ReplicateImageModel(model, config)
-
-
-def _gemini(model: str, config: ImageBackendConfig) -> ImageModel:
-    from models.image.gemini import GeminiImageModel
-
-    return GeminiImageModel(model, config)
-
-
-def _diffusers(model: str, config: ImageBackendConfig) -> ImageModel:
-    from models.image.diffusers import DiffusersImageModel
-
-    return DiffusersImageModel(model, config)
-
-
-registry.add("openai", _openai)
-registry.add("openrouter", _openrouter)
-registry.add("replicate", _replicate)
-registry.add("gemini", _gemini)
-registry.add("diffusers", _diffusers)
+registry = BackendRegistry("image backend")
+registry.register(OpenAIImageModel)
+registry.register(OpenRouterImageModel)
+registry.register(ReplicateImageModel)
+registry.register(GeminiImageModel)
+registry.register(DiffusersImageModel)
 
 
 def create_image_model(model_id: str, config: ImageBackendConfig) -> ImageModel:
@@ -73,6 +76,7 @@ def create_image_model(model_id: str, config: ImageBackendConfig) -> ImageModel:
 
 
 __all__ = [
+    "BackendRegistry",
     "ContentRejected",
     "GeneratedImage",
     "ImageBackendConfig",

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import msgspec
 
 from core.errors import UpstreamTimeout, ValidationFailed
-from models.image.config import ImageBackendConfig
+from models.image.config import BackendSetting, ImageBackendConfig
 from models.image.retry import Deadline, RetryPolicy, first_error
 
 
@@ -112,6 +112,11 @@ class ImageModel(ABC):
     provider: ClassVar[str]
     max_images_per_call: ClassVar[int] = 1
     supported: ClassVar[frozenset[str]] = frozenset()  # names from SETTINGS this backend honours
+    # Its own configuration (endpoint, credential, local path): `config.<name>` at run time,
+    # `PROMPTGEN_<SOURCE>` in the environment; `models.image.register` adds them to the config.
+    config_fields: ClassVar[tuple[BackendSetting, ...]] = ()
+    needs_key: ClassVar[str | None] = None  # the secret setting holding its credential, if any
+    key_env_var: ClassVar[str | None] = None  # the environment variable an operator sets it with
 
     def __init__(self, model_id: str, config: ImageBackendConfig) -> None:
         self.model_id = model_id

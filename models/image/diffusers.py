@@ -30,7 +30,7 @@ from models.image.base import (
     ImageResult,
     mask_white_repaints,
 )
-from models.image.config import ImageBackendConfig
+from models.image.config import BackendSetting, ImageBackendConfig
 from models.image.retry import Deadline
 
 PIL_FORMATS = {"png": "PNG", "jpeg": "JPEG", "jpg": "JPEG", "webp": "WEBP"}
@@ -44,6 +44,12 @@ class DiffusersImageModel(ImageModel):
     """A local diffusers pipeline; text-to-image, image-to-image and inpainting."""
 
     provider = "diffusers"
+    config_fields = (
+        BackendSetting(name="diffusers_path", doc="a local diffusers pipeline folder (`diffusers:local`)"),
+        BackendSetting(
+            name="diffusers_device", default="auto", doc='"auto" (cuda when available), "cpu", "cuda", "mps"'
+        ),
+    )
     max_images_per_call = 4
     supported = frozenset(
         {

@@ -25,7 +25,7 @@ from models.image.base import (
     ImageOptions,
     ImageResult,
 )
-from models.image.config import ImageBackendConfig
+from models.image.config import BackendSetting, ImageBackendConfig
 from models.image.retry import Deadline, Retryable, error_for_status
 
 MODELS = {
@@ -63,6 +63,12 @@ class GeminiImageModel(ImageModel):
     """Gemini image generation and editing with inline image data."""
 
     provider = "gemini"
+    config_fields = (
+        BackendSetting(name="gemini_base_url", default="https://generativelanguage.googleapis.com/v1beta"),
+        BackendSetting(name="gemini_api_key", secret=True),
+    )
+    needs_key = "gemini_api_key"
+    key_env_var = "PROMPTGEN_GEMINI_API_KEY"
     max_images_per_call = 1
     supported = frozenset(
         {

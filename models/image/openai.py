@@ -14,9 +14,7 @@ from __future__ import annotations
 import asyncio
 import io
 from datetime import UTC, datetime
-from typing import Any
-
-import openai
+from typing import TYPE_CHECKING, Any
 
 from core.errors import ContentRejected, UpstreamError, UpstreamTimeout, ValidationFailed
 from core.images import decode_b64, media_type_for_format, parse_data_url, sniff_media_type
@@ -27,8 +25,11 @@ from models.image.base import (
     ImageOptions,
     ImageResult,
 )
-from models.image.config import ImageBackendConfig, redact
+from models.image.config import BackendSetting, ImageBackendConfig, redact
 from models.image.retry import Deadline, Retryable, call_with_retries, error_for_status, parse_retry_after
+
+if TYPE_CHECKING:
+    import openai
 
 GPT_SIZES = {"1:1": "1024x1024", "3:2": "1536x1024", "2:3": "1024x1536"}
 DALLE3_SIZES = {"1:1": "1024x1024", "7:4": "1792x1024", "4:7": "1024x1792"}
@@ -48,6 +49,17 @@ class OpenAIImageModel(ImageModel):
     """OpenAI Images over the `openai` client; `openai_base_url` may name any compatible server."""
 
     provider = "openai"
+    # The language model's `openai_*` settings, unless the `image_*` ones set another server or key.
+    config_fields = (
+        BackendSetting(
+            name="openai_base_url",
+            default="https://api.openai.com/v1",
+            sources=("image_openai_base_url", "openai_base_url"),
+        ),
+        BackendSetting(name="openai_api_key", secret=True, sources=("openai_api_key", "image_api_key")),
+    )
+    needs_key = "openai_api_key"
+    key_env_var = "PROMPTGEN_OPENAI_API_KEY"
     max_images_per_call = 10
 
     def __init__(self, model_id: str, config: ImageBackendConfig) -> None:
@@ -60,6 +72,8 @@ class OpenAIImageModel(ImageModel):
 
     @property
     def client(self) -> openai.AsyncOpenAI:
+        import openai  # at first use: 0.4 s to import, and every backend module is imported at start
+
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
             self._client = openai.AsyncOpenAI(
@@ -208,6 +222,8 @@ class OpenAIImageModel(ImageModel):
         ]
 
     async def _call(self, params: dict[str, Any], deadline: Deadline, *, edit: bool) -> Any:
+        import openai
+
         timeout = deadline.timeout(self.config.timeout_s)
         method = (
             self.client.images.with_raw_response.edit

@@ -23,7 +23,7 @@ from models.image.base import (
     ImageOptions,
     ImageResult,
 )
-from models.image.config import ImageBackendConfig
+from models.image.config import BackendSetting, ImageBackendConfig
 from models.image.retry import Deadline
 
 MODERATION_WORDS = ("moderation", "flagged", "content policy", "safety system", "content_policy")
@@ -33,6 +33,12 @@ class OpenRouterImageModel(ImageModel):
     """Images through OpenRouter's unified image endpoint."""
 
     provider = "openrouter"
+    config_fields = (
+        BackendSetting(name="openrouter_base_url", default="https://openrouter.ai/api/v1"),
+        BackendSetting(name="openrouter_api_key", secret=True),
+    )
+    needs_key = "openrouter_api_key"
+    key_env_var = "PROMPTGEN_OPENROUTER_API_KEY"
     max_images_per_call = 10
     supported = frozenset(
         {

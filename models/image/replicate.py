@@ -26,7 +26,7 @@ from models.image.base import (
     ImageResult,
     mask_white_repaints,
 )
-from models.image.config import ImageBackendConfig
+from models.image.config import BackendSetting, ImageBackendConfig
 from models.image.retry import Deadline
 
 SAFETY_WORDS = ("nsfw", "sensitive", "safety", "e005", "content policy", "flagged")
@@ -138,6 +138,12 @@ class ReplicateImageModel(ImageModel):
     """Predictions on Replicate for official models (by name) or pinned versions."""
 
     provider = "replicate"
+    config_fields = (
+        BackendSetting(name="replicate_base_url", default="https://api.replicate.com/v1"),
+        BackendSetting(name="replicate_api_token", secret=True),
+    )
+    needs_key = "replicate_api_token"
+    key_env_var = "PROMPTGEN_REPLICATE_API_TOKEN"
     max_images_per_call = 4
 
     def __init__(self, model_id: str, config: ImageBackendConfig) -> None:
