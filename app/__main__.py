@@ -49,8 +49,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         import uvicorn
 
+        from app.db import check_writable
+        from app.errors import InsufficientStorage
         from app.server import create_app
 
+        try:  # a read-only data directory: one clear line, not a traceback from the lifespan
+            check_writable(settings.data_path)
+        except InsufficientStorage as exc:
+            print(f"promptgen: cannot start: {exc.detail}", file=sys.stderr)
+            return 1
         uvicorn.run(
             create_app(settings),
             host=args.host or settings.host,

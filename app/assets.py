@@ -3,22 +3,31 @@
 Blobs are written to a temporary name and renamed into place before the row is inserted, so
 a crash leaves at worst an orphan file, never a row without its bytes. Descriptions of an
 asset are cached per describer in the same database (`cached_description`).
+
+A disk that refuses a write (full, read-only) is an `InsufficientStorage` problem (507) and
+leaves nothing behind: the partial `.tmp` file and a blob whose row could not be written are
+removed. Below `min_free_bytes` free, new assets are refused before anything is written. An
+asset a job generated records that job (`job_id`): `sweep_job_assets` keeps them to an age and
+a count (uploads are the caller's, deleted only by `DELETE`), never one a style model uses.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
+import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import msgspec
 
-from app.db import Database
-from app.errors import NotFound
+from app.db import Database, free_bytes, storing
+from app.errors import InsufficientStorage, NotFound
 from app.image_protocol import Asset
 from app.images import ValidatedImage
-from app.jobs import now_iso
+from app.jobs import iso_at, now_iso
 from models.describers.base import ImageDescription
 
 SCHEMA = (
@@ -35,6 +44,8 @@ SCHEMA = (
     )""",
 )
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
+JOB_ASSET_NAME = re.compile(r"(job_[0-9a-f]{24})-\d+")  # how the chain names what it generates
+SWEEP_BATCH = 500  # assets deleted per transaction by a sweep
 
 
 def new_asset_id() -> str:
@@ -48,16 +59,45 @@ def is_asset_id(value: str) -> bool:
 class AssetStore:
     """Create, read and delete assets; their bytes live in `blob_dir`."""
 
-    def __init__(self, db: Database, blob_dir: Path) -> None:
+    def __init__(self, db: Database, blob_dir: Path, min_free_bytes: int = 0) -> None:
         self.db = db
         self.blob_dir = blob_dir
+        self.min_free_bytes = max(0, min_free_bytes)
         blob_dir.mkdir(parents=True, exist_ok=True)
         db.ensure_schema(SCHEMA)
         self._encoder = msgspec.msgpack.Encoder()
         self._decoder = msgspec.msgpack.Decoder(Asset)
         self._description_decoder = msgspec.msgpack.Decoder(ImageDescription)
+        self._add_job_column()
 
-    def create(self, image: ValidatedImage, name: str | None = None, description: str | None = None) -> Asset:
+    def _add_job_column(self) -> None:
+        """Schema upgrade: the `job_id` column, filled for the assets jobs generated before it
+        existed (named `<job id>-<n>` by a job that is on record)."""
+        columns = {row["name"] for row in self.db.fetchall("PRAGMA table_info(assets)")}
+        if "job_id" not in columns:
+            self.db.execute("ALTER TABLE assets ADD COLUMN job_id TEXT")
+            has_jobs = self.db.fetchone("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'")
+            updates = []
+            for row in self.db.fetchall("SELECT asset_id, body FROM assets") if has_jobs else []:
+                match = JOB_ASSET_NAME.fullmatch(self._decoder.decode(row["body"]).name)
+                if match and self.db.fetchone("SELECT 1 FROM jobs WHERE job_id = ?", (match[1],)):
+                    updates.append((match[1], row["asset_id"]))
+            if updates:
+                self.db.execute_many("UPDATE assets SET job_id = ? WHERE asset_id = ?", updates)
+        self.db.ensure_schema(
+            [
+                "CREATE INDEX IF NOT EXISTS assets_job_created ON assets(job_id, created_at) WHERE job_id IS NOT NULL"
+            ]
+        )
+
+    def create(
+        self,
+        image: ValidatedImage,
+        name: str | None = None,
+        description: str | None = None,
+        job_id: str | None = None,
+    ) -> Asset:
+        """Store `image`; `job_id` marks an asset a job generated (kept by the job retention)."""
         asset_id = new_asset_id()
         asset = Asset(
             asset_id=asset_id,
@@ -71,15 +111,38 @@ class AssetStore:
             created_at=now_iso(),
             url=f"/v1/assets/{asset_id}/content",
         )
+        self.check_space(len(image.data))
         path = self._blob_path(asset)
         temporary = path.with_name(path.name + ".tmp")
-        temporary.write_bytes(image.data)
-        os.replace(temporary, path)
-        self.db.execute(
-            "INSERT INTO assets(asset_id, body, created_at) VALUES (?,?,?)",
-            (asset_id, self._encoder.encode(asset), asset.created_at),
-        )
+        try:
+            with storing("storing the asset"):
+                temporary.write_bytes(image.data)
+                os.replace(temporary, path)
+            self.db.execute(
+                "INSERT INTO assets(asset_id, body, created_at, job_id) VALUES (?,?,?,?)",
+                (asset_id, self._encoder.encode(asset), asset.created_at, job_id),
+            )
+        except BaseException:
+            for leftover in (temporary, path):  # no partial file, no blob without its row
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+            raise
         return asset
+
+    def check_space(self, size: int) -> None:
+        """Refuse (507) a write of `size` bytes that would leave less than `min_free_bytes` free."""
+        if self.min_free_bytes <= 0:
+            return
+        try:
+            free = free_bytes(self.blob_dir)
+        except OSError:
+            return  # cannot tell: the write itself will say
+        if free - size < self.min_free_bytes:
+            raise InsufficientStorage(
+                f"storing the asset failed: the data directory has {free // 2**20} MiB free, and keeps "
+                f"at least {self.min_free_bytes // 2**20} MiB (PROMPTGEN_DATA_MIN_FREE_MB)",
+                reason="full",
+            )
 
     def get(self, asset_id: str, field: str | None = None) -> Asset:
         row = self.db.fetchone("SELECT body FROM assets WHERE asset_id = ?", (asset_id,))
@@ -108,10 +171,64 @@ class AssetStore:
 
     def delete(self, asset_id: str) -> None:
         asset = self.get(asset_id)
-        self.db.execute("DELETE FROM assets WHERE asset_id = ?", (asset_id,))
-        self.db.execute("DELETE FROM asset_descriptions WHERE asset_id = ?", (asset_id,))
-        with contextlib.suppress(FileNotFoundError):
-            self._blob_path(asset).unlink()
+        self._delete([asset])
+
+    def _delete(self, assets: list[Asset], blobs_first: bool = False) -> None:
+        """Remove rows (one transaction) and blobs. Rows first (`DELETE`): a disk that refuses
+        the rows leaves the assets whole. Blobs first (a sweep): on a full disk SQLite cannot
+        even delete, so the space the blobs free is what lets the rows go (now or next sweep)."""
+        ids = [(asset.asset_id,) for asset in assets]
+        if not ids:
+            return
+        if blobs_first:
+            self._unlink(assets)
+        self.db.execute_many("DELETE FROM asset_descriptions WHERE asset_id = ?", ids)
+        self.db.execute_many("DELETE FROM assets WHERE asset_id = ?", ids)
+        if not blobs_first:
+            self._unlink(assets)
+
+    def _unlink(self, assets: list[Asset]) -> None:
+        with storing("deleting the asset's content"):
+            for asset in assets:
+                with contextlib.suppress(FileNotFoundError):
+                    self._blob_path(asset).unlink()
+
+    def sweep_job_assets(
+        self, max_age_s: float, max_count: int, keep: Iterable[str] = (), now: float | None = None
+    ) -> int:
+        """Delete the assets jobs generated that are older than `max_age_s` or beyond the
+        `max_count` newest (0 turns either bound off), except those in `keep` (a style model's
+        training images); returns how many went."""
+        keep = set(keep)
+        doomed: list[Asset] = []
+        if max_age_s > 0:
+            cutoff = iso_at((time.time() if now is None else now) - max_age_s)
+            rows = self.db.fetchall(
+                "SELECT body FROM assets WHERE job_id IS NOT NULL AND created_at < ?", (cutoff,)
+            )
+            doomed += [self._decoder.decode(r["body"]) for r in rows]
+        if max_count > 0:
+            rows = self.db.fetchall(
+                "SELECT body FROM assets WHERE job_id IS NOT NULL ORDER BY created_at DESC, asset_id "
+                "LIMIT -1 OFFSET ?",
+                (max_count,),
+            )
+            doomed += [self._decoder.decode(r["body"]) for r in rows]
+        unique = list({a.asset_id: a for a in doomed if a.asset_id not in keep}.values())
+        for start in range(0, len(unique), SWEEP_BATCH):
+            self._delete(unique[start : start + SWEEP_BATCH], blobs_first=True)
+        return len(unique)
+
+    def remove_stale_temporaries(self, older_than_s: float = 3600.0, now: float | None = None) -> int:
+        """Remove `.tmp` files a crashed write left in the blob folder; returns how many."""
+        cutoff = (time.time() if now is None else now) - older_than_s
+        removed = 0
+        for temporary in self.blob_dir.glob("*.tmp"):
+            with contextlib.suppress(OSError):
+                if temporary.stat().st_mtime < cutoff:
+                    temporary.unlink()
+                    removed += 1
+        return removed
 
     def cached_description(self, asset_id: str, describer: str) -> ImageDescription | None:
         row = self.db.fetchone(

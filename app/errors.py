@@ -20,6 +20,7 @@ this module gives each a status, a type slug and a title, and the exception hand
     ├── Overloaded                 503 overloaded          (Retry-After)
     ├── RateLimited                429 rate-limited        (Retry-After, RateLimit-*)
     ├── DeadlineExceeded           504 deadline-exceeded
+    ├── InsufficientStorage        507 insufficient-storage (the data directory is full or read-only)
     └── UpstreamError              502 upstream-error
         ├── UpstreamUnavailable    503 upstream-unavailable (Retry-After when the provider said)
         └── UpstreamTimeout        504 upstream-timeout
@@ -37,6 +38,7 @@ from core.errors import (
     ContentRejected,
     DeadlineExceeded,
     Forbidden,
+    InsufficientStorage,
     JobCanceled,
     NotConfigured,
     NotFound,
@@ -60,6 +62,7 @@ __all__ = [
     "ContentRejected",
     "DeadlineExceeded",
     "Forbidden",
+    "InsufficientStorage",
     "JobCanceled",
     "NotConfigured",
     "NotFound",
@@ -116,6 +119,7 @@ PROBLEM_TYPES: dict[type[PromptgenError], ProblemType] = {
     Overloaded: ProblemType(503, "overloaded", "Service overloaded"),
     RateLimited: ProblemType(429, "rate-limited", "Too many requests"),
     DeadlineExceeded: ProblemType(504, "deadline-exceeded", "Deadline exceeded"),
+    InsufficientStorage: ProblemType(507, "insufficient-storage", "Insufficient storage"),
     UpstreamError: ProblemType(502, "upstream-error", "Upstream backend failed"),
     UpstreamUnavailable: ProblemType(503, "upstream-unavailable", "Upstream backend unavailable"),
     UpstreamTimeout: ProblemType(504, "upstream-timeout", "Upstream backend timed out"),

@@ -41,7 +41,7 @@ def create_image_resources(
 ) -> ImageResources:
     """`describer` overrides the configured one (tests pass fakes here); `metrics` counts its calls."""
     limits = ImageLimits(max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels)
-    assets = AssetStore(db, settings.data_path / "blobs" / "assets")
+    assets = AssetStore(db, settings.data_path / "blobs" / "assets", settings.data_min_free_mb * 2**20)
     style_models = StyleModelStore(db, assets)
     describer = describer or create_describer(settings)
     reader = ImageReader(assets, describer, limits, metrics=metrics)

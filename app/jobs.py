@@ -11,13 +11,21 @@ current event-loop turn and is written together with every other deferred row of
 in one transaction. One commit per turn instead of one per request is most of what a job
 costs; readers see deferred rows at once (`get` looks in memory first), and `close` writes
 what is left.
+
+A write the disk refuses is never swallowed: it is logged, kept in `write_error` (which
+`/readyz` reports until a later write succeeds) and raised to the saver (a `507`); deferred
+rows whose caller has already been answered stay in memory and are written by the next flush.
+`sweep` keeps finished jobs to an age and a count (the service runs it periodically).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import secrets
 import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,6 +45,7 @@ SCHEMA = (
         updated_at TEXT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status)",
+    "CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at)",
 )
 
 UPSERT = (
@@ -45,13 +54,22 @@ UPSERT = (
     "updated_at=excluded.updated_at"
 )
 MAX_DEFERRED = 256  # rows held in memory before a deferred save writes them at once
+SWEEP_BATCH = 500  # jobs deleted per statement by a sweep (the database lock is held that long)
 
 TERMINAL = frozenset({"success", "failure", "canceled"})
 INTERRUPTED = "https://promptgen.dev/problems/interrupted"
+_FINISHED = "status IN ('success', 'failure', 'canceled')"
+
+log = logging.getLogger(__name__)
 
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def iso_at(seconds: float) -> str:
+    """`now_iso`'s format for a moment in Unix seconds: such stamps compare as text."""
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -76,6 +94,8 @@ class JobStore:
         self._lock = threading.RLock()
         self._deferred: dict[str, tuple[str, str, str, bytes, str, str]] = {}
         self._flush_loop: asyncio.AbstractEventLoop | None = None  # where a flush is scheduled
+        self.write_error: str | None = None  # why the last write failed, until one succeeds
+        self.write_failures = 0  # writes the disk refused since the start
 
     def new(self, job_type: str, input_: dict[str, Any], status: str = "queued") -> Job:
         stamp = now_iso()
@@ -128,25 +148,94 @@ class JobStore:
 
     def save(self, job: Job, defer: bool = False) -> None:
         """Write `job`; with `defer`, at the end of this event-loop turn with the others deferred."""
-        row = (job.job_id, job.job_type, job.status, self._encoder.encode(job), job.created_at, job.updated_at)
+        row = (
+            job.job_id,
+            job.job_type,
+            job.status,
+            self._encoder.encode(job),
+            job.created_at,
+            job.updated_at,
+        )
         with self._lock:
+            previous = self._deferred.get(row[0])
             self._deferred[row[0]] = row  # a newer state of the same job replaces the older
             loop = _running_loop() if defer and len(self._deferred) < MAX_DEFERRED else None
             if loop is None or self._flush_loop not in (None, loop):
-                self.flush()  # not deferred, no loop, or a flush pending on another loop: write now
+                try:
+                    self.flush()  # not deferred, no loop, or a flush pending on another loop: write now
+                except Exception:
+                    # the saver learns of the failure, so its row is not kept for a later write
+                    if previous is None:
+                        self._deferred.pop(row[0], None)
+                    else:
+                        self._deferred[row[0]] = previous
+                    raise
             elif self._flush_loop is None:  # the first deferred row of this turn schedules its flush
                 self._flush_loop = loop
-                loop.call_soon(self.flush)
+                loop.call_soon(self._flush_deferred)
+
+    def _flush_deferred(self) -> None:
+        with contextlib.suppress(Exception):  # logged and kept by `flush`; retried by the next
+            self.flush()
 
     def flush(self) -> None:
-        """Write every deferred row in one transaction."""
+        """Write every deferred row in one transaction; a failure is logged, recorded in
+        `write_error` and raised, and the rows stay for the next flush."""
         with self._lock:
             self._flush_loop = None
             if not self._deferred:
                 return
             rows = list(self._deferred.values())
-            self.db.execute_many(UPSERT, rows)
+            try:
+                self.db.execute_many(UPSERT, rows)
+            except Exception as exc:
+                self.write_failures += 1
+                detail = getattr(exc, "detail", None) or f"{type(exc).__name__}: {exc}"
+                if self.write_error is None:  # once an outage; `/readyz` says it meanwhile
+                    log.error(
+                        "job records could not be written (%d waiting, %s first): %s",
+                        len(rows),
+                        rows[0][0],
+                        detail,
+                    )
+                self.write_error = detail
+                raise
             self._deferred.clear()
+            if self.write_error is not None:
+                log.warning("job records are written again after %d failed write(s)", self.write_failures)
+                self.write_error = None
+
+    @property
+    def unwritten(self) -> int:
+        """Job rows held in memory that are not on disk yet."""
+        return len(self._deferred)
+
+    def sweep(self, max_age_s: float, max_count: int, now: float | None = None) -> int:
+        """Delete finished jobs created more than `max_age_s` ago, and those beyond the
+        `max_count` newest finished ones (0 turns either bound off); returns how many. Running
+        and queued jobs are never touched."""
+        with contextlib.suppress(Exception):  # a failed flush is logged; the sweep frees space anyway
+            self.flush()
+        removed = 0
+        if max_age_s > 0:
+            cutoff = iso_at((time.time() if now is None else now) - max_age_s)
+            removed += self._delete_while(
+                f"SELECT job_id FROM jobs WHERE {_FINISHED} AND created_at < ? LIMIT ?", (cutoff, SWEEP_BATCH)
+            )
+        if max_count > 0:
+            removed += self._delete_while(
+                f"SELECT job_id FROM jobs WHERE {_FINISHED} ORDER BY created_at DESC, job_id LIMIT ? OFFSET ?",
+                (SWEEP_BATCH, max_count),
+            )
+        return removed
+
+    def _delete_while(self, select: str, params: tuple[object, ...]) -> int:
+        removed = 0
+        while True:
+            count = self.db.execute(f"DELETE FROM jobs WHERE job_id IN ({select})", params)
+            removed += max(0, count)
+            if count < SWEEP_BATCH:
+                return removed
 
     def close(self) -> None:
         self.flush()

@@ -17,7 +17,7 @@ from app import __version__
 from app.admission import Gate
 from app.auth import APIKeys, auth_middleware
 from app.chain import create_chain_service
-from app.db import Database
+from app.db import Database, check_writable
 from app.image_state import create_image_resources
 from app.ip_guard import IPGuard
 from app.jobs import JobStore
@@ -27,6 +27,7 @@ from app.metrics import Metrics
 from app.openapi import document_request_bodies
 from app.problems import EXCEPTION_HANDLERS
 from app.ratelimit import create_rate_limiter, rate_limit_middleware
+from app.retention import Retention
 from app.routes import assets, caption, health, ip, playground, prompts, style_models
 from app.routes import images as image_routes
 from app.routes import jobs as job_routes
@@ -54,7 +55,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         data = settings.data_path
-        data.mkdir(parents=True, exist_ok=True)
+        check_writable(data)  # a read-only data directory stops the start (`python -m app serve`: one line)
         db = Database(data / "promptgen.sqlite3")
         model = lm or create_language_model(settings)
         jobs = JobStore(db)
@@ -87,6 +88,9 @@ def create_app(
         )
         app.state.chain = chain
         await chain.start()  # fails jobs a stopped process left running, resumes webhook deliveries
+        # Old jobs, generated images and webhook rows go at start and every retention interval.
+        app.state.retention = Retention(settings, jobs, images.assets, images.style_models, chain.webhooks)
+        sweeper = asyncio.create_task(app.state.retention.run(), name="retention")
         # Load (and warm) the model in the background: /healthz answers at once, /readyz turns
         # true when done, and a request that arrives meanwhile waits for the load instead of failing.
         loader = asyncio.create_task(_load(model, app.state.service if settings.lm_warmup else None))
@@ -102,6 +106,9 @@ def create_app(
             if left:
                 log.warning("stopping with %d job(s) still running: recorded as interrupted", left)
             await chain.aclose()
+            sweeper.cancel()
+            with contextlib.suppress(BaseException):
+                await sweeper
             loader.cancel()
             with contextlib.suppress(BaseException):
                 await loader

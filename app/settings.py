@@ -127,6 +127,15 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     webhook_max_attempts: int = 6
     webhook_backoff_base_s: float = 2.0
     webhook_backoff_max_s: float = 300.0
+    # Storage (app/retention.py): what is kept, swept every `retention_interval_s`; 0 = no bound
+    job_retention_days: float = 30.0  # finished jobs (each ~850 bytes with its request summary)
+    job_retention_max: int = 100_000  # the newest finished jobs kept
+    job_asset_retention_days: float = 7.0  # images jobs generated (uploads stay until deleted)
+    job_asset_retention_max: int = 2_000
+    webhook_retention_days: float = 7.0  # delivered or failed webhook deliveries (pending stay)
+    webhook_retention_max: int = 10_000
+    retention_interval_s: float = 600.0  # 0: never swept
+    data_min_free_mb: int = 256  # free space the data directory keeps: /readyz, new assets (507)
 
     def __post_init__(self) -> None:
         if self.cache_url and not self.cache_url.startswith(CACHE_SCHEMES):

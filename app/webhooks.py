@@ -12,7 +12,8 @@ is `job.succeeded`, `job.failed` or `job.canceled`.
 Delivery is an outbox: each delivery is a SQLite row written before the first attempt and
 updated after every attempt, so a delivery still pending when the service stops is resumed
 when it starts again. A non-2xx answer or a transport failure is retried with exponential
-backoff (jittered, capped) until `webhook_max_attempts` is spent.
+backoff (jittered, capped) until `webhook_max_attempts` is spent. `sweep` keeps delivered and
+failed rows to an age and a count (the service runs it periodically); pending ones stay.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from app import __version__
 from app.db import Database
 from app.errors import NotConfigured, ValidationFailed
 from app.fetch import FetchError, FetchPolicy, check_url, fetch_url, new_client
-from app.jobs import now_iso
+from app.jobs import iso_at, now_iso
 from app.protocol import Job
 from app.settings import Settings
 
@@ -56,7 +57,10 @@ SCHEMA = (
         updated_at TEXT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS webhook_deliveries_status ON webhook_deliveries(status)",
+    "CREATE INDEX IF NOT EXISTS webhook_deliveries_created ON webhook_deliveries(created_at)",
 )
+SWEEP_BATCH = 500  # deliveries deleted per statement by a sweep
+_DONE = "status IN ('delivered', 'failed')"
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -168,6 +172,31 @@ class WebhookSender:
             (delivery_id,),
         )
         return None if row is None else dict(row)
+
+    def sweep(self, max_age_s: float, max_count: int, now: float | None = None) -> int:
+        """Delete delivered and failed deliveries created more than `max_age_s` ago, and those
+        beyond the `max_count` newest (0 turns either bound off); pending ones are never
+        touched. Returns how many went."""
+        removed = 0
+        queries: list[tuple[str, tuple[object, ...]]] = []
+        if max_age_s > 0:
+            cutoff = iso_at((time.time() if now is None else now) - max_age_s)
+            queries.append((f"{_DONE} AND created_at < ? LIMIT ?", (cutoff, SWEEP_BATCH)))
+        if max_count > 0:
+            queries.append(
+                (f"{_DONE} ORDER BY created_at DESC, delivery_id LIMIT ? OFFSET ?", (SWEEP_BATCH, max_count))
+            )
+        for where, params in queries:
+            while True:
+                count = self.db.execute(
+                    "DELETE FROM webhook_deliveries WHERE delivery_id IN "
+                    f"(SELECT delivery_id FROM webhook_deliveries WHERE {where})",
+                    params,
+                )
+                removed += max(0, count)
+                if count < SWEEP_BATCH:
+                    break
+        return removed
 
     async def drain(self, timeout_s: float) -> None:
         """Wait up to `timeout_s` for the deliveries in flight (tests, graceful shutdown)."""

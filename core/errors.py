@@ -21,6 +21,7 @@ travel with it (`field`, `backend`, `setting`, `retryAfter`).
     ├── Overloaded                 at capacity; retry after `retry_after` seconds
     ├── RateLimited                over the caller's rate; retry after `retry_after` seconds
     ├── DeadlineExceeded           the work ran past its deadline
+    ├── InsufficientStorage        the data directory is full or read-only (`reason`)
     └── UpstreamError              a backend failed (`backend`)
         ├── UpstreamUnavailable    it is down or refusing; worth a retry
         └── UpstreamTimeout        it did not answer in time; worth a retry
@@ -124,6 +125,14 @@ class RateLimited(PromptgenError):
 
 class DeadlineExceeded(PromptgenError):
     """The work did not finish within its deadline."""
+
+
+class InsufficientStorage(PromptgenError):
+    """The service could not store something: its data directory is full, under its free-space
+    floor or read-only; `reason` says which (`full`, `read-only`, `io-error`)."""
+
+    def __init__(self, detail: str, reason: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail, reason=reason, **extensions)
 
 
 class UpstreamError(PromptgenError):

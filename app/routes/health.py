@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Request, Response, get
 
 from app.problems import problem_response
+from app.retention import storage_problem
 
 OPEN = {"exclude_from_auth": True}  # no API key, no rate limit: probes and scrapers must get through
 
@@ -14,8 +15,21 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/readyz", summary="Readiness: the language model is loaded (and warmed)", opt=OPEN)
+@get("/readyz", summary="Readiness: the language model is loaded (and warmed), storage is writable", opt=OPEN)
 async def readyz(request: Request) -> Response:
+    storage = storage_problem(request.app.state.settings, request.app.state.jobs)
+    if storage is not None:  # under the free-space floor, or job records the disk refused
+        return problem_response(
+            {
+                "type": "https://promptgen.dev/problems/not-ready",
+                "title": "Not ready",
+                "status": 503,
+                "detail": storage,
+                "reason": "storage",
+            },
+            503,
+            {"Retry-After": "60"},
+        )
     lm = request.app.state.lm
     loader = getattr(request.app.state, "loader", None)  # load, then warm-up (app/server.py)
     if lm.ready and (loader is None or loader.done()):
