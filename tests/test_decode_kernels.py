@@ -16,6 +16,7 @@ from models.lm import kernels
 from models.lm.decoding import decode_step_for
 from models.lm.lanes import SMALL, blocks_of
 from models.lm.local import LocalLanguageModel
+from models.lm.prefill import cache_of, with_cache
 
 SHAPES = [(576, 576), (960, 576), (100, 37), (33, 1536), (16, 1)]
 
@@ -188,7 +189,7 @@ def test_a_decoding_step_gives_each_row_the_bits_it_gets_alone(model, kernel):
     ids = torch.randint(3, model.config.vocab_size, (rows, 9))
     mask = torch.ones((rows, 10), dtype=torch.long)
     with torch.inference_mode():
-        cache = model(input_ids=ids, attention_mask=mask[:, :9], use_cache=True).past_key_values
+        cache = cache_of(model(input_ids=ids, attention_mask=mask[:, :9], **with_cache(model)))
         tokens = torch.randint(3, model.config.vocab_size, (rows,))
         positions = mask[:, :9].sum(-1)
         together = step(tokens, positions, copy.deepcopy(cache), mask, blocks_of([SMALL] * rows))

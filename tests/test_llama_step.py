@@ -10,6 +10,7 @@ import torch
 from models.lm.decoding import decode_step_for
 from models.lm.lanes import LARGE, SMALL, blocks_of, decoding_step
 from models.lm.local import LocalLanguageModel
+from models.lm.prefill import cache_of, with_cache
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def test_a_step_gives_the_logits_of_the_models_forward(model, lane_at):
     mask = torch.ones((rows, 10), dtype=torch.long)
     mask[1, :4] = 0  # a left-padded row
     with torch.inference_mode():
-        cache = model(input_ids=ids, attention_mask=mask[:, :9], use_cache=True).past_key_values
+        cache = cache_of(model(input_ids=ids, attention_mask=mask[:, :9], **with_cache(model)))
         reference_cache = copy.deepcopy(cache)
         tokens = torch.randint(3, model.config.vocab_size, (rows,))
         positions = mask[:, :9].sum(-1)
@@ -37,8 +38,7 @@ def test_a_step_gives_the_logits_of_the_models_forward(model, lane_at):
                 input_ids=tokens[:, None],
                 attention_mask=mask,
                 position_ids=positions[:, None],
-                past_key_values=reference_cache,
-                use_cache=True,
+                **with_cache(model, reference_cache),
             ).logits[:, -1]
     torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-5)
     assert torch.equal(ours.argmax(-1), theirs.argmax(-1))
@@ -88,5 +88,5 @@ def test_a_prefill_computes_only_the_last_positions_logits_with_the_same_bits_an
         last = forward_last(model, input_ids=ids, use_cache=True)
     assert last.logits.shape == (2, 1, model.config.vocab_size)
     assert torch.equal(last.logits[:, -1], full.logits[:, -1])
-    for ours, theirs in zip(last.past_key_values.layers, full.past_key_values.layers, strict=True):
+    for ours, theirs in zip(cache_of(last).layers, cache_of(full).layers, strict=True):
         assert torch.equal(ours.keys, theirs.keys) and torch.equal(ours.values, theirs.values)

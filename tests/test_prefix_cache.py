@@ -11,6 +11,7 @@ import torch
 
 from models.lm.base import ChatMessage, LMRequest
 from models.lm.local import LocalLanguageModel
+from models.lm.prefill import cache_of, with_cache
 from models.lm.prefix_cache import PrefixStore
 from modes import ModeContext, get_mode
 
@@ -62,7 +63,7 @@ def test_the_tails_of_a_batchs_prefixes_run_in_one_forward_pass(tiny) -> None:
     prefixes = [conversation_ids(tiny, spark) for spark in sparks]
     with torch.inference_mode():
         caches = store.kv_for_many(tiny._model, prefixes)
-        alone = [tiny._model(input_ids=torch.tensor([ids]), use_cache=True).past_key_values for ids in prefixes]
+        alone = [cache_of(tiny._model(input_ids=torch.tensor([ids]), **with_cache(tiny._model))) for ids in prefixes]
     assert store.forward_passes == 2  # the first alone (nothing stored yet), then the other tails together
     assert store.tokens_reused > 0
     for cache, reference, ids in zip(caches, alone, prefixes, strict=True):
@@ -95,7 +96,7 @@ def test_on_the_real_model_a_reused_prefix_is_bit_identical(smollm_dir) -> None:
     prefixes = [base[: len(base) - tail] for tail in range(13, 0, -1)]
     extra = [base + [base[-1]] * tail for tail in (1, 2, 3, 5, 6, 7, 9, 10, 11)]
     with torch.inference_mode():
-        fresh = [lm._model(input_ids=torch.tensor([ids]), use_cache=True).past_key_values for ids in prefixes + extra]
+        fresh = [cache_of(lm._model(input_ids=torch.tensor([ids]), **with_cache(lm._model))) for ids in prefixes + extra]
         one_by_one = PrefixStore(max_entries=1)  # each reuses the one before: tails of 1 token
         caches = [one_by_one.kv_for(lm._model, ids) for ids in prefixes]
         batched = PrefixStore()

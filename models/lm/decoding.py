@@ -45,7 +45,7 @@ import torch
 from models.lm.base import LMRequest
 from models.lm.lanes import SMALL, blocks_of, decoding_step, install_lanes, lane_for
 from models.lm.llama_step import LlamaDecodeStep, StepCache
-from models.lm.prefill import forward_last, left_padded_inputs, stack_left_padded
+from models.lm.prefill import cache_of, forward_last, left_padded_inputs, stack_left_padded, with_cache
 from models.lm.prefix_cache import common_length
 
 TOP_K_PREFILTER = 1024
@@ -204,8 +204,7 @@ def decode_batch(
         input_ids=suffix_ids,
         attention_mask=mask,
         position_ids=positions,
-        past_key_values=cache,
-        use_cache=True,
+        **with_cache(model, cache),
     )
     logits = out.logits[:, -1, :]
     if step is not None:  # the step appends in place from here on
@@ -249,8 +248,7 @@ def decode_batch(
                     input_ids=tokens_in.unsqueeze(1),
                     attention_mask=mask,
                     position_ids=next_pos.unsqueeze(1),
-                    past_key_values=cache,
-                    use_cache=True,
+                    **with_cache(model, cache),
                 )
             logits = out.logits[:, -1, :]
         next_pos = next_pos + 1
@@ -309,7 +307,7 @@ def decode_step_for(
 def fresh_kvs(model: Any, prefixes: list[list[int]]) -> list[Any]:
     """The KV cache of each prefix, each computed alone (batch size one)."""
     return [
-        forward_last(model, input_ids=torch.tensor([ids]), use_cache=True).past_key_values for ids in prefixes
+        cache_of(forward_last(model, input_ids=torch.tensor([ids]), **with_cache(model))) for ids in prefixes
     ]
 
 

@@ -36,13 +36,16 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import fcntl
+import functools
 import importlib.util
 import logging
 import os
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -89,6 +92,31 @@ def newline_token_ids(tokenizer: Any) -> set[int]:
     return {idx for tok, idx in tokenizer.get_vocab().items() if "\n" in to_text([tok])}
 
 
+@contextlib.contextmanager
+def no_progress_bars(gguf: bool = False) -> Iterator[None]:
+    """Load (and with `gguf`, convert) without transformers' progress bars: the service logs
+    one line with the time instead of bars interleaved with its log lines. The GGUF reader's
+    bar is a plain tqdm, switched off on its module for the conversion only."""
+    from transformers.utils import logging as hf_logging
+
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    module: Any = None
+    if gguf:
+        with contextlib.suppress(ImportError):
+            import transformers.modeling_gguf_pytorch_utils as module
+    bar = getattr(module, "tqdm", None)
+    if bar is not None:
+        module.tqdm = functools.partial(bar, disable=True)
+    try:
+        yield
+    finally:
+        if bar is not None:
+            module.tqdm = bar
+        if was_on:
+            hf_logging.enable_progress_bar()
+
+
 def convert_embedded_model(cache_root: Path) -> Path:
     """Dequantise the embedded GGUF once into a safetensors folder under `cache_root`.
 
@@ -108,20 +136,26 @@ def convert_embedded_model(cache_root: Path) -> Path:
         from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
         gguf = embedded_gguf_path()
-        log.info("converting %s to safetensors in %s (once)", gguf.name, target)
-        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(
-            str(gguf.parent),
-            gguf_file=gguf.name,
-            dtype=torch.float32,
-            quantization_config=GgufConfig(gguf_file=str(gguf), dequantize=True),
-        )
+        started = time.perf_counter()
         tmp = cache_root / f".{EMBEDDED_NAME}.tmp-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        model.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
+        with no_progress_bars(gguf=True):
+            tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+            model = AutoModelForCausalLM.from_pretrained(
+                str(gguf.parent),
+                gguf_file=gguf.name,
+                dtype=torch.float32,
+                quantization_config=GgufConfig(gguf_file=str(gguf), dequantize=True),
+            )
+            shutil.rmtree(tmp, ignore_errors=True)
+            model.save_pretrained(tmp)
+            tokenizer.save_pretrained(tmp)
         shutil.rmtree(target, ignore_errors=True)
         tmp.rename(target)
+        log.info(
+            "embedded model converted to safetensors in %.1fs (once; cached in %s)",
+            time.perf_counter() - started,
+            target,
+        )
         return target
 
 
@@ -243,10 +277,11 @@ class LocalLanguageModel(LanguageModel):
             folder = Path(self.model_path) if self.model_path else convert_embedded_model(self.cache_dir)
             dtype = getattr(torch, self.dtype_name)
             try:
-                tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-                model = AutoModelForCausalLM.from_pretrained(
-                    str(folder), dtype=dtype, local_files_only=True, attn_implementation=register_attention()
-                )
+                with no_progress_bars():
+                    tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+                    model = AutoModelForCausalLM.from_pretrained(
+                        str(folder), dtype=dtype, local_files_only=True, attn_implementation=register_attention()
+                    )
             except (OSError, ValueError) as exc:
                 raise UpstreamUnavailable(
                     f"cannot load local model from {folder}: {exc}", backend="local"

@@ -27,6 +27,27 @@ def _keeps_logits(model_class: Any) -> bool:
     return "logits_to_keep" in inspect.signature(model_class.forward).parameters
 
 
+def with_cache(model: Any, cache: Any = None) -> dict[str, Any]:
+    """The keyword arguments that pass `cache` (None: start one) to `model`'s forward and ask
+    for the cache back, by the name this transformers version uses: `cache` where the forward
+    takes it (5.x, where `past_key_values` is deprecated and warns on every process's first
+    call), `past_key_values` before."""
+    name = "cache" if _takes_cache(model.__class__) else "past_key_values"
+    return {name: cache, "use_cache": True} if cache is not None else {"use_cache": True}
+
+
+def cache_of(output: Any) -> Any:
+    """The cache a forward pass returned (`output.cache`, or `past_key_values` before 5.x),
+    read without the deprecated name's warning."""
+    cache = getattr(output, "cache", None)
+    return cache if cache is not None else output.past_key_values
+
+
+@functools.cache
+def _takes_cache(model_class: Any) -> bool:
+    return "cache" in inspect.signature(model_class.forward).parameters
+
+
 def stack_left_padded(model: Any, caches: list[Any], lengths: list[int]) -> Any:
     """One batch cache holding the first `lengths[r]` positions of `caches[r]` in row r, each
     left-padded with zeros to the longest (the padding is masked)."""

@@ -56,7 +56,7 @@ class PrefixStore:
         stored head run their tails in one forward pass; one that can reuse nothing runs alone
         first, and the others then look again (they usually share its system prompt)."""
         from models.lm.lanes import install_lanes
-        from models.lm.prefill import forward_last
+        from models.lm.prefill import cache_of, forward_last, with_cache
 
         install_lanes(model)  # prefill products at the row counts that keep each row's bits
         caches: list[Any] = [None] * len(prefixes)
@@ -73,7 +73,7 @@ class PrefixStore:
             else:
                 first = pending.pop(0)
                 ids = prefixes[first]
-                cache = forward_last(model, input_ids=_tensor([ids]), use_cache=True).past_key_values
+                cache = cache_of(forward_last(model, input_ids=_tensor([ids]), **with_cache(model)))
                 caches[first] = self._keep(ids, cache, reused=0)
                 ran = True
             with self._lock:
@@ -139,7 +139,7 @@ def _extend(
     sharing no storage with the batch (a stored head is reused as a view, never written)."""
     from transformers import DynamicCache
 
-    from models.lm.prefill import forward_last, left_padded_inputs, stack_left_padded
+    from models.lm.prefill import cache_of, forward_last, left_padded_inputs, stack_left_padded, with_cache
 
     out: list[Any] = [None] * len(plans)
     todo = []
@@ -153,14 +153,15 @@ def _extend(
     heads = [plans[j][0] for j in todo]
     tails = [prefixes[j][plans[j][0] :] for j in todo]
     ids, mask, positions = left_padded_inputs(heads, tails)
-    batch = forward_last(
-        model,
-        input_ids=ids,
-        attention_mask=mask,
-        position_ids=positions,
-        past_key_values=stack_left_padded(model, [plans[j][1] for j in todo], heads),
-        use_cache=True,
-    ).past_key_values
+    batch = cache_of(
+        forward_last(
+            model,
+            input_ids=ids,
+            attention_mask=mask,
+            position_ids=positions,
+            **with_cache(model, stack_left_padded(model, [plans[j][1] for j in todo], heads)),
+        )
+    )
     real = mask.bool()
     for g, j in enumerate(todo):  # each row's real positions: its head, then its tail
         cache = DynamicCache(config=model.config)
