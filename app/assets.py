@@ -14,6 +14,7 @@ a count (uploads are the caller's, deleted only by `DELETE`), never one a style 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import secrets
@@ -199,25 +200,28 @@ class AssetStore:
         """Delete the assets jobs generated that are older than `max_age_s` or beyond the
         `max_count` newest (0 turns either bound off), except those in `keep` (a style model's
         training images); returns how many went."""
-        keep = set(keep)
-        doomed: list[Asset] = []
+        kept = json.dumps(sorted(set(keep)))  # one parameter, read by SQLite's json_each
+        candidates = "job_id IS NOT NULL AND asset_id NOT IN (SELECT value FROM json_each(?))"
+        queries: list[tuple[str, tuple[object, ...]]] = []
         if max_age_s > 0:
             cutoff = iso_at((time.time() if now is None else now) - max_age_s)
-            rows = self.db.fetchall(
-                "SELECT body FROM assets WHERE job_id IS NOT NULL AND created_at < ?", (cutoff,)
-            )
-            doomed += [self._decoder.decode(r["body"]) for r in rows]
+            queries.append((f"{candidates} AND created_at < ? LIMIT ?", (kept, cutoff, SWEEP_BATCH)))
         if max_count > 0:
-            rows = self.db.fetchall(
-                "SELECT body FROM assets WHERE job_id IS NOT NULL ORDER BY created_at DESC, asset_id "
-                "LIMIT -1 OFFSET ?",
-                (max_count,),
+            queries.append(
+                (
+                    f"{candidates} ORDER BY created_at DESC, asset_id LIMIT ? OFFSET ?",
+                    (kept, SWEEP_BATCH, max_count),
+                )
             )
-            doomed += [self._decoder.decode(r["body"]) for r in rows]
-        unique = list({a.asset_id: a for a in doomed if a.asset_id not in keep}.values())
-        for start in range(0, len(unique), SWEEP_BATCH):
-            self._delete(unique[start : start + SWEEP_BATCH], blobs_first=True)
-        return len(unique)
+        removed = 0
+        for where, params in queries:  # a batch at a time: bodies of a whole backlog never in memory
+            while True:
+                rows = self.db.fetchall(f"SELECT body FROM assets WHERE {where}", params)
+                self._delete([self._decoder.decode(r["body"]) for r in rows], blobs_first=True)
+                removed += len(rows)
+                if len(rows) < SWEEP_BATCH:
+                    break
+        return removed
 
     def remove_stale_temporaries(self, older_than_s: float = 3600.0, now: float | None = None) -> int:
         """Remove `.tmp` files a crashed write left in the blob folder; returns how many."""

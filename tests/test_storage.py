@@ -448,3 +448,45 @@ def test_check_writable_without_a_mount(tmp_path: Path, monkeypatch) -> None:
         lambda *a, **k: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")),
     )
     check_writable(tmp_path / "new")  # a full disk does not stop the start
+
+
+# ----------------------------------------------------------------------------- through the chain
+
+
+def test_images_a_job_generates_are_marked_swept_and_a_full_disk_fails_the_job_with_507(
+    tmp_path: Path,
+) -> None:
+    from tests.chain_helpers import chain_settings, client_for
+    from tests.fakes.image_providers import FakeOpenAI
+
+    fake = FakeOpenAI()
+    with fake:
+        settings = chain_settings(tmp_path / "data", fake.base_url, job_asset_retention_max=1)
+        with client_for(settings) as client:
+            uploaded = upload(client, samples.photo("rocket.jpg"), "image/jpeg").json()["asset"]
+            result = client.post("/v1/generate/image", json={"prompt": "a cat", "n": 2})
+            assert result.status_code == 200, result.text
+            job_id = result.json()["job"]["jobId"]
+            images = [image["assetId"] for image in result.json()["images"]]
+            db = client.app.state.db
+            owners = {r["asset_id"]: r["job_id"] for r in db.fetchall("SELECT asset_id, job_id FROM assets")}
+            assert owners == {uploaded["assetId"]: None, **dict.fromkeys(images, job_id)}
+
+            assert client.app.state.retention.sweep()["job_assets"] == len(images) - 1
+            left = {r["asset_id"] for r in db.fetchall("SELECT asset_id FROM assets")}
+            assert uploaded["assetId"] in left and len(left) == 2
+
+            client.app.state.images.assets.min_free_bytes = 2**62  # no disk has this much free
+            body = assert_problem(client.post("/v1/generate/image", json={"prompt": "a dog"}), 507)
+            failed = client.get(f"/v1/jobs/{body['jobId']}").json()
+            assert failed["status"] == "failure"
+            assert failed["metadata"]["error"]["type"].endswith("/insufficient-storage")
+
+
+def test_the_asset_sweep_goes_in_batches(tmp_path: Path) -> None:
+    db = Database(tmp_path / "db.sqlite3")
+    assets = AssetStore(db, tmp_path / "blobs")
+    made = [assets.create(image(b"%d" % i), job_id=f"job_{i:024x}") for i in range(1203)]
+    assert assets.sweep_job_assets(0, 100, keep={made[0].asset_id}) == 1102
+    assert len(db.fetchall("SELECT asset_id FROM assets")) == 101
+    assert len(list((tmp_path / "blobs").iterdir())) == 101
