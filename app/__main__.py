@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
             log_level=settings.log_level.lower(),
             log_config=None,  # keep configure_logging's handler (JSON, redacted)
             access_log=False,  # app.logs writes the access log, with request ids
+            # X-Forwarded-* are believed from PROMPTGEN_TRUSTED_PROXIES only (app/proxy.py), not
+            # from whatever uvicorn trusts by default (127.0.0.1, or FORWARDED_ALLOW_IPS)
+            proxy_headers=False,
             # On SIGTERM: stop accepting, let in-flight requests finish for up to the grace period.
             timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)),
         )

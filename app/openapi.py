@@ -51,6 +51,18 @@ RESPONSES: dict[tuple[str, str, str], type] = {
     ("/v1/generate/image", "post", "202"): JobAccepted,
     ("/v1/images/generations", "post", "200"): OpenAIImagesResponse,
 }
+# Answers that are not JSON: an asset's bytes come back as the image they are.
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
+BINARY_RESPONSES: dict[tuple[str, str, str], dict[str, Any]] = {
+    ("/v1/assets/{asset_id}/content", "get", "200"): {
+        "description": "The image, in the type it was stored as (PNG, JPEG or WebP)",
+        "headers": {
+            "ETag": {"description": "the SHA-256 of the bytes, quoted", "schema": {"type": "string"}},
+            "Cache-Control": {"schema": {"type": "string"}},
+        },
+        "content": {media: {"schema": {"type": "string", "format": "binary"}} for media in IMAGE_TYPES},
+    },
+}
 # `POST /v1/assets` also takes a multipart upload.
 MULTIPART_ASSET = {
     "type": "object",
@@ -137,6 +149,10 @@ def complete_schema(
                 "description": type_.__doc__.strip().splitlines()[0] if type_.__doc__ else status,
                 "content": {JSON: {"schema": ref_of[type_]}},
             }
+    for (path, method, status), response in BINARY_RESPONSES.items():
+        operation = schema.get("paths", {}).get(path, {}).get(method)
+        if operation is not None:
+            operation.setdefault("responses", {})[status] = response
     if auth_required:
         schemas_root = schema["components"]
         schemas_root["securitySchemes"] = SECURITY_SCHEMES

@@ -19,6 +19,7 @@ client's address.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import sqlite3
@@ -32,7 +33,7 @@ from typing import Protocol
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth import STATE_KEY_ID, is_open
-from app.errors import RateLimited, add_headers
+from app.errors import RateLimited, Unauthorized, add_headers
 from app.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,10 @@ class RateStore(Protocol):
         """Apply one request to `identity`'s state: its `tat` afterwards, and whether it was allowed."""
         ...
 
+    def peek(self, identity: str) -> float | None:
+        """`identity`'s `tat`, or None when it has none; changes nothing."""
+        ...
+
 
 class MemoryRateStore:
     """This process only (tests, single-process deployments)."""
@@ -92,6 +97,10 @@ class MemoryRateStore:
             if len(self._tat) > 100_000:  # bound memory: idle identities are as good as absent
                 self._tat = {k: v for k, v in self._tat.items() if v > now}
             return (start + interval if allowed else stored), allowed
+
+    def peek(self, identity: str) -> float | None:
+        with self._lock:
+            return self._tat.get(identity)
 
 
 class SQLiteRateStore:
@@ -116,6 +125,11 @@ class SQLiteRateStore:
             if self._decisions % SWEEP_EVERY == 0:
                 self._conn.execute("DELETE FROM rate_limits WHERE tat < ?", (now,))
         return float(row[0]), bool(row[1])
+
+    def peek(self, identity: str) -> float | None:
+        with self._lock:
+            row = self._conn.execute("SELECT tat FROM rate_limits WHERE identity = ?", (identity,)).fetchone()
+        return None if row is None else float(row[0])
 
     def close(self) -> None:
         self._conn.close()
@@ -149,6 +163,17 @@ class RateLimiter:
         retry = max(0.0, tat + self.interval - self.window - now)
         return Decision(False, self.burst, 0, ahead, retry)
 
+    def blocked_for(self, identity: str, now: float | None = None) -> float:
+        """Seconds until `identity` may be counted again (0 when it may now); changes nothing."""
+        now = time.time() if now is None else now
+        try:
+            tat = self.store.peek(identity)
+        except sqlite3.Error:
+            return 0.0
+        if tat is None:
+            return 0.0
+        return max(0.0, tat + self.interval - self.window - now)
+
 
 def create_rate_limiter(settings: object, data_path: Path) -> RateLimiter:
     per_minute = int(getattr(settings, "rate_limit_per_minute", 0))
@@ -162,6 +187,35 @@ def create_rate_limiter(settings: object, data_path: Path) -> RateLimiter:
     else:
         raise SystemExit(f"invalid configuration: PROMPTGEN_RATE_LIMIT_STORE={kind!r} (sqlite or memory)")
     return RateLimiter(store, per_minute, burst)
+
+
+def create_auth_failure_limiter(settings: object, data_path: Path) -> RateLimiter:
+    """Failed authentications per client address (`auth_failures_per_minute`, bursts of
+    `auth_failures_burst`), in the same kind of store as the rate limit (shared by processes)."""
+    per_minute = int(getattr(settings, "auth_failures_per_minute", 0))
+    burst = int(getattr(settings, "auth_failures_burst", 0))
+    keyed = bool(str(getattr(settings, "api_keys", "")).strip())
+    kind = str(getattr(settings, "rate_limit_store", "sqlite")).strip().lower()
+    store: RateStore = MemoryRateStore()
+    if keyed and per_minute > 0 and kind == "sqlite":
+        store = SQLiteRateStore(data_path / "ratelimit.sqlite3")
+    return RateLimiter(store, per_minute if keyed else 0, burst)
+
+
+def address_of(scope: Scope) -> str:
+    """The client's address as the limits count it: an IPv6 client by its /64 (one host
+    usually holds a whole /64, and could otherwise step through it)."""
+    client = scope.get("client")
+    host = str(client[0]) if client else "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return host
 
 
 def identity_of(scope: Scope) -> str:
@@ -203,6 +257,47 @@ def rate_limit_middleware(
                 await send(message)
 
             await app(scope, receive, send_with_headers)
+
+        return middleware
+
+    return factory
+
+
+COUNTED_FAILURES = frozenset({"invalid", "malformed"})  # a request without a key guesses nothing
+
+
+def auth_failure_middleware(
+    limiter: RateLimiter, metrics: Metrics | None = None
+) -> Callable[[ASGIApp], ASGIApp]:
+    """Route middleware, outside authentication: a client address that has sent more wrong
+    credentials than `limiter` allows is answered `429` with `Retry-After` before its key is
+    looked at, whatever key it sends (were a right key let through, the 429s would tell an
+    attacker nothing his 401s did not, and his guessing would go on at full speed). Only
+    wrong or malformed credentials count: requests with a valid key, or with none, never do,
+    so a valid key from the same address waits at most one `Retry-After`, and only while
+    wrong ones keep arriving from it."""
+
+    def factory(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http" or not limiter.enabled or is_open(scope):
+                await app(scope, receive, send)
+                return
+            identity = "auth-failures:" + address_of(scope)
+            wait = limiter.blocked_for(identity)
+            if wait > 0:
+                if metrics is not None:
+                    metrics.rate_limited += 1
+                retry = max(1, math.ceil(wait))
+                raise RateLimited(
+                    f"too many failed authentications from this address; retry in {retry}s",
+                    retry_after=retry,
+                )
+            try:
+                await app(scope, receive, send)
+            except Unauthorized as exc:
+                if exc.extensions.get("reason") in COUNTED_FAILURES:
+                    limiter.hit(identity)
+                raise
 
         return middleware
 

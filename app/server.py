@@ -23,12 +23,19 @@ from app.ip_guard import IPGuard
 from app.jobs import JobStore
 from app.limits import Limits, limits_middleware
 from app.logs import RequestObserver, register_secrets
+from app.media_types import media_type_middleware
 from app.metrics import Metrics
 from app.openapi import document_request_bodies
 from app.problems import EXCEPTION_HANDLERS
-from app.ratelimit import create_rate_limiter, rate_limit_middleware
+from app.proxy import ForwardedHeaders, ProxyConfig, cors_config
+from app.ratelimit import (
+    auth_failure_middleware,
+    create_auth_failure_limiter,
+    create_rate_limiter,
+    rate_limit_middleware,
+)
 from app.retention import Retention
-from app.routes import assets, caption, health, ip, playground, prompts, style_models
+from app.routes import assets, caption, health, ip, options_handlers, playground, prompts, style_models
 from app.routes import images as image_routes
 from app.routes import jobs as job_routes
 from app.service import PromptService
@@ -50,6 +57,8 @@ def create_app(
     register_secrets(str(getattr(settings, name)) for name in SECRET_FIELDS if getattr(settings, name, ""))
     keys = APIKeys.parse(settings.api_keys)
     limiter = create_rate_limiter(settings, settings.data_path)
+    auth_failures = create_auth_failure_limiter(settings, settings.data_path)
+    proxy = ProxyConfig.from_settings(settings)  # a bad public URL, proxy or origin stops the start
     shared_cache = create_shared_store(settings.cache_url, settings.cache_ttl_s, settings.cache_timeout_ms)
 
     @contextlib.asynccontextmanager
@@ -119,35 +128,43 @@ def create_app(
             jobs.close()
             db.close()
 
+    handlers = [
+        *prompts.ROUTES,
+        *health.ROUTES,
+        *assets.ROUTES,
+        *style_models.ROUTES,
+        *caption.ROUTES,
+        *ip.ROUTES,
+        *image_routes.ROUTES,
+        *job_routes.ROUTES,
+        *playground.ROUTES,
+    ]
     app = Litestar(
-        route_handlers=[
-            *prompts.ROUTES,
-            *health.ROUTES,
-            *assets.ROUTES,
-            *style_models.ROUTES,
-            *caption.ROUTES,
-            *ip.ROUTES,
-            *image_routes.ROUTES,
-            *job_routes.ROUTES,
-            *playground.ROUTES,
-        ],
+        route_handlers=[*options_handlers(handlers), *handlers],  # OPTIONS first: see options_handlers
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        # Route middleware, outermost first: who is calling, how often, how much and how long.
+        # Route middleware, outermost first: who is calling (and how often it failed to say),
+        # how often, what it sends, how much and how long.
         middleware=[
+            auth_failure_middleware(auth_failures, metrics),
             auth_middleware(keys, metrics),
             rate_limit_middleware(limiter, metrics),
+            media_type_middleware(proxy),
             limits_middleware(Limits(settings)),
         ],
+        cors_config=cors_config(proxy),  # None unless PROMPTGEN_CORS_ORIGINS lists origins
         openapi_config=OpenAPIConfig(title="promptgen", version=__version__, path="/schema"),
         request_max_body_size=settings.max_body_bytes,
         logging_config=None,  # logging is the process's (app.logs.configure_logging), not the app's
         debug=False,
     )
     app.state.auth_required = keys.enabled  # read by the OpenAPI document (security requirements)
+    app.state.proxy = proxy  # the public base URL of links handed out (app/proxy.py)
     document_request_bodies(app)
     # Around everything (unmatched routes too): request ids, the access log, request metrics.
     app.asgi_handler = RequestObserver(app.asgi_handler, metrics)
+    # Outside that: X-Forwarded-* from PROMPTGEN_TRUSTED_PROXIES only (the peer's own address otherwise).
+    app.asgi_handler = ForwardedHeaders(app.asgi_handler, proxy)
     return app
 
 

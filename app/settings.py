@@ -107,6 +107,15 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     fetch_allow_hosts: str = ""  # names, *.suffixes, addresses or CIDRs reachable although not public
     fetch_timeout_s: float = 30.0  # one fetch, all redirects and the body included
     fetch_max_redirects: int = 3
+    # Browsers and proxies (app/proxy.py): the base of every absolute URL the service hands out
+    # (empty: the address the connection came in on, never the Host header); the proxies whose
+    # X-Forwarded-For/-Proto/-Host are believed (addresses or CIDRs); the origins CORS lets in
+    public_url: str = ""
+    trusted_proxies: str = ""
+    cors_origins: str = ""  # empty: CORS off (no cross-origin page may read an answer); "*" any
+    # Failed authentication per client address (GCRA, app/ratelimit.py); 0 = not limited
+    auth_failures_per_minute: int = 30
+    auth_failures_burst: int = 10
 
     # Image generation (POST /v1/generate/image, /v1/images/generations). Empty values leave
     # models/image/config.py's defaults; `image_<name>` overrides the generic `<name>` there.

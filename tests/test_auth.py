@@ -48,6 +48,8 @@ def keyed(tmp_path: Path, scripted: Any) -> Iterator[TestClient]:
         data_dir=str(tmp_path / "data"),
         lm_backend="scripted",
         api_keys=f"{KEY}, {PAIR_KEY}:{PAIR_SECRET},{hashed}",
+        # these tests send many wrong keys on purpose; the limit on that is tests/test_browser_and_proxy.py's
+        auth_failures_per_minute=0,
     )
     with make_client(settings, scripted) as client:
         yield client

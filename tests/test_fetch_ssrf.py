@@ -309,7 +309,11 @@ def api(tmp_path: Path, provider: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -
     """The service with no allow-list, and a DNS where `metadata.attacker.example` points at the
     cloud metadata address and `loopback.attacker.example` at 127.0.0.1."""
     resolver = Resolver(
-        {"metadata.attacker.example": [["169.254.169.254"]], "loopback.attacker.example": [["127.0.0.1"]]}
+        {
+            "metadata.attacker.example": [["169.254.169.254"]],
+            "loopback.attacker.example": [["127.0.0.1"]],
+            "rebind.attacker.example": [["93.184.216.34"], ["127.0.0.1"]],  # public once, then inside
+        }
     )
     monkeypatch.setattr(app.fetch, "system_resolver", resolver)
     settings = chain_settings(tmp_path / "data", provider.base_url, fetch_allow_hosts="")
@@ -359,12 +363,19 @@ def test_a_webhook_url_naming_an_internal_address_is_refused_at_submission(api: 
     assert_problem(api.post("/v1/generate/image", json=body), 400, field="webhook_url")
 
 
-def test_a_webhook_name_resolving_inside_is_refused_at_delivery(api: Any) -> None:
+def test_a_webhook_name_resolving_inside_is_refused_at_submission(api: Any) -> None:
+    body = {"prompt": "a fox", "promptGeneration": {"mode": "none"}, "async": True}
+    for host in ("loopback.attacker.example", "metadata.attacker.example"):
+        response = api.post("/v1/generate/image", json={**body, "webhook_url": f"http://{host}/hook"})
+        assert_problem(response, 400, field="webhook_url")
+
+
+def test_a_webhook_name_rebound_inside_after_submission_is_refused_at_delivery(api: Any) -> None:
     body = {
         "prompt": "a fox",
         "promptGeneration": {"mode": "none"},
         "async": True,
-        "webhook_url": "http://loopback.attacker.example/hook",
+        "webhook_url": "http://rebind.attacker.example/hook",
     }
     response = api.post("/v1/generate/image", json=body)
     assert response.status_code == 202, response.text

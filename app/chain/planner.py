@@ -115,6 +115,8 @@ class Planner:
                 "every prompt needs at least one image",
                 field="promptGeneration.numResults",
             )
+        if request.webhook_url is not None:
+            await self._resolve_webhook(request.webhook_url)
         return ChainPlan(
             request=request,
             model_id=model_id,
@@ -154,6 +156,15 @@ class Planner:
             image=image,
             mask=mask,
         )
+
+    async def _resolve_webhook(self, url: str) -> None:
+        """A webhook whose host resolves to an address the fetch policy refuses (or to none) is
+        a 400 now, not a delivery retried until its attempts run out; each delivery still
+        resolves and checks again (a name may be rebound in between)."""
+        try:
+            await self.fetch_policy.resolve(url)
+        except FetchError as exc:
+            raise ValidationFailed(f"`webhook_url` is refused: {exc}", field="webhook_url") from None
 
     async def _references(self, refs: list[str]) -> References:
         found = References()

@@ -10,6 +10,7 @@ from app.assets import AssetStore, is_asset_id
 from app.errors import PromptgenError, RequestError, UnsupportedMediaType, ValidationFailed
 from app.image_protocol import AssetResponse, CreateAssetRequest
 from app.images import ImageLimits, ValidatedImage, validate_data_url, validate_image_bytes
+from app.media_types import ACCEPTS_OPT, JSON, MULTIPART, is_json
 from app.protocol import decode_strict
 
 ASSET_BODY_LIMIT = 64 * 1024 * 1024  # the image cap itself (settings) is checked by the validator
@@ -26,17 +27,18 @@ def _store(request: Request) -> AssetStore:
     status_code=201,
     summary="Upload an image (JSON data URL or multipart file)",
     request_max_body_size=ASSET_BODY_LIMIT,
+    opt={ACCEPTS_OPT: (JSON, MULTIPART)},  # the only route that takes a form (app/media_types.py)
 )
 async def create_asset(request: Request) -> AssetResponse:
     limits: ImageLimits = request.app.state.images.limits
     media = request.content_type[0]
-    if media == "application/json":
+    if is_json(media):
         payload = decode_strict(await request.body(), CreateAssetRequest, max_bytes=ASSET_BODY_LIMIT)
         if is_asset_id(payload.image):
             raise ValidationFailed("`image` must be a data URL here, not an asset id", field="image")
         image = await validate_data_url(payload.image, "image", limits)
         name, description = payload.name, payload.description
-    elif media == "multipart/form-data":
+    elif media == MULTIPART:
         image, name, description = await _from_form(request, limits)
     else:
         raise UnsupportedMediaType(

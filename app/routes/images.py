@@ -13,6 +13,7 @@ from app.chain_protocol import GenerateImageRequest, JobAccepted, OpenAIImagesRe
 from app.errors import PromptgenError, problem_type
 from app.problems import on_promptgen_error
 from app.protocol import Job, decode_strict
+from app.proxy import public_base_url
 
 IMAGE_BODY_LIMIT = 64 * 1024 * 1024  # images ride along as data URLs
 
@@ -61,7 +62,9 @@ def openai_error(request: Request, exc: PromptgenError) -> Response[bytes]:
 )
 async def images_generations(request: Request) -> Response[Any]:
     payload = decode_strict(await request.body(), OpenAIImagesRequest, max_bytes=IMAGE_BODY_LIMIT)
-    result = await openai_images.generate(_chain(request), payload, str(request.base_url))
+    # Links are built on the configured public URL, never on the caller's Host header.
+    base_url = public_base_url(request.scope, request.app.state.proxy)
+    result = await openai_images.generate(_chain(request), payload, base_url)
     return Response(result, status_code=200)
 
 
