@@ -58,7 +58,14 @@ _CHAIN = re.compile(r"^\s*(?:,\s*|&\s*|and\s+|,\s*and\s+)$", re.IGNORECASE)
 _TAG_BEFORE = re.compile(r"(?:^|[,;|]|\n)\s*$")
 _TAG_AFTER = re.compile(r"^\s*(?:[,;|.!?\n]|$)")
 _NEXT_WORD = re.compile(r"^(\s+|-)([A-Za-z][\w'-]*)")
-_SENTENCE_START = re.compile(r"(?:^|[.!?\n]\s*|^\s*[\"'“(\[]\s*)$")
+_SENTENCE_START = re.compile(r"(?:^|[.!?\n]\s*|^\s*[\"'“(\[]\s*)$")  # what `_starts_sentence` decides
+# What the renderers read after a finding: the whitespace, a hyphen and the next two words
+# ("- art style"), then `_AFTER_MARGIN` characters more; every pattern they match against the
+# text after a finding is decided within that window, so a copy of the rest of the text (once
+# per finding: quadratic) is never needed.
+_AFTER_SPAN = re.compile(r"\s*(?:-\s*)?[\w'’-]*\s*[\w'’-]*")
+_AFTER_MARGIN = 64
+_TAIL = 64  # characters of the text written so far that `_drop_echo` and `_starts_sentence` read
 _FUNCTION_WORDS = frozenset(
     (
         "and or but nor with without in on at by from of to for as is are was were be been being am has "
@@ -147,8 +154,13 @@ class IPFilter:
             if not findings:
                 return ClearResult(text=current, findings=all_findings, action="flagged")
         # Fail closed: whatever still reads as IP is dropped outright.
-        for f in reversed(findings):
-            current = current[: f.start] + current[f.end :]
+        kept: list[str] = []
+        cursor = 0
+        for f in findings:
+            kept.append(current[cursor : f.start])
+            cursor = f.end
+        kept.append(current[cursor:])
+        current = "".join(kept)
         current = re.sub(r"\s{2,}", " ", current).strip()
         return ClearResult(text=current, findings=all_findings, action="flagged")
 
@@ -191,33 +203,39 @@ class IPFilter:
         return len(ref_words & cand_words) >= 0.5 * len(ref_words)
 
     def _substitute(self, text: str, findings: Sequence[Finding]) -> tuple[str, list[Finding]]:
+        # Linear in the text: the renderers see a bounded window after each finding and the
+        # last `_TAIL` characters written before it, never a copy of the whole text per finding.
         out: list[str] = []
         rendered: list[Finding] = []
         cursor = 0
+        emitted = 0  # characters written to `out` so far
+        tail = ""  # the last `_TAIL` of them
         previous_style: tuple[int, Entry] | None = None  # (output end, entry) of the last style phrase
         after_modifier = False  # the previous finding was rendered as a modifier right before this one
         for f in findings:
             entry = self.lexicon.by_name[f.name]
             prefix = text[cursor : f.start]
-            after = text[f.end :]
-            emitted_before = "".join(out)
+            after = _after(text, f.end)
             if entry.category == "artist-style":
                 chained = (
-                    previous_style is not None
-                    and previous_style[0] == len(emitted_before)
-                    and bool(_CHAIN.match(prefix))
+                    previous_style is not None and previous_style[0] == emitted and bool(_CHAIN.match(prefix))
                 )
                 prefix, phrase, consumed, is_style = _render_artist(entry, f, prefix, after, chained)
             else:
                 determined = after_modifier and not prefix.strip()
                 prefix, phrase, consumed, is_style = _render_noun(entry, f, prefix, after, determined)
-            phrase = _drop_echo(emitted_before + prefix, phrase)
-            if _starts_sentence(emitted_before + prefix) and text[f.start : f.start + 1].isupper():
+            before = tail + prefix  # all that `_drop_echo` and `_starts_sentence` read of the text...
+            if emitted > len(tail) and len("".join(tail.split())) < 2:  # ...unless the tail is blank
+                before = "".join(out) + prefix  # (never: the tail ends with a replacement phrase)
+            phrase = _drop_echo(before, phrase)
+            if _starts_sentence(before) and text[f.start : f.start + 1].isupper():
                 phrase = phrase[:1].upper() + phrase[1:]
             out.append(prefix)
             out.append(phrase)
+            emitted += len(prefix) + len(phrase)
+            tail = (tail + prefix[-_TAIL:] + phrase)[-_TAIL:]
             cursor = f.end + consumed
-            previous_style = (len(emitted_before) + len(prefix) + len(phrase), entry) if is_style else None
+            previous_style = (emitted, entry) if is_style else None
             after_modifier = entry.category != "artist-style" and _modifier_position(after)
             rendered.append(dataclasses.replace(f, replacement=phrase.strip()))
         out.append(text[cursor:])
@@ -232,8 +250,33 @@ def _default_filter(custom_path: str | None) -> IPFilter:
 # --- rendering ----------------------------------------------------------------------------------
 
 
+def _after(text: str, end: int) -> str:
+    """The text after a finding ending at `end`, as far as any renderer pattern reads it."""
+    span = _AFTER_SPAN.match(text, end)
+    stop = (span.end() if span else end) + _AFTER_MARGIN
+    return text[end:stop]
+
+
 def _starts_sentence(text_before: str) -> bool:
-    return bool(_SENTENCE_START.search(text_before))
+    """`_SENTENCE_START.search(text_before)`, read from the end: the blank tail holds a line
+    break, or follows `.`, `!` or `?`; or the text is empty, or one opening quote or bracket
+    between blanks. (The search tried every position: quadratic in a long blank run.)"""
+    end = len(text_before)
+    i = end
+    while i and text_before[i - 1].isspace():
+        i -= 1
+    if "\n" in text_before[i:end]:
+        return True
+    if i == 0:
+        return end == 0
+    if text_before[i - 1] in ".!?":
+        return True
+    if text_before[i - 1] not in "\"'“([":
+        return False
+    k = i - 1
+    while k and text_before[k - 1].isspace():
+        k -= 1
+    return k == 0
 
 
 def _next_word(after: str) -> str | None:

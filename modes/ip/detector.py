@@ -15,6 +15,7 @@ capitalised word in mid-sentence) must point at the protected meaning before the
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import unicodedata
@@ -46,6 +47,7 @@ _NEAR = 3
 _FLAG_SCORE = 2.0
 _SOFT_SEPARATORS = PLAIN_SEPARATORS | frozenset("&:/")
 _ABBREVIATIONS = frozenset("mr mrs ms dr st jr sr no vs mt ft".split())
+_OPENING = " \t\"'“‘(["  # what may stand between a sentence's end and its first word
 
 
 @dataclass(slots=True)
@@ -539,12 +541,13 @@ class _Context:
     def __init__(self, folded: Folded) -> None:
         self.folded = folded
         self.spans = [(m.start(), m.end()) for m in _TOKEN.finditer(folded.raw)]
+        self.starts = [a for a, _ in self.spans]
         self.words = [folded.raw[a:b] for a, b in self.spans]
         self._caps_ratio: float | None = None
 
     def windows(self, start: int, end: int) -> tuple[str, str, str, str]:
-        first = next((k for k, (a, _) in enumerate(self.spans) if a >= start), len(self.spans))
-        after = next((k for k, (a, _) in enumerate(self.spans) if a >= end), len(self.spans))
+        first = bisect.bisect_left(self.starts, start)  # the first word at or after `start`
+        after = bisect.bisect_left(self.starts, end)
         words = self.words
         return (
             " " + " ".join(words[max(0, first - _WINDOW) : first]) + " ",
@@ -558,8 +561,10 @@ class _Context:
         at = self.folded.start_of(start)
         if at >= len(original) or not original[at].isupper():
             return False
-        before = original[:at].rstrip(" \t\"'“‘([")
-        if not before or before[-1] in ".!?:\n;":
+        k = at  # `original[:at].rstrip(_OPENING)` without copying the text before (once per match)
+        while k and original[k - 1] in _OPENING:
+            k -= 1
+        if not k or original[k - 1] in ".!?:\n;":
             return False
         if self._caps_ratio is None:
             words = re.findall(r"[^\W\d_]+", original)
