@@ -1,4 +1,4 @@
-"""Prometheus text exposition: requests, latencies, backend calls, admission, cache, limits.
+"""Prometheus text exposition: requests, latencies, backend calls, admission, cache, limits, storage.
 
 `Metrics` holds counters the HTTP layer and the services update; `render(state)` reads the
 rest (model readiness, gates, cache counters, memory) from `app.state` when scraped, so
@@ -9,8 +9,10 @@ sees every response, including the 401s, 429s and 404s produced before a handler
 from __future__ import annotations
 
 import bisect
+import contextlib
 import itertools
 import os
+import shutil
 import time
 from collections import defaultdict
 from typing import Any
@@ -104,8 +106,34 @@ class Metrics:
         lines += _model_lines(state)
         lines += _gate_lines(state)
         lines += _cache_lines(state)
+        lines += _storage_lines(state)
         lines += _process_lines()
         return "\n".join(lines) + "\n"
+
+
+def _storage_lines(state: Any) -> list[str]:
+    """The data directory: its free bytes, job rows the disk refused, what retention removed."""
+    lines: list[str] = []
+    settings = getattr(state, "settings", None)
+    if settings is not None:
+        with contextlib.suppress(OSError):
+            free = shutil.disk_usage(settings.data_path).free
+            lines += ["# TYPE promptgen_data_free_bytes gauge", f"promptgen_data_free_bytes {free}"]
+    jobs = getattr(state, "jobs", None)
+    if jobs is not None:
+        lines += [
+            "# TYPE promptgen_job_write_failures_total counter",
+            f"promptgen_job_write_failures_total {jobs.write_failures}",
+            "# TYPE promptgen_jobs_unwritten gauge",
+            f"promptgen_jobs_unwritten {jobs.unwritten}",
+        ]
+    retention = getattr(state, "retention", None)
+    if retention is not None:
+        lines.append("# TYPE promptgen_retention_removed_total counter")
+        lines += [
+            f'promptgen_retention_removed_total{{kind="{k}"}} {n}' for k, n in sorted(retention.total.items())
+        ]
+    return lines
 
 
 def _model_lines(state: Any) -> list[str]:

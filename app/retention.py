@@ -48,6 +48,7 @@ class Retention:
         self.style_models = style_models
         self.webhooks = webhooks
         self.last: dict[str, int] = {}  # what the last sweep removed
+        self.total: dict[str, int] = {}  # what every sweep removed (`/metrics`)
 
     def sweep(self, now: float | None = None) -> dict[str, int]:
         """One pass over every store, files first (they free the most, and on a full disk
@@ -78,6 +79,8 @@ class Retention:
                 removed[name] = 0
                 failure = failure or exc
         self.last = removed
+        for name, count in removed.items():
+            self.total[name] = self.total.get(name, 0) + count
         if any(removed.values()):
             log.info("retention: removed %s", ", ".join(f"{v} {k}" for k, v in removed.items() if v))
         if failure is not None:

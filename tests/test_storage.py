@@ -11,6 +11,7 @@ import contextlib
 import errno
 import logging
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -246,6 +247,7 @@ def test_the_service_sweeps_at_start_and_on_demand(settings: Settings) -> None:
                 break
             time.sleep(0.01)
         assert retention.last["jobs"] == 1
+        assert 'promptgen_retention_removed_total{kind="jobs"} 1' in client.get("/metrics").text
         with pytest.raises(Exception, match="no job"):
             client.app.state.jobs.get(stale)
         fresh = client.post("/v1/generate/prompt", json={"prompt": "a fox", "mode": "structured"}).json()
@@ -381,6 +383,10 @@ def test_a_failed_job_write_is_logged_and_surfaced_until_a_write_succeeds(
     monkeypatch.undo()
     jobs.flush()
     assert jobs.write_error is None and jobs.unwritten == 0
+    metrics = client.get("/metrics").text
+    failures = re.search(r"^promptgen_job_write_failures_total (\d+)$", metrics, re.M)
+    assert failures and int(failures[1]) >= 2 and "promptgen_jobs_unwritten 0" in metrics
+    assert "promptgen_data_free_bytes " in metrics
     assert db.fetchone("SELECT 1 FROM jobs WHERE job_id = ?", (job_id,)) is not None
     assert poll_readyz(client).status_code == 200
 
