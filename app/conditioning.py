@@ -25,7 +25,15 @@ import msgspec
 import modes
 from app.assets import AssetStore, is_asset_id
 from app.errors import NotFound, UpstreamError
-from app.images import ImageLimits, ValidatedImage, validate_data_url
+from app.images import (
+    CheckedImage,
+    ImageLimits,
+    PixelBudget,
+    ValidatedImage,
+    check_data_url,
+    decode_checked,
+    validate_data_url,
+)
 from app.metrics import Metrics
 from app.protocol import GeneratePromptRequest
 from app.service import EDITING_MODE
@@ -73,16 +81,39 @@ class ImageReader:
         self._recent: OrderedDict[tuple[str, str], ImageDescription] = OrderedDict()
         self._cache_size = cache_size
 
-    async def resolve(self, ref: str, field: str) -> ResolvedImage:
-        """An asset id (404 naming it when unknown) or a data URL (validated)."""
+    def budget(self) -> PixelBudget:
+        """A request's pixel budget (`max_request_pixels`), for `resolve`."""
+        return PixelBudget(self.limits.max_request_pixels)
+
+    async def resolve(self, ref: str, field: str, budget: PixelBudget | None = None) -> ResolvedImage:
+        """An asset id (404 naming it when unknown) or a data URL (validated); either is charged
+        to `budget` (413 past it) before it is decoded."""
         if is_asset_id(ref):
             asset, image = self.assets.image(ref, field=field)
+            if budget is not None:
+                budget.charge(image.width, image.height, field)
             return ResolvedImage(image=image, field=field, asset_id=asset.asset_id, note=asset.description)
-        return ResolvedImage(image=await validate_data_url(ref, field, self.limits), field=field)
+        return ResolvedImage(image=await validate_data_url(ref, field, self.limits, budget), field=field)
 
     async def resolve_all(self, refs: list[tuple[str, str]]) -> list[ResolvedImage]:
-        # One at a time: the first bad image is the one reported, and decoding stays bounded.
-        return [await self.resolve(ref, field) for ref, field in refs]
+        """The images of one request under one pixel budget: every header is checked and charged
+        before any image is decoded (a request over the budget costs no decoding), then each is
+        decoded, one at a time (the first bad image is the one reported)."""
+        budget = self.budget()
+        checked: list[ResolvedImage | CheckedImage] = []
+        for ref, field in refs:
+            if is_asset_id(ref):
+                checked.append(await self.resolve(ref, field, budget))
+            else:
+                one = check_data_url(ref, field, self.limits)
+                budget.charge(one.width, one.height, field)
+                checked.append(one)
+        return [
+            one
+            if isinstance(one, ResolvedImage)
+            else ResolvedImage(image=await decode_checked(one), field=one.field)
+            for one in checked
+        ]
 
     async def describe(self, resolved: ResolvedImage, warnings: list[str]) -> ImageDescription:
         key = self.describer.cache_key
@@ -176,7 +207,7 @@ class ImageConditioning:
             )
         if request.image is None:
             return  # the handler refuses the request, naming `image`
-        resolved = await self.reader.resolve(request.image, "image")
+        resolved = await self.reader.resolve(request.image, "image", self.reader.budget())
         description = await self.reader.describe(resolved, ctx.warnings)
         ctx.image_descriptions = [description.flat()]
         ctx.asset_ids = [resolved.asset_id] if resolved.asset_id else []

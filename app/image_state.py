@@ -40,7 +40,11 @@ def create_image_resources(
     metrics: Metrics | None = None,
 ) -> ImageResources:
     """`describer` overrides the configured one (tests pass fakes here); `metrics` counts its calls."""
-    limits = ImageLimits(max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels)
+    limits = ImageLimits(
+        max_bytes=settings.max_image_bytes,
+        max_pixels=settings.max_image_pixels,
+        max_request_pixels=settings.max_request_pixels,
+    )
     assets = AssetStore(db, settings.data_path / "blobs" / "assets", settings.data_min_free_mb * 2**20)
     style_models = StyleModelStore(db, assets)
     describer = describer or create_describer(settings)

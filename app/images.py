@@ -4,9 +4,17 @@ Checks run cheapest first, so a hostile input costs as little as possible:
 
     data-URL syntax -> media type on the allow-list -> byte cap (from the base64 length,
     before decoding) -> base64 -> magic bytes agree with the declared type -> header only:
-    pixel cap (decompression bombs) and a single frame -> full decode, in a worker thread
+    pixel cap (decompression bombs), the request's pixel budget and a single frame -> every
+    byte decoded, in a worker thread, no bitmap kept
 
 Every failure is a 4xx `RequestError` that says what is wrong and names the field.
+
+The pixel budget (`PixelBudget`, `max_request_pixels`) bounds the work of a whole request: the
+pixels its images declare in their headers, added up before each is decoded, so ten images
+each under the per-image cap still cost no more than the budget. The integrity decode keeps
+no more than it must: a JPEG is decoded in draft mode (every byte of its entropy-coded data
+is read, the picture is scaled to an eighth while it decodes), other formats in full, and the
+bitmap is released at once.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ import msgspec
 from PIL import Image
 
 from app.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from core.images import ValidatedImage, normalize_media_type, sniff
+from core.images import LARGE_DECODE_PIXELS, ValidatedImage, normalize_media_type, release_memory, sniff
 
 # Media type -> the format name Pillow reports for it.
 ALLOWED: dict[str, str] = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
@@ -34,10 +42,32 @@ BASE64_CHARS = re.compile(rb"^[A-Za-z0-9+/]*={0,2}$")
 
 
 class ImageLimits(msgspec.Struct, frozen=True, kw_only=True):
-    """Caps applied to every image (from settings: `max_image_bytes`, `max_image_pixels`)."""
+    """Caps applied to every image (from settings: `max_image_bytes`, `max_image_pixels`) and
+    the pixels all the images of one request may declare (`max_request_pixels`; 0: no bound)."""
 
     max_bytes: int = 20 * 1024 * 1024
     max_pixels: int = 40_000_000
+    max_request_pixels: int = 100_000_000
+
+
+class PixelBudget:
+    """The pixels one request's images may declare in all; each is charged from its header,
+    before it is decoded, and the one that goes over is refused (413 naming the limit)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def charge(self, width: int, height: int, field: str) -> None:
+        pixels = width * height
+        if self.limit > 0 and self.used + pixels > self.limit:
+            raise PayloadTooLarge(
+                f"`{field}` ({width}x{height}) brings the request's images to "
+                f"{(self.used + pixels) / 1e6:g} megapixels; the limit is {self.limit / 1e6:g} "
+                "megapixels per request (PROMPTGEN_MAX_REQUEST_PIXELS): send fewer or smaller images",
+                field=field,
+            )
+        self.used += pixels
 
 
 def parse_data_url(value: str, field: str, limits: ImageLimits) -> tuple[str, bytes]:
@@ -83,10 +113,29 @@ def check_media_type(media: str, field: str) -> None:
         )
 
 
+class CheckedImage(msgspec.Struct, frozen=True, kw_only=True):
+    """Image bytes that passed every check short of decoding (`decode_checked` finishes)."""
+
+    data: bytes
+    media_type: str
+    width: int
+    height: int
+    field: str
+
+
 async def validate_image_bytes(
-    data: bytes, declared: str | None, field: str, limits: ImageLimits
+    data: bytes, declared: str | None, field: str, limits: ImageLimits, budget: PixelBudget | None = None
 ) -> ValidatedImage:
-    """Check raw bytes whose declared media type may be unknown (`None`: trust the bytes)."""
+    """Check raw bytes whose declared media type may be unknown (`None`: trust the bytes);
+    `budget` is the request's pixel budget, charged before the image is decoded."""
+    checked = check_image_bytes(data, declared, field, limits)
+    if budget is not None:
+        budget.charge(checked.width, checked.height, field)
+    return await decode_checked(checked)
+
+
+def check_image_bytes(data: bytes, declared: str | None, field: str, limits: ImageLimits) -> CheckedImage:
+    """Every check but the decode: size, type, magic bytes, header (pixel cap, one frame)."""
     if len(data) > limits.max_bytes:
         raise PayloadTooLarge(
             f"`{field}` is {_mib(len(data))}; the limit is {_mib(limits.max_bytes)}", field=field
@@ -114,16 +163,34 @@ async def validate_image_bytes(
             field=field,
         )
     width, height = _check_header(data, actual, field, limits)
-    await asyncio.to_thread(_decode_fully, data, field)
+    return CheckedImage(data=data, media_type=actual, width=width, height=height, field=field)
+
+
+async def decode_checked(checked: CheckedImage) -> ValidatedImage:
+    """Decode every byte of a checked image (in a worker thread): the last check."""
+    data = checked.data
+    await asyncio.to_thread(_decode_fully, data, checked.field)
     return ValidatedImage(
-        data=data, media_type=actual, width=width, height=height, sha256=hashlib.sha256(data).hexdigest()
+        data=data,
+        media_type=checked.media_type,
+        width=checked.width,
+        height=checked.height,
+        sha256=hashlib.sha256(data).hexdigest(),
     )
 
 
-async def validate_data_url(value: str, field: str, limits: ImageLimits) -> ValidatedImage:
+async def validate_data_url(
+    value: str, field: str, limits: ImageLimits, budget: PixelBudget | None = None
+) -> ValidatedImage:
     """Check an image given as a data URL (the `images`/`image` fields, JSON asset uploads)."""
     declared, data = parse_data_url(value, field, limits)
-    return await validate_image_bytes(data, declared, field, limits)
+    return await validate_image_bytes(data, declared, field, limits, budget)
+
+
+def check_data_url(value: str, field: str, limits: ImageLimits) -> CheckedImage:
+    """`validate_data_url` short of the decode (`decode_checked` finishes)."""
+    declared, data = parse_data_url(value, field, limits)
+    return check_image_bytes(data, declared, field, limits)
 
 
 def _check_header(data: bytes, media: str, field: str, limits: ImageLimits) -> tuple[int, int]:
@@ -162,18 +229,28 @@ def _check_header(data: bytes, media: str, field: str, limits: ImageLimits) -> t
 
 
 def _decode_fully(data: bytes, field: str) -> None:
-    """Decode every pixel: truncated or corrupt data fails here, not in a describer later."""
+    """Decode every byte: truncated or corrupt data fails here, not in a describer later. A
+    JPEG decodes in draft mode (DCT scaling to an eighth: all its data is still read and
+    checked); the bitmap is dropped at once and a large one's pages handed back."""
+    pixels = 0
     try:
         # No warnings filter here (it is process-global, and this runs in a worker thread): the
         # header check already refused anything large enough to trip Pillow's bomb warning.
         with Image.open(io.BytesIO(data)) as image:
+            pixels = image.width * image.height
+            if image.format == "JPEG":
+                image.draft(None, (max(1, -(-image.width // 8)), max(1, -(-image.height // 8))))
             image.load()
+            image.close()
     except Image.DecompressionBombError:
         raise PayloadTooLarge(f"`{field}` has too many pixels", field=field) from None
     except Exception as exc:  # OSError for truncation, SyntaxError/ValueError for corruption, ...
         raise ValidationFailed(
             f"`{field}` is corrupt or truncated and cannot be decoded: {_reason(exc)}", field=field
         ) from None
+    finally:
+        if pixels >= LARGE_DECODE_PIXELS:
+            release_memory()
 
 
 def _reason(exc: BaseException) -> str:

@@ -86,6 +86,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     describer_timeout_s: float = 30.0
     max_image_bytes: int = 20 * 1024 * 1024  # per image, checked before decoding
     max_image_pixels: int = 40_000_000  # per image, read from the header (decompression bombs)
+    max_request_pixels: int = 100_000_000  # all the images of one request together (0: no bound)
     image_backend: str = ""
 
     # HTTP

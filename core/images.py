@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ctypes
+import ctypes.util
 import io
 from typing import Any
 
@@ -43,6 +45,60 @@ class ValidatedImage(msgspec.Struct, frozen=True, kw_only=True):
     def open(self) -> Image.Image:
         """A fresh Pillow image of these bytes (decoding is the caller's cost)."""
         return Image.open(io.BytesIO(self.data))
+
+
+# Modes `Image.reduce` averages as they are; any other is converted first, as the describers
+# convert it anyway: palettes (and their transparency) to RGBA, everything else to RGB.
+REDUCIBLE_MODES = frozenset({"L", "LA", "RGB", "RGBA"})
+LARGE_DECODE_PIXELS = 4_000_000  # past this, the freed heap is handed back to the system at once
+
+
+def decode_reduced(data: bytes, min_side: int, jpeg_side: int | None = None) -> Image.Image:
+    """The image decoded no larger than a caller that needs `min_side` pixels on the short
+    side wants it: a JPEG in draft mode (scaled while it decodes, to at least `jpeg_side`
+    a side, else `min_side`), any other format decoded whole and, when its short side is at
+    least twice `min_side`, reduced by the largest integer factor that keeps it at least
+    `min_side` (a box average: the step a resize with `reducing_gap` starts with). The
+    full-size bitmap is released before this returns."""
+    image = Image.open(io.BytesIO(data))
+    if image.format == "JPEG":
+        side = jpeg_side or min_side
+        image.draft("RGB", (side, side))
+    image.load()
+    factor = min(image.size) // max(1, min_side)
+    if factor < 2:
+        return image
+    full_pixels = image.width * image.height
+    source: Image.Image = image
+    if source.mode not in REDUCIBLE_MODES:
+        source = image.convert("RGBA" if image.mode in ("P", "PA") else "RGB")
+        image.close()
+    reduced = source.reduce(factor)
+    source.close()
+    del image, source
+    if full_pixels >= LARGE_DECODE_PIXELS:
+        release_memory()
+    return reduced
+
+
+def release_memory() -> None:
+    """Hand the heap's free pages back to the system (glibc's `malloc_trim`): a large decode
+    frees its bitmap into the allocator, which would otherwise keep the pages resident."""
+    if _trim is not None:
+        _trim(0)
+
+
+def _load_trim() -> Any:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to trim
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
+
+
+_trim = _load_trim()
 
 
 def sniff(data: bytes) -> str | None:

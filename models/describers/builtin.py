@@ -16,7 +16,7 @@ import asyncio
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
-from core.images import ValidatedImage
+from core.images import ValidatedImage, decode_reduced
 from models import torch_thread
 from models.describers import subjects
 from models.describers.base import ImageDescriber, ImageDescription
@@ -262,18 +262,18 @@ class BuiltinDescriber(ImageDescriber):
 
 def analyze_image(image: ValidatedImage, with_pixels: bool = False) -> tuple[ImageDescription, np.ndarray | None]:
     """`describe_bytes`, and with `with_pixels` the subject namer's input from the same decode."""
-    with image.open() as opened:
-        if opened.format == "JPEG":
-            # A reduced-size decode is much faster; at least 256 px a side is kept for the namer.
-            opened.draft("RGB", (THUMBNAIL * 2, THUMBNAIL * 2))
-        description = analyze(opened, image.width, image.height)
-        pixels = subjects.preprocess(_flattened(opened)) if with_pixels else None
+    # Decoded no larger than needed: a JPEG in draft mode (at least 256 px a side, for the
+    # namer), anything else reduced to `subjects.DECODE_SIDE` at once when it is at least twice
+    # that, and the full-size bitmap released (an image under 1536 px is analyzed as decoded).
+    with decode_reduced(image.data, subjects.DECODE_SIDE, jpeg_side=THUMBNAIL * 2) as decoded:
+        description = analyze(decoded, image.width, image.height)
+        pixels = subjects.preprocess(_flattened(decoded)) if with_pixels else None
     description.source = BuiltinDescriber.name
     return description, pixels
 
 
 def describe_bytes(image: ValidatedImage) -> ImageDescription:
-    """Decode (JPEG in draft mode: a reduced-size decode is much faster) and analyze."""
+    """Decode (no larger than the analysis needs) and analyze."""
     return analyze_image(image)[0]
 
 

