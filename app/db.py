@@ -106,7 +106,7 @@ class Database:
         self._conn.execute("PRAGMA busy_timeout=5000")
 
     def ensure_schema(self, statements: Iterable[str]) -> None:
-        with self._lock:
+        with self._lock, storing("preparing the database"):
             for statement in statements:
                 self._conn.execute(statement)
 

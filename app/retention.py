@@ -8,7 +8,8 @@ start and every `retention_interval_s` in a worker thread (`run`). Uploaded asse
 caller's and stay until deleted; a generated image a style model trains on is kept.
 
 `storage_problem` is the readiness side: free space under `data_min_free_mb`, or job records
-the disk refused, make `/readyz` answer 503 with the reason.
+the disk refused and still waiting in memory (each probe tries to write them again), make
+`/readyz` answer 503 with the reason.
 """
 
 from __future__ import annotations
@@ -110,6 +111,9 @@ def storage_problem(settings: Settings, jobs: JobStore) -> str | None:
                 f"the data directory has {free // 2**20} MiB free, under its floor of "
                 f"{settings.data_min_free_mb} MiB (PROMPTGEN_DATA_MIN_FREE_MB)"
             )
-    if jobs.write_error is not None:
-        return f"job records cannot be written ({jobs.unwritten} waiting in memory): {jobs.write_error}"
+    if jobs.write_error is not None and jobs.unwritten:
+        with contextlib.suppress(Exception):  # each probe tries again: no traffic is needed to recover
+            jobs.flush()
+        if jobs.write_error is not None and jobs.unwritten:
+            return f"job records cannot be written ({jobs.unwritten} waiting in memory): {jobs.write_error}"
     return None

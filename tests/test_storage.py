@@ -381,14 +381,13 @@ def test_a_failed_job_write_is_logged_and_surfaced_until_a_write_succeeds(
     assert jobs.unwritten == 1  # the refused row is not kept; the answered one is
 
     monkeypatch.undo()
-    jobs.flush()
+    assert poll_readyz(client).status_code == 200  # the probe itself writes what waited
     assert jobs.write_error is None and jobs.unwritten == 0
     metrics = client.get("/metrics").text
     failures = re.search(r"^promptgen_job_write_failures_total (\d+)$", metrics, re.M)
     assert failures and int(failures[1]) >= 2 and "promptgen_jobs_unwritten 0" in metrics
     assert "promptgen_data_free_bytes " in metrics
     assert db.fetchone("SELECT 1 FROM jobs WHERE job_id = ?", (job_id,)) is not None
-    assert poll_readyz(client).status_code == 200
 
 
 def test_a_deferred_flush_failure_does_not_reach_the_loop_exception_handler(tmp_path: Path) -> None:
@@ -496,3 +495,26 @@ def test_the_asset_sweep_goes_in_batches(tmp_path: Path) -> None:
     assert assets.sweep_job_assets(0, 100, keep={made[0].asset_id}) == 1102
     assert len(db.fetchall("SELECT asset_id FROM assets")) == 101
     assert len(list((tmp_path / "blobs").iterdir())) == 101
+
+
+def test_a_refused_write_whose_caller_was_told_does_not_hold_readiness(tmp_path: Path) -> None:
+    from app.retention import storage_problem
+
+    db = Database(tmp_path / "db.sqlite3")
+    jobs = JobStore(db)
+    real = db._conn
+    db._conn = FullConnection(real)  # type: ignore[assignment]
+    with pytest.raises(InsufficientStorage):
+        jobs.save(jobs.new("generate-image", {}))
+    settings = storage_settings(tmp_path, data_min_free_mb=0)
+    assert jobs.write_error and jobs.unwritten == 0
+    assert storage_problem(settings, jobs) is None  # nothing waits: the caller got its 507
+
+    async def answered_then_refused() -> None:
+        jobs.save(jobs.new("generate-prompt", {}, status="success"), defer=True)
+        await asyncio.sleep(0)
+
+    asyncio.run(answered_then_refused())
+    assert "job records cannot be written (1 waiting" in (storage_problem(settings, jobs) or "")
+    db._conn = real  # type: ignore[assignment]
+    assert storage_problem(settings, jobs) is None and jobs.unwritten == 0  # the probe wrote it
