@@ -36,7 +36,6 @@ from app.images import (
 )
 from app.metrics import Metrics
 from app.protocol import GeneratePromptRequest
-from app.service import EDITING_MODE
 from app.style_models import StyleModelStore
 from models.describers.base import ImageDescriber, ImageDescription
 from models.describers.builtin import BuiltinDescriber
@@ -44,7 +43,6 @@ from modes.base import ModeContext
 
 log = logging.getLogger(__name__)
 
-CONTEXTUAL_MODE = "contextual"
 # Modes whose handlers read image descriptions or style examples (the others are told so).
 USES_CONDITIONING = modes.registry.where(lambda mode: mode.images != "unused")
 MAX_TRAINING_IMAGES = 8  # described per style model (first use only: descriptions are cached)
@@ -164,12 +162,13 @@ class ImageConditioning:
         self.style_models = style_models
 
     async def apply(self, request: GeneratePromptRequest, ctx: ModeContext) -> None:
-        if ctx.mode == EDITING_MODE:
+        use = modes.registry.get(ctx.mode).images
+        if use == "edit":
             await self._editing(request, ctx)
             return
         refs = [(ref, f"images[{i}]") for i, ref in enumerate(request.images or [])]
         if request.image is not None:
-            if ctx.mode == CONTEXTUAL_MODE:
+            if use == "context":
                 refs.append((request.image, "image"))
             else:
                 ctx.warnings.append(
@@ -177,7 +176,7 @@ class ImageConditioning:
                     "send conditioning images as `images`"
                 )
         refs += [(ref, f"assetIds[{i}]") for i, ref in enumerate(request.asset_ids or [])]
-        if not refs and (ctx.mode == CONTEXTUAL_MODE or request.model_id is None):
+        if not refs and (use == "context" or request.model_id is None):
             # Nothing to condition on (contextual mode then refuses the request, naming `images`).
             return
         resolved = await self.reader.resolve_all(refs)
@@ -191,7 +190,7 @@ class ImageConditioning:
         if request.model_id is None:
             return
         superseded_by = "assetIds" if request.asset_ids else None
-        if ctx.mode != CONTEXTUAL_MODE and request.images:
+        if use != "context" and request.images:
             superseded_by = "images"
         if superseded_by:
             ctx.warnings.append(f"`modelId` was not used: `{superseded_by}` supersede it")

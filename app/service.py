@@ -28,8 +28,6 @@ from modes.engine import ModeResult, run_mode
 
 log = logging.getLogger(__name__)
 
-EDITING_ALIAS = "image-editing"
-EDITING_MODE = "image-editing-prompt"
 WARM_SPARK = "a quiet harbour at night"  # no word of any few-shot example: the default pairs
 
 
@@ -97,7 +95,7 @@ class PromptService:
         self.cache: ResultCache[Outcome] = ResultCache(settings.cache_entries, shared_cache, Outcome)
 
     def context_for(self, request: GeneratePromptRequest) -> ModeContext:
-        mode = EDITING_MODE if request.mode == EDITING_ALIAS else request.mode
+        mode = modes.registry.canonical(request.mode)
         if mode not in modes.registry:
             raise ValidationFailed(
                 f"mode {request.mode!r} is not available; available: {', '.join(modes.registry.names())}",
@@ -197,7 +195,7 @@ class PromptService:
         finally:
             if slot is not None:
                 slot.release()
-        wire_mode = EDITING_ALIAS if request.mode == EDITING_ALIAS else ctx.mode
+        wire_mode = request.mode  # the name the caller used (a mode's own name or an alias)
         result = outcome.result
         usage = Usage(
             backend=self.lm.backend,

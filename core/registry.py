@@ -27,6 +27,10 @@ class Registry(Generic[T]):
     def add(self, name: str, factory: Callable[..., T]) -> None:
         self._entries[name] = factory
 
+    def remove(self, name: str) -> None:
+        """Forget `name` (tests register throwaway entries); unknown names are ignored."""
+        self._entries.pop(name, None)
+
     def names(self) -> list[str]:
         return sorted(self._entries)
 

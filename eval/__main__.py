@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.cases import ALL_MODES, NAMED_SUITES, SUITE_MODES, SuiteError, load_suite
+from modes import registry as mode_registry
 
 EXIT_REGRESSION = 1
 EXIT_USAGE = 2
@@ -24,8 +25,7 @@ IN_PROCESS_DEFAULTS = {"cache_entries": "0", "lm_timeout_s": "300", "request_tim
 def _modes(text: str) -> tuple[str, ...]:
     if text == "all":
         return ALL_MODES
-    modes = tuple("image-editing-prompt" if m.strip() == "image-editing" else m.strip()
-                  for m in text.split(",") if m.strip())
+    modes = tuple(mode_registry.canonical(m.strip()) for m in text.split(",") if m.strip())
     unknown = [m for m in modes if m not in ALL_MODES]
     if unknown:
         raise argparse.ArgumentTypeError(f"unknown mode(s) {unknown}; choose from {', '.join(ALL_MODES)} or all")

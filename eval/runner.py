@@ -24,8 +24,13 @@ from eval import metrics as m
 from eval import quality as q
 from eval.cases import ALL_MODES, Case
 from eval.targets import Response, Target, TargetError
+from modes import registry as mode_registry
 
-KEEPS_SPARK = ("structured", "completion")  # modes whose results contain the spark's words
+# Modes whose results contain the spark's words; modes whose phrases all answer the spark alone
+# (a contextual or editing result describes the image too); editing modes. From the registry.
+KEEPS_SPARK = mode_registry.where(lambda mode: mode.keeps_spark)
+RELEVANCE_MODES = mode_registry.where(lambda mode: mode.images in ("condition", "unused"))
+EDITING_MODES = mode_registry.where(lambda mode: mode.images == "edit")
 MAX_CONSECUTIVE_FAILURES = 5
 
 
@@ -133,7 +138,6 @@ def _prompts(response: Response | None) -> list[str]:
     return [p if isinstance(p, str) else "" for p in prompts] if isinstance(prompts, list) else []
 
 
-RELEVANCE_MODES = ("structured", "completion", "inventive")  # contextual results describe the image too
 
 
 def score(row: dict[str, Any], embed: m.Embed, word_limit: int = m.MAX_WORDS,
@@ -164,7 +168,7 @@ def score(row: dict[str, Any], embed: m.Embed, word_limit: int = m.MAX_WORDS,
     values["distinct_2"] = m.distinct_n(prompts, 2)
     if mode == "completion" and kind == "spark":
         values["prefix_fidelity"] = m.prefix_fidelity(text, prompts)
-    editing = mode.startswith("image-editing")
+    editing = mode in EDITING_MODES
     values.update(q.request_quality(
         prompts, text, embed, conflicts_with_spark=not editing,
         score_relevance=mode in RELEVANCE_MODES and kind in ("spark", "ip-clean"), lm_ends=lm_ends))

@@ -12,8 +12,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from modes import registry as mode_registry
 from eval import metrics as m
+from modes import registry as mode_registry
 
 
 class Metric(NamedTuple):

@@ -70,6 +70,7 @@ class ModeHandler(ABC):
     aliases: ClassVar[tuple[str, ...]] = ()  # other names a request may give the mode by
     needs_spark: ClassVar[bool] = True  # False: `prompt` is optional (the images carry the request)
     images: ClassVar[ImageUse] = "unused"
+    keeps_spark: ClassVar[bool] = False  # every result contains the spark's own words
     editors: ClassVar[tuple[str, ...]] = ()  # the target editors `modelId` may name ("edit" modes)
     # How the playground offers the mode: its radio's label and hint, the spark field's hint
     # and placeholder.
@@ -126,7 +127,7 @@ class ModeRegistry(Registry[ModeHandler]):
     def unregister(self, name: str) -> None:
         """Remove a mode and its aliases (tests register throwaway modes)."""
         cls = self._classes.pop(self.canonical(name))
-        self._entries.pop(cls.name, None)
+        self.remove(cls.name)
         for alias in cls.aliases:
             self._aliases.pop(alias, None)
 

@@ -57,6 +57,7 @@ def spark_text(ctx: ModeContext) -> str:
 
 class CompletionMode(ModeHandler):
     name = "completion"
+    keeps_spark = True
     title = "Completion"
     summary = "continues your words"
     spark_hint = "The start of a prompt; each result continues it."

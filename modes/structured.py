@@ -177,6 +177,7 @@ def repair_slot(slot: str, raw: str, subject: str, finished: bool = True) -> str
 class StructuredMode(ModeHandler):
     name = "structured"
     images = "condition"
+    keeps_spark = True
     title = "Structured"
     summary = "setting, style, camera, light"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import modes
 from app.assets import is_asset_id
 from app.chain_protocol import PASSTHROUGH, GenerateImageRequest
 from app.conditioning import ImageReader
@@ -23,8 +24,6 @@ from app.service import PromptService
 from app.settings import Settings
 from app.webhooks import check_webhook_url
 from models.image import ImageOptions
-
-EDITING_MODES = ("image-editing", "image-editing-prompt")
 
 
 @dataclass
@@ -189,7 +188,7 @@ def prompt_request_for(request: GenerateImageRequest, num_prompts: int) -> Gener
     """The prompt API's request for a chained generation (not in mode `none`)."""
     pg = request.prompt_generation
     image = pg.image
-    if image is None and pg.mode in EDITING_MODES:
+    if image is None and pg.mode in modes.registry and modes.registry.get(pg.mode).images == "edit":
         image = request.image  # the image being edited is what the editing prompt is about
     return GeneratePromptRequest(
         mode=pg.mode,  # type: ignore[arg-type]  # `none` was handled by the caller

@@ -48,7 +48,7 @@ class BackendRegistry(Registry[ImageModel]):
 
     def unregister(self, provider: str) -> None:
         """Remove a backend and its settings (tests register throwaway backends)."""
-        self._entries.pop(provider, None)
+        self.remove(provider)
         undeclare(provider)
 
     def classes(self) -> tuple[type[ImageModel], ...]:
