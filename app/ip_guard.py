@@ -66,20 +66,21 @@ class IPGuard:
         self.rewrite_deadline_s = rewrite_deadline_s
 
     async def clear_text(self, text: str, seed: int = 0) -> ClearResult:
+        """One text cleared; a long one in a worker thread (`IPFilter.aclear`), off the event loop."""
         if self.rewrite and self.lm is not None:
             return await self.filter.clear_with_rewrite(text, self.lm, self.rewrite_deadline_s, seed=seed)
-        return self.filter.clear(text)
+        return await self.filter.aclear(text)
 
     async def clear_inputs(self, ctx: ModeContext) -> None:
         """The spark, image descriptions and style examples, cleared before generation."""
         found: list[Finding] = []
         if ctx.spark:
-            result = self.filter.clear(ctx.spark)
+            result = await self.filter.aclear(ctx.spark)
             ctx.spark = result.text
             found += result.findings
         examples = []
         for text in ctx.style_examples:
-            result = self.filter.clear(text)
+            result = await self.filter.aclear(text)
             examples.append(result.text)
             found += result.findings
         ctx.style_examples = examples
@@ -89,7 +90,7 @@ class IPGuard:
             for key in DESCRIPTION_TEXT:
                 if not getattr(description, key):
                     continue
-                result = self.filter.clear(getattr(description, key))
+                result = await self.filter.aclear(getattr(description, key))
                 changes[key] = result.text
                 found += result.findings
             descriptions.append(msgspec.structs.replace(description, **changes))

@@ -34,7 +34,7 @@ class IPClearResponse(msgspec.Struct, kw_only=True):
 @post("/v1/ip/check", status_code=200, summary="Find protected IP in a text")
 async def ip_check(request: Request) -> IPDetection:
     body = decode_strict(await request.body(), IPCheckRequest, max_bytes=256 * 1024)
-    return detection(request.app.state.ip_guard.filter.check(body.text))
+    return detection(await request.app.state.ip_guard.filter.acheck(body.text))  # long texts off the loop
 
 
 @post("/v1/ip/clear", status_code=200, summary="Replace protected IP by generic descriptions")
@@ -46,7 +46,7 @@ async def ip_clear(request: Request) -> IPClearResponse:
             body.text, guard.lm, guard.rewrite_deadline_s, seed=body.seed
         )
     else:
-        result = guard.filter.clear(body.text)
+        result = await guard.filter.aclear(body.text)  # a long text in a worker thread
     return IPClearResponse(
         text=result.text,
         action=result.action,

@@ -4,6 +4,7 @@
     f = IPFilter.default()            # shipped lexicon (+ optional custom entries file)
     f.check(text)                     # -> list[Finding], with offsets into text
     f.clear(text)                     # -> ClearResult: substituted text, findings, action
+    await f.acheck(text); await f.aclear(text)   # the same; a long text in a worker thread
     await f.clear_with_rewrite(text, lm, deadline_s)   # optional model smoothing, fail closed
 
 The lexicon is data (`lexicon.json`, built from the tables in `scripts/lexicon/` by
