@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import msgspec
@@ -223,6 +224,19 @@ def _integral(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _integral(item) for key, item in value.items()}
     return value
+
+
+# Bodies larger than this are decoded in a worker thread (`decode_strict_async`): the event loop
+# then stalls no longer than the longest single C call (a copy or a translate of the body, tens
+# of milliseconds for 64 MiB), not for the whole guard and decode (most of a second).
+OFF_LOOP_BYTES = 1024 * 1024
+
+
+async def decode_strict_async(body: bytes, type_: type[T], max_bytes: int | None = None) -> T:
+    """`decode_strict`, in a worker thread for a large body (routes whose bodies carry images)."""
+    if len(body) <= OFF_LOOP_BYTES:
+        return decode_strict(body, type_, max_bytes)
+    return await asyncio.to_thread(decode_strict, body, type_, max_bytes)
 
 
 def _raise_validation(message: str) -> Any:

@@ -6,7 +6,8 @@ Each hostile body is sized where the old code took seconds of CPU on the loop:
   quadratically (48 KB froze every route for 17 s; the 256 KB one for minutes);
 - 20,000 characters of leetspeak names on `POST /v1/ip/clear` (5.5 s, growing faster than
   linearly: every finding re-joined the whole text written so far);
-- the same text, several at once, on both IP routes.
+- the same text, several at once, on both IP routes;
+- 60 MiB of `[]` on the prompt route (8 s of the old guard, token by token).
 `/healthz` is probed the whole time; every probe must answer within `BOUND_S`.
 """
 
@@ -100,6 +101,15 @@ def test_healthz_answers_while_a_body_of_escaped_quotes_is_checked_for_nesting(
     assert max(latencies) < BOUND_S, f"/healthz took {max(latencies):.2f} s ({len(latencies)} probes)"
     assert [status(a) for a in answers] == [400, 400]
     assert time.perf_counter() - started < 10 * BOUND_S
+
+
+def test_healthz_answers_while_a_large_body_of_brackets_is_decoded(service: Service) -> None:
+    """60 MiB of `[]` under the prompt route's cap: the guard took 8 s of the loop token by
+    token; now it is a few C passes, and a body over 1 MiB is decoded in a worker thread."""
+    body = b"[" * 20 + b"[]" * (30 * 1024 * 1024) + b"]" * 20
+    latencies, answers = healthz_while(service.url, [("/v1/generate/prompt", body)])
+    assert max(latencies) < BOUND_S, f"/healthz took {max(latencies):.2f} s ({len(latencies)} probes)"
+    assert [status(a) for a in answers] == [400]
 
 
 def test_healthz_answers_while_long_leetspeak_texts_are_cleared(service: Service) -> None:

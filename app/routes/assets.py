@@ -11,7 +11,7 @@ from app.errors import PromptgenError, RequestError, UnsupportedMediaType, Valid
 from app.image_protocol import AssetResponse, CreateAssetRequest
 from app.images import ImageLimits, ValidatedImage, validate_data_url, validate_image_bytes
 from app.media_types import ACCEPTS_OPT, JSON, MULTIPART, is_json
-from app.protocol import decode_strict
+from app.protocol import decode_strict_async
 
 ASSET_BODY_LIMIT = 64 * 1024 * 1024  # the image cap itself (settings) is checked by the validator
 FILE_FIELDS = ("file", "image")
@@ -33,7 +33,9 @@ async def create_asset(request: Request) -> AssetResponse:
     limits: ImageLimits = request.app.state.images.limits
     media = request.content_type[0]
     if is_json(media):
-        payload = decode_strict(await request.body(), CreateAssetRequest, max_bytes=ASSET_BODY_LIMIT)
+        payload = await decode_strict_async(
+            await request.body(), CreateAssetRequest, max_bytes=ASSET_BODY_LIMIT
+        )
         if is_asset_id(payload.image):
             raise ValidationFailed("`image` must be a data URL here, not an asset id", field="image")
         image = await validate_data_url(payload.image, "image", limits)

@@ -12,7 +12,7 @@ from app.chain import ChainService
 from app.chain_protocol import GenerateImageRequest, JobAccepted, OpenAIImagesRequest
 from app.errors import PromptgenError, problem_type
 from app.problems import on_promptgen_error
-from app.protocol import Job, decode_strict
+from app.protocol import Job, decode_strict_async
 from app.proxy import public_base_url
 
 IMAGE_BODY_LIMIT = 64 * 1024 * 1024  # images ride along as data URLs
@@ -29,7 +29,9 @@ def _chain(request: Request) -> ChainService:
     request_max_body_size=IMAGE_BODY_LIMIT,
 )
 async def generate_image(request: Request) -> Response[Any]:
-    payload = decode_strict(await request.body(), GenerateImageRequest, max_bytes=IMAGE_BODY_LIMIT)
+    payload = await decode_strict_async(
+        await request.body(), GenerateImageRequest, max_bytes=IMAGE_BODY_LIMIT
+    )
     result = await _chain(request).generate(payload)
     if isinstance(result, Job):
         return Response(
@@ -61,7 +63,7 @@ def openai_error(request: Request, exc: PromptgenError) -> Response[bytes]:
     exception_handlers={PromptgenError: openai_error},
 )
 async def images_generations(request: Request) -> Response[Any]:
-    payload = decode_strict(await request.body(), OpenAIImagesRequest, max_bytes=IMAGE_BODY_LIMIT)
+    payload = await decode_strict_async(await request.body(), OpenAIImagesRequest, max_bytes=IMAGE_BODY_LIMIT)
     # Links are built on the configured public URL, never on the caller's Host header.
     base_url = public_base_url(request.scope, request.app.state.proxy)
     result = await openai_images.generate(_chain(request), payload, base_url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Request, post
 
-from app.protocol import GeneratePromptRequest, GeneratePromptResponse, decode_strict
+from app.protocol import GeneratePromptRequest, GeneratePromptResponse, decode_strict_async
 
 PROMPT_BODY_LIMIT = 64 * 1024 * 1024  # images may ride along as data URLs
 
@@ -17,7 +17,7 @@ PROMPT_BODY_LIMIT = 64 * 1024 * 1024  # images may ride along as data URLs
 )
 async def generate_prompt(request: Request) -> GeneratePromptResponse:
     body = await request.body()
-    payload = decode_strict(body, GeneratePromptRequest, max_bytes=PROMPT_BODY_LIMIT)
+    payload = await decode_strict_async(body, GeneratePromptRequest, max_bytes=PROMPT_BODY_LIMIT)
     return await request.app.state.service.generate(payload)
 
 
