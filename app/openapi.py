@@ -16,8 +16,10 @@ import msgspec
 from litestar import Litestar
 from litestar._openapi.plugin import OpenAPIPlugin
 
+import modes
 from app.auth import OPEN_OPT
 from app.chain_protocol import (
+    PASSTHROUGH,
     GenerateImageRequest,
     GenerateImageResponse,
     JobAccepted,
@@ -71,6 +73,38 @@ MULTIPART_ASSET = {
         "file": {"type": "string", "format": "binary"},
         "name": {"type": "string", "maxLength": 200},
         "description": {"type": "string", "maxLength": 2000},
+    },
+}
+# Rules the handlers enforce beyond the wire types, written into the document so a client (or
+# schemathesis) can see them: the form of image references and webhook URLs as patterns (an
+# image's bytes are checked further, as PNG, JPEG or WebP, which no schema can say), and which
+# modes need a spark or an image as conditions on the request (`_mode_rules`).
+DATA_URL = r"^data:image/(png|jpeg|webp);base64,[A-Za-z0-9+/]*={0,2}$"
+IMAGE_REF = r"^(data:image/(png|jpeg|webp);base64,[A-Za-z0-9+/]*={0,2}|asset_[A-Za-z0-9_-]+)$"
+REFERENCE = r"^(data:image/(png|jpeg|webp);base64,[A-Za-z0-9+/]*={0,2}|asset_[A-Za-z0-9_-]+|https?://[^\s/?#@]+([/?#]\S*)?)$"
+WEBHOOK_URL = r"^https?://[^\s/?#@]+([/?#]\S*)?$"
+_IMAGE = {
+    "pattern": IMAGE_REF,
+    "description": "a data URL (`data:image/png|jpeg|webp;base64,...`) or an asset id",
+}
+STRING_RULES: dict[tuple[str, str], dict[str, str]] = {
+    ("GeneratePromptRequest", "images"): _IMAGE,
+    ("PromptGeneration", "images"): _IMAGE,
+    ("CaptionRequest", "images"): _IMAGE,
+    ("GenerateImageRequest", "image"): _IMAGE,
+    ("GenerateImageRequest", "mask"): _IMAGE,
+    ("CreateAssetRequest", "image"): {
+        "pattern": DATA_URL,
+        "description": "the image as a data URL (`data:image/png|jpeg|webp;base64,...`), not an asset id",
+    },
+    ("GenerateImageRequest", "input_references"): {
+        "pattern": REFERENCE,
+        "description": "a data URL, an asset id or an http(s) URL of a public host (fetched by the service)",
+    },
+    ("GenerateImageRequest", "webhook_url"): {
+        "pattern": WEBHOOK_URL,
+        "description": "an http(s) URL without credentials whose host resolves to public addresses only; "
+        "needs PROMPTGEN_WEBHOOK_SECRET on the server",
     },
 }
 PROBLEM_SCHEMA = {
@@ -149,6 +183,7 @@ def complete_schema(
                 "description": type_.__doc__.strip().splitlines()[0] if type_.__doc__ else status,
                 "content": {JSON: {"schema": ref_of[type_]}},
             }
+    _document_rules(schemas)
     for (path, method, status), response in BINARY_RESPONSES.items():
         operation = schema.get("paths", {}).get(path, {}).get(method)
         if operation is not None:
@@ -166,6 +201,110 @@ def complete_schema(
                 if auth_required and (path, method) not in open_operations:
                     operation["security"] = [{"bearer": []}, {"basic": []}]
     return schema
+
+
+def _strings_of(node: dict[str, Any]) -> list[dict[str, Any]]:
+    """The string schemas in a property's schema: itself, its `anyOf` branches, its items."""
+    if node.get("type") == "string":
+        return [node]
+    found: list[dict[str, Any]] = []
+    for branch in node.get("anyOf", []):
+        found += _strings_of(branch)
+    if isinstance(node.get("items"), dict):
+        found += _strings_of(node["items"])
+    return found
+
+
+def _document_rules(schemas: dict[str, Any]) -> None:
+    for (name, prop), rule in STRING_RULES.items():
+        node = schemas.get(name, {}).get("properties", {}).get(prop)
+        if node is not None:
+            for string in _strings_of(node):
+                string.update(rule)
+    _mode_rules(schemas)
+
+
+def _mode_rules(schemas: dict[str, Any]) -> None:
+    """Which modes need a spark (`prompt`, not blank) and which an `image`, as `if`/`then`
+    conditions read from the mode registry; an absent `mode` is the default, which needs one."""
+    spark = sorted(
+        n for cls in modes.registry.handlers() if cls.needs_spark for n in (cls.name, *cls.aliases)
+    )
+    edit = sorted(
+        n for cls in modes.registry.handlers() if cls.images == "edit" for n in (cls.name, *cls.aliases)
+    )
+    nonblank = {"type": "string", "pattern": r"\S"}
+    request = schemas.get("GeneratePromptRequest")
+    if request is not None:
+        request["allOf"] = [
+            {
+                "if": {"properties": {"mode": {"enum": spark}}},
+                "then": {"required": ["prompt"], "properties": {"prompt": nonblank}},
+            },
+            {
+                "if": {"required": ["mode"], "properties": {"mode": {"enum": edit}}},
+                "then": {
+                    "required": ["image"],
+                    "properties": {"image": {"type": "string", "pattern": IMAGE_REF}},
+                },
+            },
+        ]
+        for string in _strings_of(request.get("properties", {}).get("image", {})):
+            string["description"] = (
+                f"the image to edit in {', '.join(edit)} (a data URL or an asset id); "
+                "ignored, with a warning, in the other modes"
+            )
+        request["description"] = (
+            f"{request.get('description', '')} `prompt` (the spark, not blank) is required in the "
+            f"modes {', '.join(spark)}; `image` in {', '.join(edit)}."
+        ).strip()
+    chain = schemas.get("GenerateImageRequest")
+    if chain is not None:
+        chain_spark = [*spark, PASSTHROUGH]
+        chain["allOf"] = [
+            {
+                "if": {"properties": {"promptGeneration": {"properties": {"mode": {"enum": chain_spark}}}}},
+                "then": {"required": ["prompt"], "properties": {"prompt": nonblank}},
+            },
+            {
+                "if": {
+                    "required": ["promptGeneration"],
+                    "properties": {
+                        "promptGeneration": {"required": ["mode"], "properties": {"mode": {"enum": edit}}}
+                    },
+                },
+                "then": {
+                    "anyOf": [
+                        {"required": ["image"], "properties": {"image": {"type": "string"}}},
+                        {
+                            "required": ["promptGeneration"],
+                            "properties": {
+                                "promptGeneration": {
+                                    "required": ["image"],
+                                    "properties": {"image": {"type": "string"}},
+                                }
+                            },
+                        },
+                    ]
+                },
+            },
+        ]
+    openai = schemas.get("OpenAIImagesRequest")
+    if openai is not None:
+        # no image fields: the modes that work from images (no spark needed) cannot be asked for here
+        imageless = {
+            n for cls in modes.registry.handlers() if not cls.needs_spark for n in (cls.name, *cls.aliases)
+        }
+        for string in openai.get("properties", {}).get("prompt_mode", {}).get("anyOf", []):
+            if "enum" in string:
+                string["enum"] = [m for m in string["enum"] if m not in imageless]
+    style = schemas.get("CreateStyleModelRequest")
+    if style is not None:
+        style["anyOf"] = [
+            {"required": ["trainingImages"], "properties": {"trainingImages": {"minItems": 1}}},
+            {"required": ["examplePrompts"], "properties": {"examplePrompts": {"minItems": 1}}},
+        ]
+        style["description"] = "`POST /v1/models`: `trainingImages` (asset ids) or `examplePrompts`, or both."
 
 
 class _CompletedOpenAPIPlugin(OpenAPIPlugin):
