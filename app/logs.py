@@ -1,8 +1,10 @@
 """Structured logs and the request observer.
 
 - `JsonFormatter`: one JSON object per line (`ts`, `level`, `logger`, `msg`, the request id of
-  the request being served, and the record's extra fields); `configure_logging` installs it
-  (or a text format) on the root logger, for the CLI's `serve`.
+  the request being served, and the record's extra fields); `TextFormatter`: one line a person
+  reads (time, level, logger, message, an access line's duration, the request id).
+  `configure_logging` installs one of them on the root logger; `auto` (the default of
+  `PROMPTGEN_LOG_FORMAT`) picks text when the stream is a terminal and JSON otherwise.
 - Secrets never reach a log line: every formatter here replaces the configured secrets (API
   keys, provider keys, the webhook secret; `register_secrets`) and anything that looks like an
   `Authorization` credential with `***`, whatever code logged them.
@@ -84,21 +86,39 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
-    """The classic line format, with the request id and secrets redacted."""
+    """One line a person reads: `12:04:31 INFO  app.access  POST /v1/generate/prompt 200 (41.2 ms)
+    [request id]`, secrets redacted."""
 
     def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+        super().__init__("%(asctime)s %(levelname)-5s %(name)s  %(message)s", datefmt="%H:%M:%S")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        line = super().formatMessage(record)
+        duration = getattr(record, "duration_ms", None)
+        if isinstance(duration, int | float):
+            line = f"{line} ({duration:g} ms)"
+        rid = request_id.get()
+        return f"{line} [{rid}]" if rid else line
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
-        rid = request_id.get()
-        return redact(f"{line} request_id={rid}" if rid else line)
+        return redact(super().format(record))  # the traceback too
+
+
+def resolve_format(fmt: str, stream: TextIO) -> str:
+    """`json` or `text`: `auto` (or empty) is text on a terminal, JSON otherwise."""
+    fmt = fmt.strip().lower()
+    if fmt in ("", "auto"):
+        isatty = getattr(stream, "isatty", None)
+        return "text" if callable(isatty) and isatty() else "json"
+    return "json" if fmt == "json" else "text"
 
 
 def configure_logging(level: str = "INFO", fmt: str = "json", stream: TextIO | None = None) -> None:
-    """Route every logger (uvicorn's too) through one handler on the root logger."""
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt.strip().lower() == "json" else TextFormatter())
+    """Route every logger (uvicorn's too) through one handler on the root logger, in `fmt`
+    (`json`, `text`, or `auto`: see `resolve_format`)."""
+    stream = stream or sys.stderr
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter() if resolve_format(fmt, stream) == "json" else TextFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -94,7 +94,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     max_body_bytes: int = 64 * 1024 * 1024
     request_timeout_s: float = 120.0  # deadline of one request (image routes: at least the image deadline)
     log_level: str = "INFO"
-    log_format: str = "json"  # json (one object per line, with the request id) or text
+    log_format: str = "auto"  # auto: text on a terminal, else json (one object a line, with the request id)
     shutdown_grace_s: float = 30.0  # on stop: how long in-flight requests and running jobs may finish
     # Admission: beyond these, a request is refused at once with 503 and Retry-After, before
     # any image is decoded or URL fetched (the language model's bound is lm_concurrency + lm_queue)

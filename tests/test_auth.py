@@ -316,7 +316,7 @@ def test_the_cli_prompt_command_needs_no_key(tmp_path: Path) -> None:
         "PROMPTGEN_RATE_LIMIT_PER_MINUTE": "1",
     }
     result = subprocess.run(
-        [sys.executable, "-m", "app", "prompt", "a lighthouse", "-n", "2", "--seed", "3"],
+        [sys.executable, "-m", "app", "prompt", "--local", "a lighthouse", "-n", "2", "--seed", "3"],
         cwd=Path(__file__).resolve().parent.parent,
         env=env,
         capture_output=True,

@@ -152,6 +152,7 @@ def test_the_cli_sends_image_files_as_images(tmp_path):
             "-m",
             "app",
             "prompt",
+            "--local",  # in-process, whatever serves on this machine's configured port
             "--mode",
             "contextual",
             "--image",

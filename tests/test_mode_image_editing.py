@@ -180,6 +180,7 @@ def test_the_cli_sends_the_image_file_as_image(tmp_path):
         "-m",
         "app",
         "prompt",
+        "--local",  # in-process, whatever serves on this machine's configured port
         "add a flag",
         "--mode",
         "image-editing",
