@@ -37,6 +37,7 @@ from app.images import (
 from app.metrics import Metrics
 from app.protocol import GeneratePromptRequest
 from app.style_models import StyleModelStore
+from core.images import LARGE_DECODE_PIXELS, release_memory
 from models.describers.base import ImageDescriber, ImageDescription
 from models.describers.builtin import BuiltinDescriber
 from modes.base import ModeContext
@@ -135,7 +136,16 @@ class ImageReader:
     async def describe_all(
         self, resolved: list[ResolvedImage], warnings: list[str]
     ) -> list[ImageDescription]:
-        return list(await asyncio.gather(*(self.describe(r, warnings) for r in resolved)))
+        try:
+            return list(await asyncio.gather(*(self.describe(r, warnings) for r in resolved)))
+        finally:
+            await self.release(resolved)
+
+    async def release(self, resolved: list[ResolvedImage]) -> None:
+        """After a request that decoded a large image (validated, described), hand the freed
+        heap back to the system: once a request, so its own decodes reuse the pages."""
+        if any(r.image.width * r.image.height >= LARGE_DECODE_PIXELS for r in resolved):
+            await asyncio.to_thread(release_memory)
 
     def _cached(self, resolved: ResolvedImage, key: str) -> ImageDescription | None:
         if resolved.asset_id is not None:
@@ -208,6 +218,7 @@ class ImageConditioning:
             return  # the handler refuses the request, naming `image`
         resolved = await self.reader.resolve(request.image, "image", self.reader.budget())
         description = await self.reader.describe(resolved, ctx.warnings)
+        await self.reader.release([resolved])
         ctx.image_descriptions = [description.flat()]
         ctx.asset_ids = [resolved.asset_id] if resolved.asset_id else []
 

@@ -31,7 +31,7 @@ import msgspec
 from PIL import Image
 
 from app.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from core.images import LARGE_DECODE_PIXELS, ValidatedImage, normalize_media_type, release_memory, sniff
+from core.images import ValidatedImage, normalize_media_type, sniff
 
 # Media type -> the format name Pillow reports for it.
 ALLOWED: dict[str, str] = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
@@ -231,13 +231,11 @@ def _check_header(data: bytes, media: str, field: str, limits: ImageLimits) -> t
 def _decode_fully(data: bytes, field: str) -> None:
     """Decode every byte: truncated or corrupt data fails here, not in a describer later. A
     JPEG decodes in draft mode (DCT scaling to an eighth: all its data is still read and
-    checked); the bitmap is dropped at once and a large one's pages handed back."""
-    pixels = 0
+    checked); the bitmap is dropped at once."""
     try:
         # No warnings filter here (it is process-global, and this runs in a worker thread): the
         # header check already refused anything large enough to trip Pillow's bomb warning.
         with Image.open(io.BytesIO(data)) as image:
-            pixels = image.width * image.height
             if image.format == "JPEG":
                 image.draft(None, (max(1, -(-image.width // 8)), max(1, -(-image.height // 8))))
             image.load()
@@ -248,9 +246,6 @@ def _decode_fully(data: bytes, field: str) -> None:
         raise ValidationFailed(
             f"`{field}` is corrupt or truncated and cannot be decoded: {_reason(exc)}", field=field
         ) from None
-    finally:
-        if pixels >= LARGE_DECODE_PIXELS:
-            release_memory()
 
 
 def _reason(exc: BaseException) -> str:

@@ -17,6 +17,7 @@ from app.chain.planner import ChainPlan, Planner
 from app.chain.reporter import Reporter, summarize
 from app.chain.results import ChainOutcome, ChainRun
 from app.chain.runner import ChainRunner
+from app.chain.store import remove_left_by
 from app.chain_protocol import PASSTHROUGH, GenerateImageRequest, GenerateImageResponse
 from app.conditioning import ImageReader
 from app.db import Database
@@ -69,9 +70,12 @@ class ChainService:
     # ------------------------------------------------------------------------- lifecycle
 
     async def start(self) -> None:
-        """Resume webhook deliveries a previous process left, and fail the jobs it left running."""
+        """Resume webhook deliveries a previous process left, fail the jobs it left running and
+        remove the images they had stored (`remove_left_by`)."""
         self.webhooks.resume_pending()
-        for job in self.jobs.recover_interrupted():
+        interrupted = self.jobs.recover_interrupted()
+        remove_left_by(self.assets, interrupted)
+        for job in interrupted:
             self.reporter.notify(job)
 
     async def aclose(self) -> None:

@@ -1,20 +1,25 @@
 """One generated image -> a stored asset: validated, converted when the provider ignored
-`format`, stored through the `AssetStore` and measured (`output_meta`)."""
+`format`, stored through the `AssetStore` and measured (`output_meta`); and, at start, the
+images of jobs a crashed process left unfinished removed (`remove_left_by`)."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Iterable
 
 from app.assets import AssetStore
 from app.chain.planner import ChainPlan
 from app.chain.results import Stored
 from app.chain_protocol import GeneratedImageInfo
-from app.errors import RequestError, UpstreamError
+from app.errors import PromptgenError, RequestError, UpstreamError
 from app.image_meta import convert, measure
 from app.images import ALLOWED, ImageLimits, ValidatedImage, validate_image_bytes
 from app.protocol import Job
 from core.images import FORMAT_MEDIA_TYPES, sniff_media_type
 from models.image import GeneratedImage, ImageModel
+
+log = logging.getLogger(__name__)
 
 
 async def store_image(
@@ -71,3 +76,27 @@ async def store_image(
 
 def _quality(compression: int | None) -> int | None:
     return None if compression is None else 100 - compression
+
+
+def remove_left_by(assets: AssetStore, jobs: Iterable[Job]) -> int:
+    """Delete the images `jobs` stored before their process died (`kill -9`, a crash, power
+    loss): `JobStore.recover_interrupted` has failed them, a failed job reports no images, so
+    their ids were never handed out (a job that fails while its process lives deletes its own,
+    `ChainRunner`). Run at start; returns how many went. An asset is found by the job that
+    generated it (`job_id`, recorded in the same row insert that makes the asset exist, so
+    there is no moment a generated asset exists without it)."""
+    removed = 0
+    for job in jobs:
+        rows = assets.db.fetchall("SELECT asset_id FROM assets WHERE job_id = ?", (job.job_id,))
+        for row in rows:
+            try:
+                assets.delete(row["asset_id"])
+            except (PromptgenError, OSError) as exc:  # kept: retention removes it in time
+                log.warning(
+                    "could not remove asset %s of interrupted job %s: %s", row["asset_id"], job.job_id, exc
+                )
+                continue
+            removed += 1
+    if removed:
+        log.warning("removed %d image(s) that interrupted jobs had stored", removed)
+    return removed
