@@ -157,9 +157,8 @@ class Planner:
         )
 
     async def _resolve_webhook(self, url: str) -> None:
-        """A webhook whose host resolves to an address the fetch policy refuses (or to none) is
-        a 400 now, not a delivery retried until its attempts run out; each delivery still
-        resolves and checks again (a name may be rebound in between)."""
+        """A webhook host resolving to a refused address (or none) is a 400 now, not a delivery
+        retried until its attempts run out; each delivery checks again (names get rebound)."""
         try:
             await self.fetch_policy.resolve(url)
         except FetchError as exc:
