@@ -22,7 +22,7 @@ this module gives each a status, a type slug and a title, and the exception hand
     ├── DeadlineExceeded           504 deadline-exceeded
     ├── InsufficientStorage        507 insufficient-storage (the data directory is full or read-only)
     └── UpstreamError              502 upstream-error
-        ├── UpstreamUnavailable    503 upstream-unavailable (Retry-After when the provider said)
+        ├── UpstreamUnavailable    503 upstream-unavailable (Retry-After: the provider's, or a default)
         └── UpstreamTimeout        504 upstream-timeout
 
 The service's own modules import the error classes from here as well, so `app` code has one
@@ -55,6 +55,7 @@ from core.errors import (
     UpstreamUnavailable,
     ValidationFailed,
 )
+from models.retry_after import DEFAULT_RETRY_AFTER_S  # what a 503 says when nothing better is known
 
 __all__ = [
     "PROBLEM_BASE",
@@ -175,4 +176,6 @@ def headers_of(exc: PromptgenError) -> dict[str, str]:
     if exc.retry_after is not None:
         headers["Retry-After"] = str(exc.retry_after)
     headers.update(getattr(exc, _HEADERS_ATTR, None) or {})
+    if problem_type(exc).status == 503 and "Retry-After" not in headers:
+        headers["Retry-After"] = str(DEFAULT_RETRY_AFTER_S)  # every 503 says when to come back
     return headers

@@ -24,7 +24,7 @@ from app.settings import Settings
 from app.shared_cache import Guarded
 from models.lm.base import LanguageModel
 from modes.base import ModeContext
-from modes.engine import ModeResult, run_mode
+from modes.engine import SPARE, ModeResult, run_mode
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,13 @@ class PromptService:
         self.metrics = metrics or Metrics()
         self.metered_lm = metered(lm, self.metrics)
         # The bounded queue in front of the language model: checked before anything is decoded.
-        self.admission = Gate(lm.backend, settings.lm_concurrency, settings.lm_queue)
+        # Refuses at once what the model could not finish before its deadline, too.
+        self.admission = Gate(
+            lm.backend,
+            settings.lm_concurrency,
+            settings.lm_queue,
+            deadline_s=min(settings.lm_timeout_s, settings.request_timeout_s),
+        )
         self.jobs = jobs
         self.conditioning = conditioning
         self.ip_guard = ip_guard
@@ -137,12 +143,14 @@ class PromptService:
             msgspec.to_builtins(request),
         )
 
-    def admit(self, key: str | None) -> Slot | None:
-        """A place at the model's gate (503 at once when full), unless the answer is cached or
-        already being computed for an identical request: those cost the model nothing."""
+    def admit(self, key: str | None, num_results: int = 1) -> Slot | None:
+        """A place at the model's gate (503 at once when full or when the model could not
+        finish it before its deadline), unless the answer is cached or already being computed
+        for an identical request: those cost the model nothing. The work is counted in
+        candidates (`num_results` and the engine's spare), what a request's rows scale with."""
         if key is not None and self.cache.available(key):
             return None
-        return self.admission.acquire()
+        return self.admission.acquire(units=num_results + SPARE)
 
     # What other services (the chained image generation) use, instead of this one's parts.
 
@@ -178,7 +186,7 @@ class PromptService:
         started = time.monotonic()
         ctx = self.context_for(request)
         key = self.cache_key_for(request) if request.seed is not None else None
-        slot = self.admit(key)  # before the job, the images and the model
+        slot = self.admit(key, ctx.num_results)  # before the job, the images and the model
         try:
             job = self.jobs.new("generate-prompt", request_summary(request), status="in-progress")
             try:

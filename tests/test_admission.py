@@ -60,15 +60,107 @@ def test_a_gate_admits_its_capacity_and_refuses_the_next_at_once() -> None:
     gate.acquire()
 
 
-def test_retry_after_follows_how_long_places_are_held() -> None:
-    gate = Gate("lm", concurrency=1, queue=3, initial_hold_s=0.1)
-    for _ in range(30):
-        slot = gate.acquire()
-        slot._started -= 4.0  # as if held for four seconds
-        slot.release()
+class Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def served(
+    gate: Gate, clock: Clock, batches: int, per_batch: int, batch_s: float, units: float = 1.0
+) -> None:
+    """Run `batches` batches of `per_batch` requests through `gate`, each batch `batch_s` long."""
+    for _ in range(batches):
+        slots = [gate.acquire(units) for _ in range(per_batch)]
+        clock.now += batch_s
+        for slot in slots:
+            slot.release()
+
+
+def test_retry_after_follows_the_measured_service_rate() -> None:
+    clock = Clock()
+    gate = Gate("lm", concurrency=1, queue=3, initial_hold_s=0.1, clock=clock)
+    served(gate, clock, batches=30, per_batch=1, batch_s=4.0)
+    assert gate.cost_s == 4.0
     for _ in range(4):
         gate.acquire()
-    assert 4 <= gate.retry_after() <= 60
+    with pytest.raises(Overloaded) as refused:
+        gate.acquire()
+    assert refused.value.retry_after == 4  # one request must finish first: 4 s
+
+
+def test_the_service_rate_counts_a_batch_as_the_requests_it_served() -> None:
+    clock = Clock()
+    gate = Gate("lm", concurrency=1, queue=100, clock=clock)
+    served(gate, clock, batches=8, per_batch=4, batch_s=2.0)  # four requests every two seconds
+    assert gate.cost_s == 0.5
+    clock.now += 3600  # idle time between bursts is no service time
+    served(gate, clock, batches=1, per_batch=4, batch_s=2.0)
+    assert gate.cost_s == 0.5
+
+
+def test_a_request_that_could_not_finish_before_the_deadline_is_refused_at_once() -> None:
+    clock = Clock()
+    gate = Gate("lm", concurrency=1, queue=100, deadline_s=10.0, clock=clock)
+    served(gate, clock, batches=8, per_batch=2, batch_s=2.0)  # 1 s a request
+    admitted = []
+    with pytest.raises(Overloaded) as refused:
+        while True:
+            admitted.append(gate.acquire())
+    # Admitted while the estimate fits in the deadline's headroom (8 of 10 s): 8 requests of 1 s.
+    assert len(admitted) == 8 and gate.rejected_for_deadline == 1
+    assert refused.value.retry_after == 1  # one second of that work must drain for a ninth
+    assert "10s deadline" in refused.value.detail
+    assert headers_of(refused.value)["Retry-After"] == "1"
+    clock.now += 3.0
+    for slot in admitted[:3]:
+        slot.release()  # three done in three seconds: room for three more
+    assert [gate.acquire() for _ in range(3)]
+    with pytest.raises(Overloaded):
+        gate.acquire()
+
+
+def test_retry_after_is_the_time_the_queue_needs_to_drain_into_the_deadline() -> None:
+    clock = Clock()
+    gate = Gate("lm", concurrency=1, queue=100, deadline_s=100.0, clock=clock)
+    served(gate, clock, batches=4, per_batch=1, batch_s=1.0)
+    served(gate, clock, batches=4, per_batch=1, batch_s=5.0)  # the model slowed down
+    assert gate.cost_s == 3.0  # over the window: 24 s for 8 requests
+    slots = [gate.acquire() for _ in range(20)]  # 60 s of work, within the 80 s of headroom
+    with pytest.raises(Overloaded) as refused:
+        gate.acquire(units=10.0)  # 90 s: fits once 10 s of the work ahead has drained
+    assert refused.value.retry_after == 10
+    with pytest.raises(Overloaded) as refused:
+        gate.acquire(units=30.0)  # never fits behind others: once the 60 s ahead are done
+    assert refused.value.retry_after == 60
+    assert len(slots) == 20
+
+
+def test_bigger_requests_count_for_more_work() -> None:
+    clock = Clock()
+    gate = Gate("lm", concurrency=1, queue=100, deadline_s=10.0, clock=clock)
+    served(gate, clock, batches=4, per_batch=1, batch_s=1.0, units=2.0)  # 0.5 s a unit
+    slots = [gate.acquire(units=6.0) for _ in range(2)]  # 12 units: 6 s
+    gate.acquire(units=2.0)  # 7 s: fits in 8
+    with pytest.raises(Overloaded):
+        gate.acquire(units=6.0)  # 10 s: does not
+    assert slots
+
+
+def test_an_idle_gate_admits_whatever_it_measured_before() -> None:
+    clock = Clock()
+    gate = Gate("lm", concurrency=1, queue=100, deadline_s=1.0, clock=clock)
+    served(gate, clock, batches=4, per_batch=1, batch_s=30.0)  # far slower than the deadline
+    slot = gate.acquire()  # nothing in flight: admitted, and measured again
+    with pytest.raises(Overloaded):
+        gate.acquire()
+    clock.now += 0.1
+    slot.release()
+    assert gate.cost_s < 30.0
 
 
 # ----------------------------------------------------------------------------- over HTTP

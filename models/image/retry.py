@@ -11,17 +11,18 @@ when the retries are spent or the next attempt could not start before the deadli
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import msgspec
 
 from core.errors import PromptgenError, ProviderRejected, UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from models.retry_after import DEFAULT_RETRY_AFTER_S
+from models.retry_after import parse_retry_after as parse_retry_after  # the image backends read it here
 
 T = TypeVar("T")
 log = logging.getLogger("promptgen.image")
@@ -74,30 +75,6 @@ class Retryable(Exception):
         self.retry_after = retry_after
 
 
-def parse_retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait from `retry-after-ms`, or `Retry-After` (seconds or an HTTP date)."""
-    lowered = {k.lower(): v for k, v in headers.items()}
-    raw_ms = lowered.get("retry-after-ms")
-    if raw_ms:
-        try:
-            return max(0.0, float(raw_ms) / 1000.0)
-        except ValueError:
-            pass
-    raw = lowered.get("retry-after")
-    if not raw:
-        return None
-    try:
-        value = float(raw)
-        return max(0.0, value) if math.isfinite(value) else None
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 def error_for_status(provider: str, status: int, message: str, retry_after: float | None) -> Exception:
     """The generic mapping of an HTTP error status from `provider` to what an attempt raises.
 
@@ -138,8 +115,10 @@ def _with_attempts(error: UpstreamError, attempts: int, retry_after: float | Non
     detail = f"{error.detail} (gave up after {attempts} attempt{'s' if attempts != 1 else ''})"
     extensions = dict(error.extensions)
     extensions.pop("backend", None)
-    if retry_after is not None and isinstance(error, UpstreamUnavailable):
-        extensions["retryAfter"] = max(1, math.ceil(retry_after))
+    if isinstance(error, UpstreamUnavailable):  # a 503 always says when to come back
+        extensions["retryAfter"] = (
+            max(1, math.ceil(retry_after)) if retry_after is not None else DEFAULT_RETRY_AFTER_S
+        )
     return type(error)(detail, backend=error.backend, **extensions)
 
 

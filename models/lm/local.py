@@ -13,7 +13,10 @@ How a call runs today (transformers' `generate` is not used):
   concurrent callers and merges their rows into one batch (up to `lm_max_batch_rows`). At most
   `lm_concurrency` batches run at once (a semaphore), off the event loop; a caller beyond
   `lm_queue` waiting callers gets `Overloaded`, and one past its deadline `UpstreamTimeout`
-  (or `Overloaded` if its rows never started).
+  (or `Overloaded` if its rows never started). A caller timing out while its rows run changes
+  nothing for the others of the batch (the batch runs to the latest deadline among them), and
+  its finished outputs are kept (`LATE_RESULTS` calls, least recent dropped first): the same
+  rows asked for again, as a seeded request's retry asks, are answered from them at once.
 - A batch (`_generate`): each row's conversation is chat-templated; rows with the same
   conversation (the slot rows of a structured request, the candidates of a completion) share
   its prefix, and each row's own suffix is the prefix's last token and its prefill. Everything
@@ -159,6 +162,9 @@ def convert_embedded_model(cache_root: Path) -> Path:
         return target
 
 
+LATE_RESULTS = 64  # calls whose caller gave up while their rows ran, kept for a retry
+
+
 class _Waiter:
     """One caller's rows waiting for (or in) a batch."""
 
@@ -206,6 +212,10 @@ class LocalLanguageModel(LanguageModel):
         self.batch_window_s = batch_window_ms / 1000
         self.max_batch_rows = max_batch_rows
         self.batches_run = 0
+        # Outputs of calls whose caller gave up (its deadline) while the rows ran, by the rows.
+        self._late: collections.OrderedDict[tuple[LMRequest, ...], list[LMOutput]] = collections.OrderedDict()
+        self.late_kept = 0
+        self.late_served = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._semaphore = asyncio.Semaphore(self._concurrency)
         self._pending: collections.deque[_Waiter] = collections.deque()
@@ -315,6 +325,11 @@ class LocalLanguageModel(LanguageModel):
         """Queue the rows; a collector merges concurrent callers into one batched call."""
         if not requests:
             return []
+        if self._late:
+            kept = self._late.pop(tuple(requests), None)
+            if kept is not None:  # computed for a caller that gave up: the same rows, the same bits
+                self.late_served += 1
+                return kept
         loop = asyncio.get_running_loop()
         self._bind(loop)
         if len(self._pending) >= self._queue_limit:
@@ -325,6 +340,9 @@ class LocalLanguageModel(LanguageModel):
             self._collector = loop.create_task(self._collect())
         try:
             return await asyncio.wait_for(asyncio.shield(waiter.future), timeout=max(deadline_s, 0.001))
+        except asyncio.CancelledError:  # the caller went away (its request's deadline, say)
+            waiter.future.cancel()  # not started: never runs; running: its outputs are kept
+            raise
         except TimeoutError:
             waiter.future.cancel()
             if not waiter.started:
@@ -382,6 +400,8 @@ class LocalLanguageModel(LanguageModel):
                 n = len(waiter.rows)
                 if not waiter.future.done():
                     waiter.future.set_result(outputs[offset : offset + n])
+                elif waiter.future.cancelled():  # its caller gave up while the rows ran
+                    self._keep_late(waiter.rows, outputs[offset : offset + n])
                 offset += n
         except BaseException as exc:
             for waiter in batch:
@@ -392,6 +412,13 @@ class LocalLanguageModel(LanguageModel):
                 raise
         finally:
             self._semaphore.release()
+
+    def _keep_late(self, rows: list[LMRequest], outputs: list[LMOutput]) -> None:
+        self._late[tuple(rows)] = outputs
+        self._late.move_to_end(tuple(rows))
+        self.late_kept += 1
+        while len(self._late) > LATE_RESULTS:
+            self._late.popitem(last=False)
 
     def generate_sync(
         self, requests: list[LMRequest], deadline: float, lanes: list[int] | None = None

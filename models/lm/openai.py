@@ -15,6 +15,7 @@ import openai
 
 from core.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
 from models.lm.base import ChatMessage, LanguageModel, LMOutput, LMRequest
+from models.retry_after import retry_after_seconds
 
 
 class OpenAILanguageModel(LanguageModel):
@@ -129,12 +130,12 @@ class OpenAILanguageModel(LanguageModel):
                 upstreamStatus=code,
             )
         if code == 429 or code == 503:
-            retry_after = exc.response.headers.get("retry-after") if exc.response is not None else None
             return UpstreamUnavailable(
                 detail + " (busy or rate limited)",
                 backend=self.backend,
                 upstreamStatus=code,
-                retryAfter=int(retry_after) if retry_after and retry_after.isdigit() else None,
+                # seconds or an HTTP date; a default when absent or unreadable
+                retryAfter=retry_after_seconds(exc.response.headers if exc.response is not None else None),
             )
         if code in (408, 504):
             return UpstreamTimeout(detail, backend=self.backend, upstreamStatus=code)
