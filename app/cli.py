@@ -118,7 +118,9 @@ def _range(kind: type, low: float, high: float, what: str) -> Any:
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a {what}") from None
         if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{text} is not between {_env_value(low)} and {_env_value(high)}")
+            raise argparse.ArgumentTypeError(
+                f"{text} is not between {_env_value(low)} and {_env_value(high)}"
+            )
         return value
 
     return convert
@@ -398,7 +400,7 @@ def _parse(status: int, content: bytes, where: str) -> Answer:
 
 
 def call(
-    args: argparse.Namespace, settings: Settings, path: str, body: dict[str, Any], timeout: float
+    args: argparse.Namespace, settings: Settings, path: str, body: dict[str, Any], timeout: float, prog: str
 ) -> Answer:
     """POST `body` to the service, or in-process when none answers (see the module docstring)."""
     import httpx
@@ -412,13 +414,15 @@ def call(
             headers["authorization"] = f"Bearer {key}"
         started = time.perf_counter()
         try:
-            response = httpx.post(
-                url + path, content=content, headers=headers, timeout=httpx.Timeout(timeout, connect=3.0)
-            )
+            # The configured address is this machine's: no proxy from the environment in between.
+            with httpx.Client(
+                timeout=httpx.Timeout(timeout, connect=3.0), trust_env=args.url is not None
+            ) as client:
+                response = client.post(url + path, content=content, headers=headers)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             if args.url is not None:
                 raise SystemExit(
-                    f"error: no service answers at {url} ({exc}); start one (`make run`) or use --local"
+                    f"{prog}: error: no service answers at {url} ({exc}); start one (`make run`) or use --local"
                 ) from None
             print(
                 f"note: no service at {url}; running in-process, which loads the model (start one with "
@@ -426,7 +430,7 @@ def call(
                 file=sys.stderr,
             )
         except httpx.TimeoutException:
-            raise SystemExit(f"error: {url} did not answer within {timeout:g}s (--timeout)") from None
+            raise SystemExit(f"{prog}: error: {url} did not answer within {timeout:g}s (--timeout)") from None
         else:
             log.info(
                 "%s%s answered %d in %.0f ms",
@@ -449,8 +453,9 @@ async def _in_process(settings: Settings, path: str, content: bytes, timeout: fl
     from app.server import create_app
 
     # The same HTTP stack in-process, so it validates exactly like the API; whoever runs it has
-    # the configuration already, so API keys and rate limits do not apply.
-    local = msgspec.structs.replace(settings, api_keys="", rate_limit_per_minute=0)
+    # the configuration already, so API keys and rate limits do not apply. No warm-up: it readies
+    # every mode for later requests, and there is one.
+    local = msgspec.structs.replace(settings, api_keys="", rate_limit_per_minute=0, lm_warmup=False)
     async with AsyncTestClient(app=create_app(local), timeout=timeout) as client:
         response = await client.post(path, content=content, headers={"content-type": "application/json"})
     return _parse(response.status_code, response.content, "in-process")
@@ -480,7 +485,7 @@ def _data_url(path: str) -> str:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise SystemExit(f"error: --image {path}: {exc.strerror}") from None
+        raise SystemExit(f"python -m app prompt: error: --image {path}: {exc.strerror}") from None
     media = mimetypes.guess_type(path)[0] or "application/octet-stream"
     return f"data:{media};base64," + base64.b64encode(data).decode()
 
@@ -516,7 +521,7 @@ def _prompt(args: argparse.Namespace, settings: Settings, prog: str) -> int:
         else:
             body["images"] = images
     timeout = args.timeout or settings.request_timeout_s + 10
-    answer = call(args, settings, "/v1/generate/prompt", body, timeout)
+    answer = call(args, settings, "/v1/generate/prompt", body, timeout, prog)
     if answer.status != 200:
         if args.json and isinstance(answer.body, dict):
             print(json.dumps(answer.body, indent=2))
@@ -579,7 +584,7 @@ def _images(args: argparse.Namespace, settings: Settings, prog: str) -> int:
         if value is not None:
             body[key] = value
     deadline = max(settings.request_timeout_s, settings.image_deadline_s + settings.lm_timeout_s)
-    answer = call(args, settings, "/v1/generate/image", body, args.timeout or deadline + 10)
+    answer = call(args, settings, "/v1/generate/image", body, args.timeout or deadline + 10, prog)
     if answer.status != 200:
         if args.json and isinstance(answer.body, dict):
             print(json.dumps(answer.body, indent=2))
@@ -600,13 +605,14 @@ def _images(args: argparse.Namespace, settings: Settings, prog: str) -> int:
 
 
 def setup_logging(settings: Settings, verbose: int) -> None:
-    """Text lines on stderr, secrets redacted: warnings only, `-v` info, `-vv` debug. (Not
-    needed to call a service quietly: `app.logs` imports the web framework, a visible part of a
-    call's time, so it is set up only to log or to serve in-process.)"""
+    """Text lines on stderr, secrets redacted: errors only (a failed request is the command's
+    own one-line error already), `-v` info, `-vv` debug. (Not needed to call a service quietly:
+    `app.logs` imports the web framework, a visible part of a call's time, so it is set up only
+    to log or to serve in-process.)"""
     from app.logs import configure_logging, register_secrets
 
     register_secrets(str(getattr(settings, name)) for name in SECRET_FIELDS if getattr(settings, name, ""))
-    configure_logging("WARNING" if not verbose else ("INFO" if verbose == 1 else "DEBUG"), "text")
+    configure_logging({0: "ERROR", 1: "INFO"}.get(verbose, "DEBUG"), "text")
 
 
 def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

@@ -325,3 +325,9 @@ def test_serve_answers_on_loopback(served: Served) -> None:
     assert response.status_code == 200 and len(response.json()["prompts"]) == 2
     first = served.log.read_text().splitlines()[0]
     assert json.loads(first)["logger"]  # not a terminal: JSON lines
+
+
+def test_in_process_a_failure_is_one_line_on_stderr(tmp_path: Path) -> None:
+    result = run_cli("prompt", "--local", "--mode", "contextual", "--seed", "1", tmp_path=tmp_path)
+    assert result.returncode == 1 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1, result.stderr
