@@ -37,7 +37,8 @@ from app.images import (
 from app.metrics import Metrics
 from app.protocol import GeneratePromptRequest
 from app.style_models import StyleModelStore
-from core.images import LARGE_DECODE_PIXELS, release_memory
+from core.images import LARGE_DECODE_PIXELS, REDUCED_DECODES, release_memory
+from models.describers import subjects
 from models.describers.base import ImageDescriber, ImageDescription
 from models.describers.builtin import BuiltinDescriber
 from modes.base import ModeContext
@@ -78,6 +79,8 @@ class ImageReader:
             describer if isinstance(describer, BuiltinDescriber) else BuiltinDescriber()
         )
         self._recent: OrderedDict[tuple[str, str], ImageDescription] = OrderedDict()
+        # The builtin describer decodes at this size: the validator keeps its decode for it.
+        self._keep_side = subjects.DECODE_SIDE if isinstance(describer, BuiltinDescriber) else 0
         self._cache_size = cache_size
 
     def budget(self) -> PixelBudget:
@@ -107,12 +110,17 @@ class ImageReader:
                 one = check_data_url(ref, field, self.limits)
                 budget.charge(one.width, one.height, field)
                 checked.append(one)
-        return [
-            one
-            if isinstance(one, ResolvedImage)
-            else ResolvedImage(image=await decode_checked(one), field=one.field)
-            for one in checked
-        ]
+        resolved: list[ResolvedImage] = []
+        try:
+            for item in checked:
+                if isinstance(item, CheckedImage):
+                    image = await decode_checked(item, self._keep_side)
+                    item = ResolvedImage(image=image, field=item.field)
+                resolved.append(item)
+        except BaseException:
+            await self.release(resolved)  # a later image is refused: the earlier are not described
+            raise
+        return resolved
 
     async def describe(self, resolved: ResolvedImage, warnings: list[str]) -> ImageDescription:
         key = self.describer.cache_key
@@ -142,8 +150,11 @@ class ImageReader:
             await self.release(resolved)
 
     async def release(self, resolved: list[ResolvedImage]) -> None:
-        """After a request that decoded a large image (validated, described), hand the freed
-        heap back to the system: once a request, so its own decodes reuse the pages."""
+        """After a request's images are described: drop the decodes the describer did not take
+        (a cached description), and when one was large, hand the freed heap back to the system
+        (once a request, so its own decodes reuse the pages)."""
+        if self._keep_side:
+            REDUCED_DECODES.drop((r.image.sha256 for r in resolved), self._keep_side)
         if any(r.image.width * r.image.height >= LARGE_DECODE_PIXELS for r in resolved):
             await asyncio.to_thread(release_memory)
 

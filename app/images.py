@@ -31,7 +31,7 @@ import msgspec
 from PIL import Image
 
 from app.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from core.images import ValidatedImage, normalize_media_type, sniff
+from core.images import REDUCED_DECODES, ValidatedImage, decode_reduced, normalize_media_type, sniff
 
 # Media type -> the format name Pillow reports for it.
 ALLOWED: dict[str, str] = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
@@ -166,16 +166,23 @@ def check_image_bytes(data: bytes, declared: str | None, field: str, limits: Ima
     return CheckedImage(data=data, media_type=actual, width=width, height=height, field=field)
 
 
-async def decode_checked(checked: CheckedImage) -> ValidatedImage:
-    """Decode every byte of a checked image (in a worker thread): the last check."""
+async def decode_checked(checked: CheckedImage, keep_side: int = 0) -> ValidatedImage:
+    """Decode every byte of a checked image (in a worker thread): the last check. With
+    `keep_side`, a PNG or WebP is decoded as `decode_reduced(data, keep_side)` and kept in
+    `REDUCED_DECODES` for the describer that is about to decode it at that size."""
     data = checked.data
-    await asyncio.to_thread(_decode_fully, data, checked.field)
+    sha256 = hashlib.sha256(data).hexdigest()
+    if keep_side > 0 and checked.media_type != "image/jpeg":
+        decoded = await asyncio.to_thread(_decode_reduced, data, checked.field, keep_side)
+        REDUCED_DECODES.keep(sha256, keep_side, decoded)
+    else:
+        await asyncio.to_thread(_decode_fully, data, checked.field)
     return ValidatedImage(
         data=data,
         media_type=checked.media_type,
         width=checked.width,
         height=checked.height,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256,
     )
 
 
@@ -243,6 +250,18 @@ def _decode_fully(data: bytes, field: str) -> None:
     except Image.DecompressionBombError:
         raise PayloadTooLarge(f"`{field}` has too many pixels", field=field) from None
     except Exception as exc:  # OSError for truncation, SyntaxError/ValueError for corruption, ...
+        raise ValidationFailed(
+            f"`{field}` is corrupt or truncated and cannot be decoded: {_reason(exc)}", field=field
+        ) from None
+
+
+def _decode_reduced(data: bytes, field: str, side: int) -> Image.Image:
+    """`_decode_fully`'s check, keeping the image reduced to `side` (`decode_reduced`)."""
+    try:
+        return decode_reduced(data, side)
+    except Image.DecompressionBombError:
+        raise PayloadTooLarge(f"`{field}` has too many pixels", field=field) from None
+    except Exception as exc:  # as `_decode_fully`
         raise ValidationFailed(
             f"`{field}` is corrupt or truncated and cannot be decoded: {_reason(exc)}", field=field
         ) from None

@@ -11,6 +11,9 @@ import binascii
 import ctypes
 import ctypes.util
 import io
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
@@ -76,6 +79,52 @@ def decode_reduced(data: bytes, min_side: int, jpeg_side: int | None = None) -> 
     source.close()
     del image, source
     return reduced
+
+
+class ReducedDecodes:
+    """Decodes the validator made at the size the describer wants (`decode_reduced`), handed on
+    within one request by the bytes' SHA-256 and that size: a large PNG or WebP is decoded once,
+    not twice. An entry is taken once; the request drops what it did not take; at most
+    `max_bytes` are held (the oldest go first). Thread-safe."""
+
+    def __init__(self, max_bytes: int = 48 * 2**20) -> None:
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple[str, int], tuple[Image.Image, int]] = OrderedDict()
+        self._held = 0
+
+    def keep(self, sha256: str, side: int, image: Image.Image) -> None:
+        size = image.width * image.height * 4
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            self._pop((sha256, side))
+            self._entries[(sha256, side)] = (image, size)
+            self._held += size
+            while self._held > self.max_bytes:
+                self._pop(next(iter(self._entries)))
+
+    def take(self, sha256: str, side: int) -> Image.Image | None:
+        with self._lock:
+            return self._pop((sha256, side))
+
+    def drop(self, sha256s: Iterable[str], side: int) -> None:
+        with self._lock:
+            for sha256 in sha256s:
+                self._pop((sha256, side))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _pop(self, key: tuple[str, int]) -> Image.Image | None:
+        entry = self._entries.pop(key, None)
+        if entry is None:
+            return None
+        self._held -= entry[1]
+        return entry[0]
+
+
+REDUCED_DECODES = ReducedDecodes()
 
 
 def release_memory() -> None:

@@ -21,7 +21,7 @@ import app.images as images_module
 from app.errors import PayloadTooLarge, ValidationFailed
 from app.images import ImageLimits, PixelBudget, validate_data_url, validate_image_bytes
 from app.settings import load_settings
-from core.images import decode_reduced
+from core.images import REDUCED_DECODES, decode_reduced
 from models.describers import subjects
 from models.describers.builtin import analyze_image
 from tests import image_samples as samples
@@ -179,3 +179,41 @@ def test_a_truncated_jpeg_is_still_refused_by_the_draft_decode() -> None:
     with pytest.raises(ValidationFailed, match="truncated"):
         asyncio.run(validate_image_bytes(data[: len(data) // 2], None, "image", ImageLimits()))
     assert asyncio.run(validate_image_bytes(data, None, "image", ImageLimits())).width == 2000
+
+
+def test_a_large_png_is_decoded_once_for_the_validator_and_the_describer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The validator's decode, reduced to the describer's size, is the one the describer uses;
+    what a request did not take (a cached description) is dropped when it ends."""
+    import models.describers.builtin as builtin
+
+    described: list[int] = []
+    real = builtin.decode_reduced
+
+    def counting_decode(data: bytes, *args: object, **kwargs: object) -> Image.Image:
+        described.append(len(data))
+        return real(data, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtin, "decode_reduced", counting_decode)
+    settings = load_settings(env={}, dotenv=None, data_dir=str(tmp_path / "data"), lm_backend="scripted")
+    body = {"mode": "structured", "prompt": "a lighthouse", "images": [samples.data_url(png(1700, 1600))]}
+    with make_client(settings) as client:
+        for _ in range(2):  # the second time the description is cached: nothing is described
+            assert client.post("/v1/generate/prompt", json=body).status_code == 200
+            assert len(REDUCED_DECODES) == 0
+    assert described == []  # the describer never decoded the image itself
+
+
+def test_decodes_kept_for_a_refused_request_are_dropped(tmp_path: Path) -> None:
+    settings = load_settings(env={}, dotenv=None, data_dir=str(tmp_path / "data"), lm_backend="scripted")
+    broken = png(64, 64)[:-30]
+    body = {
+        "mode": "structured",
+        "prompt": "a lighthouse",
+        "images": [samples.data_url(png(1700, 1600)), samples.data_url(broken)],
+    }
+    with make_client(settings) as client:
+        answer = client.post("/v1/generate/prompt", json=body)
+        assert answer.status_code == 400 and "images[1]" in answer.json()["detail"], answer.text
+        assert len(REDUCED_DECODES) == 0

@@ -16,7 +16,7 @@ import asyncio
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
-from core.images import ValidatedImage, decode_reduced
+from core.images import REDUCED_DECODES, ValidatedImage, decode_reduced
 from models import torch_thread
 from models.describers import subjects
 from models.describers.base import ImageDescriber, ImageDescription
@@ -265,7 +265,11 @@ def analyze_image(image: ValidatedImage, with_pixels: bool = False) -> tuple[Ima
     # Decoded no larger than needed: a JPEG in draft mode (at least 256 px a side, for the
     # namer), anything else reduced to `subjects.DECODE_SIDE` at once when it is at least twice
     # that, and the full-size bitmap released (an image under 1536 px is analyzed as decoded).
-    with decode_reduced(image.data, subjects.DECODE_SIDE, jpeg_side=THUMBNAIL * 2) as decoded:
+    # The validator may have made that decode already (`REDUCED_DECODES`: PNG and WebP).
+    decoded = REDUCED_DECODES.take(image.sha256, subjects.DECODE_SIDE)
+    if decoded is None:
+        decoded = decode_reduced(image.data, subjects.DECODE_SIDE, jpeg_side=THUMBNAIL * 2)
+    with decoded:
         description = analyze(decoded, image.width, image.height)
         pixels = subjects.preprocess(_flattened(decoded)) if with_pixels else None
     description.source = BuiltinDescriber.name
