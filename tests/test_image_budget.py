@@ -217,3 +217,22 @@ def test_decodes_kept_for_a_refused_request_are_dropped(tmp_path: Path) -> None:
         answer = client.post("/v1/generate/prompt", json=body)
         assert answer.status_code == 400 and "images[1]" in answer.json()["detail"], answer.text
         assert len(REDUCED_DECODES) == 0
+
+
+def test_a_chained_generation_has_the_budget_over_image_mask_and_references(tmp_path: Path) -> None:
+    from tests.chain_helpers import chain_settings, client_for
+    from tests.fakes.image_providers import FakeOpenAI
+
+    with FakeOpenAI() as fake:
+        settings = chain_settings(tmp_path / "data", fake.base_url, max_request_pixels=250_000)
+        with client_for(settings) as client:
+            body = {
+                "prompt": "a fox",
+                "promptGeneration": {"mode": "none"},
+                "image": samples.data_url(png(300, 300)),
+                "input_references": [samples.data_url(png(300, 300))] * 2,
+            }
+            answer = client.post("/v1/generate/image", json=body)
+            assert answer.status_code == 413, answer.text
+            assert "input_references[1]" in answer.json()["detail"]
+            assert fake.calls("POST", FakeOpenAI.GENERATIONS) == []

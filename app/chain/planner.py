@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import modes
 from app.assets import is_asset_id
 from app.chain_protocol import PASSTHROUGH, GenerateImageRequest
-from app.conditioning import ImageReader
+from app.conditioning import ImageReader, PixelBudget
 from app.errors import ValidationFailed
 from app.fetch import FetchError, FetchPolicy
 from app.image_meta import OUTPUT_META
@@ -124,18 +124,18 @@ class Planner:
             count=count,
             num_prompts=num_prompts,
             prompt_request=prompt_request,
-            options=await self._base_options(request),
-            references=await self._references(request.input_references or []),
+            options=await self._base_options(request, budget := self.reader.budget()),  # one for all
+            references=await self._references(request.input_references or [], budget),
             meta=meta,
             webhook_url=request.webhook_url,
         )
 
-    async def _base_options(self, request: GenerateImageRequest) -> ImageOptions:
+    async def _base_options(self, request: GenerateImageRequest, budget: PixelBudget) -> ImageOptions:
         image = mask = None
         if request.image is not None:
-            image = (await self.reader.resolve(request.image, "image")).image.data
+            image = (await self.reader.resolve(request.image, "image", budget)).image.data
         if request.mask is not None:
-            mask = (await self.reader.resolve(request.mask, "mask")).image.data
+            mask = (await self.reader.resolve(request.mask, "mask", budget)).image.data
         output_format = "jpeg" if request.format == "jpg" else request.format
         return ImageOptions(
             prompt="",
@@ -164,7 +164,7 @@ class Planner:
         except FetchError as exc:
             raise ValidationFailed(f"`webhook_url` is refused: {exc}", field="webhook_url") from None
 
-    async def _references(self, refs: list[str]) -> References:
+    async def _references(self, refs: list[str], budget: PixelBudget) -> References:
         found = References()
         for index, ref in enumerate(refs):
             name = f"input_references[{index}]"
@@ -175,7 +175,7 @@ class Planner:
                     raise ValidationFailed(f"`{name}` cannot be fetched: {exc}", field=name) from None
                 found.remote.append(RemoteReference(index, ref))
             elif ref.startswith("data:") or is_asset_id(ref):
-                found.local[index] = (await self.reader.resolve(ref, name)).image.data_url
+                found.local[index] = (await self.reader.resolve(ref, name, budget)).image.data_url
             else:
                 raise ValidationFailed(
                     f"`{name}` must be a data URL, an asset id (asset_...) or an http(s) URL", field=name
