@@ -5,7 +5,7 @@ Checks run cheapest first, so a hostile input costs as little as possible:
     data-URL syntax -> media type on the allow-list -> byte cap (from the base64 length,
     before decoding) -> base64 -> magic bytes agree with the declared type -> header only:
     pixel cap (decompression bombs), the request's pixel budget and a single frame -> every
-    byte decoded, in a worker thread, no bitmap kept
+    byte decoded, in a worker thread
 
 Every failure is a 4xx `RequestError` that says what is wrong and names the field.
 
@@ -14,7 +14,9 @@ pixels its images declare in their headers, added up before each is decoded, so 
 each under the per-image cap still cost no more than the budget. The integrity decode keeps
 no more than it must: a JPEG is decoded in draft mode (every byte of its entropy-coded data
 is read, the picture is scaled to an eighth while it decodes), other formats in full, and the
-bitmap is released at once.
+bitmap is released at once; when the builtin describer is about to describe a PNG or WebP
+(`decode_checked(..., keep_side)`), the decode is reduced to its size at once and handed to it
+(`core.images.REDUCED_DECODES`), so that image is decoded once, not twice.
 """
 
 from __future__ import annotations
