@@ -6,7 +6,9 @@ backend could not finish before that deadline: the gate measures the backend's s
 (seconds of busy time per unit of work, over the last `WINDOW` completions: the busy time
 between one completion and the next, divided by the work completed, so concurrency and
 micro-batching are in it) and estimates a newcomer's completion as the work in flight plus its
-own, at that rate. A refused request gets `503 overloaded` at once with a `Retry-After` computed
+own, at that rate, plus how late past estimates of queued requests turned out (an EWMA of
+their lateness, never negative: a request finishes with its whole batch, and a re-sample
+queues again). A refused request gets `503 overloaded` at once with a `Retry-After` computed
 from the same estimate: the time until enough of the work ahead has drained for it to fit.
 Nothing waits at the gate itself, so an overload never turns into a hang (nor into admitted
 requests that time out at their deadline: goodput stays at the backend's capacity), and the
@@ -27,6 +29,7 @@ from collections.abc import Callable
 from app.errors import Overloaded
 
 WINDOW = 32  # completions the service rate is measured over
+LATENESS_WEIGHT = 0.2  # weight of the newest queued request's lateness in the running estimate
 HEADROOM = 0.8  # share of the deadline the estimated wait may use (noise, a batch's own length)
 MAX_RETRY_AFTER_S = 600
 
@@ -34,13 +37,14 @@ MAX_RETRY_AFTER_S = 600
 class Slot:
     """One admitted request's place; `release()` is idempotent (a context manager, too)."""
 
-    __slots__ = ("_gate", "_released", "_started", "units")
+    __slots__ = ("_gate", "_released", "_started", "estimate", "units")
 
-    def __init__(self, gate: Gate, units: float) -> None:
+    def __init__(self, gate: Gate, units: float, estimate: float | None) -> None:
         self._gate = gate
         self._started = gate.clock()
         self._released = False
         self.units = units
+        self.estimate = estimate  # its estimated completion when it had to queue, else None
 
     def release(self) -> None:
         if not self._released:
@@ -80,6 +84,7 @@ class Gate:
         self.initial_cost_s = initial_hold_s  # the estimate until something has completed
         self._spans: collections.deque[tuple[float, float]] = collections.deque(maxlen=WINDOW)
         self._mark = 0.0  # the last completion, or when the gate last became busy
+        self.lateness_s = 0.0  # how much later than estimated queued requests finished (EWMA)
 
     @property
     def full(self) -> bool:
@@ -101,7 +106,7 @@ class Gate:
 
     def estimated_wait(self, units: float = 1.0) -> float:
         """Seconds until a request of `units` admitted now would be finished."""
-        return (self.load + units) * self.cost_s
+        return (self.load + units) * self.cost_s + self.lateness_s
 
     def retry_after(self, units: float = 1.0) -> int:
         """Seconds until a request of `units` would be admitted: until a place is free and the
@@ -148,10 +153,12 @@ class Gate:
         self.check(units)
         if self.in_flight == 0:
             self._mark = self.clock()  # busy from now: idle time is no service time
+        queued = self.in_flight >= self.concurrency
+        estimate = self.estimated_wait(units) - self.lateness_s if queued else None
         self.in_flight += 1
         self.load += units
         self.admitted += 1
-        return Slot(self, units)
+        return Slot(self, units, estimate)
 
     def _release(self, slot: Slot) -> None:
         now = self.clock()
@@ -159,3 +166,6 @@ class Gate:
         self.load = max(0.0, self.load - slot.units) if self.in_flight else 0.0
         self._spans.append((max(0.0, now - self._mark), slot.units))
         self._mark = now
+        if slot.estimate is not None:
+            late = max(0.0, now - slot._started - slot.estimate)
+            self.lateness_s += LATENESS_WEIGHT * (late - self.lateness_s)

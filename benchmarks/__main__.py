@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import bench_cache, bench_chain, bench_ip, bench_model, bench_overhead
+from benchmarks import bench_cache, bench_chain, bench_ip, bench_model, bench_overhead, bench_overload
 
 SUITES = {
     "overhead": lambda: [bench_overhead.run()],
@@ -20,6 +20,7 @@ SUITES = {
     "model": bench_model.run,
     "cache": bench_cache.run,
     "chain": lambda: [bench_chain.run()],
+    "overload": lambda: [bench_overload.run()],
 }
 
 RESULTS = Path(__file__).resolve().parent / "results.json"

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from app.admission import Gate
-from app.errors import Overloaded, headers_of
+from app.errors import Overloaded, UpstreamTimeout, headers_of
 from app.server import create_app
 from app.settings import load_settings
 from benchmarks.common import LiveServer
@@ -106,7 +106,7 @@ def test_the_service_rate_counts_a_batch_as_the_requests_it_served() -> None:
 def test_a_request_that_could_not_finish_before_the_deadline_is_refused_at_once() -> None:
     clock = Clock()
     gate = Gate("lm", concurrency=1, queue=100, deadline_s=10.0, clock=clock)
-    served(gate, clock, batches=8, per_batch=2, batch_s=2.0)  # 1 s a request
+    served(gate, clock, batches=8, per_batch=1, batch_s=1.0)  # 1 s a request
     admitted = []
     with pytest.raises(Overloaded) as refused:
         while True:
@@ -116,12 +116,26 @@ def test_a_request_that_could_not_finish_before_the_deadline_is_refused_at_once(
     assert refused.value.retry_after == 1  # one second of that work must drain for a ninth
     assert "10s deadline" in refused.value.detail
     assert headers_of(refused.value)["Retry-After"] == "1"
-    clock.now += 3.0
     for slot in admitted[:3]:
-        slot.release()  # three done in three seconds: room for three more
+        clock.now += 1.0
+        slot.release()  # done as estimated: room for three more
+    assert gate.lateness_s == 0.0
     assert [gate.acquire() for _ in range(3)]
     with pytest.raises(Overloaded):
         gate.acquire()
+
+
+def test_queued_requests_finishing_later_than_estimated_make_the_estimate_longer() -> None:
+    clock = Clock()
+    gate = Gate("lm", concurrency=1, queue=100, deadline_s=10.0, clock=clock)
+    served(gate, clock, batches=8, per_batch=1, batch_s=1.0)  # 1 s a request
+    first, second = gate.acquire(), gate.acquire()  # the second estimated done in 2 s
+    assert gate.estimated_wait() == 3.0
+    clock.now += 4.0  # both finish together, 2 s later than estimated (they shared a batch)
+    first.release()
+    second.release()
+    assert gate.lateness_s == pytest.approx(0.4)  # 0.2 of the 2 s: an EWMA
+    assert gate.estimated_wait() == pytest.approx(gate.cost_s + 0.4)
 
 
 def test_retry_after_is_the_time_the_queue_needs_to_drain_into_the_deadline() -> None:
@@ -291,3 +305,89 @@ def test_gates_are_reported_in_the_metrics(tmp_path: Path) -> None:
     assert 'promptgen_admission_capacity{gate="scripted"} 1' in text
     assert 'promptgen_admission_rejected_total{gate="scripted"} 1' in text
     assert 'promptgen_admission_capacity{gate="image"}' in text
+
+
+# ----------------------------------------------------------------------------- the deadline, over HTTP
+
+
+def test_a_request_the_model_could_not_finish_in_time_is_refused_at_once_with_an_honest_retry_after(
+    tmp_path: Path,
+) -> None:
+    lm = ScriptedLanguageModel()  # records its calls
+    settings = settings_for(tmp_path, lm_concurrency=1, lm_queue=100, lm_timeout_s=10.0)
+    with make_client(settings, lm) as client:
+        gate = client.app.state.service.admission
+        clock = Clock()
+        gate.clock = clock
+        served(gate, clock, batches=8, per_batch=1, batch_s=2.0, units=2.0)  # 1 s a candidate
+        # A request of numResults 1 is two candidates (its result and the engine's spare): 2 s.
+        held = [gate.acquire(units=2.0) for _ in range(4)]  # 8 s queued: all the headroom
+        calls = len(lm.calls)
+        refused = client.post("/v1/generate/prompt", json={"prompt": "a fox"})
+        bigger = client.post("/v1/generate/prompt", json={"prompt": "a fox", "numResults": 5})
+        assert len(lm.calls) == calls  # neither reached the model
+        clock.now += 2.0
+        held.pop().release()  # one done in 2 s: 6 s queued, a request of 2 s fits again
+        fits = client.post("/v1/generate/prompt", json={"prompt": "a fox"})
+        for slot in held:
+            slot.release()
+    assert fits.status_code == 200 and len(lm.calls) > calls
+    assert refused.status_code == 503 and refused.json()["type"].endswith("/overloaded")
+    # (8 + 2) s of work against 8 s of headroom: back once 2 s of it have drained.
+    assert refused.headers["retry-after"] == "2" and refused.json()["retryAfter"] == 2
+    assert "10s deadline" in refused.json()["detail"] and "jobId" not in refused.json()
+    assert bigger.status_code == 503 and bigger.headers["retry-after"] == "6"  # 8 + 6 - 8 s
+
+
+class SerialScripted(ScriptedLanguageModel):
+    """The scripted model serving one call at a time, each `service_s` long: a model whose
+    capacity is known."""
+
+    def __init__(self, service_s: float) -> None:
+        super().__init__()
+        self.service_s = service_s
+        self.lock: asyncio.Lock | None = None
+
+    async def generate(self, requests: Any, deadline_s: float) -> Any:
+        if self.lock is None:
+            self.lock = asyncio.Lock()
+        lock = self.lock
+
+        async def served() -> Any:
+            async with lock:
+                await asyncio.sleep(self.service_s)
+                return await ScriptedLanguageModel.generate(self, requests, deadline_s)
+
+        try:  # like a real backend, it gives up at the deadline
+            return await asyncio.wait_for(served(), deadline_s)
+        except TimeoutError:
+            raise UpstreamTimeout(
+                "the model did not finish before the deadline", backend="scripted"
+            ) from None
+
+
+def test_under_a_burst_what_is_admitted_finishes_and_the_rest_is_refused_at_once(tmp_path: Path) -> None:
+    """Before: every request within `lm_concurrency + lm_queue` was admitted, and the queue took
+    longer than the deadline, so admitted requests failed with 504 after waiting all of it."""
+    lm = SerialScripted(service_s=0.1)
+    settings = settings_for(tmp_path, lm_concurrency=1, lm_queue=200, lm_timeout_s=2.0)
+    app = create_app(settings, lm=lm)
+    with LiveServer(app) as server:
+
+        async def burst() -> list[httpx.Response]:
+            async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+                for i in range(5):  # the gate measures the model's pace
+                    assert (
+                        await client.post("/v1/generate/prompt", json={"prompt": f"owl {i}"})
+                    ).status_code == 200
+                return await asyncio.gather(
+                    *(client.post("/v1/generate/prompt", json={"prompt": f"fox {i}"}) for i in range(60))
+                )
+
+        answers = asyncio.run(burst())
+    statuses = [a.status_code for a in answers]
+    assert set(statuses) <= {200, 503}, statuses  # no 504: nothing admitted times out
+    assert statuses.count(200) >= 2 and statuses.count(503) >= 1
+    for answer in answers:
+        if answer.status_code == 503:
+            assert int(answer.headers["retry-after"]) >= 1

@@ -105,3 +105,31 @@ def test_kept_outputs_are_bounded(model: LocalLanguageModel) -> None:
         model._keep_late(rows_for("a fox", 1000 + i, n=1), [])
     assert len(model._late) == LATE_RESULTS
     assert tuple(rows_for("a fox", 1000, n=1)) not in model._late  # the oldest went first
+
+
+def test_batches_take_the_earliest_deadline_first(model: LocalLanguageModel) -> None:
+    """A request's re-sample comes back with what is left of its deadline: it must not queue
+    behind requests that arrived after its request and are due later."""
+    model.max_batch_rows = 3  # one caller a batch
+    ran: list[str] = []
+    release, running = hold_batches(model)
+    held = model._run
+
+    async def recording(fn: Any, *args: Any) -> Any:
+        ran.append(args[0][0].messages[-1].content)
+        return await held(fn, *args)
+
+    model._run = recording  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        busy = asyncio.create_task(model.generate(rows_for("busy", 1), 60))
+        await running.wait()  # the model is busy with the first batch
+        newer = asyncio.create_task(model.generate(rows_for("newer", 2), 60))
+        await asyncio.sleep(0)
+        resample = asyncio.create_task(model.generate(rows_for("resample", 3), 30))  # due sooner
+        await asyncio.sleep(0)
+        release.set()
+        await asyncio.gather(busy, newer, resample)
+
+    asyncio.run(scenario())
+    assert ran == ["Spark: busy", "Spark: resample", "Spark: newer"]

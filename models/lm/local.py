@@ -13,7 +13,8 @@ How a call runs today (transformers' `generate` is not used):
   concurrent callers and merges their rows into one batch (up to `lm_max_batch_rows`). At most
   `lm_concurrency` batches run at once (a semaphore), off the event loop; a caller beyond
   `lm_queue` waiting callers gets `Overloaded`, and one past its deadline `UpstreamTimeout`
-  (or `Overloaded` if its rows never started). A caller timing out while its rows run changes
+  (or `Overloaded` if its rows never started). Batches take waiters by earliest deadline (a
+  re-sample goes before newer requests). A caller timing out while its rows run changes
   nothing for the others of the batch (the batch runs to the latest deadline among them), and
   its finished outputs are kept (`LATE_RESULTS` calls, least recent dropped first): the same
   rows asked for again, as a seeded request's retry asks, are answered from them at once.
@@ -369,19 +370,19 @@ class LocalLanguageModel(LanguageModel):
             task.add_done_callback(self._running.discard)
 
     def _take_batch(self) -> list[_Waiter]:
+        """The next batch: waiters by earliest deadline (arrival order among equal ones), so a
+        request's re-sample, due when its request is, goes before newer requests instead of
+        queueing behind them past its deadline; up to `max_batch_rows` rows."""
+        waiting = sorted((w for w in self._pending if not w.future.done()), key=lambda w: w.deadline)
         batch: list[_Waiter] = []
         rows = 0
-        while self._pending:
-            waiter = self._pending[0]
-            if waiter.future.done():  # its caller gave up while queued
-                self._pending.popleft()
-                continue
+        for waiter in waiting:  # a done future: its caller gave up while queued
             if batch and rows + len(waiter.rows) > self.max_batch_rows:
                 break
-            self._pending.popleft()
             waiter.started = True
             batch.append(waiter)
             rows += len(waiter.rows)
+        self._pending = collections.deque(waiting[len(batch) :])
         return batch
 
     async def _run_batch(self, batch: list[_Waiter]) -> None:
