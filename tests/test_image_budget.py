@@ -223,7 +223,8 @@ def test_a_chained_generation_has_the_budget_over_image_mask_and_references(tmp_
     from tests.chain_helpers import chain_settings, client_for
     from tests.fakes.image_providers import FakeOpenAI
 
-    with FakeOpenAI() as fake:
+    fake = FakeOpenAI()
+    with fake:
         settings = chain_settings(tmp_path / "data", fake.base_url, max_request_pixels=250_000)
         with client_for(settings) as client:
             body = {
