@@ -1,9 +1,8 @@
 """The planner: a chained-generation request -> a checked, typed `ChainPlan`.
 
-Everything that can be refused before a job exists is refused here (4xx at once): conflicting
-image fields, `output_meta`, the webhook URL, the backend, the spark and the prompt mode, the
-`image`, `mask` and local `input_references` (decoded and validated), and the addresses of the
-remote ones (fetched later, by the runner).
+Everything that can be refused before a job exists is refused here (4xx at once): image fields,
+`output_meta`, the webhook URL, the backend, the spark and mode, `image`, `mask` and local
+`input_references` (validated), and the remote ones' addresses (the runner fetches them).
 """
 
 from __future__ import annotations
