@@ -27,9 +27,12 @@ from app.chain_protocol import (
     OpenAIImagesRequest,
     OpenAIImagesResponse,
 )
+from app.image_meta import OUTPUT_META
+from app.image_models import LOCAL_PROVIDERS
 from app.image_protocol import CaptionRequest, CreateAssetRequest, CreateStyleModelRequest
-from app.protocol import GeneratePromptRequest
+from app.protocol import MAX_SPARK_CHARS, GeneratePromptRequest
 from app.routes.ip import IPCheckRequest, IPClearRequest
+from models.image import registry as image_registry
 
 REF = "#/components/schemas/{name}"
 JSON = "application/json"
@@ -89,7 +92,9 @@ _IMAGE = {
 }
 STRING_RULES: dict[tuple[str, str], dict[str, str]] = {
     ("GeneratePromptRequest", "images"): _IMAGE,
+    ("GeneratePromptRequest", "assetIds"): _IMAGE,
     ("PromptGeneration", "images"): _IMAGE,
+    ("PromptGeneration", "assetIds"): _IMAGE,
     ("CaptionRequest", "images"): _IMAGE,
     ("GenerateImageRequest", "image"): _IMAGE,
     ("GenerateImageRequest", "mask"): _IMAGE,
@@ -153,6 +158,7 @@ def complete_schema(
     schema: dict[str, Any],
     auth_required: bool = False,
     open_operations: frozenset[tuple[str, str]] = frozenset(),
+    image_models: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """Add request bodies, missing response schemas, problem responses and, when API keys are
     configured, the security requirement of every closed operation to `schema` (in place)."""
@@ -184,6 +190,8 @@ def complete_schema(
                 "content": {JSON: {"schema": ref_of[type_]}},
             }
     _document_rules(schemas)
+    if image_models is not None:  # (PROMPTGEN_IMAGE_MODELS, PROMPTGEN_IMAGE_BACKEND)
+        _model_rules(schemas, *image_models)
     for (path, method, status), response in BINARY_RESPONSES.items():
         operation = schema.get("paths", {}).get(path, {}).get(method)
         if operation is not None:
@@ -249,10 +257,37 @@ def _mode_rules(schemas: dict[str, Any]) -> None:
                 },
             },
         ]
+        request["allOf"] += [_editor_rule(cls) for cls in modes.registry.handlers() if cls.editors]
+        context = sorted(
+            n
+            for cls in modes.registry.handlers()
+            if cls.images == "context" and not cls.needs_spark
+            for n in (cls.name, *cls.aliases)
+        )
+        if context:  # grounded in images, and no spark needed: the images are required
+            some = {"type": "array", "minItems": 1}
+            request["allOf"].append(
+                {
+                    "if": {"required": ["mode"], "properties": {"mode": {"enum": context}}},
+                    "then": {
+                        # the image, when given, is context here: a data URL or an asset id
+                        "properties": {
+                            "image": {"anyOf": [{"type": "null"}, {"type": "string", "pattern": IMAGE_REF}]}
+                        },
+                        "anyOf": [
+                            {"required": ["images"], "properties": {"images": some}},
+                            {"required": ["assetIds"], "properties": {"assetIds": some}},
+                            {"required": ["image"], "properties": {"image": {"type": "string"}}},
+                            # a style model's training images (a model without any is a 400)
+                            {"required": ["modelId"], "properties": {"modelId": {"type": "string"}}},
+                        ],
+                    },
+                }
+            )
         for string in _strings_of(request.get("properties", {}).get("image", {})):
             string["description"] = (
-                f"the image to edit in {', '.join(edit)} (a data URL or an asset id); "
-                "ignored, with a warning, in the other modes"
+                f"the image to edit in {', '.join(edit)}, context in the modes grounded in images "
+                "(a data URL or an asset id); ignored, with a warning, in the others"
             )
         request["description"] = (
             f"{request.get('description', '')} `prompt` (the spark, not blank) is required in the "
@@ -275,13 +310,16 @@ def _mode_rules(schemas: dict[str, Any]) -> None:
                 },
                 "then": {
                     "anyOf": [
-                        {"required": ["image"], "properties": {"image": {"type": "string"}}},
+                        {
+                            "required": ["image"],
+                            "properties": {"image": {"type": "string", "pattern": IMAGE_REF}},
+                        },
                         {
                             "required": ["promptGeneration"],
                             "properties": {
                                 "promptGeneration": {
                                     "required": ["image"],
-                                    "properties": {"image": {"type": "string"}},
+                                    "properties": {"image": {"type": "string", "pattern": IMAGE_REF}},
                                 }
                             },
                         },
@@ -289,8 +327,30 @@ def _mode_rules(schemas: dict[str, Any]) -> None:
                 },
             },
         ]
+    if chain is not None:
+        chain["allOf"] += _image_field_rules()
+        chain["description"] = (
+            f"{chain.get('description', '')} `promptGeneration.numResults` is at most the images asked "
+            "for (`n` or `num_outputs`): every prompt needs an image. A transparent `background` needs a "
+            "`format` with alpha (png or webp)."
+        ).strip()
+        meta = chain.get("properties", {}).get("output_meta", {})
+        for branch in meta.get("anyOf", []):
+            if branch.get("type") == "object":
+                branch["propertyNames"] = {"enum": list(OUTPUT_META)}
+    generation = schemas.get("PromptGeneration")
+    if generation is not None:
+        generation["allOf"] = [_editor_rule(cls) for cls in modes.registry.handlers() if cls.editors]
     openai = schemas.get("OpenAIImagesRequest")
     if openai is not None:
+        # the prompt is a spark (at most MAX_SPARK_CHARS) unless prompt_mode none sends it as is
+        openai["if"] = {"required": ["prompt_mode"], "properties": {"prompt_mode": {"const": PASSTHROUGH}}}
+        openai["else"] = {"properties": {"prompt": {"maxLength": MAX_SPARK_CHARS}}}
+        openai["allOf"] = [_transparent_needs_alpha("output_format")]
+        # streaming is not offered: only false (or nothing) is taken
+        for branch in openai.get("properties", {}).get("stream", {}).get("anyOf", []):
+            if branch.get("type") == "boolean":
+                branch["enum"] = [False]
         # no image fields: the modes that work from images (no spark needed) cannot be asked for here
         imageless = {
             n for cls in modes.registry.handlers() if not cls.needs_spark for n in (cls.name, *cls.aliases)
@@ -305,6 +365,95 @@ def _mode_rules(schemas: dict[str, Any]) -> None:
             {"required": ["examplePrompts"], "properties": {"examplePrompts": {"minItems": 1}}},
         ]
         style["description"] = "`POST /v1/models`: `trainingImages` (asset ids) or `examplePrompts`, or both."
+
+
+def _given(*names: str) -> dict[str, Any]:
+    """Every one of `names` is present and not null (null counts as absent, as in the handlers)."""
+    present = {"type": ["string", "number", "integer", "boolean", "array", "object"]}
+    return {"required": list(names), "properties": dict.fromkeys(names, present)}
+
+
+def _any_given(*names: str) -> dict[str, Any]:
+    return {"anyOf": [_given(n) for n in names]}
+
+
+def _image_field_rules() -> list[dict[str, Any]]:
+    """`check_image_fields` of `app/chain/planner.py` and mode none's one prompt, as conditions.
+    Two more are said in words (`chain["description"]`): written as conditions too, they made the
+    document too intricate for schemathesis's generator (jsonschema_rs cannot canonicalise it)."""
+    null = {"type": "null"}
+    return [
+        {"if": _given("n"), "then": {"properties": {"num_outputs": null}}},  # `n` or `num_outputs`
+        {
+            "if": _given("size"),
+            "then": {"properties": dict.fromkeys(("width", "height", "aspect_ratio", "resolution"), null)},
+        },
+        {  # width and height together, and not with aspect_ratio/resolution
+            "if": _any_given("width", "height"),
+            "then": {
+                "allOf": [
+                    _given("width", "height"),
+                    {"properties": dict.fromkeys(("aspect_ratio", "resolution"), null)},
+                ]
+            },
+        },
+        {"if": _given("mask"), "then": _given("image")},
+        {  # mode none: the spark is the one prompt
+            "if": {"required": ["promptGeneration"], "properties": {"promptGeneration": _given("mode")}},
+            "then": {
+                "if": {"properties": {"promptGeneration": {"properties": {"mode": {"const": PASSTHROUGH}}}}},
+                "then": {
+                    "properties": {"promptGeneration": {"properties": {"numResults": {"enum": [1, None]}}}}
+                },
+            },
+        },
+    ]
+
+
+def _transparent_needs_alpha(field: str) -> dict[str, Any]:
+    """A transparent background needs a format with alpha: not jpeg."""
+    return {
+        "if": {"required": ["background"], "properties": {"background": {"const": "transparent"}}},
+        "then": {"properties": {field: {"enum": ["png", "webp", None]}}},
+    }
+
+
+def _escape(text: str) -> str:
+    """`text` as a regex matching itself (only the characters that need it: ECMA and Python alike)."""
+    return "".join("\\" + c if c in ".^$*+?()[]{}|\\/" else c for c in text)
+
+
+def _glob(pattern: str) -> str:
+    return "".join(".*" if c == "*" else "." if c == "?" else _escape(c) for c in pattern)
+
+
+def _model_rules(schemas: dict[str, Any], image_models: str, default: str) -> None:
+    """The `model`s this server takes (`PROMPTGEN_IMAGE_MODELS`, else every remote provider),
+    as a pattern; `/v1/images/generations` also takes a bare name (the configured backend)."""
+    allowed = [_glob(p.strip()) for p in image_models.split(",") if p.strip()]
+    if not allowed:
+        remote = [name for name in image_registry.names() if name not in LOCAL_PROVIDERS]
+        allowed = [f"({'|'.join(_escape(n) for n in remote)}):.*"]
+    if default:
+        allowed.append(_escape(default))
+    choice = "(?=[^:\\s]+:\\S)(" + "|".join(allowed) + ")"  # provider:model, neither empty
+    described = image_models or "any remote provider's models"
+    for name, pattern in (
+        ("GenerateImageRequest", f"^({choice})$"),
+        ("OpenAIImagesRequest", f"^([^:]*|{choice})$"),
+    ):
+        node = schemas.get(name, {}).get("properties", {}).get("model")
+        for string in _strings_of(node or {}):
+            string["pattern"] = pattern
+            string["description"] = f"provider:model, among those this server allows ({described})"
+
+
+def _editor_rule(cls: type[modes.ModeHandler]) -> dict[str, Any]:
+    """In a mode that writes for image editors, `modelId` names one of them (or is left out)."""
+    return {
+        "if": {"required": ["mode"], "properties": {"mode": {"enum": [cls.name, *cls.aliases]}}},
+        "then": {"properties": {"modelId": {"anyOf": [{"enum": list(cls.editors)}, {"type": "null"}]}}},
+    }
 
 
 class _CompletedOpenAPIPlugin(OpenAPIPlugin):
@@ -322,7 +471,11 @@ class _CompletedOpenAPIPlugin(OpenAPIPlugin):
                 if handler.opt.get(OPEN_OPT)
                 for method in getattr(handler, "http_methods", ())
             )
-            complete_schema(schema, bool(self.app.state.get("auth_required")), open_operations)
+            settings = self.app.state.get("settings")
+            models = None
+            if settings is not None:
+                models = (str(settings.image_models), str(settings.image_backend))
+            complete_schema(schema, bool(self.app.state.get("auth_required")), open_operations, models)
         return schema
 
 
