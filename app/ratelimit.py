@@ -198,7 +198,10 @@ def create_auth_failure_limiter(settings: object, data_path: Path) -> RateLimite
     kind = str(getattr(settings, "rate_limit_store", "sqlite")).strip().lower()
     store: RateStore = MemoryRateStore()
     if keyed and per_minute > 0 and kind == "sqlite":
-        store = SQLiteRateStore(data_path / "ratelimit.sqlite3")
+        try:
+            store = SQLiteRateStore(data_path / "ratelimit.sqlite3")
+        except (sqlite3.Error, OSError) as exc:  # a read-only data directory is reported at start
+            log.warning("failed authentications counted per process: %s", exc)
     return RateLimiter(store, per_minute if keyed else 0, burst)
 
 

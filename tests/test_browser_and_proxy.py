@@ -318,3 +318,55 @@ def test_a_webhook_host_resolving_to_a_refused_address_is_refused_at_submission(
             assert host in problem["detail"] and "127.0.0.1" not in problem["detail"]
         assert client.app.state.chain.webhooks.db.fetchall("SELECT * FROM webhook_deliveries") == []
         assert fake_openai.requests == []
+
+
+def test_a_real_server_believes_no_forwarded_for_from_loopback(tmp_path: Path) -> None:
+    """`python -m app serve`: uvicorn would take X-Forwarded-For from 127.0.0.1 by default, and a
+    guesser on the host could then be a new address on every request; it is not believed."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "PROMPTGEN_DATA_DIR": str(tmp_path),
+        "PROMPTGEN_LM_BACKEND": "scripted",
+        "PROMPTGEN_API_KEYS": KEY,
+        "PROMPTGEN_AUTH_FAILURES_BURST": "3",
+        "PROMPTGEN_LOG_LEVEL": "WARNING",
+    }
+    root = Path(__file__).resolve().parent.parent
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", str(port)],
+        cwd=root,
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        statuses = [
+            httpx.post(
+                url + PROMPT,
+                json={"prompt": "a cat"},
+                headers={"authorization": f"Bearer wrong-{i}", "x-forwarded-for": f"203.0.113.{i}"},
+                timeout=10,
+            ).status_code
+            for i in range(6)
+        ]
+        assert statuses == [401, 401, 401, 429, 429, 429], statuses
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
