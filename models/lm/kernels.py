@@ -112,6 +112,81 @@ class Packed:
         return Packed._of(self.panels[start // LANES : -(-(start + count) // LANES)], count)
 
 
+QUANT_BLOCK = 32  # inputs a quantized block covers
+QUANT_FORMATS = {"q4_1": (20, 320), "q8_0": (34, 544)}  # bytes of a block: in the GGUF, in a panel
+
+
+class QuantPacked(Packed):
+    """GGUF Q4_1 or Q8_0 weight rows [out, in / 32 blocks] repacked in panels of 16 output rows
+    (`native/decode.c` describes the layout): `panels` is uint8 [panels, bytes of a panel], rows
+    past `out` zero (their weights are zero). `raw`: the rows as the GGUF holds them, uint8
+    [out, in / 32 * bytes of a block]."""
+
+    __slots__ = ("in_features", "kind")
+
+    def __init__(self, kind: str, raw: torch.Tensor) -> None:
+        built = _built[0] if _built else None
+        if built is not None and kind in QUANT_FORMATS:  # the kernels' own repacking: much faster
+            out, row_bytes = raw.shape
+            blocks = row_bytes // QUANT_FORMATS[kind][0]
+            self.panels = built.quant_pack(kind, raw.contiguous(), out, blocks)
+            self.out_features, self.in_features, self.kind = out, blocks * QUANT_BLOCK, kind
+            return
+        if kind not in QUANT_FORMATS:
+            raise ValueError(f"no kernel for {kind!r} weights (known: {', '.join(QUANT_FORMATS)})")
+        gguf_bytes, _ = QUANT_FORMATS[kind]
+        out, row_bytes = raw.shape
+        blocks = row_bytes // gguf_bytes
+        padded = -(-out // LANES) * LANES
+        rows = raw.reshape(out, blocks, gguf_bytes)
+        if padded != out:
+            rows = torch.cat([rows, rows.new_zeros((padded - out, blocks, gguf_bytes))])
+        panels = padded // LANES
+        by_lane = rows.reshape(panels, LANES, blocks, gguf_bytes)
+        scales = by_lane[..., 0:2].permute(0, 2, 1, 3).reshape(panels, blocks, 2 * LANES)
+        if kind == "q4_1":
+            mins = by_lane[..., 2:4].permute(0, 2, 1, 3).reshape(panels, blocks, 2 * LANES)
+            qs = by_lane[..., 4:]  # byte j: input j (low nibble), input j + 16 (high)
+            inputs = torch.cat([qs & 15, qs >> 4], dim=-1)  # [panels, lanes, blocks, 32] in order
+            pairs = inputs[..., 0::2] | (inputs[..., 1::2] << 4)  # byte k: inputs 2k, 2k + 1
+            quants = pairs.permute(0, 2, 3, 1).reshape(panels, blocks, 16 * LANES)
+            parts = [scales, mins, quants]
+        else:
+            quants = by_lane[..., 2:].permute(0, 2, 3, 1).reshape(panels, blocks, QUANT_BLOCK * LANES)
+            parts = [scales, quants]
+        self.panels = torch.cat(parts, dim=-1).reshape(panels, -1).contiguous()
+        self.out_features, self.in_features, self.kind = out, blocks * QUANT_BLOCK, kind
+
+    @classmethod
+    def stacked(cls, weights: list[torch.Tensor], kind: str = "q4_1") -> QuantPacked:  # type: ignore[override]
+        """Raw GGUF rows of several weights one under the other, packed as one."""
+        return cls(kind, torch.cat(weights) if len(weights) > 1 else weights[0])
+
+    def rows(self, start: int, count: int) -> QuantPacked:
+        if start % LANES or start + count > self.out_features:
+            raise ValueError(f"rows {start}..{start + count} are not a panel-aligned part of {self.out_features}")
+        packed = object.__new__(QuantPacked)
+        packed.panels = self.panels[start // LANES : -(-(start + count) // LANES)]
+        packed.out_features, packed.in_features, packed.kind = count, self.in_features, self.kind
+        return packed
+
+
+def dequantize(kind: str, raw: torch.Tensor) -> torch.Tensor:
+    """GGUF Q4_1 or Q8_0 rows (uint8 [rows, blocks * bytes]) as float32 [rows, blocks * 32], with
+    gguf-py's arithmetic (the safetensors conversion's): half scales widened, d * q rounded to
+    float32, then (Q4_1) + m rounded to float32; the kernels dequantize the same way."""
+    gguf_bytes, _ = QUANT_FORMATS[kind]
+    rows = raw.reshape(raw.shape[0], -1, gguf_bytes)
+    d = rows[..., 0:2].contiguous().view(torch.float16).to(torch.float32)
+    if kind == "q8_0":
+        q = rows[..., 2:].contiguous().view(torch.int8).to(torch.float32)
+        return (q * d).reshape(raw.shape[0], -1)
+    m = rows[..., 2:4].contiguous().view(torch.float16).to(torch.float32)
+    qs = rows[..., 4:]
+    q = torch.cat([qs & 15, qs >> 4], dim=-1).to(torch.float32)
+    return ((d * q) + m).reshape(raw.shape[0], -1)
+
+
 class DecodeKernels:
     """`mm(packed, x)` = `x @ weight.T` for float32 rows `x` [rows, in]; `attend(...)` one
     step's attention. Each row's bits are independent of the other rows'."""
@@ -124,11 +199,16 @@ class DecodeKernels:
         self._mm.restype = None
         self._lib.panel_path.restype = ctypes.c_char_p
         self.path = self._lib.panel_path().decode()
+        self._quant_mm = self._lib.quant_mm
+        self._quant_mm.argtypes = [pointer, pointer, pointer, size, size, size, size, flag, flag]
+        self._quant_mm.restype = None
         self._attend = self._lib.attend
         self._attend.argtypes = [pointer] * 5 + [size] * 11 + [number, flag]
         self._attend.restype = ctypes.c_int
 
     def mm(self, packed: Packed, x: torch.Tensor) -> torch.Tensor:
+        if isinstance(packed, QuantPacked):
+            return self.quant_mm(packed, x)
         panels = packed.panels
         x = x.contiguous()
         if x.dtype != torch.float32 or x.dim() != 2 or x.shape[1] != panels.shape[1]:
@@ -144,6 +224,39 @@ class DecodeKernels:
             x.shape[0],
             width,
             torch.get_num_threads(),
+        )
+        return out if width == packed.out_features else out[:, : packed.out_features]
+
+    def quant_pack(self, kind: str, raw: torch.Tensor, out: int, blocks: int) -> torch.Tensor:
+        """`QuantPacked`'s panels of GGUF rows `raw` (the same bytes as its torch repacking)."""
+        panels = torch.zeros((-(-out // LANES), blocks * QUANT_FORMATS[kind][1]), dtype=torch.uint8)
+        self._lib.quant_pack(
+            ctypes.c_void_p(raw.data_ptr()),
+            ctypes.c_void_p(panels.data_ptr()),
+            ctypes.c_int64(out),
+            ctypes.c_int64(blocks),
+            ctypes.c_int(int(kind == "q8_0")),
+        )
+        return panels
+
+    def quant_mm(self, packed: QuantPacked, x: torch.Tensor) -> torch.Tensor:
+        """`mm` of quantized panels: the bits `mm` gives on the dequantized weights."""
+        x = x.contiguous()
+        if x.dtype != torch.float32 or x.dim() != 2 or x.shape[1] != packed.in_features:
+            raise ValueError(f"quant_mm needs float32 rows of {packed.in_features}, got {tuple(x.shape)} {x.dtype}")
+        panels = packed.panels
+        width = panels.shape[0] * LANES
+        out = torch.empty((x.shape[0], width), dtype=torch.float32)
+        self._quant_mm(
+            panels.data_ptr(),
+            x.data_ptr(),
+            out.data_ptr(),
+            panels.shape[0],
+            packed.in_features,
+            x.shape[0],
+            width,
+            torch.get_num_threads(),
+            int(packed.kind == "q8_0"),
         )
         return out if width == packed.out_features else out[:, : packed.out_features]
 

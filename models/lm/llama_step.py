@@ -55,7 +55,12 @@ def _fuse(*linears: torch.nn.Linear) -> torch.Tensor:
 def _pack(kernel: kernels.DecodeKernels, *linears: torch.nn.Linear) -> kernels.Packed:
     """The linears' weights packed as one product (for the step), each linear multiplying
     through its own panels of it (for prefill: a view where its rows start on a panel, else a
-    copy), and its row-major weight released: the model keeps one copy of its weights."""
+    copy), and its row-major weight released: the model keeps one copy of its weights. Linears
+    loaded from a GGUF (`gguf_model`) are packed from their quantized rows where they all share
+    one format the kernels read, else from those rows dequantized (the same float32 values)."""
+    quant = [getattr(linear, "_promptgen_quant", None) for linear in linears]
+    if any(quant):
+        return _pack_quantized(kernel, linears, quant)
     fused = kernels.Packed.stacked([linear.weight.detach() for linear in linears])
     start = 0
     for linear in linears:
@@ -63,6 +68,29 @@ def _pack(kernel: kernels.DecodeKernels, *linears: torch.nn.Linear) -> kernels.P
         own = fused.rows(start, rows) if start % kernels.LANES == 0 else kernels.Packed(linear.weight)
         kernels.attach(linear, own, kernel)
         start += rows
+    return fused
+
+
+def _pack_quantized(
+    kernel: kernels.DecodeKernels, linears: tuple[torch.nn.Linear, ...], quant: list[Any]
+) -> kernels.Packed:
+    kinds = {q[0] if q else "f32" for q in quant}
+    if len(kinds) == 1:
+        fused: kernels.Packed = kernels.QuantPacked.stacked([q[1] for q in quant], kinds.pop())
+    else:
+        rows = [kernels.dequantize(*q) if q else linear.weight.detach() for q, linear in zip(quant, linears, strict=True)]
+        fused = kernels.Packed.stacked(rows)
+    start = 0
+    for q, linear in zip(quant, linears, strict=True):
+        rows_of = linear.out_features
+        if start % kernels.LANES == 0:
+            own = fused.rows(start, rows_of)
+        else:
+            own = kernels.QuantPacked(*q) if q else kernels.Packed(linear.weight)
+        kernels.attach(linear, own, kernel)
+        if q:
+            del linear._promptgen_quant  # the raw rows: packed now, not kept
+        start += rows_of
     return fused
 
 
@@ -140,6 +168,8 @@ class LlamaDecodeStep:
         config = model.config
         inner = model.model
         self.embed = inner.embed_tokens.weight
+        # a GGUF's quantized embedding (`gguf_model.QuantEmbedding`) looks its rows up itself
+        self._lookup = inner.embed_tokens if getattr(inner.embed_tokens, "raw", None) is not None else None
         self.rotary = inner.rotary_emb
         self.norm = inner.norm.weight
         self.eps = float(config.rms_norm_eps)
@@ -217,7 +247,7 @@ class LlamaDecodeStep:
         batch = tokens.shape[0]
         heads, kv_heads, dim = self.heads, self.kv_heads, self.head_dim
         q_size, kv_size = heads * dim, kv_heads * dim
-        h = functional.embedding(tokens, self.embed)
+        h = self._lookup(tokens) if self._lookup is not None else functional.embedding(tokens, self.embed)
         cos, sin = self.rotary(h, positions.unsqueeze(1))  # [rows, 1, dim]: broadcast over heads
         kernel = self.kernel
         if kernel is None:

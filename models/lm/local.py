@@ -1,9 +1,11 @@
 """`local`: a transformers causal LM on this machine (default: the embedded SmolLM2-135M).
 
 How a call runs today (transformers' `generate` is not used):
-- Loading: the embedded model's GGUF is dequantised once into a safetensors folder under the
-  data directory (`convert_embedded_model`, a file lock making concurrent processes wait for one
-  conversion); the model loads in `lm_dtype` (float32 by default: the batch-invariant one) with
+- Loading: in float32 with the kernels (the default), the embedded model's GGUF is read
+  straight into the kernels' quantized panels (`gguf_model`: no float32 copy, the same bits;
+  only its tokenizer and config are written to the data directory, once); otherwise it is
+  dequantised once into a safetensors folder under the data directory (`convert_embedded_model`,
+  a file lock making concurrent processes wait for one conversion). The model loads in `lm_dtype` (float32 by default: the batch-invariant one) with
   float64 attention for prefill (`decoding.fp64_attention`), and its decoding step is made at
   once (`decoding.decode_step_for`: for a Llama-family model, `llama_step.LlamaDecodeStep`,
   whose weights are packed for the C kernels of `kernels.py`, built in the data directory's
@@ -280,19 +282,29 @@ class LocalLanguageModel(LanguageModel):
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
 
+            from models.lm import gguf_model, kernels
             from models.lm.decoding import decode_step_for, register_attention
 
             started = time.perf_counter()
             if self.threads > 0:
                 torch.set_num_threads(self.threads)
-            folder = Path(self.model_path) if self.model_path else convert_embedded_model(self.cache_dir)
+            quantized = self._quantized_source()
+            if quantized is not None:  # the embedded GGUF straight into the kernels' panels
+                folder = gguf_model.model_files(quantized, self.cache_dir, EMBEDDED_NAME)
+            else:
+                folder = Path(self.model_path) if self.model_path else convert_embedded_model(self.cache_dir)
             dtype = getattr(torch, self.dtype_name)
             try:
                 with no_progress_bars():
                     tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-                    model = AutoModelForCausalLM.from_pretrained(
-                        str(folder), dtype=dtype, local_files_only=True, attn_implementation=register_attention()
-                    )
+                    if quantized is not None:
+                        kernel = kernels.kernel(self.kernel, self.kernel_dir)
+                        assert kernel is not None
+                        model = gguf_model.load(quantized, folder, kernel, register_attention())
+                    else:
+                        model = AutoModelForCausalLM.from_pretrained(
+                            str(folder), dtype=dtype, local_files_only=True, attn_implementation=register_attention()
+                        )
             except (OSError, ValueError) as exc:
                 raise UpstreamUnavailable(
                     f"cannot load local model from {folder}: {exc}", backend="local"
@@ -308,6 +320,18 @@ class LocalLanguageModel(LanguageModel):
             self.prefixes.clear()  # KV of another model's weights must not be reused
             self.load_seconds = time.perf_counter() - started
             log.info("local model %s loaded in %.2fs", self.model_id, self.load_seconds)
+
+    def _quantized_source(self) -> Path | None:
+        """The embedded GGUF, where the model decodes from its quantized blocks (`gguf_model`):
+        the embedded model in float32 with the kernels built; else None (the safetensors
+        conversion, for torch's products or another dtype)."""
+        from models.lm import kernels
+
+        if self.model_path or self.dtype_name != "float32" or os.environ.get("PROMPTGEN_LM_QUANTIZED") == "0":
+            return None
+        if kernels.kernel(self.kernel, self.kernel_dir) is None:
+            return None
+        return embedded_gguf_path()
 
     def render_conversation(self, row: LMRequest) -> str:
         """The chat-templated conversation of a row, ready for the assistant's turn."""

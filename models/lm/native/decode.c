@@ -104,6 +104,218 @@ void panel_mm(const float *P, const float *X, float *out, int64_t panels, int64_
     }
 }
 
+/* Quantized products, the same bits as panel_mm on the dequantized weights.
+
+   q41_mm reads GGUF Q4_1 weights (w = d * q + m per block of 32 inputs, d and m half floats,
+   q in 0..15) and q80_mm Q8_0 ones (w = d * q, q in -128..127), repacked in panels of 16 output
+   rows by models/lm/kernels.py. Each weight is dequantized in registers with the arithmetic of
+   gguf-py's dequantization, which made the float32 weights of the safetensors conversion: the
+   half floats widened exactly, then d * q rounded to float32, then (Q4_1) + m rounded to float32.
+   For Q4_1, d * q is exact in float32 (an 11-bit significand times a 4-bit integer), so the
+   vector paths compute d * q + m as one fused multiply-add, whose single rounding is that of the
+   separate add (the scalar path keeps the two operations; the tests hold both to the same bits;
+   nothing else is fused: the library is built with -ffp-contract=off). The weight then
+   enters the output's one chain of fused multiply-adds over i in order, exactly as in panel_mm,
+   so every output has the bits panel_mm gives it on the float32 copy of the weights.
+
+   Panel layout, per block of 32 inputs (blocks in order, panels one after another):
+   Q4_1: 16 half d, 16 half m (one per lane), then 16 groups of 16 bytes, group k holding for
+         lane l the quants of inputs 2k (low nibble) and 2k + 1 (high nibble): 320 bytes.
+   Q8_0: 16 half d, then 32 groups of 16 int8, group i holding lane l's quant of input i: 544
+         bytes. */
+#define QBLOCK 32
+#define Q41_BYTES 320
+#define Q80_BYTES 544
+
+static inline float half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
+    if (exp == 0x1f) {
+        bits = sign | 0x7f800000u | (man << 13);
+    } else if (exp != 0) {
+        bits = sign | ((exp + 112) << 23) | (man << 13);
+    } else if (man == 0) {
+        bits = sign;
+    } else { /* subnormal half: a normal float */
+        int e = -1;
+        do { e++; man <<= 1; } while (!(man & 0x400));
+        bits = sign | ((uint32_t)(112 - e) << 23) | ((man & 0x3ff) << 13);
+    }
+    float f;
+    __builtin_memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+#if defined(PATH) && (defined(__AVX512F__) || defined(__F16C__))
+#define QPATH 1
+#if defined(__AVX512F__)
+#define QPANELS 2
+typedef __m512i ivec_t;
+#define LOADH(p) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(p)))
+#define U8(p) _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(p)))
+#define I8(p) _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(p)))
+/* a nibble as a float: a lookup of 0..15 by the index's low four bits (no and, no convert) */
+#define LOW(q) _mm512_permutexvar_ps((q), _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
+#define HIGH(q) LOW(_mm512_srli_epi32((q), 4))
+#define TOF(q) _mm512_cvtepi32_ps(q)
+#define MUL(a, b) _mm512_mul_ps((a), (b))
+#define MADD(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#else
+#define QPANELS 1
+typedef __m256i ivec_t;
+#define LOADH(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
+#define U8(p) _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(p)))
+#define I8(p) _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(p)))
+#define LOW(q) _mm256_cvtepi32_ps(_mm256_and_si256((q), _mm256_set1_epi32(15)))
+#define HIGH(q) _mm256_cvtepi32_ps(_mm256_srli_epi32((q), 4))
+#define TOF(q) _mm256_cvtepi32_ps(q)
+#define MUL(a, b) _mm256_mul_ps((a), (b))
+#define MADD(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#endif
+
+static inline __attribute__((always_inline)) void qblock(const uint8_t *P, const float *X, float *out, int64_t p0,
+                                                         int np, int64_t n_in, int64_t ldo, const int cols,
+                                                         const int q8) {
+    acc_t acc[QPANELS * HALVES][COLS];
+    for (int v = 0; v < np * HALVES; v++)
+        for (int c = 0; c < cols; c++) acc[v][c] = ZERO;
+    const int64_t nb = n_in / QBLOCK, bytes = q8 ? Q80_BYTES : Q41_BYTES;
+    for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *blk[QPANELS * HALVES];
+        acc_t d[QPANELS * HALVES], m[QPANELS * HALVES];
+        for (int v = 0; v < np * HALVES; v++) {
+            const uint8_t *at = P + ((p0 + v / HALVES) * nb + b) * bytes;
+            int off = (v % HALVES) * VW;
+            d[v] = LOADH(at + 2 * off);
+            if (!q8) m[v] = LOADH(at + 32 + 2 * off);
+            blk[v] = at + (q8 ? 32 : 64) + off;
+        }
+        const float *x = X + b * QBLOCK;
+        if (q8) {
+            for (int i = 0; i < QBLOCK; i++) {
+                acc_t w[QPANELS * HALVES];
+                for (int v = 0; v < np * HALVES; v++) w[v] = MUL(d[v], TOF(I8(blk[v] + i * LANES)));
+                for (int c = 0; c < cols; c++) {
+                    float xi = x[c * n_in + i];
+                    for (int v = 0; v < np * HALVES; v++) acc[v][c] = FMA_AT(acc[v][c], w[v], xi);
+                }
+            }
+        } else {
+            for (int k = 0; k < QBLOCK / 2; k++) {
+                acc_t w0[QPANELS * HALVES], w1[QPANELS * HALVES];
+                for (int v = 0; v < np * HALVES; v++) {
+                    ivec_t q = U8(blk[v] + k * LANES);
+                    w0[v] = MADD(d[v], LOW(q), m[v]); /* d * q is exact: one rounding, as d * q + m */
+                    w1[v] = MADD(d[v], HIGH(q), m[v]);
+                }
+                for (int c = 0; c < cols; c++) {
+                    float x0 = x[c * n_in + 2 * k];
+                    for (int v = 0; v < np * HALVES; v++) acc[v][c] = FMA_AT(acc[v][c], w0[v], x0);
+                }
+                for (int c = 0; c < cols; c++) {
+                    float x1 = x[c * n_in + 2 * k + 1];
+                    for (int v = 0; v < np * HALVES; v++) acc[v][c] = FMA_AT(acc[v][c], w1[v], x1);
+                }
+            }
+        }
+    }
+    for (int v = 0; v < np * HALVES; v++)
+        for (int c = 0; c < cols; c++) STORE(out + c * ldo + (p0 + v / HALVES) * LANES + (v % HALVES) * VW, acc[v][c]);
+}
+
+#define QCASE(C)                                                                                       \
+    case C:                                                                                            \
+        _Pragma("omp parallel for num_threads(threads) schedule(static)")                            \
+        for (int64_t b = 0; b < whole; b += QPANELS) qblock(P, X, out, b, QPANELS, n_in, ldo, C, q8); \
+        for (int64_t b = whole; b < panels; b++) qblock(P, X, out, b, 1, n_in, ldo, C, q8);          \
+        break;
+
+static void qchunk(const uint8_t *P, const float *X, float *out, int64_t panels, int64_t n_in, int64_t ldo,
+                   int cols, int threads, int q8) {
+    int64_t whole = panels / QPANELS * QPANELS;
+    if (q8) {
+        const int q8 = 1; /* a constant, so each case compiles for one format */
+        switch (cols) { QCASE(1) QCASE(2) QCASE(3) QCASE(4) QCASE(5) QCASE(6) QCASE(7) QCASE(8) }
+    } else {
+        const int q8 = 0; /* a constant, so each case compiles for one format */
+        switch (cols) { QCASE(1) QCASE(2) QCASE(3) QCASE(4) QCASE(5) QCASE(6) QCASE(7) QCASE(8) }
+    }
+}
+#else
+static void qchunk(const uint8_t *P, const float *X, float *out, int64_t panels, int64_t n_in, int64_t ldo,
+                   int cols, int threads, int q8) {
+    const int64_t nb = n_in / QBLOCK, bytes = q8 ? Q80_BYTES : Q41_BYTES;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int64_t p = 0; p < panels; p++)
+        for (int c = 0; c < cols; c++)
+            for (int l = 0; l < LANES; l++) {
+                float acc = 0.0f;
+                for (int64_t b = 0; b < nb; b++) {
+                    const uint8_t *at = P + (p * nb + b) * bytes;
+                    uint16_t hd, hm;
+                    __builtin_memcpy(&hd, at + 2 * l, 2);
+                    float d = half_to_float(hd);
+                    const float *x = X + c * n_in + b * QBLOCK;
+                    if (q8) {
+                        for (int i = 0; i < QBLOCK; i++) {
+                            float w = d * (float)(int8_t)at[32 + i * LANES + l];
+                            acc = fmaf(w, x[i], acc);
+                        }
+                    } else {
+                        __builtin_memcpy(&hm, at + 32 + 2 * l, 2);
+                        float m = half_to_float(hm);
+                        for (int k = 0; k < QBLOCK / 2; k++) {
+                            uint8_t q = at[64 + k * LANES + l];
+                            float w0 = d * (float)(q & 15) + m, w1 = d * (float)(q >> 4) + m;
+                            acc = fmaf(w0, x[2 * k], acc);
+                            acc = fmaf(w1, x[2 * k + 1], acc);
+                        }
+                    }
+                }
+                out[c * ldo + p * LANES + l] = acc;
+            }
+}
+#endif
+
+/* P: `panels` quantized panels (q8: Q8_0, else Q4_1) of `n_in` inputs (a multiple of 32);
+   X, out as in panel_mm. */
+void quant_mm(const uint8_t *P, const float *X, float *out, int64_t panels, int64_t n_in, int64_t rows,
+              int64_t ldo, int threads, int q8) {
+    for (int64_t c0 = 0; c0 < rows; c0 += COLS) {
+        int cols = rows - c0 < COLS ? (int)(rows - c0) : COLS;
+        qchunk(P, X + c0 * n_in, out + c0 * ldo, panels, n_in, ldo, cols, threads < 1 ? 1 : threads, q8 ? 1 : 0);
+    }
+}
+
+float half_value(uint16_t h) { return half_to_float(h); } /* for the tests */
+
+/* Repack GGUF rows (rows x blocks x 20 bytes for Q4_1, 34 for Q8_0) into the panels above
+   (`out`: ceil(rows / 16) panels, zeroed by the caller: rows past `rows` stay zero weights). */
+void quant_pack(const uint8_t *raw, uint8_t *out, int64_t rows, int64_t blocks, int q8) {
+    const int64_t in_bytes = q8 ? 34 : 20, out_bytes = q8 ? Q80_BYTES : Q41_BYTES;
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t p = r / LANES, l = r % LANES;
+        for (int64_t b = 0; b < blocks; b++) {
+            const uint8_t *src = raw + (r * blocks + b) * in_bytes;
+            uint8_t *o = out + (p * blocks + b) * out_bytes;
+            o[2 * l] = src[0];
+            o[2 * l + 1] = src[1];
+            if (q8) {
+                for (int i = 0; i < QBLOCK; i++) o[32 + i * LANES + l] = src[2 + i];
+            } else {
+                o[32 + 2 * l] = src[2];
+                o[32 + 2 * l + 1] = src[3];
+                const uint8_t *qs = src + 4; /* byte j: input j (low nibble), input j + 16 (high) */
+                for (int k = 0; k < QBLOCK / 2; k++) {
+                    int j0 = 2 * k, j1 = 2 * k + 1;
+                    uint8_t e0 = j0 < 16 ? qs[j0] & 15 : qs[j0 - 16] >> 4;
+                    uint8_t e1 = j1 < 16 ? qs[j1] & 15 : qs[j1 - 16] >> 4;
+                    o[64 + k * LANES + l] = (uint8_t)(e0 | (e1 << 4));
+                }
+            }
+        }
+    }
+}
+
 /* Attention of one decoding step, one row at a time:
    out[b][h*D + d] = sum_j softmax_j(q[b][h] . k[b][g][j] * scale) * v[b][g][j][d], over the
    positions j where mask[b][j] is set (g: the key/value head of query head h). A row's result
