@@ -1,7 +1,7 @@
 """Which image backend serves a request, and the backends built so far (one per model id).
 
 A request's `model` ("provider:model") picks the backend; without one the configured
-`PROMPTGEN_IMAGE_BACKEND` does. `PROMPTGEN_IMAGE_MODELS` limits what requests may pick
+`PROMPTGEN_IMAGE_BACKEND` does (`preview:card` when nothing is configured, see `app.settings`). `PROMPTGEN_IMAGE_MODELS` limits what requests may pick
 ("openai:gpt-image-1,replicate:*"); left empty, any model of a remote provider may be picked
 and the local `diffusers` provider only as the configured backend (a request must not make
 the service load an arbitrary folder).
@@ -36,7 +36,8 @@ class ImageModelPool:
             if not self.default:
                 raise NotConfigured(
                     "no image backend is configured: set PROMPTGEN_IMAGE_BACKEND (for example "
-                    "openai:gpt-image-1) or name one in `model` as provider:model; providers: "
+                    "openai:gpt-image-1, or preview:card for labelled preview cards drawn here) or name "
+                    "one in `model` as provider:model; providers: "
                     + ", ".join(registry.names()),
                     setting="PROMPTGEN_IMAGE_BACKEND",
                 )

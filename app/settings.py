@@ -18,6 +18,7 @@ import msgspec
 
 import models.image  # noqa: F401 - registers the image backends, whose settings are read here
 from models.image.config import declared_settings
+from models.image.preview import DEFAULT_MODEL_ID as PREVIEW_BACKEND
 
 PREFIX = "PROMPTGEN_"
 CACHE_SCHEMES = ("redis://", "rediss://", "unix://")  # stores `app/shared_cache.py` can reach
@@ -87,6 +88,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     max_image_bytes: int = 20 * 1024 * 1024  # per image, checked before decoding
     max_image_pixels: int = 40_000_000  # per image, read from the header (decompression bombs)
     max_request_pixels: int = 100_000_000  # all the images of one request together (0: no bound)
+    # provider:model; empty = `preview:card` unless an image provider's key or folder is set
+    # (then none: 501 naming this setting); "preview" = preview:card; "none" = no image backend
     image_backend: str = ""
 
     # HTTP
@@ -150,6 +153,27 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     def __post_init__(self) -> None:
         if self.cache_url and not self.cache_url.startswith(CACHE_SCHEMES):
             raise ValueError(f"`cache_url` must start with {', '.join(CACHE_SCHEMES)}")
+        self.image_backend = self._effective_image_backend()
+
+    def _effective_image_backend(self) -> str:
+        """The image backend: the one configured; `preview:card` (a labelled mood-board card,
+        no weights, no network) when none is and no image provider's key or folder is set, so a
+        fresh install can show spark -> pictures; "" ("none", or a provider set up without a
+        backend chosen: requests are then a 501 naming PROMPTGEN_IMAGE_BACKEND)."""
+        chosen = self.image_backend.strip()
+        if chosen.lower() in ("none", "off"):
+            return ""
+        if chosen.lower() == "preview":
+            return PREVIEW_BACKEND
+        if chosen:
+            return chosen
+        provider_set_up = any(
+            getattr(self, source, None)
+            for setting in declared_settings()
+            if setting.secret or setting.name.endswith("_path")
+            for source in setting.read_from
+        )
+        return "" if provider_set_up else PREVIEW_BACKEND
 
     def __getattr__(self, name: str) -> Any:
         """An image backend's setting (only reached for names that are not fields)."""

@@ -283,7 +283,8 @@ def test_a_model_that_cannot_be_used_is_a_400_naming_the_choices(client: Any, mo
 
 
 def test_no_image_backend_configured_is_a_501_problem_naming_the_setting(tmp_path: Path) -> None:
-    with client_for(chain_settings(tmp_path / "data")) as c:
+    # "none": with nothing configured at all the backend is preview:card (test_image_backends_preview)
+    with client_for(chain_settings(tmp_path / "data", image_backend="none")) as c:
         body = assert_problem(c.post(GENERATE, json={"prompt": "a fox"}), 501)
     assert body["setting"] == "PROMPTGEN_IMAGE_BACKEND" and body["type"].endswith("/not-configured")
 

@@ -32,7 +32,7 @@ from models.image.config import redact
 from models.image.retry import Deadline, Retryable, RetryPolicy, call_with_retries, parse_retry_after
 from tests.fakes.image_providers import fast_config, png_bytes
 
-PROVIDERS = ["diffusers", "gemini", "openai", "openrouter", "replicate"]
+PROVIDERS = ["diffusers", "gemini", "openai", "openrouter", "preview", "replicate"]
 
 
 # ------------------------------------------------------------------------------- registry

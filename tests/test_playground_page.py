@@ -179,7 +179,9 @@ def test_the_script_only_touches_elements_the_page_has(page_html: str) -> None:
 
 def test_config_says_whether_images_and_a_key_are_needed(client, tmp_path: Path) -> None:
     plain = client.get("/playground/config").json()
-    assert plain["imageGeneration"] is False and plain["imageBackend"] is None
+    # nothing configured: preview cards (models/image/preview.py)
+    assert plain["imageGeneration"] is True and plain["imageBackend"] == "preview:card"
+    assert plain["imagePreview"] is True
     assert plain["authRequired"] is False and plain["ready"] is True and plain["lmBackend"] == "scripted"
     settings = load_settings(
         env={},
@@ -192,6 +194,7 @@ def test_config_says_whether_images_and_a_key_are_needed(client, tmp_path: Path)
     with make_client(settings) as other:
         config = other.get("/playground/config").json()
         assert config["imageGeneration"] is True and config["imageBackend"] == "openai:gpt-image-1"
+        assert config["imagePreview"] is False
         assert config["authRequired"] is True
         assert "k1" not in other.get("/playground/config").text
         page = other.get("/")  # the page itself needs no key

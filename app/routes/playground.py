@@ -76,7 +76,7 @@ async def static_file(request: Request, name: str) -> Response[bytes]:
 @get("/playground/config", summary="What the playground may offer on this server", opt=OPEN)
 async def playground_config(request: Request) -> dict[str, Any]:
     """`imageBackend` (the configured `provider:model`, or null: chaining into images is then
-    not offered), `authRequired`, the language model's readiness, and the modes: `modes` (their
+    not offered), `imagePreview` (it draws preview cards, not pictures), `authRequired`, the language model's readiness, and the modes: `modes` (their
     names), `editors` (the target editors they write for) and `modeDetails` (what each mode's
     handler declares: label, hint, whether it needs a spark, what it does with images)."""
     offered = mode_details()
@@ -86,6 +86,7 @@ async def playground_config(request: Request) -> dict[str, Any]:
     return {
         "imageBackend": backend,
         "imageGeneration": backend is not None,
+        "imagePreview": backend is not None and backend.partition(":")[0] == "preview",
         "authRequired": bool(settings.api_keys.strip()),
         "ready": bool(lm.ready),
         "lmBackend": lm.backend,

@@ -5,6 +5,7 @@
     replicate:flux-schnell        also flux-1.1-pro-ultra, recraft-v3, owner/name[:version]
     gemini:google/nano-banana     also google/nano-banana-2, google/nano-banana-pro
     diffusers:/path/to/pipeline   a local diffusers folder (`diffusers:local` = diffusers_path)
+    preview:card                  a labelled mood-board card drawn here (no weights, no network)
 
 A backend is its module, one `registry.register(...)` line below and its tests: its class
 declares its `provider`, what it supports, and its own settings (`config_fields`, `needs_key`,
@@ -28,6 +29,7 @@ from models.image.diffusers import DiffusersImageModel
 from models.image.gemini import GeminiImageModel
 from models.image.openai import OpenAIImageModel
 from models.image.openrouter import OpenRouterImageModel
+from models.image.preview import PreviewImageModel
 from models.image.replicate import ReplicateImageModel
 
 
@@ -62,6 +64,7 @@ registry.register(OpenRouterImageModel)
 registry.register(ReplicateImageModel)
 registry.register(GeminiImageModel)
 registry.register(DiffusersImageModel)
+registry.register(PreviewImageModel)
 
 
 def create_image_model(model_id: str, config: ImageBackendConfig) -> ImageModel:
