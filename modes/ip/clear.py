@@ -10,7 +10,12 @@ that fails closed. Substitution follows the grammar around each finding:
   modifier loses its trailing description ("Pikachu plush" -> "small yellow ... creature plush");
 - artists and studios become style phrases: "in the style of X" / "by X" ->
   "in a <three adjectives> <movement> <medium> style", "X style" -> "<...> style", and a bare
-  tag -> "<three adjectives> <movement> <medium>".
+  tag -> "<three adjectives> <movement> <medium>";
+- titles of works are noun phrases too ("a Star Trek poster" -> "a retro-futurist
+  starship-exploration poster"), but where the title is a style reference it becomes the work's
+  look: "in the style of X", "X-esque", "X-inspired" -> "in a <look> style", "X style" ->
+  "<look> style", a bare tag -> "<look>";
+- fictional places read as what they look like; "a Gotham-like skyline" -> "a <noun>-like skyline".
 Text that is not a finding is copied unchanged.
 """
 
@@ -56,6 +61,7 @@ _BY = re.compile(r"\bby\s+(?:the\s+)?$", re.IGNORECASE)
 _INSPIRED = re.compile(r"\b(?:inspired|influenced|informed|moved|commissioned|owned)\s+by\s+$", re.IGNORECASE)
 _PREPOSITION = re.compile(r"\b(?:in|with|into)\s+$", re.IGNORECASE)
 _ESQUE = re.compile(r"^-?(?:esque|ian)\b", re.IGNORECASE)
+_LIKE = re.compile(r"^-?(?:esque|ian|like|inspired)\b", re.IGNORECASE)  # "Gotham-like", "Halo-inspired"
 _STYLE_AFTER = re.compile(r"^(?:\s*-\s*|\s+)(?:art\s+)?(?:style|styled|aesthetic)\b", re.IGNORECASE)
 _CHAIN = re.compile(r"^\s*(?:,\s*|&\s*|and\s+|,\s*and\s+)$", re.IGNORECASE)
 _TAG_BEFORE = re.compile(r"(?:^|[,;|]|\n)\s*$")
@@ -230,12 +236,21 @@ class IPFilter:
         for f in findings:
             entry = self.lexicon.by_name[f.name]
             prefix = text[cursor : f.start]
+            written = prefix  # the text before the finding, before a renderer takes "in the style of"
             after = _after(text, f.end)
             if entry.category == "artist-style":
                 chained = (
                     previous_style is not None and previous_style[0] == emitted and bool(_CHAIN.match(prefix))
                 )
                 prefix, phrase, consumed, is_style = _render_artist(entry, f, prefix, after, chained)
+            elif entry.category == "work-title" and f.suffix not in ("'s", "s'"):
+                determined = after_modifier and not prefix.strip()
+                prefix, phrase, consumed, is_style = _render_work(entry, f, prefix, after, determined)
+            elif entry.category == "fictional-place" and _LIKE.match(after):
+                m = _LIKE.match(after)
+                assert m is not None
+                phrase = f"{entry.forms.get('noun') or entry.replacement}-like"
+                prefix, consumed, is_style = _fix_article(prefix, phrase), m.end(), False
             else:
                 determined = after_modifier and not prefix.strip()
                 prefix, phrase, consumed, is_style = _render_noun(entry, f, prefix, after, determined)
@@ -243,7 +258,10 @@ class IPFilter:
             if emitted > len(tail) and len("".join(tail.split())) < 2:  # ...unless the tail is blank
                 before = "".join(out) + prefix  # (never: the tail ends with a replacement phrase)
             phrase = _drop_echo(before, phrase)
-            if _starts_sentence(before) and text[f.start : f.start + 1].isupper():
+            # the phrase starts where the renderer's kept prefix ends: "in the style of X" -> "in a ..."
+            cut = len(prefix) < len(written) and written.startswith(prefix)
+            first = written[len(prefix)] if cut else text[f.start : f.start + 1]
+            if _starts_sentence(before) and first.isupper():
                 phrase = phrase[:1].upper() + phrase[1:]
             out.append(prefix)
             out.append(phrase)
@@ -372,6 +390,34 @@ def _render_noun(
     if not determined and not is_plural and article and not is_tag:
         phrase = f"{_article(phrase)} {phrase}"
     return _fix_article(prefix, phrase), phrase, 0, False
+
+
+def _render_work(
+    entry: Entry, f: Finding, prefix: str, after: str, determined: bool
+) -> tuple[str, str, int, bool]:
+    """A title: its look where it is a style reference, else a noun phrase like a character's."""
+    look = str(entry.forms.get("look") or "")
+    if not look:
+        return _render_noun(entry, f, prefix, after, determined)
+    head, sep, details = look.partition(" with ")  # "in a <head> style with <details>"
+    style = f"{head} style" + (f" with {details}" if sep else "")
+    m = _STYLE_OF.search(prefix)
+    if m:
+        lead = m.group(1)
+        phrase = f"{lead} {_article(style)} {style}" if lead else style
+        if lead and prefix[m.start() : m.start() + 1].isupper():
+            phrase = phrase[:1].upper() + phrase[1:]
+        return prefix[: m.start()], phrase, 0, True
+    m = _LIKE.match(after)
+    if m:
+        if _PREPOSITION.search(prefix) or _BY.search(prefix):
+            style = f"{_article(style)} {style}"
+        return _fix_article(prefix, style), style, m.end(), True
+    if _STYLE_AFTER.match(after):  # "a Star Wars style poster": the look's head before "style"
+        return _fix_article(prefix, head), head, 0, False
+    if _TAG_BEFORE.search(prefix) and _TAG_AFTER.match(after):
+        return prefix, look, 0, False
+    return _render_noun(entry, f, prefix, after, determined)
 
 
 def _artist_phrases(entry: Entry, plural: bool) -> tuple[str, str]:

@@ -36,7 +36,29 @@ from modes.ip.normalize import (
 )
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.json")
-CATEGORIES = ("fictional-character", "brand-trademark", "artist-style", "celebrity-likeness", "custom")
+CATEGORIES = (
+    "fictional-character",
+    "brand-trademark",
+    "artist-style",
+    "celebrity-likeness",
+    "work-title",
+    "fictional-place",
+    "product-name",
+    "character-epithet",
+    "custom",
+)
+# Why a name matters, for entries whose data says nothing (custom entries, older lexicons).
+_DEFAULT_REASONS = {
+    "fictional-character": "a copyrighted and trademarked fictional character",
+    "brand-trademark": "a registered trademark",
+    "artist-style": "the name of a living artist or studio, used as a style reference",
+    "celebrity-likeness": "a real person's name and likeness (right of publicity)",
+    "work-title": "the title of a protected work",
+    "fictional-place": "a fictional place of a protected work",
+    "product-name": "a trademarked product name",
+    "character-epithet": "an epithet that identifies a protected character",
+    "custom": "a name the operator lists as protected",
+}
 
 _START = re.compile(r"(?<![a-z0-9])[a-z0-9@$!|+€£]")
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -106,6 +128,8 @@ class Entry:
     spellings: tuple[str, ...]
     ambiguity: Ambiguity | None = None
     written: frozenset[str] = frozenset()  # spellings folded without the leetspeak step
+    reason: str = ""  # why the name matters: the kind of protection and its owner
+    owner: str = ""  # whose it is (a company, or the entity a product or epithet belongs to)
 
     def replacement_forms(self) -> list[str]:
         """Every phrase the clearer may insert for this entry (checked to be clean)."""
@@ -113,7 +137,7 @@ class Entry:
         out = [self.replacement]
         if self.category == "artist-style":
             return out
-        out += [str(forms.get(k, "")) for k in ("noun", "tail", "plural", "modifier")]
+        out += [str(forms.get(k, "")) for k in ("noun", "tail", "plural", "modifier", "look")]
         return [o for o in out if o]
 
 
@@ -200,6 +224,8 @@ class Lexicon:
             spellings,
             ambiguity,
             written,
+            str(raw.get("reason") or _DEFAULT_REASONS[category]),
+            str(raw.get("owner") or ""),
         )
         self.entries.append(entry)
         words: dict[str, int] = {}
@@ -283,7 +309,7 @@ def _derived_from(key: str, keys: frozenset[str]) -> bool:
 
 def load_custom(path: str | Path) -> list[dict[str, Any]]:
     """Operator entries: a JSON list (or {"entities": [...]}) of {"name", "aliases"?,
-    "replacement", "ambiguous"?}. They are forced into the `custom` category."""
+    "replacement", "ambiguous"?, "reason"?}. They are forced into the `custom` category."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     items = data.get("entities", []) if isinstance(data, dict) else data
     out: list[dict[str, Any]] = []
@@ -309,6 +335,7 @@ def load_custom(path: str | Path) -> list[dict[str, Any]]:
                     "article": article.lower() if has_article and article.lower() != "the" else "",
                 },
                 **({"ambiguous": item["ambiguous"]} if item.get("ambiguous") else {}),
+                **({"reason": str(item["reason"])} if item.get("reason") else {}),
             }
         )
     return out
@@ -415,14 +442,15 @@ class Detector:
             confidence = round(min(0.9, 0.55 + 0.08 * score), 2)
         else:
             confidence = 0.95 if evasions else 0.98
-        reason = f"'{matched}' names {entry.category} '{entry.name}'"
+        reason = f"'{matched}': {entry.reason}"
         if evasions:
             reason += f" (disguised: {', '.join(evasions)})"
         if score is not None:
             reason += "; context points at the protected meaning"
+        owner = self.lexicon.by_name.get(entry.owner) if entry.owner else None
         return Finding(
             entry.category,
-            [entry.name],
+            [entry.name] + ([owner.name] if owner is not None and owner is not entry else []),
             confidence,
             reason,
             entry.replacement,
