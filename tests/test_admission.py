@@ -209,13 +209,13 @@ def test_a_full_gate_refuses_before_the_images_are_decoded(
     import app.images
 
     decoded: list[str] = []
-    original = app.images.validate_image_bytes
+    original = app.images.check_image_bytes  # the first step of every image's validation
 
-    async def spy(data: bytes, declared: Any, field: str, limits: Any) -> Any:
+    def spy(data: bytes, declared: Any, field: str, limits: Any) -> Any:
         decoded.append(field)
-        return await original(data, declared, field, limits)
+        return original(data, declared, field, limits)
 
-    monkeypatch.setattr(app.images, "validate_image_bytes", spy)
+    monkeypatch.setattr(app.images, "check_image_bytes", spy)
     body = {"prompt": "a fox", "images": [BROKEN_IMAGE]}
     with make_client(settings_for(tmp_path, lm_concurrency=1, lm_queue=0), ScriptedLanguageModel()) as client:
         assert client.post("/v1/generate/prompt", json=body).status_code == 400  # with room: the image is bad
