@@ -157,7 +157,7 @@ class _Candidate:
     key: _Key
     separators: list[str] = field(default_factory=list)
     tokens: list[int] = field(default_factory=list)  # letters in each written word of the match
-    words: list[str] = field(default_factory=list)  # the written words before each separator
+    words: list[str] = field(default_factory=list)  # the words before each separator, folded to keys
 
 
 def _pad_cues(cues: Iterable[str]) -> tuple[str, ...]:
@@ -397,7 +397,7 @@ class Detector:
                     break
                 separators.append(sep)
                 tokens.append(j - token_start)
-                words.append(raw[token_start:j])
+                words.append(key[token_start:j])  # folded: "M$." reads as the abbreviation "ms."
                 token_start = j = k
                 continue
             nxt = node.get(key[j])
