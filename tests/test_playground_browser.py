@@ -13,6 +13,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ import httpx
 import pytest
 
 from app.server import create_app
+from app.settings import load_settings
 from benchmarks.common import LiveServer
 from models.lm.scripted import ScriptedLanguageModel
 from tests import image_samples as samples
@@ -160,6 +162,12 @@ def curl_body(page: Any) -> dict[str, Any]:
     return body
 
 
+def expect_captioned(page: Any) -> None:
+    """The uploaded photo's caption shows (the describer's first use loads its classifier: on a
+    busy machine that takes longer than an expectation's default 5 s)."""
+    expect(page.locator("#image-caption")).to_contain_text("The service sees:", timeout=60_000)
+
+
 def drop_file(page: Any, data: bytes, name: str, media_type: str) -> None:
     """Drag a file onto the drop zone, as a person dragging it from their desktop."""
     transfer = page.evaluate_handle(
@@ -245,7 +253,7 @@ def test_a_dropped_photo_is_uploaded_captioned_and_grounds_contextual_prompts(pa
     expect(page.get_by_label("Photo", exact=True)).to_be_visible()
     expect(page.get_by_label("Target editor")).to_be_hidden()
     drop_file(page, CAT_PHOTO, "chelsea.png", "image/png")
-    expect(page.locator("#image-caption")).to_contain_text("The service sees:")
+    expect_captioned(page)
     name = page.locator("#image-name").inner_text()
     assert "asset_" in name and "451×300" in name, name
     asset_id = name.rsplit(" · ", 1)[1]
@@ -260,7 +268,7 @@ def test_a_chosen_file_and_an_editor_give_an_edit_instruction(page: Any) -> None
     page.get_by_label("Photo to edit").set_input_files(
         files=[{"name": "sunset.png", "mimeType": "image/png", "buffer": samples.encode(samples.sunset())}]
     )
-    expect(page.locator("#image-caption")).to_contain_text("The service sees:")
+    expect_captioned(page)
     page.get_by_label("Target editor").select_option("flux-kontext")
     page.get_by_label("Edit", exact=True).fill("make it night")
     page.get_by_label("Prompts", exact=True).fill("1")
@@ -306,11 +314,14 @@ def test_a_validation_error_is_shown_as_the_problem_detail_says_it(page: Any, se
     alert = page.get_by_role("alert")
     expect(alert).to_be_visible()
     expect(alert).to_contain_text("Invalid request (400)")
-    expect(alert.locator("#error-detail")).to_have_text(problem["detail"])  # word for word
+    # word for word, its `code` parts set as code rather than shown with backticks
+    words = problem["detail"].replace("`", "")
+    expect(alert.locator("#error-detail")).to_have_text(words)
+    expect(alert.locator("#error-detail code").first).to_have_text("float")
     expect(alert).to_contain_text("field: temperature")
     temperature = page.get_by_label("Temperature")
     expect(temperature).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#temperature-error")).to_have_text(problem["detail"])
+    expect(page.locator("#temperature-error")).to_have_text(words)
     expect(cards(page)).to_have_count(0)
     alert.get_by_role("link", name="Go to the field").click()
     expect(temperature).to_be_focused()
@@ -320,7 +331,7 @@ def test_a_validation_error_is_shown_as_the_problem_detail_says_it(page: Any, se
     temperature.fill("")
     choose_mode(page, "From a photo")
     page.get_by_role("button", name="Generate prompts").click()
-    expect(alert).to_contain_text("contextual mode needs `images`")
+    expect(alert).to_contain_text("contextual mode needs images")
     expect(temperature).not_to_have_attribute("aria-invalid", "true")
     expect(page.locator("#image-error")).to_be_visible()
     shot(page, "06-validation-error-missing-photo")
@@ -379,11 +390,14 @@ def test_chaining_into_images_shows_each_image_with_its_prompt(page: Any, fake_o
         image.evaluate("img => img.decode()")
         assert image.evaluate("img => img.naturalWidth") > 0
         caption = card.locator("figcaption").inner_text()
-        # gpt-image-1 takes no seed: the page says so rather than invent one
-        assert caption.startswith("unseeded · image/png · asset_"), caption
+        # gpt-image-1 takes no seed: the tile shows the seed entered, which made its prompt
+        assert caption.startswith("seed 11, prompts only · image/png\nasset_"), caption
+        assert "unseeded" not in caption
+        assert "takes no seed" in (card.locator("figcaption .seed").get_attribute("title") or "")
     assert len(fake_openai.calls("POST", FakeOpenAI.GENERATIONS)) - before == 2
     curl = page.locator("#curl").inner_text()
     assert "/v1/generate/image" in curl and '"promptGeneration":{' in curl and '"async"' not in curl
+    assert curl_body(page)["seed"] == 11  # the seed entered seeds the images too
     shot(page, "07-chain-images")
 
     # editing: the instruction and the photo go to the provider's edit endpoint
@@ -392,7 +406,7 @@ def test_chaining_into_images_shows_each_image_with_its_prompt(page: Any, fake_o
     page.get_by_label("Photo to edit").set_input_files(
         files=[{"name": "sunset.png", "mimeType": "image/png", "buffer": samples.encode(samples.sunset())}]
     )
-    expect(page.locator("#image-caption")).to_contain_text("The service sees:")
+    expect_captioned(page)
     page.get_by_label("Edit", exact=True).fill("make it night")
     page.get_by_label("Prompts", exact=True).fill("1")
     page.get_by_role("button", name="Generate images").click()
@@ -452,7 +466,7 @@ def test_the_page_fits_a_phone(page: Any) -> None:
     shot(page, "08-phone-results")
     choose_mode(page, "From a photo")
     drop_file(page, CAT_PHOTO, "chelsea.png", "image/png")
-    expect(page.locator("#image-caption")).to_contain_text("The service sees:")
+    expect_captioned(page)
     generate(page, 3)
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
     shot(page, "08-phone-contextual")
@@ -461,7 +475,9 @@ def test_the_page_fits_a_phone(page: Any) -> None:
 def test_a_server_with_api_keys_asks_for_one_and_gets_in_with_it(
     browser_context: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    settings = chain_settings(tmp_path_factory.mktemp("keys") / "data", api_keys="pk_test_123")
+    settings = chain_settings(
+        tmp_path_factory.mktemp("keys") / "data", api_keys="pk_test_123", image_backend="none"
+    )
     with LiveServer(create_app(settings, lm=ScriptedLanguageModel())) as live:
         tab = browser_context.new_page()
         try:
@@ -483,5 +499,137 @@ def test_a_server_with_api_keys_asks_for_one_and_gets_in_with_it(
             tab.get_by_role("button", name="Generate prompts").click()
             expect(cards(tab)).to_have_count(3)
             expect(tab.get_by_role("alert")).to_be_hidden()
+        finally:
+            tab.close()
+
+
+# ------------------------------------------------------------------------------ polish (issue 22)
+
+
+def test_the_spark_placeholder_reads_as_an_example_and_an_empty_submit_shows_no_backticks(page: Any) -> None:
+    spark = page.get_by_label("Spark", exact=True)
+    assert (spark.get_attribute("placeholder") or "").startswith("e.g. ")
+    style = spark.evaluate(
+        """el => {
+            const own = getComputedStyle(el), hint = getComputedStyle(el, "::placeholder");
+            return {text: own.color, placeholder: hint.color, italic: hint.fontStyle, opacity: hint.opacity};
+        }"""
+    )
+    assert style["placeholder"] != style["text"] and style["italic"] == "italic", style
+    choose_mode(page, "Completion")
+    assert (spark.get_attribute("placeholder") or "").startswith("e.g. ")
+    page.get_by_role("button", name="Generate prompts").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("prompt (the spark) is required")
+    assert "`" not in alert.inner_text() and "`" not in page.locator("#spark-error").inner_text()
+    expect(alert.locator("#error-detail code")).to_have_text("prompt")
+    expect(page.locator("#spark-error code")).to_have_text("prompt")
+    shot(page, "11-empty-spark")
+
+
+def test_old_results_are_dimmed_while_a_new_request_runs(page: Any, lm: SlowScripted) -> None:
+    page.get_by_label("Spark", exact=True).fill("a heron in the reeds")
+    generate(page, 3)
+    listing = page.locator("#cards")
+    expect(listing).to_have_css("opacity", "1")
+    lm.delay_s = 1.5
+    try:
+        page.get_by_label("Spark", exact=True).fill("a heron at night")
+        page.get_by_role("button", name="Generate prompts").click()
+        expect(page.locator("#progress")).to_be_visible()
+        expect(page.locator("#results")).to_have_class(re.compile(r"\bstale\b"))
+        expect(listing).to_have_css("opacity", "0.35")  # still there, plainly not the answer
+        shot(page, "12-old-results-dimmed")
+        expect(page.locator("#progress")).to_be_hidden(timeout=15_000)
+        expect(page.locator("#results")).not_to_have_class(re.compile(r"\bstale\b"))
+        expect(listing).to_have_css("opacity", "1")
+        assert all(t.startswith("a heron at night") for t in prompt_texts(page))
+        # canceled: the old results come back as they were
+        page.get_by_role("button", name="Generate prompts").click()
+        expect(page.locator("#results")).to_have_class(re.compile(r"\bstale\b"))
+        page.get_by_role("button", name="Cancel").click()
+        expect(page.locator("#results")).not_to_have_class(re.compile(r"\bstale\b"))
+        expect(cards(page)).to_have_count(3)
+    finally:
+        lm.delay_s = 0.0
+
+
+ONE_LINE = """el => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+    return {lines: lines.size, width: el.scrollWidth, shown: el.clientWidth, text: el.textContent};
+}"""
+
+
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 900, "height": 900}, DESKTOP])
+def test_the_action_buttons_keep_their_labels_on_one_line(page: Any, viewport: dict[str, int]) -> None:
+    page.set_viewport_size(viewport)
+    for name in ("Generate prompts", "Generate images"):
+        button = page.get_by_role("button", name=name)
+        assert button.evaluate(ONE_LINE)["lines"] == 1, (name, viewport)
+        box = button.bounding_box()
+        assert box is not None and box["height"] < 50, (name, box)
+        assert box["x"] + box["width"] <= viewport["width"]
+
+
+def test_asset_and_job_ids_never_break_mid_string(page: Any) -> None:
+    page.set_viewport_size(PHONE)
+    choose_mode(page, "From a photo")
+    drop_file(page, CAT_PHOTO, "a-photo-with-a-rather-long-file-name-indeed.png", "image/png")
+    expect_captioned(page)
+    choose_mode(page, "Structured")
+    page.get_by_label("Spark", exact=True).fill("a lighthouse in a storm")
+    page.get_by_label("Prompts", exact=True).fill("2")
+    page.get_by_role("button", name="Generate images").click()
+    expect(page.locator("#cards figure.generated")).to_have_count(2)
+    expect(page.locator("#progress")).to_be_hidden()
+    choose_mode(page, "From a photo")  # the photo's asset id shows again
+    ids = page.locator(".id")
+    expect(ids.first).to_be_visible()
+    seen = []
+    for n in range(ids.count()):
+        span = ids.nth(n)
+        if not span.is_visible():
+            continue
+        info = span.evaluate(ONE_LINE)
+        assert info["lines"] == 1, info  # cut with an ellipsis, never wrapped
+        assert info["text"].startswith(("asset_", "job_")), info
+        assert span.get_attribute("title") == info["text"]
+        seen.append(info["text"][:4])
+    assert {"asse", "job_"} <= set(seen), seen
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+    shot(page, "13-ids-phone")
+
+
+def test_with_nothing_configured_generate_images_shows_labelled_preview_cards(
+    browser_context: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    settings = load_settings(
+        env={}, dotenv=None, data_dir=str(tmp_path_factory.mktemp("bare") / "data"), lm_backend="scripted"
+    )
+    with LiveServer(create_app(settings, lm=ScriptedLanguageModel())) as live:
+        tab = browser_context.new_page()
+        try:
+            tab.goto(live.url + "/")
+            expect(tab.locator("#server-status")).to_contain_text("ready")
+            expect(tab.locator("#images-note")).to_contain_text("Images are previews")
+            expect(tab.locator("#images-note")).to_contain_text("PROMPTGEN_IMAGE_BACKEND")
+            tab.get_by_label("Spark", exact=True).fill("a red fox in the snow, golden hour")
+            tab.get_by_label("Prompts", exact=True).fill("2")
+            tab.get_by_label("Seed", exact=True).fill("11")
+            tab.get_by_role("button", name="Generate images").click()
+            figures = tab.locator("#cards figure.generated")
+            expect(figures).to_have_count(2)
+            expect(tab.locator("#progress")).to_be_hidden()
+            for n in range(2):
+                figure = figures.nth(n)
+                caption = figure.locator("figcaption").inner_text()
+                assert caption.startswith(f"seed {11 + n} · image/png"), caption  # the seed used, per image
+                image = figure.locator("img")
+                image.evaluate("img => img.decode()")
+                assert image.evaluate("img => img.naturalWidth") == 1024
+            assert "preview:card" in tab.locator("#usage").inner_text()
+            shot(tab, "14-preview-cards")
         finally:
             tab.close()

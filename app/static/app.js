@@ -75,6 +75,18 @@
     return node;
   }
 
+  /** `node` filled with `text`, each `backticked` part as <code> (the backticks themselves not shown). */
+  function setRichText(node, text) {
+    const parts = String(text || "").split(/`([^`]+)`/);
+    node.replaceChildren(...parts.map((part, i) => (i % 2 ? el("code", { text: part }) : part)));
+    return node;
+  }
+
+  /** An id (asset_…, job_…) that never breaks mid-string: cut with an ellipsis when too long. */
+  function idSpan(id) {
+    return el("span", { class: "id", title: id, text: id });
+  }
+
   function announce(message) {
     const live = $("announce");
     live.textContent = "";
@@ -207,7 +219,20 @@
     }
     const imagesButton = $("generate-images");
     const note = $("images-note");
-    if (config.imageGeneration) {
+    if (config.imageGeneration && config.imagePreview) {
+      imagesButton.hidden = false;
+      note.replaceChildren(
+        el("strong", { text: "Images are previews" }),
+        ": labelled mood-board cards of each prompt's palette, composition and lighting, drawn here with no image model. ",
+        "For real pictures set ",
+        el("code", { text: "PROMPTGEN_IMAGE_BACKEND" }),
+        " to a provider (",
+        el("code", { text: "openai:gpt-image-1" }),
+        ", ",
+        el("code", { text: "replicate:flux-schnell" }),
+        ", …) and its key.",
+      );
+    } else if (config.imageGeneration) {
       imagesButton.hidden = false;
       note.textContent = `Images are made by ${config.imageBackend}.`;
     } else {
@@ -284,6 +309,8 @@
     const body = {};
     if (prompt !== undefined) body.prompt = prompt;
     body.promptGeneration = generation;
+    // the seed entered seeds the images too (image i: seed + i, where the backend takes seeds)
+    if (generation.seed !== undefined) body.seed = generation.seed;
     // editing: the instruction goes to the image backend together with the photo it edits
     if (modeInfo(generation.mode).images === "edit" && generation.image) body.image = generation.image;
     return body;
@@ -343,7 +370,7 @@
     if (controlId === "image-file") $("drop").setAttribute("data-invalid", "true");
     const slot = ERROR_SLOTS[controlId];
     if (slot) {
-      $(slot).textContent = message;
+      setRichText($(slot), message);
       $(slot).hidden = false;
     }
   }
@@ -363,15 +390,15 @@
     const box = $("error");
     const status = problem.status ? ` (${problem.status})` : "";
     $("error-title").textContent = `${problem.title || "Request failed"}${status}`;
-    $("error-detail").textContent = problem.detail || "";
+    setRichText($("error-detail"), problem.detail || "");
     const meta = $("error-meta");
     meta.textContent = "";
     const target = controlId || controlFor(problem.field);
     const parts = [];
     if (problem.field) parts.push(`field: ${problem.field}`);
     if (problem.type) parts.push(`type: ${String(problem.type).split("/").pop()}`);
-    if (problem.jobId) parts.push(`job: ${problem.jobId}`);
     meta.append(parts.join(" · "));
+    if (problem.jobId) meta.append(parts.length ? " · " : "", "job: ", idSpan(problem.jobId));
     if (target) {
       if (problem.field) markField(target, problem.detail || "invalid value");
       const link = el("a", { href: `#${target === "mode" ? "form" : target}`, text: "Go to the field" });
@@ -379,7 +406,7 @@
         event.preventDefault();
         focusControl(target);
       });
-      if (parts.length) meta.append(" · ");
+      if (parts.length || problem.jobId) meta.append(" · ");
       meta.append(link);
     }
     if (problem.status === 401 || problem.status === 403) {
@@ -399,6 +426,7 @@
     bar.removeAttribute("value");
     $("progress").hidden = false;
     $("results").setAttribute("aria-busy", "true");
+    $("results").classList.add("stale"); // the previous results, dimmed until new ones replace them
     $("generate").disabled = true;
     $("generate-images").disabled = true;
     const tick = () => {
@@ -425,6 +453,7 @@
     state.jobId = null;
     $("progress").hidden = true;
     $("results").removeAttribute("aria-busy");
+    $("results").classList.remove("stale");
     $("generate").disabled = false;
     $("generate-images").disabled = false;
   }
@@ -445,6 +474,7 @@
 
   function resetResults() {
     state.renderSerial += 1;
+    $("results").classList.remove("stale");
     for (const url of state.blobUrls) URL.revokeObjectURL(url);
     state.blobUrls = [];
     $("cards").replaceChildren();
@@ -541,7 +571,7 @@
 
   function renderWarnings(warnings) {
     const list = $("warnings");
-    list.replaceChildren(...(warnings || []).map((w) => el("li", { text: w })));
+    list.replaceChildren(...(warnings || []).map((w) => setRichText(el("li"), w)));
     list.hidden = !(warnings && warnings.length);
   }
 
@@ -592,8 +622,8 @@
       if (prompt.latencyMs !== undefined) parts.push(`${Math.round(prompt.latencyMs)} ms`);
     }
     if (usage && usage.image) parts.push(`images: ${usage.image.backend}, ${Math.round(usage.image.latencyMs)} ms`);
-    if (job && job.jobId) parts.push(`job ${job.jobId}`);
-    $("usage").textContent = parts.join(" · ");
+    $("usage").replaceChildren(parts.join(" · "));
+    if (job && job.jobId) $("usage").append(parts.length ? " · " : "", "job ", idSpan(job.jobId));
   }
 
   /** Prompts are always cleared-or-checked: without clearing, /v1/ip/check marks what they name. */
@@ -634,16 +664,30 @@
     if (!cleared && prompts.length) checkIP(prompts);
   }
 
-  async function showImages(images) {
+  /** What a tile says about its seed: the image's own, else the one that made its prompts. */
+  function seedText(image, usage) {
+    if (image.seed !== null && image.seed !== undefined) return { text: `seed ${image.seed}` };
+    const promptSeed = usage && usage.prompt ? usage.prompt.seed : undefined;
+    const backend = (usage && usage.image && usage.image.backend) || "the image model";
+    if (promptSeed === null || promptSeed === undefined) return { text: "unseeded", title: `${backend} takes no seed` };
+    return {
+      text: `seed ${promptSeed}, prompts only`,
+      title: `seed ${promptSeed} made the prompts; ${backend} takes no seed, so the picture itself may vary`,
+    };
+  }
+
+  async function showImages(images, usage) {
     for (const [index, image] of images.entries()) {
       const holder = $(`images-${(image.promptIndex || 0) + 1}`);
       if (!holder) continue;
       const img = el("img", { alt: `Image ${index + 1}: ${image.prompt}`, "data-asset-id": image.assetId });
-      const caption = el("figcaption", {
-        text: [image.seed !== null && image.seed !== undefined ? `seed ${image.seed}` : "unseeded", image.mediaType, image.assetId]
-          .filter(Boolean)
-          .join(" · "),
-      });
+      const seed = seedText(image, usage);
+      const caption = el(
+        "figcaption",
+        {},
+        el("span", { class: "seed", title: seed.title, text: [seed.text, image.mediaType].filter(Boolean).join(" · ") }),
+        image.assetId ? idSpan(image.assetId) : null,
+      );
       holder.append(el("figure", { class: "generated" }, img, caption));
       try {
         img.src = image.b64_json ? `data:${image.mediaType};base64,${image.b64_json}` : await fetchBlobUrl(image.url);
@@ -651,7 +695,7 @@
           if (img.naturalWidth < 64) img.classList.add("tiny");
         });
       } catch (err) {
-        caption.textContent += ` · could not load (${err.message})`;
+        caption.append(el("span", { class: "seed", text: `could not load (${err.message})` }));
       }
     }
   }
@@ -726,7 +770,7 @@
       }
       const output = job.metadata.output;
       showPrompts({ ...output, job }, output.prompts || []);
-      await showImages(output.images || []);
+      await showImages(output.images || [], output.usage);
       announce(`${plural((output.images || []).length, "image")} ready`);
     } catch (err) {
       if (err instanceof Aborted) announce("Canceled");
@@ -778,7 +822,7 @@
         const { asset } = await api("POST", "v1/assets", form);
         if (serial !== state.uploadSerial) return;
         state.asset = { assetId: asset.assetId, name: asset.name, objectUrl };
-        $("image-name").textContent = `${asset.name} · ${asset.width}×${asset.height} · ${asset.assetId}`;
+        $("image-name").replaceChildren(`${asset.name} · ${asset.width}×${asset.height} · `, idSpan(asset.assetId));
         $("image-caption").textContent = "Looking at it…";
         updateCurl();
         announce("Image uploaded");
@@ -861,7 +905,7 @@
     $("editor-group").hidden = !info.editors.length;
     $("spark-label").textContent = editing ? "Edit" : info.needsSpark ? "Spark" : "Spark (optional)";
     $("spark-hint").textContent = info.sparkHint;
-    $("spark").placeholder = info.sparkExample;
+    $("spark").placeholder = info.sparkExample ? `e.g. ${info.sparkExample}` : "";
     $("image-label").textContent = editing ? "Photo to edit" : "Photo";
     updateCurl();
   }
