@@ -12,7 +12,16 @@ from modes.ip import IPFilter
 from modes.ip.normalize import fold, fold_key
 
 SUITES = Path(__file__).resolve().parents[1] / "eval" / "suites"
-CATEGORIES = {"fictional-character", "brand-trademark", "artist-style", "celebrity-likeness"}
+CATEGORIES = {
+    "fictional-character",
+    "brand-trademark",
+    "artist-style",
+    "celebrity-likeness",
+    "work-title",  # issue 24: names beyond people and companies
+    "fictional-place",
+    "product-name",
+    "character-epithet",
+}
 EVASION_CLASSES = {  # every evasion class of the issue is represented
     "leetspeak",
     "zero-width",
@@ -53,7 +62,7 @@ def clean() -> list[dict]:
 
 
 def test_suites_are_big_and_varied(leaky: list[dict], clean: list[dict]) -> None:
-    assert len(leaky) >= 300 and len(clean) >= 200
+    assert len(leaky) >= 400 and len(clean) >= 400
     assert {row["category"] for row in leaky} >= CATEGORIES
     assert {row["evasion"] for row in leaky} >= EVASION_CLASSES
     for category in CATEGORIES:
@@ -62,6 +71,10 @@ def test_suites_are_big_and_varied(leaky: list[dict], clean: list[dict]) -> None
     ambiguous = ("jaguar", "apple", "puma", "mustang", "frozen", "wolverine", "link", "target")
     for word in ambiguous:
         assert sum(word in row["text"].lower() for row in clean) >= 2, word
+    titles = ("dune", "frozen", "halo", "metropolis", "pandora", "avatar", "cars", "alien", "tangled", "matrix")
+    for word in titles:  # ordinary words that are also titles or places (issue 24)
+        assert sum(word in row["text"].lower() for row in clean) >= 2, word
+    assert sum(any(w in row["text"].lower() for w in titles) for row in clean) >= 60
 
 
 def _still_named(ip: IPFilter, entity: str, text: str) -> bool:
