@@ -112,3 +112,89 @@ def test_clean_request_reports_allowed(client):
     ).json()
     assert body["ipDetection"] == {"action": "allowed", "findings": []}
     assert body["prompts"][0].startswith("a jaguar at dawn")
+
+
+# Issue 24: names beyond people and companies: titles, fictional places, products, epithets.
+BEYOND_NAMES = "the Web-Slinger swinging past a Star Trek poster in Narnia, eating a Kit Kat"
+BEYOND = re.compile(
+    r"web.?slinger|spider|star trek|narnia|kit ?kat|caped crusader|batman|star wars|mordor|iphone|"
+    r"merc with a mouth|deadpool",
+    re.IGNORECASE,
+)
+
+
+def test_clear_endpoint_clears_titles_places_products_and_epithets(client):
+    body = client.post("/v1/ip/clear", json={"text": BEYOND_NAMES}).json()
+    assert body["action"] == "flagged"
+    assert not BEYOND.search(body["text"]), body["text"]
+    assert "snowy forest kingdom" in body["text"] and "chocolate wafer bar" in body["text"]
+    assert sorted(f["category"] for f in body["findings"]) == [
+        "character-epithet",
+        "fictional-place",
+        "product-name",
+        "work-title",
+    ]
+    epithet = next(f for f in body["findings"] if f["category"] == "character-epithet")
+    assert epithet["entities"] == ["Web-Slinger", "Spider-Man"]
+    for f in body["findings"]:  # a reason says why the name matters, not which category it is
+        assert " names " not in f["reason"] and f["category"] not in f["reason"], f["reason"]
+    assert "Marvel" in epithet["reason"] and "Paramount" in body["findings"][1]["reason"]
+
+
+@pytest.mark.parametrize("text", ["a cowboy riding through the dunes at dusk", "a frozen lake in winter"])
+def test_words_that_are_also_titles_come_back_unchanged(client, text):
+    body = client.post("/v1/ip/clear", json={"text": text}).json()
+    assert body == {**body, "text": text, "action": "allowed", "findings": []}
+
+
+def writing_epithets(row) -> str:
+    """A model that, asked about a masked vigilante, names him by his epithets, titles and things."""
+    return " the Caped Crusader on a Star Wars poster in Mordor, holding an iPhone, the Merc with a Mouth"
+
+
+@pytest.mark.parametrize("mode", ["structured", "completion", "inventive", "contextual", "image-editing"])
+def test_every_mode_checks_its_outputs_for_titles_places_products_and_epithets(settings, mode):
+    from tests import image_samples as samples
+
+    body: dict = {"mode": mode, "numResults": 2, "seed": 3, "ensureIPCleared": True}
+    body["prompt"] = "a masked vigilante on a rooftop"
+    image = samples.data_url(samples.encode(samples.sunset()))
+    if mode == "contextual":
+        body["images"] = [image]
+    elif mode == "image-editing":
+        body["image"] = image
+    with make_client(settings, ScriptedLanguageModel(writing_epithets)) as client:
+        response = client.post("/v1/generate/prompt", json=body)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["prompts"] and all(not BEYOND.search(p) for p in answer["prompts"]), answer["prompts"]
+    if mode == "structured":  # keeps the model's detail ("holding an iPhone"), cleared
+        found = {f["category"] for f in answer["ipDetection"]["findings"]}
+        assert "product-name" in found and any("smartphone" in p for p in answer["prompts"]), answer
+
+
+def test_output_clearing_catches_what_the_model_adds():
+    """The guard every mode's outputs go through: an epithet the model wrote, with the title,
+    place and product beside it, is cleared and reported."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from app.ip_guard import IPGuard
+    from modes.ip import IPFilter
+
+    ctx = SimpleNamespace(ip_findings=[], seed=0)
+    prompts, detection = asyncio.run(IPGuard(IPFilter.default()).clear_outputs(ctx, [writing_epithets(None)]))  # type: ignore[arg-type]
+    assert not BEYOND.search(prompts[0]), prompts
+    assert {f.category for f in detection.findings} == {
+        "character-epithet",
+        "work-title",
+        "fictional-place",
+        "product-name",
+    }
+    assert {f.entities[0] for f in detection.findings} == {
+        "Caped Crusader",
+        "Star Wars",
+        "Mordor",
+        "iPhone",
+        "Merc with a Mouth",
+    }
