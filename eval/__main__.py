@@ -140,6 +140,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                        temperature=args.temperature, top_p=args.top_p, chain_images=args.chain_images,
                        target=target.describe())
     out = args.out or _default_out(args)
+    if config.target.get("backend") == "scripted":  # said before the run, and atop its reports
+        from eval.report import SCRIPTED_NOTE
+
+        print(f"note: {SCRIPTED_NOTE}", file=sys.stderr)
     try:
         store = prepare_output(out, config, fresh=args.fresh)
     except ResumeConflict as exc:

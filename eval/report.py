@@ -9,6 +9,7 @@ import base64
 import html
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,10 @@ from eval import metrics as m
 from eval.summary import BY_NAME, METRICS, aggregate, by_mode, fmt, summarize
 
 SAMPLES_PER_MODE = 4
+SCRIPTED_NOTE = ("Scripted backend: these scores measure the plumbing (requests, validation, repair, fallbacks, "
+                 "seeds, reports), not a language model: its answers are canned, so a 1.000 here says nothing about "
+                 "prompt quality; measure that with the embedded model (`python -m eval run`, `--backend local`) "
+                 "or a real server (`--url`).")
 RATE_METRICS = ("validity", "structure_coverage", "adherence", "diversity", "distinct_2", "prefix_fidelity",
                 "determinism", "fallback_rate")
 
@@ -29,12 +34,11 @@ def markdown(summary: dict[str, Any]) -> str:
     """Every metric per mode as a Markdown table, then timings per backend."""
     modes = list(summary["modes"])
     lines = ["## Evaluation summary", ""]
-    config = summary.get("config") or {}
-    if config:
-        seeds = ",".join(str(s) for s in config.get("seeds") or ())
-        recipe = "".join(f", {k} {config[k]}" for k in ("temperature", "top_p") if config.get(k) is not None)
-        lines += [f"suite `{config.get('suite')}`, numResults {config.get('num_results')}, seeds {seeds}{recipe}, "
-                  f"target `{_target_text(config.get('target') or {})}`", ""]
+    if scripted(summary):
+        lines += [f"> **{SCRIPTED_NOTE.split(': ', 1)[0]}:** {SCRIPTED_NOTE.split(': ', 1)[1]}", ""]
+    lines += [f"- **{key}**: {value}" for key, value in header_items(summary.get("config") or {})]
+    if lines[-1] != "":
+        lines.append("")
     lines += ["| metric | " + " | ".join(modes) + " | all |", "|---" * (len(modes) + 2) + "|"]
     for metric in METRICS:
         cells = [fmt(summary["modes"][mode].get(metric.name), metric) for mode in modes]
@@ -52,11 +56,45 @@ def markdown(summary: dict[str, Any]) -> str:
 
 
 def _target_text(target: dict[str, Any]) -> str:
+    """The target in words: a URL, or "in-process local, model embedded" (settings apart)."""
     if target.get("url"):
-        return target["url"]
-    parts = [target.get("target", "?"), target.get("backend", "")]
+        return str(target["url"])
+    text = " ".join(str(p) for p in (target.get("target", "?"), target.get("backend", "")) if p)
+    model = target.get("model") if target.get("backend") != "scripted" else None
+    return text + (f", model {model}" if model else "")
+
+
+def _settings_text(target: dict[str, Any]) -> str:
+    """A target's setting overrides as `name=value` pairs (the backend is named by the target)."""
     overrides = {k: v for k, v in (target.get("overrides") or {}).items() if k != "lm_backend"}
-    return " ".join(p for p in parts if p) + (f" {overrides}" if overrides else "")
+    return ", ".join(f"{k}={v}" for k, v in sorted(overrides.items()))
+
+
+def header_items(config: dict[str, Any]) -> list[tuple[str, str]]:
+    """A run's configuration as (name, value) text for the reports' headers, in reading order."""
+    if not config:
+        return []
+    items = [("suite", str(config.get("suite", "?")))]
+    if config.get("num_results") is not None:
+        items.append(("numResults", str(config["num_results"])))
+    if config.get("seeds"):
+        items.append(("seeds", ", ".join(str(s) for s in config["seeds"])))
+    items += [(k, str(config[k])) for k in ("temperature", "top_p") if config.get(k) is not None]
+    target = config.get("target") or {}
+    if target:
+        items.append(("target", _target_text(target)))
+        if _settings_text(target):
+            items.append(("settings", _settings_text(target)))
+    return items
+
+
+def scripted(summary: dict[str, Any]) -> bool:
+    """Whether the run measured the scripted backend (named by the target or by every response)."""
+    target = (summary.get("config") or {}).get("target") or {}
+    if target.get("backend") == "scripted":
+        return True
+    names = [name for name in summary.get("backends", {}) if name != "unknown"]
+    return bool(names) and all(name.partition(":")[0] == "scripted" for name in names)
 
 
 # ---- plots --------------------------------------------------------------------------------------
@@ -124,7 +162,9 @@ table{border-collapse:collapse;margin:1em 0;font-size:14px}td,th{border:1px soli
 th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .sample{border:1px solid #ddd;border-radius:6px;padding:8px 12px;margin:8px 0;display:flex;gap:12px}
 .sample ol{margin:4px 0}.sample img{max-width:160px;max-height:160px;border-radius:4px}
-.muted{color:#777;font-size:13px}code{background:#f3f3f3;padding:1px 4px}mark{background:#ffd7a8}"""
+.muted{color:#777;font-size:13px}.banner{border:2px solid #d08a00;background:#fff4d6;padding:8px 12px;border-radius:6px}
+dl.header{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:8px 0}dl.header dt{font-weight:600}
+dl.header dd{margin:0}code{background:#f3f3f3;padding:1px 4px}mark{background:#ffd7a8}"""
 
 
 def _esc(value: object) -> str:
@@ -278,9 +318,15 @@ def html_report(rows: Sequence[dict[str, Any]], summary: dict[str, Any], out: Pa
     figures = plots(rows, summary)
     pictures = "".join(f"<img alt='{name}' src='data:image/png;base64,{data}'><br>" for name, data in figures.items())
     config = json.dumps(summary.get("config", {}), indent=1)
+    header = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in header_items(summary.get("config") or {}))
+    banner = ""
+    if scripted(summary):
+        title, _, rest = SCRIPTED_NOTE.partition(": ")
+        rest = re.sub(r"`([^`]+)`", r"<code>\1</code>", _esc(rest))
+        banner = f"<p class=banner role=note><b>{_esc(title)}:</b> {rest}</p>"
     return (f"<!doctype html><html><head><meta charset=utf-8><title>promptgen evaluation</title>"
-            f"<style>{STYLE}</style></head><body><h1>promptgen evaluation</h1>"
-            f"<p class=muted>{_esc(_target_text(summary.get('config', {}).get('target') or {}))}</p>"
+            f"<style>{STYLE}</style></head><body><h1>promptgen evaluation</h1>{banner}"
+            f"<dl class=header>{header}</dl>"
             f"<h2>Metrics per mode</h2>{_summary_table(summary)}"
             f"<p class=muted>Definitions: eval/README.md. – = not applicable to the mode.</p>"
             f"<h2>Timings per backend</h2>{_backend_table(summary)}<h2>Plots</h2>{pictures}"

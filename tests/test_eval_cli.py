@@ -25,7 +25,11 @@ def test_run_writes_results_summary_and_report(tmp_path, run_args, capsys):
     assert summary["modes"]["completion"]["prefix_fidelity"] == 1.0
     assert summary["modes"]["structured"]["determinism"] == 1.0
     assert (out / "report.html").is_file() and (out / "summary.md").is_file()
-    assert "| validity (request) |" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert "| validity (request) |" in printed.out
+    # a scripted run says, before and after, that it measures the plumbing, not a model
+    assert "Scripted backend" in printed.err and "Scripted backend" in printed.out
+    assert "Scripted backend" in (out / "summary.md").read_text() and "class=banner" in (out / "report.html").read_text()
 
 
 def test_rerun_resumes_and_an_identical_rerun_compares_clean(tmp_path, run_args, capsys):

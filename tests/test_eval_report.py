@@ -51,3 +51,35 @@ def test_rescore_recomputes_metrics_from_the_rows(tmp_path, capsys):
     assert rows[1]["metrics"]["valid"] == 0.0  # the markdown prompt is invalid after all
     assert rows[0]["metrics"]["structure_coverage"] is not None
     capsys.readouterr()
+
+
+CONFIG = {"suite": "ci", "num_results": 2, "seeds": [0, 1], "temperature": 0.7,
+          "target": {"target": "in-process", "backend": "local", "model": "embedded",
+                     "overrides": {"lm_backend": "local", "cache_entries": "0", "lm_timeout_s": "300"}}}
+
+
+def test_the_header_is_key_value_text_not_a_python_dict(tmp_path):
+    write_reports(ROWS, tmp_path, CONFIG)
+    text = (tmp_path / "summary.md").read_text()
+    assert "- **suite**: ci\n- **numResults**: 2\n- **seeds**: 0, 1\n- **temperature**: 0.7\n" in text
+    assert "- **target**: in-process local, model embedded\n" in text
+    assert "- **settings**: cache_entries=0, lm_timeout_s=300\n" in text
+    page = (tmp_path / "report.html").read_text()
+    assert "<dt>settings</dt><dd>cache_entries=0, lm_timeout_s=300</dd>" in page
+    for report in (text, page.split("<h2>Configuration</h2>")[0]):
+        assert "{'" not in report and "{&#x27;" not in report
+    assert "Scripted backend" not in text and "Scripted backend" not in page
+
+
+def test_a_scripted_run_says_it_measures_the_plumbing_not_a_model(tmp_path):
+    scripted = {**CONFIG, "target": {**CONFIG["target"], "backend": "scripted"}}
+    write_reports(ROWS, tmp_path, scripted)
+    text = (tmp_path / "summary.md").read_text()
+    assert text.startswith("## Evaluation summary\n\n> **Scripted backend:** these scores measure the plumbing")
+    assert "not a language model" in text and "model embedded" not in text
+    page = (tmp_path / "report.html").read_text()
+    assert "<p class=banner role=note><b>Scripted backend:</b> these scores measure the plumbing" in page
+    # a --url run against a scripted server: every response named the scripted backend
+    rows = [dict(row, backend="scripted") for row in ROWS]
+    write_reports(rows, tmp_path, {"suite": "ci", "target": {"target": "http", "url": "http://127.0.0.1:8000"}})
+    assert "Scripted backend" in (tmp_path / "summary.md").read_text()
