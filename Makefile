@@ -31,6 +31,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	@echo "==> serving on http://$(HOST):$(PORT)/ - the model loads in the background (the first start"
 	@echo "    converts it once); /readyz answers 200 when it is ready. Ctrl+C stops."
+	@echo "    Images: labelled preview cards (no weights, no network) unless PROMPTGEN_IMAGE_BACKEND names a"
+	@echo "    provider, e.g. PROMPTGEN_IMAGE_BACKEND=openai:gpt-image-1 PROMPTGEN_IMAGE_API_KEY=sk-... make run"
 	$(BIN)/python -m app serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
