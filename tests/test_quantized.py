@@ -72,6 +72,20 @@ def test_the_kernels_repacking_equals_the_portable_one(kernel):
         assert torch.equal(kernel.quant_pack(kind, raw, out, width // 32), torch_packed.panels), (out, width, kind)
 
 
+def test_embedding_rows_have_the_dequantized_bits_from_the_raw_rows_or_the_heads_panels(kernel):
+    raw = _raw(40, 64, "q8_0", 8)
+    embedding = gguf_model.QuantEmbedding("q8_0", raw, 64)
+    ids = torch.tensor([[0, 17, 39], [5, 5, 16]])
+    expected = kernels.dequantize("q8_0", raw)[ids]
+    assert torch.equal(embedding(ids), expected)
+    embedding.share(kernels.QuantPacked("q8_0", raw))
+    assert embedding.raw is not None  # not tied: keeps its own rows
+    embedding.tied = True
+    embedding.share(kernels.QuantPacked("q8_0", raw))
+    assert embedding.raw is None
+    assert torch.equal(embedding(ids), expected)
+
+
 def test_thread_count_and_code_path_do_not_change_a_bit(kernel, tmp_path):
     portable = kernels.DecodeKernels(
         kernels.build(tmp_path, flags=("-O3", "-fopenmp", "-ffp-contract=off", "-shared", "-fPIC", "-march=x86-64"))

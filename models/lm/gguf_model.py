@@ -100,16 +100,46 @@ class QuantEmbedding(torch.nn.Module):
 
     def __init__(self, kind: str, raw: torch.Tensor, width: int) -> None:
         super().__init__()
-        self.kind, self.raw = kind, raw
+        self.kind = kind
+        self.raw: torch.Tensor | None = raw  # None once it looks rows up in the head's panels
         self.num_embeddings, self.embedding_dim = raw.shape[0], width
         self.weight = torch.nn.Parameter(torch.empty((0, width)), requires_grad=False)
+
+        self.panels: kernels.QuantPacked | None = None
+        self.tied = False  # the output head multiplies by these same rows
+
+    def share(self, head: kernels.Packed) -> None:
+        """Look rows up in the output head's Q8_0 panels when the head was packed from these
+        same rows (tied embeddings), and drop the raw copy: the model then holds them once."""
+        if (
+            self.tied
+            and isinstance(head, kernels.QuantPacked)
+            and head.kind == self.kind == "q8_0"
+            and head.out_features == self.num_embeddings
+        ):
+            self.panels, self.raw = head, None
+
+    def _raw_rows(self, flat: torch.Tensor) -> torch.Tensor:
+        """The GGUF rows `flat` (uint8 [n, blocks * 34]), from the raw copy or the panels."""
+        if self.raw is not None:
+            return self.raw.index_select(0, flat)
+        assert self.panels is not None
+        lanes, (_, panel_bytes) = kernels.LANES, kernels.QUANT_FORMATS["q8_0"]
+        blocks = self.panels.panels.shape[1] // panel_bytes
+        held = self.panels.panels.view(-1, blocks, panel_bytes).index_select(0, flat // lanes)
+        lane = (flat % lanes).view(-1, 1, 1, 1)
+        scales = held[..., :32].reshape(len(flat), blocks, lanes, 2)
+        scales = scales.gather(2, lane.expand(-1, blocks, 1, 2))[:, :, 0]
+        quants = held[..., 32:].reshape(len(flat), blocks, kernels.QUANT_BLOCK, lanes)
+        quants = quants.gather(3, lane.expand(-1, blocks, kernels.QUANT_BLOCK, 1))[..., 0]
+        return torch.cat([scales, quants], dim=-1).reshape(len(flat), -1)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         flat = ids.reshape(-1)
         if self.kind == "f32":
-            rows = self.raw.index_select(0, flat)
+            rows = self._raw_rows(flat)
         else:
-            rows = kernels.dequantize(self.kind, self.raw.index_select(0, flat))
+            rows = kernels.dequantize(self.kind, self._raw_rows(flat))
         return rows.reshape(*ids.shape, self.embedding_dim)
 
 
@@ -158,6 +188,7 @@ def load(gguf_path: Path, folder: Path, kernel: kernels.DecodeKernels, attn_impl
     inner.embed_tokens = QuantEmbedding(kind, raw, width)
     if "lm_head.weight" not in weights:  # tied: the head multiplies by the embedding's rows
         weights["lm_head.weight"] = (kind, raw)
+        inner.embed_tokens.tied = True
     with torch.no_grad():
         for module_name, module in model.named_modules():
             if isinstance(module, torch.nn.Linear):

@@ -169,7 +169,7 @@ class LlamaDecodeStep:
         inner = model.model
         self.embed = inner.embed_tokens.weight
         # a GGUF's quantized embedding (`gguf_model.QuantEmbedding`) looks its rows up itself
-        self._lookup = inner.embed_tokens if getattr(inner.embed_tokens, "raw", None) is not None else None
+        self._lookup = inner.embed_tokens if hasattr(inner.embed_tokens, "raw") else None
         self.rotary = inner.rotary_emb
         self.norm = inner.norm.weight
         self.eps = float(config.rms_norm_eps)
@@ -183,6 +183,8 @@ class LlamaDecodeStep:
         self.head: torch.Tensor | kernels.Packed = model.lm_head.weight
         if self.kernel is not None:  # its own packed copy: the embedding keeps the row-major one
             self.head = _pack(self.kernel, model.lm_head)
+            if self._lookup is not None and hasattr(self._lookup, "share"):
+                self._lookup.share(self.head)  # tied Q8_0 rows: held once, in the head's panels
             _copy_off_the_file(model)
 
     def _layer(self, layer: Any) -> _Layer:
