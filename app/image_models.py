@@ -25,7 +25,7 @@ class ImageModelPool:
     """Builds each backend once and closes them all at shutdown."""
 
     def __init__(self, settings: Settings, config: ImageBackendConfig | None = None) -> None:
-        self.default = settings.image_backend.strip()
+        self.default = settings.image_backend_id
         self.allowed = [p.strip() for p in settings.image_models.split(",") if p.strip()]
         self.config = config or ImageBackendConfig.from_settings(settings)
         self._models: dict[str, ImageModel] = {}

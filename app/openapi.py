@@ -474,7 +474,7 @@ class _CompletedOpenAPIPlugin(OpenAPIPlugin):
             settings = self.app.state.get("settings")
             models = None
             if settings is not None:
-                models = (str(settings.image_models), str(settings.image_backend))
+                models = (str(settings.image_models), str(settings.image_backend_id))
             complete_schema(schema, bool(self.app.state.get("auth_required")), open_operations, models)
         return schema
 

@@ -158,11 +158,11 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     def _effective_image_backend(self) -> str:
         """The image backend: the one configured; `preview:card` (a labelled mood-board card,
         no weights, no network) when none is and no image provider's key or folder is set, so a
-        fresh install can show spark -> pictures; "" ("none", or a provider set up without a
-        backend chosen: requests are then a 501 naming PROMPTGEN_IMAGE_BACKEND)."""
+        fresh install can show spark -> pictures; "none" as given, "" for a provider set up
+        without a backend chosen (either way requests are a 501 naming PROMPTGEN_IMAGE_BACKEND)."""
         chosen = self.image_backend.strip()
         if chosen.lower() in ("none", "off"):
-            return ""
+            return "none"  # kept as said, so a copy of these settings resolves the same way
         if chosen.lower() == "preview":
             return PREVIEW_BACKEND
         if chosen:
@@ -181,6 +181,11 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         if name not in defaults:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
         return self.backend_settings.get(name, defaults[name])
+
+    @property
+    def image_backend_id(self) -> str:
+        """The image backend's `provider:model`, or "" when there is none (not configured, "none")."""
+        return "" if self.image_backend.lower() == "none" else self.image_backend
 
     @property
     def data_path(self) -> Path:

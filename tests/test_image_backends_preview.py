@@ -10,10 +10,11 @@ import io
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from PIL import Image
 
-from app.settings import load_settings
+from app.settings import Settings, load_settings
 from models.image import ImageOptions, create_image_model
 from models.image.config import ImageBackendConfig
 from models.image.preview import LABEL, composition, lighting, palette
@@ -119,7 +120,16 @@ def test_with_nothing_configured_the_backend_is_preview_and_a_provider_key_keeps
 ) -> None:
     assert bare_settings(tmp_path).image_backend == "preview:card"
     assert bare_settings(tmp_path, image_backend="preview").image_backend == "preview:card"
-    assert bare_settings(tmp_path, image_backend="none").image_backend == ""
+    off = bare_settings(tmp_path, image_backend="none")
+    assert off.image_backend == "none" and off.image_backend_id == ""
+    # resolved once and for all: a copy of the settings resolves the same way
+    for copy in (
+        msgspec.structs.replace(off, api_keys=""),
+        msgspec.convert(msgspec.to_builtins(off), Settings),
+    ):
+        assert copy.image_backend_id == ""
+    keyed = bare_settings(tmp_path, gemini_api_key="set")
+    assert msgspec.structs.replace(keyed, api_keys="").image_backend_id == ""
     assert (
         bare_settings(tmp_path, image_backend="replicate:flux-schnell").image_backend
         == "replicate:flux-schnell"

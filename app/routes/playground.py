@@ -82,7 +82,7 @@ async def playground_config(request: Request) -> dict[str, Any]:
     offered = mode_details()
     settings = request.app.state.settings
     lm = request.app.state.lm
-    backend = settings.image_backend.strip() or None
+    backend = settings.image_backend_id or None
     return {
         "imageBackend": backend,
         "imageGeneration": backend is not None,
