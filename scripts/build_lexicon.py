@@ -388,11 +388,11 @@ def build(source: Path = SOURCE, description: str = DESCRIPTION) -> dict[str, ob
     for file, category, columns in TABLES:
         for row in read_table(source / file, columns):
             try:
-                entity = _row_entity(category, row)
-                entity["reason"] = _reason(category, row, owners)
+                built = _row_entity(category, row)
+                built["reason"] = _reason(category, row, owners)
                 if row.get("owner"):
-                    entity["owner"] = row["owner"]
-                entities.append(entity)
+                    built["owner"] = row["owner"]
+                entities.append(built)
             except ValueError as exc:
                 raise ValueError(f"{file}: {row['names']!r}: {exc}") from None
     by_name = {str(e["name"]): e for e in entities}
@@ -402,18 +402,20 @@ def build(source: Path = SOURCE, description: str = DESCRIPTION) -> dict[str, ob
     unknown = sorted(set(owners) - set(by_name))
     if unknown:
         raise ValueError(f"{OWNERS}: unknown entities {unknown}")
-    for entity in entities:
-        if entity["category"] != "character-epithet":
+    for epithet in entities:
+        if epithet["category"] != "character-epithet":
             continue
-        owner = by_name.get(str(entity["owner"]))
+        owner = by_name.get(str(epithet["owner"]))
         if owner is None or owner["category"] != "fictional-character":
-            raise ValueError(f"epithets.csv: {entity['name']!r}: owner {entity['owner']!r} is not a character")
-        forms = entity["forms"]
+            raise ValueError(
+                f"epithets.csv: {epithet['name']!r}: owner {epithet['owner']!r} is not a character"
+            )
+        forms = epithet["forms"]
         assert isinstance(forms, dict)
         if forms["noun"] == "-":  # the character's own description
-            entity["forms"] = dict(owner["forms"])  # type: ignore[call-overload]
-            entity["replacement"] = owner["replacement"]
-        entity["reason"] = f"an epithet of {owner['name']}, {owner['reason']}"
+            epithet["forms"] = dict(owner["forms"])  # type: ignore[call-overload]
+            epithet["replacement"] = owner["replacement"]
+        epithet["reason"] = f"an epithet of {owner['name']}, {owner['reason']}"
     for name, rule in _ambiguity_rules(source / AMBIGUOUS).items():
         entity = by_name.get(name)
         if entity is None:

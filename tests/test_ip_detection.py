@@ -64,9 +64,17 @@ def test_lexicon_is_data_with_enough_entities() -> None:
         "product-name",
         "character-epithet",
     }
-    assert min(counts[c] for c in ("fictional-character", "brand-trademark", "artist-style", "celebrity-likeness")) >= 150
+    assert (
+        min(
+            counts[c]
+            for c in ("fictional-character", "brand-trademark", "artist-style", "celebrity-likeness")
+        )
+        >= 150
+    )
     # issue 24: at least 600 entities beyond names (works, places, products, epithets)
-    assert sum(counts[c] for c in ("work-title", "fictional-place", "product-name", "character-epithet")) >= 600
+    assert (
+        sum(counts[c] for c in ("work-title", "fictional-place", "product-name", "character-epithet")) >= 600
+    )
     for e in entities:
         assert e["reason"] and e["category"] not in e["reason"], e["name"]  # says why, not the category again
     mickey = next(e for e in entities if e["name"] == "Mickey Mouse")

@@ -71,7 +71,18 @@ def test_suites_are_big_and_varied(leaky: list[dict], clean: list[dict]) -> None
     ambiguous = ("jaguar", "apple", "puma", "mustang", "frozen", "wolverine", "link", "target")
     for word in ambiguous:
         assert sum(word in row["text"].lower() for row in clean) >= 2, word
-    titles = ("dune", "frozen", "halo", "metropolis", "pandora", "avatar", "cars", "alien", "tangled", "matrix")
+    titles = (
+        "dune",
+        "frozen",
+        "halo",
+        "metropolis",
+        "pandora",
+        "avatar",
+        "cars",
+        "alien",
+        "tangled",
+        "matrix",
+    )
     for word in titles:  # ordinary words that are also titles or places (issue 24)
         assert sum(word in row["text"].lower() for row in clean) >= 2, word
     assert sum(any(w in row["text"].lower() for w in titles) for row in clean) >= 60
