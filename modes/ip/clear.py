@@ -246,11 +246,9 @@ class IPFilter:
             elif entry.category == "work-title" and f.suffix not in ("'s", "s'"):
                 determined = after_modifier and not prefix.strip()
                 prefix, phrase, consumed, is_style = _render_work(entry, f, prefix, after, determined)
-            elif entry.category == "fictional-place" and _LIKE.match(after):
-                m = _LIKE.match(after)
-                assert m is not None
-                phrase = f"{entry.forms.get('noun') or entry.replacement}-like"
-                prefix, consumed, is_style = _fix_article(prefix, phrase), m.end(), False
+            elif entry.category == "fictional-place" and f.suffix == "":
+                determined = after_modifier and not prefix.strip()
+                prefix, phrase, consumed, is_style = _render_place(entry, f, prefix, after, determined)
             else:
                 determined = after_modifier and not prefix.strip()
                 prefix, phrase, consumed, is_style = _render_noun(entry, f, prefix, after, determined)
@@ -417,6 +415,24 @@ def _render_work(
         return _fix_article(prefix, head), head, 0, False
     if _TAG_BEFORE.search(prefix) and _TAG_AFTER.match(after):
         return prefix, look, 0, False
+    return _render_noun(entry, f, prefix, after, determined)
+
+
+def _render_place(
+    entry: Entry, f: Finding, prefix: str, after: str, determined: bool
+) -> tuple[str, str, int, bool]:
+    """A fictional place: what it looks like. "a Gotham-like skyline" -> "a <noun>-like skyline";
+    a following word the description already says is taken into it ("Hogwarts castle" -> "a
+    gothic castle school of magic ...", not "... school of magic castle")."""
+    noun = str(entry.forms.get("noun") or entry.replacement)
+    m = _LIKE.match(after)
+    if m:
+        phrase = f"{noun}-like"
+        return _fix_article(prefix, phrase), phrase, m.end(), False
+    m = _NEXT_WORD.match(after)
+    if m and _modifier_position(after) and m.group(2).lower() in noun.lower().split():
+        prefix, phrase, _, _ = _render_noun(entry, f, prefix, "", determined)
+        return prefix, phrase, m.end(), False
     return _render_noun(entry, f, prefix, after, determined)
 
 
