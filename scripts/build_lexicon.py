@@ -26,8 +26,8 @@ of the entities in the lexicon; `group` only sorts the rows for people and is no
   looks like ("magical snowy forest kingdom" + "with a lone lamppost"), never "a place".
 - `products.csv` (product-name): `names,owner,noun,modifier`, as for brands; products of a
   brand (drinks, models, consoles) named beside or without their maker.
-- `epithets.csv` (character-epithet): `names,owner,noun,tail`; titles and nicknames that
-  identify one character without the name ("Web-Slinger"); `owner` is that character's entity
+- `epithets.csv` (character-epithet): `names,owner,noun,tail`; titles, nicknames and other
+  names (a secret identity) that identify one character without its name ("Web-Slinger"); `owner` is that character's entity
   name, and a noun `-` (with an empty tail) takes the character's own replacement.
 `owner` (works, places, products) says whose the name is ("Paramount", "Nestle"); when it is
 an entity's name the finding lists that entity too. Every entity gets a `reason` that says why
@@ -415,7 +415,7 @@ def build(source: Path = SOURCE, description: str = DESCRIPTION) -> dict[str, ob
         if forms["noun"] == "-":  # the character's own description
             epithet["forms"] = dict(owner["forms"])  # type: ignore[call-overload]
             epithet["replacement"] = owner["replacement"]
-        epithet["reason"] = f"an epithet of {owner['name']}, {owner['reason']}"
+        epithet["reason"] = f"another name for {owner['name']}, {owner['reason']}"
     for name, rule in _ambiguity_rules(source / AMBIGUOUS).items():
         entity = by_name.get(name)
         if entity is None:
