@@ -79,7 +79,9 @@ class Finding:
     The first five fields are what the API reports of a finding (the service maps them to its
     wire type); `start`/`end` are offsets into the checked text (the end includes a plural or
     possessive suffix), `matched` is that slice, `evasions` names the disguises seen
-    (leetspeak, spacing...).
+    (leetspeak, spacing...). `entities` is the entity found, then, for a product or an epithet,
+    the lexicon entity it belongs to (its maker, its character); `reason` says why the name
+    matters (the entry's protection and owner), then the disguises and context.
     """
 
     category: str
