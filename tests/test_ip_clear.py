@@ -79,6 +79,35 @@ def test_clean_prompt_comes_back_unchanged(ip: IPFilter) -> None:
             "a tree, high-end real-time 3D render, physically based 3D render",
         ),
         ("holding an Apple iPhone", "holding a sleek minimalist modern smartphone"),
+        # issue 24: titles, places, products and epithets
+        ("a Star Trek poster", "a retro-futurist starship-exploration poster"),
+        (
+            "a poster in the style of Star Wars",
+            "a poster in a weathered 1970s cinematic space-opera style with desert suns and glowing blades",
+        ),
+        ("a Star Wars style poster", "a weathered 1970s cinematic space-opera style poster"),
+        ("a Dune-inspired palace", "a vast sand-colored brutalist desert-planet space epic style palace"),
+        ("a Gotham-like skyline", "a gloomy gothic metropolis-like skyline"),
+        (
+            "the Hogwarts castle at night",
+            "the gothic castle school of magic with towering spires above a dark lake at night",
+        ),
+        (
+            "a barista making a Frappuccino",
+            "a barista making a blended iced coffee drink topped with whipped cream",
+        ),
+        (
+            "the Web-Slinger on a rooftop",
+            "the masked wall-crawling hero in a red-and-blue web-patterned suit on a rooftop",
+        ),
+        (
+            "In the style of Dune, a city",
+            "In a vast sand-colored brutalist desert-planet space epic style with giant sandworms, a city",
+        ),
+        (
+            "in the style of Banksy, a wall",  # lower case stays lower case
+            "in a stenciled, satirical, urban street-art spray-paint-stencil style, a wall",
+        ),
     ],
 )
 def test_substitution_keeps_grammar(ip: IPFilter, text: str, expected: str) -> None:

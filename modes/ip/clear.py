@@ -408,6 +408,9 @@ def _render_work(
         return prefix[: m.start()], phrase, 0, True
     m = _LIKE.match(after)
     if m:
+        nxt = _NEXT_WORD.match(after[m.end() :])
+        if nxt and nxt.group(2).lower() not in _FUNCTION_WORDS:  # "a Dune-inspired palace"
+            style = f"{head} style"  # no details between the style and its noun
         if _PREPOSITION.search(prefix) or _BY.search(prefix):
             style = f"{_article(style)} {style}"
         return _fix_article(prefix, style), style, m.end(), True

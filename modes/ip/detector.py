@@ -70,6 +70,8 @@ _FLAG_SCORE = 2.0
 _SOFT_SEPARATORS = PLAIN_SEPARATORS | frozenset("&:/")
 _ABBREVIATIONS = frozenset("mr mrs ms dr st jr sr no vs mt ft".split())
 _OPENING = " \t\"'“‘(["  # what may stand between a sentence's end and its first word
+# A capitalised name hyphenated to a style word is a reference to it ("a Dune-inspired palace")
+_STYLE_SUFFIX = re.compile(r"-(?:inspired|esque|style|styled|themed|like)\b")
 
 
 @dataclass(slots=True)
@@ -428,6 +430,8 @@ class Detector:
         score += 2.0 * min(1, _hits(amb.near, near_before, near_after))
         score += min(2, _hits(amb.weak, before, after))
         score -= 1.5 * min(3, _hits(amb.negative, before, after))
+        if _STYLE_SUFFIX.match(ctx.folded.raw, cand.end, cand.end + 10) and ctx.capitalised(start):
+            score += 3.0
         if ctx.capitalised_mid_sentence(start):
             score += 1.0
         if _evasions(ctx.folded, start, cand, entry) - {"spacing", "punctuation", "accents"}:
@@ -585,6 +589,10 @@ class _Context:
             " " + " ".join(words[max(0, first - _NEAR) : first]) + " ",
             " " + " ".join(words[after : after + _NEAR]) + " ",
         )
+
+    def capitalised(self, start: int) -> bool:
+        at = self.folded.start_of(start)
+        return at < len(self.folded.original) and self.folded.original[at].isupper()
 
     def capitalised_mid_sentence(self, start: int) -> bool:
         original = self.folded.original
