@@ -12,7 +12,15 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import bench_cache, bench_chain, bench_ip, bench_model, bench_overhead, bench_overload
+from benchmarks import (
+    bench_cache,
+    bench_chain,
+    bench_ip,
+    bench_model,
+    bench_overhead,
+    bench_overload,
+    bench_quant,
+)
 
 SUITES = {
     "overhead": lambda: [bench_overhead.run()],
@@ -21,6 +29,7 @@ SUITES = {
     "cache": bench_cache.run,
     "chain": lambda: [bench_chain.run()],
     "overload": lambda: [bench_overload.run()],
+    "quant": bench_quant.run,
 }
 
 RESULTS = Path(__file__).resolve().parent / "results.json"

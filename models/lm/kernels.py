@@ -13,6 +13,13 @@ bandwidth-bound` holds batch-one decoding to a share of the memory-bandwidth bou
 `local-settings` compares it with torch's products). Its three code paths (AVX-512, AVX2,
 scalar `fmaf`) give the same bits, so outputs do not depend on which of them this CPU has.
 
+Quantized weights (`QuantPacked`, `quant_mm`): a GGUF's Q4_1 and Q8_0 rows repacked in the same
+panels of 16 output rows (0.625 and 1.06 bytes a weight, against 4), each weight dequantized in
+registers with the arithmetic gguf-py's dequantization used for the float32 conversion, then
+accumulated in the same chain: a product has the bits `panel_mm` gives on the dequantized
+float32 weights, so the embedded model decodes from its GGUF (`gguf_model.py`) with the tokens
+of its float32 copy, at a fifth of the bytes a step (`benchmarks/bench_quant.py`).
+
 Attention runs one row at a time, skipping masked positions, so a row's result does not depend
 on its padding either: float32 dot products and value sums in a fixed order, the softmax in
 float64. (transformers' batched float64 attention, which stayed batch-invariant by summing
