@@ -88,6 +88,7 @@ def test_clean_prompt_comes_back_unchanged(ip: IPFilter) -> None:
         ("a Star Wars style poster", "a weathered 1970s cinematic space-opera style poster"),
         ("a Dune-inspired palace", "a vast sand-colored brutalist desert-planet space epic style palace"),
         ("a Gotham-like skyline", "a gloomy gothic metropolis-like skyline"),
+        ("two Klingon warriors", "two ridge-foreheaded alien warriors in studded leather armor"),
         (
             "the Hogwarts castle at night",
             "the gothic castle school of magic with towering spires above a dark lake at night",

@@ -366,6 +366,19 @@ def _drop_echo(before: str, phrase: str) -> str:
 def _render_noun(
     entry: Entry, f: Finding, prefix: str, after: str, determined: bool = False
 ) -> tuple[str, str, int, bool]:
+    nxt = _NEXT_WORD.match(after)
+    if nxt and not f.suffix and _modifier_position(after):
+        # a following word the description already says is taken into it: "Hogwarts castle" ->
+        # "a gothic castle school of magic ...", "Klingon warriors" -> "ridge-foreheaded alien
+        # warriors in ...", not "... school of magic castle", "... alien warrior warriors"
+        word = nxt.group(2).lower()
+        described = str(entry.forms.get("noun") or "").lower().split()
+        if word in described or (word.endswith("s") and word[:-1] in described):
+            suffix = "" if word in described else "s"
+            kept, phrase, _, _ = _render_noun(
+                entry, dataclasses.replace(f, suffix=suffix), prefix, "", determined
+            )
+            return kept, phrase, nxt.end(), False
     forms = entry.forms
     noun = str(forms.get("noun") or entry.replacement)
     tail = str(forms.get("tail") or "")
@@ -432,10 +445,6 @@ def _render_place(
     if m:
         phrase = f"{noun}-like"
         return _fix_article(prefix, phrase), phrase, m.end(), False
-    m = _NEXT_WORD.match(after)
-    if m and _modifier_position(after) and m.group(2).lower() in noun.lower().split():
-        prefix, phrase, _, _ = _render_noun(entry, f, prefix, "", determined)
-        return prefix, phrase, m.end(), False
     return _render_noun(entry, f, prefix, after, determined)
 
 
