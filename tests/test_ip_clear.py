@@ -90,6 +90,14 @@ def test_clean_prompt_comes_back_unchanged(ip: IPFilter) -> None:
         ("a Gotham-like skyline", "a gloomy gothic metropolis-like skyline"),
         ("two Klingon warriors", "two ridge-foreheaded alien warriors in studded leather armor"),
         (
+            "a shiny new iPhone",
+            "a shiny new sleek modern smartphone",
+        ),  # the article stays before the adjectives
+        (
+            "a cat and Pikachu",
+            "a cat and a small yellow electric mouse creature with red cheeks and a lightning-bolt tail",
+        ),
+        (
             "the Hogwarts castle at night",
             "the gothic castle school of magic with towering spires above a dark lake at night",
         ),

@@ -44,6 +44,11 @@ _DETERMINER = re.compile(
     re.IGNORECASE,
 )
 _ARTICLE = re.compile(r"\b(a|an)(\s+)$", re.IGNORECASE)
+_ADJECTIVES = re.compile(
+    r"\b(?:a|an|the|this|that|these|those|my|your|his|her|its|our|their|another|every|each)\s+"
+    r"((?:[A-Za-z][\w'-]*\s+){1,3})$",
+    re.IGNORECASE,
+)
 _QUANTIFIER = re.compile(
     r"\b(?:two|three|four|five|six|seven|eight|nine|ten|dozen|dozens of|many|several|few|multiple|"
     r"numerous|lots of|a lot of|a group of|a crowd of|a pair of|a bunch of|a team of|an army of|"
@@ -363,6 +368,16 @@ def _drop_echo(before: str, phrase: str) -> str:
     return " ".join(words)
 
 
+def _adjective_determined(prefix: str) -> bool:
+    """True when an article and one to three describing words stand before the name ("a red
+    Corvette", "a shiny new iPhone"): the replacement then takes no article of its own."""
+    m = _ADJECTIVES.search(prefix[-80:])
+    if not m:
+        return False
+    words = [w.lower() for w in m.group(1).split()]
+    return all(w not in _FUNCTION_WORDS and w not in _VERBS and not w.endswith("ing") for w in words)
+
+
 def _render_noun(
     entry: Entry, f: Finding, prefix: str, after: str, determined: bool = False
 ) -> tuple[str, str, int, bool]:
@@ -385,7 +400,7 @@ def _render_noun(
     plural = str(forms.get("plural") or noun)
     modifier = str(forms.get("modifier") or noun)
     article = str(forms.get("article", "a"))
-    determined = determined or bool(_DETERMINER.search(prefix))
+    determined = determined or bool(_DETERMINER.search(prefix)) or _adjective_determined(prefix)
     if f.suffix in ("'s", "s'"):
         head = plural if f.suffix == "s'" else modifier
         phrase = f"{head}'" if head.endswith("s") else f"{head}'s"
