@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from modes import registers
+
 Embed = Callable[[list[str]], np.ndarray]
 EndProbs = Callable[[list[str]], list[list[float | None]]]
 
@@ -539,8 +541,15 @@ FORMAT_EXCLUDES: dict[str, tuple[str, ...]] = {
     "flat lay": ("view:low angle", "view:eye level", "view:side view", "view:isometric", "scale:wide", "scenic"),
     "poster": (),
 }
+SEASONS: dict[str, re.Pattern[str]] = {
+    "winter": _terms(r"winter", r"wintry", r"wintertime", r"fresh snow", r"snowfall", r"snowstorm", r"blizzard",
+                     r"frosty"),
+    "summer": _terms(r"summer", r"summer's", r"summery", r"summertime", r"midsummer", r"heatwave"),
+    "autumn": _terms(r"autumn", r"autumnal", r"fall foliage", r"autumn leaves"),
+    "spring": _terms(r"springtime", r"spring blossoms?", r"cherry blossoms?", r"spring morning"),
+}
 FACETS: dict[str, dict[str, re.Pattern[str]]] = {"media": MEDIA, "time": TIMES, "view": VIEWS,
-                                                 "scale": SCALES, "setup": LIGHT_SETUPS}
+                                                 "scale": SCALES, "setup": LIGHT_SETUPS, "season": SEASONS}
 
 
 def _find(facet: str, text: str) -> list[tuple[str, str]]:
@@ -572,7 +581,7 @@ def _compatible(facet: str, a: str, b: str) -> bool:
     if facet == "media":
         return _media_compatible(a, b)
     groups = {"time": TIME_COMPATIBLE, "view": VIEW_COMPATIBLE}.get(facet, ())
-    if facet in ("scale", "setup"):
+    if facet in ("scale", "setup", "season"):
         return False
     return any(a in g and b in g for g in groups)
 
@@ -615,7 +624,9 @@ def spark_conflicts(prompt: str, spark: str) -> list[str]:
     (`spark 'pixel art' vs 'charcoal sketch'`): the spark's medium against a medium no group of
     MEDIA_COMPATIBLE pairs it with; its time of day, camera view or shot scale against another
     one; a studio set-up against outdoor natural light or weather; its format (FORMATS) against
-    what that format excludes (FORMAT_EXCLUDES). Only text outside the spark's own words counts."""
+    what that format excludes (FORMAT_EXCLUDES); a style or light that does not suit what the spark
+    is about, or a second subject of the spark's kind in place of it (`modes.registers`). Only
+    text outside the spark's own words counts."""
     if not spark.strip():
         return []
     fixed, added = _facet_values(spark), _facet_values(_without_spark(prompt, spark))
@@ -625,7 +636,7 @@ def spark_conflicts(prompt: str, spark: str) -> list[str]:
         if item not in out:
             out.append(item)
 
-    for facet in ("media", "time", "view", "scale"):
+    for facet in ("media", "time", "view", "scale", "season"):
         for value_s, text_s in fixed[facet]:
             for value_p, text_p in added[facet]:
                 if not _compatible(facet, value_s, value_p):
@@ -644,6 +655,9 @@ def spark_conflicts(prompt: str, spark: str) -> list[str]:
         for item in FORMAT_EXCLUDES[name]:
             for text in _excluded(item, rest):
                 add(f"{name} (spark) vs '{text}'")
+    for part in phrases(rest):  # a style from another world, a second subject in place of the first
+        for item in registers.clashes(part, spark) + registers.competing(part, spark):
+            add(item)
     return out
 
 
@@ -663,7 +677,7 @@ def internal_conflicts(prompt: str, spark: str = "") -> list[str]:
         if item not in out:
             out.append(item)
 
-    for facet in ("media", "time", "view", "scale"):
+    for facet in ("media", "time", "view", "scale", "season"):
         seen: list[tuple[int, str, str]] = []
         for index, values in enumerate(per_phrase):
             for value, text in values[facet]:

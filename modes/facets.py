@@ -99,6 +99,12 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "warm": ("warm", "warmth", "amber glow", "golden glow"),
         "cool": ("cool", "cold", "icy", "moonlight", "moonlit", "moonbeam*"),
     },
+    "season": {
+        "winter": ("winter", "wintry", "wintertime", "fresh snow", "snowfall", "snowstorm", "blizzard", "frosty"),
+        "summer": ("summer", "summer's", "summery", "summertime", "midsummer", "heatwave"),
+        "autumn": ("autumn", "autumnal", "fall foliage", "autumn leaves"),
+        "spring": ("springtime", "spring blossom*", "cherry blossom*", "spring morning"),
+    },
     "genre": {
         "still-life": ("still life", "still-life"),
         "landscape": ("landscape painting", "landscape photo*", "cityscape", "seascape", "skyline"),
@@ -107,7 +113,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
 
 # facet -> pairs of values that exclude each other (a pair is unordered). A facet listed in
 # `EXCLUSIVE` excludes every pair of different values except those in `COMPATIBLE`.
-EXCLUSIVE = frozenset({"medium"})
+EXCLUSIVE = frozenset({"medium", "season"})
 COMPATIBLE: dict[str, frozenset[frozenset[str]]] = {
     "medium": frozenset(
         frozenset(pair)

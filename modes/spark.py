@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from modes import facets, vocab
+from modes import facets, registers, vocab
 
 
 class Format(msgspec.Struct, frozen=True, kw_only=True):
@@ -214,6 +214,7 @@ class SparkFacts(msgspec.Struct, frozen=True, kw_only=True):
 
     fixed: dict[str, frozenset[str]]
     format: Format | None = None
+    spark: str = ""  # the words themselves: what the register and subject checks read
 
     @property
     def medium(self) -> frozenset[str]:
@@ -232,7 +233,13 @@ class SparkFacts(msgspec.Struct, frozen=True, kw_only=True):
         return False
 
     def accepts(self, phrase: str, chosen: facets.Tags | None = None) -> bool:
-        """`phrase` contradicts neither the spark, its format, itself, nor the values `chosen` so far."""
+        """`phrase` contradicts neither the spark, its format, itself, nor the values `chosen` so far;
+        it brings no style or light from another world and no second subject in place of the
+        spark's (`modes.registers`)."""
+        if registers.non_visual(phrase) or (
+            self.spark and (registers.clashes(phrase, self.spark) or registers.competing(phrase, self.spark))
+        ):
+            return False
         own = facets.tags(phrase)
         if not own:
             return True
@@ -259,7 +266,7 @@ def analyze(spark: str) -> SparkFacts:
     text = spark.lower().replace("’", "'")
     found = next((fmt for fmt, pattern in _FORMAT_PATTERNS if pattern.search(text)), None)
     fixed = facets.merge(facets.tags(spark), found.implies if found else {})
-    return SparkFacts(fixed=fixed, format=found)
+    return SparkFacts(fixed=fixed, format=found, spark=spark)
 
 
 # The shared vocabulary of each slot, by the `Format` field naming the format's own values.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models.lm.base import LMRequest
-from modes import facets, wording
+from modes import facets, registers, wording
 from modes.spark import analyze
 from tests.test_modes import assert_usable, run
 
@@ -180,3 +180,63 @@ def test_the_twist_follows_the_sparks_first_phrase():
         "a fox logo carved from translucent ice, no text"
     )
     assert with_twist("a fox", "as a tarot card illustration") == "a fox as a tarot card illustration"
+
+
+@pytest.mark.parametrize(
+    ("spark", "phrase", "found"),
+    [
+        ("a red fox curled up in fresh snow", "a fine snowy snow leopard in the mountains", "'leopard' vs 'fox'"),
+        ("a steaming bowl of ramen", "sushi rolls piled high on a bed of noodles", "'sushi' vs 'ramen'"),
+        ("a vintage red convertible on a coastal road", "a classic sedan on the cliffs", "'sedan' vs 'convertible'"),
+        ("pixel-art sprite of a goblin archer", "a young child's face shining with light", "'child' vs 'archer'"),
+        ("a weary knight resting by a campfire", "synthwave digital art", "'synthwave' vs fantasy"),
+        ("a red fox curled up in fresh snow", "harsh noir shadows", "'noir' vs nature"),
+        ("a luxury wristwatch on black velvet", "claymation diorama", "'claymation' vs product"),
+        ("a misty mountain valley at dawn", "hyperrealistic macro photography", "'macro photography' vs vista"),
+        ("a red fox curled up in fresh snow", "cobbled streets at night", "'street' vs nature"),
+        ("a gothic cathedral in the fog", "neon glow", "'neon glow' vs historic"),
+    ],
+)
+def test_a_style_from_another_world_or_a_second_subject_is_seen(spark, phrase, found):
+    assert found in registers.clashes(phrase, spark) + registers.competing(phrase, spark)
+    assert not analyze(spark).accepts(phrase)
+
+
+@pytest.mark.parametrize(
+    ("spark", "phrase"),
+    [
+        ("a red fox curled up in fresh snow", "a robin perched on a branch nearby"),  # a companion
+        ("a weary knight resting by a campfire", "a lone figure lost in the firelight"),  # the knight
+        ("synthwave sunset over a city of knights", "synthwave digital art"),  # the caller asked for it
+        ("a steaming bowl of ramen", "dripping with hot broth"),
+        ("inventory icon of a glowing mana crystal", "man-made crystal facets"),
+    ],
+)
+def test_companions_the_subject_itself_and_asked_for_styles_are_not(spark, phrase):
+    assert registers.clashes(phrase, spark) == [] and registers.competing(phrase, spark) == []
+
+
+def test_completion_drops_a_second_subject_and_a_style_from_another_world():
+    def wanders(row: LMRequest) -> str:
+        return ", a fine snowy snow leopard in the mountains, synthwave digital art, harsh noir shadows, soft snowfall"
+
+    result = run("completion", "a red fox curled up in fresh snow", wanders, n=2)
+    assert_usable(result.prompts, 2)
+    for prompt in result.prompts:
+        assert "leopard" not in prompt and "synthwave" not in prompt and "noir" not in prompt, prompt
+
+
+def test_structured_never_gives_a_knight_a_synthwave_style():
+    def eighties(row: LMRequest) -> str:
+        return " synthwave digital art" if row.prefill.endswith("Style:") else scenic(row)
+
+    result = run("structured", "a weary knight resting by a campfire", eighties, n=3)
+    for prompt in result.prompts:
+        assert "synthwave" not in prompt, prompt
+
+
+def test_a_season_the_spark_states_is_kept_and_a_sound_is_no_picture():
+    facts = analyze("a red fox curled up in fresh snow")
+    assert not facts.accepts("a lazy summer's breeze rustling the leaves")
+    assert facts.accepts("snowy pines under a pale sky")
+    assert not analyze("a misty mountain valley at dawn").accepts("the sound of wind whispering through open windows")

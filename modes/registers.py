@@ -1,0 +1,610 @@
+"""What a spark is about, and what does not belong beside it: register and subject checks.
+
+Two defects the facet tags (`modes.facets`) cannot see, both read off real outputs:
+
+- **A style or light from another world.** "synthwave digital art" for a knight by a campfire,
+  "harsh noir shadows" for a fox in the snow, "claymation diorama" for a luxury wristwatch,
+  "hyperrealistic macro photography" for a mountain valley. `DOMAINS` name what a spark is
+  about from its words; `CLASHES` name, for a style or light cue, the domains it does not suit.
+  A cue the spark itself states is never a clash (the caller asked for it).
+- **A second subject in place of the first.** "a snow leopard in the mountains" after a red fox,
+  "sushi rolls piled high" after a bowl of ramen, "a classic sedan" after a vintage convertible,
+  "a young child's face" after a goblin archer. `KINDS` group concrete nouns; a phrase that
+  brings in a noun of the same kind as the spark's subject, which the spark does not name, is
+  taken as replacing it, unless it ties itself to the scene ("a robin perched nearby").
+
+A phrase about a sound, a smell or a taste (`non_visual`) is refused as well: a picture cannot
+show it. `clashes`, `competing` and `non_visual` are what `SparkFacts.accepts` asks; the eval's
+quality checks count the first two as spark conflicts (`eval/quality.py`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+# domain -> words that put a spark in it ("*" ends a prefix).
+DOMAINS: dict[str, tuple[str, ...]] = {
+    "fantasy": (
+        "knight*",
+        "dragon*",
+        "wizard*",
+        "witch*",
+        "elf",
+        "elves",
+        "elven",
+        "goblin*",
+        "orc*",
+        "dwarf*",
+        "sorcer*",
+        "paladin*",
+        "castle*",
+        "kingdom*",
+        "quest*",
+        "dungeon*",
+        "sword*",
+        "mana",
+        "potion*",
+        "spell*",
+        "enchanted",
+        "fairy",
+        "fairies",
+        "unicorn*",
+        "griffin*",
+        "gryphon*",
+        "troll*",
+        "medieval",
+        "throne*",
+        "tavern*",
+        "rune*",
+        "druid*",
+        "necromancer*",
+        "mage*",
+        "warlock*",
+        "ogre*",
+        "minotaur*",
+        "centaur*",
+        "phoenix",
+        "basilisk*",
+        "hobgoblin*",
+        "kobold*",
+        "lich*",
+    ),
+    "nature": (
+        "fox*",
+        "deer",
+        "wolf",
+        "wolves",
+        "bear*",
+        "owl*",
+        "bird*",
+        "forest*",
+        "woods",
+        "woodland*",
+        "mountain*",
+        "valley*",
+        "meadow*",
+        "river*",
+        "lake*",
+        "snow*",
+        "waterfall*",
+        "jungle*",
+        "desert*",
+        "field*",
+        "flower*",
+        "tree*",
+        "canyon*",
+        "glacier*",
+        "island*",
+        "coral*",
+        "reef*",
+        "wildlife",
+        "moss*",
+        "fern*",
+        "pond*",
+        "prairie*",
+        "tundra",
+        "savanna*",
+        "rainforest*",
+        "hedgehog*",
+        "rabbit*",
+        "hare*",
+        "otter*",
+        "badger*",
+        "squirrel*",
+        "stag*",
+        "elk",
+        "moose",
+    ),
+    "food": (
+        "ramen",
+        "soup*",
+        "cake*",
+        "coffee",
+        "tea",
+        "bread",
+        "pastr*",
+        "pizza*",
+        "burger*",
+        "sushi",
+        "noodle*",
+        "salad*",
+        "dessert*",
+        "croissant*",
+        "espresso",
+        "latte*",
+        "breakfast",
+        "dinner",
+        "lunch",
+        "chocolate*",
+        "cocktail*",
+        "wine",
+        "cheese*",
+        "pie",
+        "pies",
+        "cookie*",
+        "cupcake*",
+        "ice cream",
+        "dumpling*",
+        "taco*",
+        "curry",
+        "pasta",
+        "spaghetti",
+        "pancake*",
+        "waffle*",
+        "donut*",
+        "doughnut*",
+        "macaron*",
+        "smoothie*",
+        "steak*",
+        "sandwich*",
+        "bento",
+        "pho",
+    ),
+    "product": (
+        "luxury",
+        "wristwatch*",
+        "perfume*",
+        "jewel*",
+        "necklace*",
+        "handbag*",
+        "sneaker*",
+        "cosmetic*",
+        "lipstick*",
+        "diamond*",
+        "headphone*",
+        "smartwatch*",
+        "fragrance*",
+        "serum*",
+        "packshot*",
+        "product shot*",
+        "product photo*",
+    ),
+    "scifi": (
+        "robot*",
+        "spaceship*",
+        "spacecraft",
+        "starship*",
+        "astronaut*",
+        "alien*",
+        "cyborg*",
+        "mars",
+        "martian",
+        "planet*",
+        "space station*",
+        "android*",
+        "mech",
+        "mechs",
+        "cyberpunk",
+        "futuristic",
+        "hologram*",
+        "holographic",
+        "laser*",
+        "galax*",
+        "nebula*",
+    ),
+    "historic": (
+        "gothic",
+        "cathedral*",
+        "monaster*",
+        "abbey*",
+        "ancient",
+        "victorian",
+        "medieval",
+        "temple*",
+        "castle*",
+        "knight*",
+        "samurai",
+        "viking*",
+        "pharaoh*",
+        "renaissance",
+        "baroque",
+    ),
+    "vista": (
+        "mountain*",
+        "valley*",
+        "canyon*",
+        "landscape*",
+        "skyline*",
+        "cityscape*",
+        "panorama*",
+        "coast*",
+        "cathedral*",
+        "castle*",
+        "city",
+        "cities",
+        "glacier*",
+        "horizon*",
+        "fjord*",
+    ),
+}
+
+# A style or light cue -> the domains it does not suit.
+CLASHES: dict[str, frozenset[str]] = {
+    "synthwave": frozenset({"fantasy", "nature", "product", "historic"}),
+    "vaporwave": frozenset({"fantasy", "nature", "product", "historic"}),
+    "neon glow": frozenset({"fantasy", "nature", "historic"}),
+    # a street scene after a fox in the snow is another picture
+    "street": frozenset({"nature"}),
+    "alley": frozenset({"nature"}),
+    "downtown": frozenset({"nature"}),
+    "skyscraper*": frozenset({"nature"}),
+    "noir": frozenset({"fantasy", "nature", "food", "product"}),
+    "editorial photography": frozenset({"fantasy"}),
+    "macro photography": frozenset({"vista"}),
+    "macro close-up": frozenset({"vista"}),
+    "claymation": frozenset({"product"}),
+    "epic fantasy": frozenset({"food", "product", "scifi"}),
+    "pixel art": frozenset({"product"}),
+    "vintage travel poster": frozenset({"food", "product"}),
+    "low-poly": frozenset({"product"}),
+    "baroque oil painting": frozenset({"scifi"}),
+    "bioluminescent": frozenset({"food", "product"}),
+    "firelight flicker": frozenset({"product", "scifi"}),
+    "tilt-shift miniature": frozenset({"product", "food"}),
+    # inventive's twists: a valley the size of an insect, a cathedral under a microscope
+    "size of an insect": frozenset({"vista"}),
+    "microscope": frozenset({"vista"}),
+    "colossus": frozenset({"vista"}),
+}
+
+# A cue is welcome in these domains whatever else the spark is about: a cyberpunk samurai is
+# historic and sci-fi at once, and neon suits it.
+WELCOME: dict[str, frozenset[str]] = {
+    "synthwave": frozenset({"scifi"}),
+    "vaporwave": frozenset({"scifi"}),
+    "neon glow": frozenset({"scifi"}),
+}
+
+# kind -> (nouns of that kind, the generic ones that never compete: "a lone figure" is the knight).
+KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "animal": (
+        (
+            "fox",
+            "wolf",
+            "deer",
+            "bear",
+            "owl",
+            "cat",
+            "dog",
+            "horse",
+            "rabbit",
+            "leopard",
+            "tiger",
+            "lion",
+            "eagle",
+            "hawk",
+            "raven",
+            "crow",
+            "whale",
+            "dolphin",
+            "shark",
+            "koi",
+            "turtle",
+            "frog",
+            "snake",
+            "lizard",
+            "squirrel",
+            "hedgehog",
+            "otter",
+            "badger",
+            "raccoon",
+            "panda",
+            "elephant",
+            "giraffe",
+            "zebra",
+            "monkey",
+            "gorilla",
+            "butterfly",
+            "octopus",
+            "jellyfish",
+            "crab",
+            "seal",
+            "penguin",
+            "swan",
+            "duck",
+            "goose",
+            "heron",
+            "flamingo",
+            "parrot",
+            "peacock",
+            "sparrow",
+            "robin",
+            "hummingbird",
+            "camel",
+            "goat",
+            "sheep",
+            "cow",
+            "bull",
+            "pig",
+            "boar",
+            "moose",
+            "elk",
+            "lynx",
+            "cougar",
+            "jaguar",
+            "cheetah",
+            "hyena",
+            "kangaroo",
+            "koala",
+            "mouse",
+            "rat",
+            "hamster",
+            "ferret",
+            "beaver",
+            "lamb",
+            "puppy",
+            "kitten",
+            "fawn",
+            "stag",
+            "hare",
+            "bison",
+            "buffalo",
+            "walrus",
+            "orca",
+            "manatee",
+            "salamander",
+            "chameleon",
+        ),
+        ("animal", "creature", "beast", "critter", "wildlife", "cub", "pup"),
+    ),
+    "person": (
+        (
+            "knight",
+            "child",
+            "boy",
+            "girl",
+            "man",
+            "woman",
+            "king",
+            "queen",
+            "wizard",
+            "witch",
+            "soldier",
+            "warrior",
+            "archer",
+            "samurai",
+            "monk",
+            "nun",
+            "priest",
+            "sailor",
+            "pirate",
+            "farmer",
+            "merchant",
+            "chef",
+            "dancer",
+            "musician",
+            "astronaut",
+            "scientist",
+            "detective",
+            "princess",
+            "prince",
+            "goblin",
+            "orc",
+            "elf",
+            "dwarf",
+            "troll",
+            "ogre",
+            "paladin",
+            "mage",
+            "ninja",
+            "cowboy",
+            "explorer",
+            "fisherman",
+            "baker",
+            "blacksmith",
+            "grandmother",
+            "grandfather",
+            "old man",
+            "old woman",
+            "teenager",
+            "toddler",
+            "baby",
+            "lady",
+            "gentleman",
+        ),
+        (
+            "figure",
+            "person",
+            "people",
+            "silhouette",
+            "someone",
+            "stranger",
+            "traveler",
+            "traveller",
+            "character",
+            "hero",
+            "heroine",
+            "wanderer",
+            "face",
+            "hands",
+        ),
+    ),
+    "vehicle": (
+        (
+            "sedan",
+            "convertible",
+            "truck",
+            "van",
+            "bus",
+            "tram",
+            "train",
+            "motorcycle",
+            "bicycle",
+            "scooter",
+            "ship",
+            "boat",
+            "yacht",
+            "sailboat",
+            "airplane",
+            "plane",
+            "jet",
+            "helicopter",
+            "rocket",
+            "spaceship",
+            "submarine",
+            "tractor",
+            "jeep",
+            "limousine",
+            "taxi",
+            "carriage",
+            "wagon",
+            "locomotive",
+            "hatchback",
+            "pickup",
+            "coupe",
+            "roadster",
+            "canoe",
+            "kayak",
+            "ferry",
+        ),
+        ("vehicle", "car", "automobile", "ride", "machine"),
+    ),
+    "dish": (
+        (
+            "ramen",
+            "sushi",
+            "pizza",
+            "burger",
+            "taco",
+            "curry",
+            "pasta",
+            "spaghetti",
+            "lasagna",
+            "salad",
+            "steak",
+            "sandwich",
+            "pancake",
+            "waffle",
+            "cake",
+            "pie",
+            "croissant",
+            "donut",
+            "doughnut",
+            "cupcake",
+            "cookie",
+            "ice cream",
+            "dumpling",
+            "pho",
+            "paella",
+            "risotto",
+            "omelette",
+            "burrito",
+            "bagel",
+            "muffin",
+            "macaron",
+            "tiramisu",
+            "cheesecake",
+            "brownie",
+        ),
+        ("dish", "meal", "food", "plate", "bowl", "serving", "portion", "bite"),
+    ),
+}
+
+# Words that tie a second subject to the scene as a companion rather than a replacement.
+TIES = re.compile(
+    r"(?<![\w-])(?:nearby|beside|next to|behind|watching|companion|alongside|at (?:its|his|her|their) "
+    r"(?:side|feet)|in the (?:background|distance)|perched|following|with (?:its|his|her|their))(?![\w-])"
+)
+
+
+# What a picture cannot show: "the sound of wind whispering through open windows".
+NON_VISUAL = re.compile(
+    r"(?<![\w-])(?:sounds?|smells?|scents?|tastes?|noises?|aromas?|echo(?:es)?) of(?![\w-])"
+)
+
+
+def non_visual(phrase: str) -> bool:
+    """`phrase` describes a sound, a smell or a taste."""
+    return bool(NON_VISUAL.search(_text(phrase)))
+
+
+def _word(cue: str) -> str:
+    if cue.endswith("*"):
+        return re.escape(cue[:-1]) + r"[\w'-]*"
+    return re.escape(cue) + "(?:s|es)?"
+
+
+def _pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])(?:" + "|".join(_word(c) for c in cues) + r")(?![\w-])")
+
+
+_DOMAIN_PATTERNS = {name: _pattern(cues) for name, cues in DOMAINS.items()}
+_CLASH_PATTERNS = [(cue, _pattern((cue,)), domains) for cue, domains in CLASHES.items()]
+_KIND_PATTERNS = {kind: (_pattern(nouns), _pattern(generic)) for kind, (nouns, generic) in KINDS.items()}
+
+
+def _text(value: str) -> str:
+    return value.lower().replace("’", "'")
+
+
+@functools.lru_cache(maxsize=4096)
+def domains(spark: str) -> frozenset[str]:
+    """The domains `spark` is in (several at once: a castle is fantasy and a vista)."""
+    text = _text(spark)
+    return frozenset(name for name, pattern in _DOMAIN_PATTERNS.items() if pattern.search(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def subjects(spark: str) -> dict[str, frozenset[str]]:
+    """kind -> the nouns of that kind the spark names ("a red fox" -> {"animal": {"fox"}})."""
+    text = _text(spark)
+    found: dict[str, frozenset[str]] = {}
+    for kind, (nouns, _) in _KIND_PATTERNS.items():
+        named = frozenset(m.group(0) for m in nouns.finditer(text))
+        if named:
+            found[kind] = named
+    return found
+
+
+def clashes(phrase: str, spark: str) -> list[str]:
+    """The style or light cues of `phrase` that do not suit the spark's domains (`cue vs domain`)."""
+    text, stated = _text(phrase), _text(spark)
+    where = domains(spark)
+    out = []
+    for cue, pattern, unsuited in _CLASH_PATTERNS:
+        hit = where & unsuited
+        if (
+            hit
+            and not where & WELCOME.get(cue, frozenset())
+            and pattern.search(text)
+            and not pattern.search(stated)
+        ):
+            out.append(f"'{cue}' vs {sorted(hit)[0]}")
+    return out
+
+
+def competing(phrase: str, spark: str) -> list[str]:
+    """Nouns `phrase` brings in of the same kind as the spark's subject, which the spark does not
+    name and the phrase does not tie to the scene (`'leopard' vs 'fox'`)."""
+    text = _text(phrase)
+    if TIES.search(text):
+        return []
+    out = []
+    for kind, named in subjects(spark).items():
+        nouns, _generic = _KIND_PATTERNS[kind]
+        for match in nouns.finditer(text):
+            noun = match.group(0)
+            if noun not in named and noun.rstrip("s") not in {n.rstrip("s") for n in named}:
+                out.append(f"'{noun}' vs '{sorted(named)[0]}'")
+    return out
