@@ -166,7 +166,7 @@ def _long_conversation() -> LMRequest:
     text = (
         "I am planning a series of illustrations about a lighthouse keeper who lives alone with "
         "her cat on a rocky island in the North Sea. "
-    ) * 6
+    ) * 10  # with the template: about 300 tokens
     return LMRequest(
         messages=(
             ChatMessage("system", "You help artists plan illustrations. Answer in one short paragraph."),
