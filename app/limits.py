@@ -8,19 +8,24 @@ counted while it streams, so an oversized body is a `413` that cost at most the 
 
 Every request runs under a deadline (`request_timeout_s`; the image routes get at least the
 image deadline plus the language model's, since they wait for both). A request still running
-at its deadline is ended with `504 deadline-exceeded`; whatever it was waiting on is canceled.
+at its deadline is ended with `504 deadline-exceeded` (its detail names the setting to raise);
+whatever it was waiting on is canceled. The deadline is also published to the layers below
+(`core.deadline.request_deadline`): a request waiting for the model's load, or decoding alone,
+uses it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
 from app.errors import DeadlineExceeded, PayloadTooLarge
+from core.deadline import request_deadline
 
 JSON_ROOM = 64 * 1024  # the rest of a JSON body beside its images
 SMALL = 64 * 1024
@@ -124,6 +129,7 @@ def limits_middleware(limits: Limits) -> Callable[[ASGIApp], ASGIApp]:
                 await send(message)
 
             deadline = asyncio.timeout(rule.deadline_s)
+            token = request_deadline.set(time.monotonic() + rule.deadline_s)
             try:
                 async with deadline:
                     await app(scope, counted_receive, tracking_send)
@@ -131,8 +137,13 @@ def limits_middleware(limits: Limits) -> Callable[[ASGIApp], ASGIApp]:
                 if started or not deadline.expired():
                     raise  # not this deadline's, or the response is already on its way
                 raise DeadlineExceeded(
-                    f"the request did not finish within its {rule.deadline_s:g}s deadline"
+                    f"the request did not finish within its {rule.deadline_s:g}s deadline; on a slow "
+                    "or busy machine raise PROMPTGEN_REQUEST_TIMEOUT_S (and PROMPTGEN_LM_TIMEOUT_S), "
+                    "or retry it",
+                    setting="PROMPTGEN_REQUEST_TIMEOUT_S",
                 ) from None
+            finally:
+                request_deadline.reset(token)
 
         return middleware
 

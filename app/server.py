@@ -101,11 +101,13 @@ def create_app(
         app.state.retention = Retention(settings, jobs, images.assets, images.style_models, chain.webhooks)
         sweeper = asyncio.create_task(app.state.retention.run(), name="retention")
         # Load (and warm) the model in the background: /healthz answers at once, /readyz turns
-        # true when done, and a request that arrives meanwhile waits for the load instead of failing.
+        # true when done, and a request that arrives meanwhile waits for the load instead of failing
+        # (`PromptService.until_ready`: within its deadline; past it a 503 with Retry-After).
         loader = asyncio.create_task(_load(model, app.state.service if settings.lm_warmup else None))
         loader.add_done_callback(_log_load_failure)
         loader.add_done_callback(_freeze_heap)
         app.state.loader = loader
+        app.state.service.track_load(loader)  # a request arriving meanwhile waits for it
         try:
             yield
         finally:

@@ -5,7 +5,9 @@ Route handlers and the CLI both call `PromptService.generate`; nothing here know
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 import secrets
 import time
 from typing import Any, Protocol
@@ -15,19 +17,21 @@ import msgspec
 import modes
 from app.admission import Gate, Slot
 from app.cache import ResultCache, cache_key
-from app.errors import NotConfigured, PromptgenError, ValidationFailed, job_error
+from app.errors import NotConfigured, Overloaded, PromptgenError, ValidationFailed, job_error
 from app.ip_guard import detection
 from app.jobs import JobStore
 from app.metrics import BackendTimer, Metrics, metered
 from app.protocol import GeneratePromptRequest, GeneratePromptResponse, IPDetection, Usage
 from app.settings import Settings
 from app.shared_cache import Guarded
+from core.deadline import remaining
 from models.lm.base import LanguageModel
 from modes.base import ModeContext
 from modes.engine import SPARE, ModeResult, run_mode
 
 log = logging.getLogger(__name__)
 
+LOAD_POLL_S = 0.05  # how often a request waiting for the model's load looks again
 WARM_SPARK = "a quiet harbour at night"  # no word of any few-shot example: the default pairs
 
 
@@ -99,6 +103,49 @@ class PromptService:
         self.conditioning = conditioning
         self.ip_guard = ip_guard
         self.cache: ResultCache[Outcome] = ResultCache(settings.cache_entries, shared_cache, Outcome)
+        self.loader: asyncio.Future[None] | None = None  # the model's load and warm-up (`track_load`)
+        self.loading_since = 0.0
+        self.waiting_for_load = 0
+
+    def track_load(self, loader: asyncio.Future[None]) -> None:
+        """`loader` loads (and warms) the model: requests wait for it (`until_ready`)."""
+        self.loader = loader
+        self.loading_since = time.monotonic()
+
+    async def until_ready(self) -> None:
+        """Wait for the model's load, so that a request arriving during it is answered once the
+        model is loaded instead of timing out: within the request's deadline (`core.deadline`;
+        else `request_timeout_s`) less the time its generation is granted (`lm_timeout_s`, at
+        most half of what is left); the model's own deadline starts after it. (The warm-up
+        that follows is the model's to wait for: a caller arriving during it is not timed out
+        for waiting, see `models/lm/local.py`.) Past that, or with more requests already
+        waiting than the model's queue holds, `503 overloaded` (`reason: loading`) with a
+        Retry-After of as long again as the load has taken so far, 5 to 60 s: nothing reports
+        how far a load is, and a load that has run t seconds is guessed half done; /readyz says
+        when it is done."""
+        loader = self.loader
+        if loader is None or loader.done() or self.lm.ready:
+            return
+        left = remaining(self.settings.request_timeout_s) or 0.0
+        until = time.monotonic() + left - min(self.admission.deadline_s or 0.0, left / 2)
+        if self.waiting_for_load < self.admission.capacity:
+            self.waiting_for_load += 1
+            try:
+                while not (self.lm.ready or loader.done()) and time.monotonic() < until:
+                    await asyncio.sleep(LOAD_POLL_S)
+            finally:
+                self.waiting_for_load -= 1
+            if self.lm.ready or loader.done():
+                return  # loaded (a failed load is the model's to report: it tries again)
+        elapsed = time.monotonic() - self.loading_since
+        retry = max(5, min(60, math.ceil(elapsed)))
+        raise Overloaded(
+            f"the {self.lm.backend} language model is still loading ({elapsed:.0f}s so far); retry in "
+            f"{retry}s (GET /readyz answers 200 once it is ready)",
+            retry_after=retry,
+            backend=self.lm.backend,
+            reason="loading",
+        )
 
     def context_for(self, request: GeneratePromptRequest) -> ModeContext:
         mode = modes.registry.canonical(request.mode)
@@ -186,6 +233,8 @@ class PromptService:
         started = time.monotonic()
         ctx = self.context_for(request)
         key = self.cache_key_for(request) if request.seed is not None else None
+        if key is None or not self.cache.available(key):
+            await self.until_ready()  # a request arriving during the load waits for it
         slot = self.admit(key, ctx.num_results)  # before the job, the images and the model
         try:
             job = self.jobs.new("generate-prompt", request_summary(request), status="in-progress")

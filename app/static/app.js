@@ -385,11 +385,25 @@
     if (input && !input.closest("[hidden]")) input.focus();
   }
 
+  /** Plain words for the embedded model's timeouts and overloads (their detail says what to
+   *  do: the setting to raise, or when to retry), instead of "Upstream backend timed out (504)";
+   *  null keeps the service's title (an image provider's problem, a job's own title). */
+  function plainTitle(problem) {
+    const slug = String(problem.type || "").split("/").pop();
+    const local = problem.backend === "local";
+    if (slug === "overloaded" && problem.reason === "loading") return "The model is still loading";
+    if (slug === "upstream-timeout" && local) return "The model took too long";
+    if (slug === "overloaded" && local) return "The model is busy";
+    if (slug === "deadline-exceeded" && problem.title === "Deadline exceeded") return "The request ran out of time";
+    return null;
+  }
+
   /** Show a problem detail as the service worded it; `controlId` overrides the field lookup. */
   function showProblem(problem, controlId) {
     const box = $("error");
     const status = problem.status ? ` (${problem.status})` : "";
-    $("error-title").textContent = `${problem.title || "Request failed"}${status}`;
+    const plain = plainTitle(problem);
+    $("error-title").textContent = plain || `${problem.title || "Request failed"}${status}`;
     setRichText($("error-detail"), problem.detail || "");
     const meta = $("error-meta");
     meta.textContent = "";
@@ -397,6 +411,9 @@
     const parts = [];
     if (problem.field) parts.push(`field: ${problem.field}`);
     if (problem.type) parts.push(`type: ${String(problem.type).split("/").pop()}`);
+    if (plain && problem.status) parts.push(`HTTP ${problem.status}`);
+    if (problem.setting) parts.push(`setting: ${problem.setting}`);
+    if (problem.retryAfter) parts.push(`try again in ${problem.retryAfter} s`);
     meta.append(parts.join(" · "));
     if (problem.jobId) meta.append(parts.length ? " · " : "", "job: ", idSpan(problem.jobId));
     if (target) {

@@ -20,6 +20,20 @@ How a call runs today (transformers' `generate` is not used):
   nothing for the others of the batch (the batch runs to the latest deadline among them), and
   its finished outputs are kept (`LATE_RESULTS` calls, least recent dropped first): the same
   rows asked for again, as a seeded request's retry asks, are answered from them at once.
+- Deadlines on a slow machine: a caller's deadline (`lm_timeout_s`) bounds its waiting and a
+  batch it shares with work waiting behind it, but not a batch that started with nothing else
+  queued or running: such a batch's callers keep waiting, and it keeps decoding, until the
+  request's own deadline (`core.deadline`, else `alone_limit_s`: `request_timeout_s`). A
+  machine slower than the defaults expect then still answers its only request; cutting it
+  short would free the model for nobody. Newcomers meanwhile are the admission gate's
+  (`app.admission`: it measures the slow batches and refuses at once, 503 with Retry-After,
+  what could not finish in time). A timeout's detail says what to do: the setting to raise
+  when the batch ran alone, or that the model is busy and when to retry.
+- First load and warm-up: the model loads before a batch is taken, so a caller waiting for
+  the load has not started; a caller that arrived during the load or the warm-up is not timed
+  out while it waits for them, only at its limit (the service waits for the load itself
+  before calling: `PromptService.until_ready`). A request arriving at start is then answered
+  once the model is ready, or gets a 503 with Retry-After: never a 504 for waiting.
 - A batch (`_generate`): each row's conversation is chat-templated; rows with the same
   conversation (the slot rows of a structured request, the candidates of a completion) share
   its prefix, and each row's own suffix is the prefix's last token and its prefill. Everything
@@ -58,6 +72,7 @@ from typing import Any
 
 import msgspec
 
+from core.deadline import request_deadline
 from core.errors import Overloaded, UpstreamTimeout, UpstreamUnavailable
 from models import torch_thread
 from models.lm.base import LanguageModel, LMOutput, LMRequest
@@ -169,17 +184,26 @@ LATE_RESULTS = 64  # calls whose caller gave up while their rows ran, kept for a
 
 
 class _Waiter:
-    """One caller's rows waiting for (or in) a batch."""
+    """One caller's rows waiting for (or in) a batch. `deadline`: when the caller stops
+    waiting for a start, or for a batch shared with waiting work; `limit` (never earlier):
+    when it stops waiting for a batch that started alone (`alone`)."""
 
-    __slots__ = ("deadline", "future", "rows", "started")
+    __slots__ = ("alone", "deadline", "future", "limit", "patient", "rows", "started")
 
     def __init__(
-        self, rows: list[LMRequest], future: asyncio.Future[list[LMOutput]], deadline: float
+        self,
+        rows: list[LMRequest],
+        future: asyncio.Future[list[LMOutput]],
+        deadline: float,
+        limit: float | None = None,
     ) -> None:
         self.rows = rows
         self.future = future
         self.deadline = deadline
+        self.limit = max(deadline, limit if limit is not None else deadline)
         self.started = False
+        self.alone = False
+        self.patient = False  # arrived during the load or warm-up: waiting for those is no queue
 
 
 class LocalLanguageModel(LanguageModel):
@@ -200,8 +224,14 @@ class LocalLanguageModel(LanguageModel):
         queue_limit: int = 32,
         batch_window_ms: float = 5.0,
         max_batch_rows: int = 64,
+        alone_limit_s: float | None = None,
     ) -> None:
         self.model_path = model_path
+        # How long a caller whose batch runs alone may wait for it (None: its own deadline);
+        # a request's deadline (`core.deadline`) bounds it further.
+        self.alone_limit_s = alone_limit_s
+        self.batch_seconds = 0.0  # a batch's run time, a running mean (a busy caller's retry hint)
+        self.warming = False
         self.cache_dir = cache_dir or Path(".data") / "models"
         self.dtype_name = dtype
         self.threads = threads
@@ -244,6 +274,7 @@ class LocalLanguageModel(LanguageModel):
             queue_limit=settings.lm_queue,
             batch_window_ms=settings.lm_batch_window_ms,
             max_batch_rows=settings.lm_max_batch_rows,
+            alone_limit_s=settings.request_timeout_s,
         )
 
     @property
@@ -262,7 +293,13 @@ class LocalLanguageModel(LanguageModel):
         examples) sit in the prefix store: the first request of each mode then computes only its
         own turn. Reuse never changes a sampled token (see `prefix_cache`)."""
         if rows:
-            await self.generate([msgspec.structs.replace(row, max_new_tokens=1) for row in rows], WARM_DEADLINE_S)
+            self.warming = True  # callers arriving meanwhile wait for it within their request's deadline
+            try:
+                await self.generate(
+                    [msgspec.structs.replace(row, max_new_tokens=1) for row in rows], WARM_DEADLINE_S
+                )
+            finally:
+                self.warming = False
 
     async def _run(self, fn: Any, *args: Any) -> Any:
         """`fn(*args)` off the event loop: on the process's torch thread (see
@@ -358,33 +395,104 @@ class LocalLanguageModel(LanguageModel):
         loop = asyncio.get_running_loop()
         self._bind(loop)
         if len(self._pending) >= self._queue_limit:
-            raise Overloaded("the local model queue is full; retry shortly", retry_after=2)
-        waiter = _Waiter(requests, loop.create_future(), time.monotonic() + deadline_s)
+            raise Overloaded(
+                "the local model queue is full; retry shortly",
+                retry_after=self._retry_hint(),
+                backend="local",
+            )
+        now = time.monotonic()
+        waiter = _Waiter(requests, loop.create_future(), now + deadline_s, self._alone_limit(now))
+        waiter.patient = self.warming or not self.ready
         self._pending.append(waiter)
         if self._collector is None or self._collector.done():
             self._collector = loop.create_task(self._collect())
         try:
-            return await asyncio.wait_for(asyncio.shield(waiter.future), timeout=max(deadline_s, 0.001))
+            try:
+                return await asyncio.wait_for(asyncio.shield(waiter.future), timeout=max(deadline_s, 0.001))
+            except TimeoutError:
+                patient = waiter.alone or (waiter.patient and not waiter.started)
+                if not (patient and waiter.limit > time.monotonic()):
+                    raise
+                # Its batch started with nothing else queued, or it waited for the model to get
+                # ready: let it finish (its batch, too: see `_run_batch`), up to the limit.
+                waiter.deadline = waiter.limit
+                left = waiter.limit - time.monotonic()
+                return await asyncio.wait_for(asyncio.shield(waiter.future), timeout=max(left, 0.001))
         except asyncio.CancelledError:  # the caller went away (its request's deadline, say)
             waiter.future.cancel()  # not started: never runs; running: its outputs are kept
             raise
         except TimeoutError:
             waiter.future.cancel()
             if not waiter.started:
-                raise Overloaded("timed out waiting for the local model", retry_after=2) from None
-            raise UpstreamTimeout(
-                "the local model did not finish before the deadline", backend="local"
-            ) from None
+                retry = self._retry_hint()
+                doing = "busy with other requests" if self.ready else "still loading"
+                raise Overloaded(
+                    f"the local model was {doing} for the whole of this request's {deadline_s:.0f}s "
+                    f"(PROMPTGEN_LM_TIMEOUT_S); retry in {retry}s",
+                    retry_after=retry,
+                    backend="local",
+                ) from None
+            raise self._timed_out(waiter.alone, time.monotonic() - now) from None
+
+    def _alone_limit(self, now: float) -> float | None:
+        """When a caller arriving `now` stops waiting for a batch it runs alone in: the
+        request's deadline (`core.deadline`), at most `alone_limit_s` away; None: no later
+        than its own deadline."""
+        if self.alone_limit_s is None:
+            return None
+        limit = now + self.alone_limit_s
+        request = request_deadline.get()
+        if request is not None:  # a moment before the request's own 504, so this error is the one sent
+            limit = min(limit, request - min(0.5, (request - now) / 10))
+        return limit
+
+    def _retry_hint(self) -> int:
+        """Seconds until the work queued now has likely run (a batch's mean time per batch of
+        waiting rows, and the running one): a busy caller's Retry-After."""
+        rows = sum(len(w.rows) for w in self._pending)
+        batches = 1 + -(-rows // max(1, self.max_batch_rows))
+        return max(1, min(600, int(self.batch_seconds * batches + 0.999)))
+
+    def _timed_out(self, alone: bool, seconds: float) -> UpstreamTimeout:
+        """The timeout a caller whose rows started gets, saying what to do about it."""
+        if alone:  # nothing else waited: the machine is slower than the deadline allows
+            setting = (
+                "PROMPTGEN_LM_TIMEOUT_S" if self.alone_limit_s is None else "PROMPTGEN_REQUEST_TIMEOUT_S"
+            )
+            return UpstreamTimeout(
+                f"the local model worked on this request alone for {seconds:.0f}s and did not "
+                "finish before its deadline: this machine is slower than the defaults expect; "
+                f"raise {setting}",
+                backend="local",
+                setting=setting,
+            )
+        retry = self._retry_hint()
+        return UpstreamTimeout(
+            "the local model is busy: this request shared it with others and did not finish "
+            f"within PROMPTGEN_LM_TIMEOUT_S; retry in {retry}s, or raise PROMPTGEN_LM_TIMEOUT_S",
+            backend="local",
+            setting="PROMPTGEN_LM_TIMEOUT_S",
+            retryAfter=retry,
+        )
 
     async def _collect(self) -> None:
         while self._pending:
             await self._semaphore.acquire()
             try:
+                if self._model is None:  # before any rows start: their callers wait, not time out
+                    await self.load()
                 if self.batch_window_s > 0:
                     await asyncio.sleep(self.batch_window_s)  # let concurrent callers join the batch
                 batch = self._take_batch()
-            except BaseException:
+            except BaseException as exc:
                 self._semaphore.release()
+                if isinstance(exc, Exception):  # the load failed: every waiting caller hears why
+                    for waiter in self._pending:
+                        if not waiter.future.done():
+                            waiter.future.set_exception(exc)
+                            waiter.future.exception()
+                    self._pending.clear()
+                    continue
                 raise
             if not batch:
                 self._semaphore.release()
@@ -407,9 +515,13 @@ class LocalLanguageModel(LanguageModel):
             batch.append(waiter)
             rows += len(waiter.rows)
         self._pending = collections.deque(waiting[len(batch) :])
+        alone = not self._pending and not self._running  # nothing waits for the model behind it
+        for waiter in batch:
+            waiter.alone = alone
         return batch
 
     async def _run_batch(self, batch: list[_Waiter]) -> None:
+        started = time.monotonic()
         try:
             if self._model is None:
                 await self.load()
@@ -417,9 +529,12 @@ class LocalLanguageModel(LanguageModel):
 
             rows = [row for waiter in batch for row in waiter.rows]
             lanes = [lane_for(len(waiter.rows)) for waiter in batch for _ in waiter.rows]
-            deadline = max(waiter.deadline for waiter in batch)
+            alone = batch[0].alone
+            deadline = max(waiter.limit if alone else waiter.deadline for waiter in batch)
             self.batches_run += 1
             outputs = await self._run(self.generate_sync, rows, deadline, lanes)
+            took = time.monotonic() - started
+            self.batch_seconds = took if not self.batch_seconds else 0.8 * self.batch_seconds + 0.2 * took
             offset = 0
             for waiter in batch:
                 n = len(waiter.rows)
@@ -429,6 +544,8 @@ class LocalLanguageModel(LanguageModel):
                     self._keep_late(waiter.rows, outputs[offset : offset + n])
                 offset += n
         except BaseException as exc:
+            if isinstance(exc, UpstreamTimeout) and batch:  # the batch's deadline: say what to do
+                exc = self._timed_out(batch[0].alone, time.monotonic() - started)
             for waiter in batch:
                 if not waiter.future.done():
                     waiter.future.set_exception(exc)
