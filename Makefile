@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
+MOTO := .venv-moto/bin/moto_server
+
 .PHONY: setup run test lint typecheck bench clean system-deps eval-check
 
 setup: $(STAMP)
@@ -54,12 +56,18 @@ $(NODE_STAMP): tests/node/package-lock.json
 system-deps:
 	(command -v chromium && command -v wrk && command -v redis-server && command -v cc) >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium wrk redis-server gcc)
 
+# An S3-compatible server for the object-storage tests (tests/engines.py starts it on loopback):
+# moto in a virtual environment of its own, apart from the service's dependencies.
+$(MOTO):
+	$(PYTHON) -m venv .venv-moto
+	.venv-moto/bin/pip install --disable-pip-version-check -q 'moto[server]>=5.1,<6'
+
 # The CI suite on the embedded model, compared with the committed baseline (non-zero on a regression).
 eval-check: $(STAMP)
 	$(BIN)/python -m eval run --suite ci -n 2 --warmup 0 --out eval-runs/ci --fresh --no-progress
 	$(BIN)/python -m eval compare eval/baselines/ci eval-runs/ci --markdown eval-runs/ci/compare.md
 
-test: $(STAMP) lint typecheck $(NODE_STAMP) system-deps eval-check
+test: $(STAMP) lint typecheck $(NODE_STAMP) system-deps $(MOTO) eval-check
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
@@ -67,4 +75,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .data .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .venv-moto .data .pytest_cache .ruff_cache .mypy_cache

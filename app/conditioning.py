@@ -91,7 +91,7 @@ class ImageReader:
         """An asset id (404 naming it when unknown) or a data URL (validated); either is charged
         to `budget` (413 past it) before it is decoded."""
         if is_asset_id(ref):
-            asset, image = self.assets.image(ref, field=field)
+            asset, image = await self.assets.aimage(ref, field=field)
             if budget is not None:
                 budget.charge(image.width, image.height, field)
             return ResolvedImage(image=image, field=field, asset_id=asset.asset_id, note=asset.description)

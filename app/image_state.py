@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.assets import AssetStore
+from app.blobs import create_blob_store
 from app.captions import CaptionService
 from app.conditioning import ImageConditioning, ImageReader
 from app.db import Database
@@ -30,6 +31,7 @@ class ImageResources:
 
     async def aclose(self) -> None:
         await self.describer.aclose()
+        await self.assets.blobs.aclose()
 
 
 def create_image_resources(
@@ -45,7 +47,9 @@ def create_image_resources(
         max_pixels=settings.max_image_pixels,
         max_request_pixels=settings.max_request_pixels,
     )
-    assets = AssetStore(db, settings.data_path / "blobs" / "assets", settings.data_min_free_mb * 2**20)
+    folder = settings.data_path / "blobs" / "assets"
+    blobs = create_blob_store(settings, folder)
+    assets = AssetStore(db, getattr(blobs, "folder", folder), settings.data_min_free_mb * 2**20, blobs=blobs)
     style_models = StyleModelStore(db, assets)
     describer = describer or create_describer(settings)
     reader = ImageReader(assets, describer, limits, metrics=metrics)

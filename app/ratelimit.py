@@ -1,4 +1,5 @@
-"""Per-key rate limits, shared by every worker process that serves one data directory.
+"""Per-key rate limits, shared by every worker process that serves one data directory, or by
+every replica that shares one Redis (`PROMPTGEN_RATE_LIMIT_URL`).
 
 The algorithm is GCRA (the generic cell rate algorithm, a token bucket kept as one number):
 each identity has a theoretical arrival time `tat`; a request at `now` is allowed when
@@ -11,6 +12,16 @@ across processes, so N workers enforce one limit rather than N. The file holds n
 precious: it is written without fsync and may be deleted at any time. If SQLite cannot answer
 within its short lock timeout the request is let through (fail open) and counted in the log.
 
+With `PROMPTGEN_RATE_LIMIT_URL` (`redis://`, `rediss://`, `unix://`) the state lives in Redis
+instead, and each decision is one Lua script (`GCRA_LUA`, atomic on the server: the same
+arithmetic as the SQLite statement), so every replica on that Redis enforces one limit. A key
+expires when its bucket is full again, so Redis keeps only identities that are drawing on
+theirs. A Redis that does not answer within `PROMPTGEN_RATE_LIMIT_TIMEOUT_MS` (250) lets the request through too,
+and is left alone for `REDIS_RETRY_AFTER_S` (an outage does not add a timeout to every request).
+Every store answers the same two questions (`advance`, `peek`); `RateLimiter` turns the answer
+into the decision and its headers, the same for all of them. The middleware awaits the store
+(`ahit`, `ablocked_for`): a network round trip never holds the event loop.
+
 Responses on limited routes carry `RateLimit-Limit`, `RateLimit-Remaining` and
 `RateLimit-Reset` (seconds until the bucket is full again); a refusal is `429 rate-limited`
 with `Retry-After`. The identity is the API key's id when keys are configured, else the
@@ -19,6 +30,7 @@ client's address.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import math
@@ -28,9 +40,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from redis.exceptions import RedisError
 
 from app.auth import STATE_KEY_ID, is_open
 from app.errors import RateLimited, Unauthorized, add_headers
@@ -52,6 +65,28 @@ ON CONFLICT(identity) DO UPDATE SET
 RETURNING tat, allowed
 """
 SWEEP_EVERY = 1000  # decisions between deletions of idle identities
+# The same decision on Redis, atomic as one script. KEYS[1]: the identity's key; ARGV: now,
+# interval, window (seconds, as in HIT). Returns {tat, allowed}, tat as a string (Redis would
+# truncate a Lua number to an integer). The key lives until its bucket is full again.
+GCRA_LUA = """
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local window = tonumber(ARGV[3])
+local stored = tonumber(redis.call('GET', KEYS[1]))
+local start = now
+if stored ~= nil and stored > now then start = stored end
+if start + interval - now <= window then
+    local tat = start + interval
+    redis.call('SET', KEYS[1], string.format('%.17g', tat), 'PX', math.ceil((tat - now) * 1000) + 1000)
+    return {string.format('%.17g', tat), 1}
+end
+return {string.format('%.17g', stored or now), 0}
+"""
+REDIS_PREFIX = "promptgen:ratelimit:v1:"
+REDIS_TIMEOUT_S = 0.25  # per call by default, like SQLite's lock timeout: past it, the request is let through
+REDIS_RETRY_AFTER_S = 5.0  # after a failure, Redis is not asked for this long (requests let through)
+# What a store raises when it cannot answer: the request is let through (fail open)
+UNAVAILABLE: tuple[type[BaseException], ...] = (sqlite3.Error, RedisError, OSError, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -79,8 +114,32 @@ class RateStore(Protocol):
         """`identity`'s `tat`, or None when it has none; changes nothing."""
         ...
 
+    async def aadvance(self, identity: str, now: float, interval: float, window: float) -> tuple[float, bool]:
+        """`advance` for the event loop."""
+        ...
 
-class MemoryRateStore:
+    async def apeek(self, identity: str) -> float | None:
+        """`peek` for the event loop."""
+        ...
+
+
+class _LocalStore:
+    """A store answered in microseconds on this machine: its async methods are the sync ones."""
+
+    def advance(self, identity: str, now: float, interval: float, window: float) -> tuple[float, bool]:
+        raise NotImplementedError
+
+    def peek(self, identity: str) -> float | None:
+        raise NotImplementedError
+
+    async def aadvance(self, identity: str, now: float, interval: float, window: float) -> tuple[float, bool]:
+        return self.advance(identity, now, interval, window)
+
+    async def apeek(self, identity: str) -> float | None:
+        return self.peek(identity)
+
+
+class MemoryRateStore(_LocalStore):
     """This process only (tests, single-process deployments)."""
 
     def __init__(self) -> None:
@@ -103,7 +162,7 @@ class MemoryRateStore:
             return self._tat.get(identity)
 
 
-class SQLiteRateStore:
+class SQLiteRateStore(_LocalStore):
     """A SQLite file every process on this data directory shares (see the module docstring)."""
 
     def __init__(self, path: Path, lock_timeout_s: float = 0.25) -> None:
@@ -135,6 +194,96 @@ class SQLiteRateStore:
         self._conn.close()
 
 
+class RedisRateStore:
+    """A Redis every replica shares: one `GCRA_LUA` script call per decision (module docstring)."""
+
+    def __init__(
+        self, url: str, timeout_s: float = REDIS_TIMEOUT_S, retry_after_s: float = REDIS_RETRY_AFTER_S
+    ):
+        import redis
+
+        self.url = url
+        self.timeout_s = timeout_s
+        self.retry_after_s = retry_after_s
+        self._options: dict[str, Any] = {
+            "socket_timeout": timeout_s,
+            "socket_connect_timeout": timeout_s,
+            "retry_on_timeout": False,
+        }
+        self._client = redis.Redis.from_url(url, **self._options)
+        self._script = self._client.register_script(GCRA_LUA)
+        self._async: tuple[asyncio.AbstractEventLoop, Any, Any] | None = None  # per event loop
+        self._down_until = 0.0
+
+    def _clients(self) -> tuple[Any, Any]:
+        """The async client and script of the running loop (a connection belongs to one loop)."""
+        loop = asyncio.get_running_loop()
+        if self._async is None or self._async[0] is not loop:
+            from redis import asyncio as aredis
+
+            client = aredis.Redis.from_url(self.url, **self._options)
+            self._async = (loop, client, client.register_script(GCRA_LUA))
+        return self._async[1], self._async[2]
+
+    def _check(self) -> None:
+        if time.monotonic() < self._down_until:
+            raise ConnectionError("the rate limiter's Redis failed a moment ago")
+
+    def _failed(self) -> None:
+        self._down_until = time.monotonic() + self.retry_after_s
+
+    def advance(self, identity: str, now: float, interval: float, window: float) -> tuple[float, bool]:
+        self._check()
+        try:
+            tat, allowed = self._script(
+                keys=[REDIS_PREFIX + identity], args=[repr(now), repr(interval), repr(window)]
+            )
+        except UNAVAILABLE:
+            self._failed()
+            raise
+        return float(tat), bool(int(allowed))
+
+    async def aadvance(self, identity: str, now: float, interval: float, window: float) -> tuple[float, bool]:
+        self._check()
+        _, script = self._clients()
+        try:
+            tat, allowed = await asyncio.wait_for(
+                script(keys=[REDIS_PREFIX + identity], args=[repr(now), repr(interval), repr(window)]),
+                self.timeout_s,
+            )
+        except UNAVAILABLE:
+            self._failed()
+            raise
+        return float(tat), bool(int(allowed))
+
+    def peek(self, identity: str) -> float | None:
+        self._check()
+        try:
+            value = self._client.get(REDIS_PREFIX + identity)
+        except UNAVAILABLE:
+            self._failed()
+            raise
+        return None if value is None else float(value)
+
+    async def apeek(self, identity: str) -> float | None:
+        self._check()
+        client, _ = self._clients()
+        try:
+            value = await asyncio.wait_for(client.get(REDIS_PREFIX + identity), self.timeout_s)
+        except UNAVAILABLE:
+            self._failed()
+            raise
+        return None if value is None else float(value)
+
+    async def aclose(self) -> None:
+        self._client.close()
+        if self._async is not None:
+            loop, client, _ = self._async
+            self._async = None
+            if loop is asyncio.get_running_loop():
+                await client.aclose()
+
+
 class RateLimiter:
     """`per_minute` requests per identity, `burst` of them back to back."""
 
@@ -153,9 +302,25 @@ class RateLimiter:
         now = time.time() if now is None else now
         try:
             tat, allowed = self.store.advance(identity, now, self.interval, self.window)
-        except sqlite3.Error as exc:
-            log.warning("rate limiter store unavailable (%s); request let through", type(exc).__name__)
-            return Decision(True, self.burst, self.burst, 0.0, 0.0)
+        except UNAVAILABLE as exc:
+            return self._unavailable(exc)
+        return self._decide(now, tat, allowed)
+
+    async def ahit(self, identity: str, now: float | None = None) -> Decision:
+        """`hit` for the event loop (the middleware): the store is awaited."""
+        now = time.time() if now is None else now
+        try:
+            tat, allowed = await self.store.aadvance(identity, now, self.interval, self.window)
+        except UNAVAILABLE as exc:
+            return self._unavailable(exc)
+        return self._decide(now, tat, allowed)
+
+    def _unavailable(self, exc: BaseException) -> Decision:
+        log.warning("rate limiter store unavailable (%s); request let through", type(exc).__name__)
+        return Decision(True, self.burst, self.burst, 0.0, 0.0)
+
+    def _decide(self, now: float, tat: float, allowed: bool) -> Decision:
+        """The decision and its headers from what the store answered (every store alike)."""
         ahead = max(0.0, tat - now)  # how much of the bucket this identity has drawn
         if allowed:
             remaining = max(0, math.floor((self.window - ahead) / self.interval + 1e-9))
@@ -168,20 +333,42 @@ class RateLimiter:
         now = time.time() if now is None else now
         try:
             tat = self.store.peek(identity)
-        except sqlite3.Error:
+        except UNAVAILABLE:
             return 0.0
-        if tat is None:
+        return self._wait(now, tat)
+
+    async def ablocked_for(self, identity: str, now: float | None = None) -> float:
+        """`blocked_for` for the event loop."""
+        now = time.time() if now is None else now
+        try:
+            tat = await self.store.apeek(identity)
+        except UNAVAILABLE:
             return 0.0
-        return max(0.0, tat + self.interval - self.window - now)
+        return self._wait(now, tat)
+
+    def _wait(self, now: float, tat: float | None) -> float:
+        return 0.0 if tat is None else max(0.0, tat + self.interval - self.window - now)
+
+    async def aclose(self) -> None:
+        closing = getattr(self.store, "aclose", None)
+        if closing is not None:
+            await closing()
+
+
+def _redis_timeout_s(settings: object) -> float:
+    return max(1, int(getattr(settings, "rate_limit_timeout_ms", 250))) / 1000
 
 
 def create_rate_limiter(settings: object, data_path: Path) -> RateLimiter:
     per_minute = int(getattr(settings, "rate_limit_per_minute", 0))
     burst = int(getattr(settings, "rate_limit_burst", 0))
     kind = str(getattr(settings, "rate_limit_store", "sqlite")).strip().lower()
+    url = str(getattr(settings, "rate_limit_url", "") or "")
     store: RateStore
-    if per_minute <= 0 or kind == "memory":
+    if per_minute <= 0 or (kind == "memory" and not url):
         store = MemoryRateStore()
+    elif url:
+        store = RedisRateStore(url, _redis_timeout_s(settings))
     elif kind == "sqlite":
         store = SQLiteRateStore(data_path / "ratelimit.sqlite3")
     else:
@@ -196,8 +383,11 @@ def create_auth_failure_limiter(settings: object, data_path: Path) -> RateLimite
     burst = int(getattr(settings, "auth_failures_burst", 0))
     keyed = bool(str(getattr(settings, "api_keys", "")).strip())
     kind = str(getattr(settings, "rate_limit_store", "sqlite")).strip().lower()
+    url = str(getattr(settings, "rate_limit_url", "") or "")
     store: RateStore = MemoryRateStore()
-    if keyed and per_minute > 0 and kind == "sqlite":
+    if keyed and per_minute > 0 and url:
+        store = RedisRateStore(url, _redis_timeout_s(settings))
+    elif keyed and per_minute > 0 and kind == "sqlite":
         try:
             store = SQLiteRateStore(data_path / "ratelimit.sqlite3")
         except (sqlite3.Error, OSError) as exc:  # a read-only data directory is reported at start
@@ -240,7 +430,7 @@ def rate_limit_middleware(
             if scope["type"] != "http" or not limiter.enabled or is_open(scope):
                 await app(scope, receive, send)
                 return
-            decision = limiter.hit(identity_of(scope))
+            decision = await limiter.ahit(identity_of(scope))
             if not decision.allowed:
                 if metrics is not None:
                     metrics.rate_limited += 1
@@ -286,7 +476,7 @@ def auth_failure_middleware(
                 await app(scope, receive, send)
                 return
             identity = "auth-failures:" + address_of(scope)
-            wait = limiter.blocked_for(identity)
+            wait = await limiter.ablocked_for(identity)
             if wait > 0:
                 if metrics is not None:
                     metrics.rate_limited += 1
@@ -299,7 +489,7 @@ def auth_failure_middleware(
                 await app(scope, receive, send)
             except Unauthorized as exc:
                 if exc.extensions.get("reason") in COUNTED_FAILURES:
-                    limiter.hit(identity)
+                    await limiter.ahit(identity)
                 raise
 
         return middleware

@@ -22,6 +22,7 @@ from models.image.preview import DEFAULT_MODEL_ID as PREVIEW_BACKEND
 
 PREFIX = "PROMPTGEN_"
 CACHE_SCHEMES = ("redis://", "rediss://", "unix://")  # stores `app/shared_cache.py` can reach
+BLOB_SCHEMES = ("s3://", "file://")  # blob stores `app/blobs.py` can reach (or a plain folder)
 # The service's own secrets; the image backends' credentials join them (`SECRET_FIELDS`).
 OWN_SECRETS = frozenset(
     {
@@ -30,6 +31,9 @@ OWN_SECRETS = frozenset(
         "webhook_secret",
         "describer_api_key",
         "cache_url",  # may hold a password
+        "rate_limit_url",  # may hold a password
+        "blob_access_key_id",
+        "blob_secret_access_key",
     }
 )
 BACKEND_SETTINGS = "backend_settings"  # the field holding them: not a variable of its own
@@ -107,6 +111,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     rate_limit_per_minute: int = 0
     rate_limit_burst: int = 0  # requests allowed back to back; 0 = a sixth of the minute's allowance
     rate_limit_store: str = "sqlite"  # sqlite: a file in the data dir, shared by every worker; memory
+    # a Redis several replicas share (redis://, rediss:// or unix:// URL): overrides rate_limit_store
+    rate_limit_url: str = ""
+    rate_limit_timeout_ms: int = 250  # per call to that Redis; past it, the request is let through
     # Caller-chosen URLs (input_references, webhook_url), see app/fetch.py
     fetch_allow_hosts: str = ""  # names, *.suffixes, addresses or CIDRs reachable although not public
     fetch_timeout_s: float = 30.0  # one fetch, all redirects and the body included
@@ -149,10 +156,24 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     webhook_retention_max: int = 10_000
     retention_interval_s: float = 600.0  # 0: never swept
     data_min_free_mb: int = 256  # free space the data directory keeps: /readyz, new assets (507)
+    # Where assets' bytes live (app/blobs.py): empty = `<data dir>/blobs/assets`, a folder (a path
+    # or file://), or s3://bucket/prefix on AWS or any S3-compatible server (`blob_endpoint`);
+    # without keys, S3 credentials come from the usual AWS_* variables or the instance's role
+    blob_url: str = ""
+    blob_endpoint: str = ""  # e.g. http://127.0.0.1:9000; empty: AWS's endpoint for the region
+    blob_region: str = ""  # empty: AWS_REGION / AWS_DEFAULT_REGION, else us-east-1
+    blob_access_key_id: str = ""
+    blob_secret_access_key: str = ""
 
     def __post_init__(self) -> None:
         if self.cache_url and not self.cache_url.startswith(CACHE_SCHEMES):
             raise ValueError(f"`cache_url` must start with {', '.join(CACHE_SCHEMES)}")
+        if self.rate_limit_url and not self.rate_limit_url.startswith(CACHE_SCHEMES):
+            raise ValueError(f"`rate_limit_url` must start with {', '.join(CACHE_SCHEMES)}")
+        if "://" in self.blob_url and not self.blob_url.startswith(BLOB_SCHEMES):
+            raise ValueError("`blob_url` must be a folder, file:///folder or s3://bucket/prefix")
+        if self.blob_url.startswith("s3://") and not self.blob_url[5:].split("/", 1)[0]:
+            raise ValueError("`blob_url` must name a bucket: s3://bucket/prefix")
         self.image_backend = self._effective_image_backend()
 
     def _effective_image_backend(self) -> str:

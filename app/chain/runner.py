@@ -177,7 +177,7 @@ class ChainRunner:
             # A failed or canceled job reports no images: the ones already stored would be orphans.
             for asset_id in created:
                 with contextlib.suppress(PromptgenError, OSError):
-                    self.assets.delete(asset_id)
+                    await asyncio.shield(self.assets.adelete(asset_id))
             raise
         return done
 

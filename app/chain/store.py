@@ -55,7 +55,7 @@ async def store_image(
         raise UpstreamError(
             f"{plan.model_id} returned an unusable image: {exc.detail}", backend=model.provider
         ) from None
-    asset = assets.create(image, name=f"{job.job_id}-{index}", description=prompt, job_id=job.job_id)
+    asset = await assets.acreate(image, name=f"{job.job_id}-{index}", description=prompt, job_id=job.job_id)
     created.append(asset.asset_id)
     meta = await asyncio.to_thread(measure, image.data, plan.meta)
     info = GeneratedImageInfo(
