@@ -272,7 +272,8 @@ def test_on_a_full_tmpfs_uploads_are_507_without_partial_files_and_retention_fre
     tmp_path: Path,
 ) -> None:
     with small_fs(tmp_path / "fs", "4m") as fs:
-        settings = storage_settings(fs / "data", data_min_free_mb=0, job_asset_retention_max=1)
+        # no background sweep (interval 0): it would free space while the loop fills the disk
+        settings = storage_settings(fs / "data", data_min_free_mb=0, job_asset_retention_max=1, retention_interval_s=0)
         photo = samples.photo("rocket.jpg")  # 110 KB
         with make_client(settings) as client:
             store: AssetStore = client.app.state.images.assets
