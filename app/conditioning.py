@@ -5,7 +5,7 @@
     configured describer fails) -> `ModeContext.image_descriptions` / `style_examples` /
     `style_notes` / `warnings`
 
-Which input counts where (DESIGN.md, as Scenario's prompt API):
+Which input counts where (as Scenario's prompt API; README.md, "Images as context"):
 - contextual: `images` (and `assetIds`, and `image`) are the context; `modelId`'s example prompts
   and training images condition the style, unless `assetIds` supersede it.
 - image-editing: `image` is the image to edit; `modelId` names the target editor (the handler

@@ -1,4 +1,4 @@
-"""The HTTP contract of POST /v1/generate/prompt and GET /v1/jobs/{jobId} (DESIGN.md)."""
+"""The HTTP contract of POST /v1/generate/prompt and GET /v1/jobs/{jobId} (README.md, "The API")."""
 
 from __future__ import annotations
 
