@@ -185,7 +185,11 @@ def clean_phrase(phrase: str, max_words: int = 10) -> str:
         return ""
     if any(ord(ch) > 0x24F for ch in phrase):  # stray scripts from a confused small model
         return ""
-    return phrase
+    # A sentence's capital mid-prompt ("..., A fire crackling"): an article before a common word.
+    return LEADING_ARTICLE.sub(lambda m: m.group(1).lower(), phrase)
+
+
+LEADING_ARTICLE = re.compile(r"^(A|An|The)(?= [a-z])")
 
 
 BOUNDARIES = frozenset(

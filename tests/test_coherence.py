@@ -240,3 +240,11 @@ def test_a_season_the_spark_states_is_kept_and_a_sound_is_no_picture():
     assert not facts.accepts("a lazy summer's breeze rustling the leaves")
     assert facts.accepts("snowy pines under a pale sky")
     assert not analyze("a misty mountain valley at dawn").accepts("the sound of wind whispering through open windows")
+
+
+def test_a_model_phrase_loses_its_sentence_capital_but_not_a_name():
+    from modes.craft import clean_phrase
+
+    assert clean_phrase("A fire crackling") == "a fire crackling"
+    assert clean_phrase("The sea at dusk") == "the sea at dusk"
+    assert clean_phrase("The Eiffel Tower at night") == "The Eiffel Tower at night"

