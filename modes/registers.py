@@ -169,6 +169,11 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 # fmt: on
 
+# Framings made for a figure: "close-up portrait framing" for a bakery frames nobody. They need
+# the spark to name a person or an animal (`KINDS`).
+NEEDS_FIGURE: tuple[str, ...] = ("portrait framing", "full-body shot", "over-the-shoulder view")
+FIGURE_WORDS = re.compile(r"portrait|character|figure|person|people|creature|mascot|robot|self")
+
 # Words that tie a second subject to the scene as a companion rather than a replacement.
 TIES = re.compile(
     r"(?<![\w-])(?:nearby|beside|next to|behind|watching|companion|alongside|at (?:its|his|her|their) "
@@ -199,6 +204,7 @@ def _pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
 
 _DOMAIN_PATTERNS = {name: _pattern(cues) for name, cues in DOMAINS.items()}
 _CLASH_PATTERNS = [(cue, _pattern((cue,)), domains) for cue, domains in CLASHES.items()]
+_FIGURE_PATTERNS = [(cue, _pattern((cue,))) for cue in NEEDS_FIGURE]
 _KIND_PATTERNS = {kind: (_pattern(nouns), _pattern(generic)) for kind, (nouns, generic) in KINDS.items()}
 
 
@@ -239,6 +245,13 @@ def clashes(phrase: str, spark: str) -> list[str]:
             and not pattern.search(stated)
         ):
             out.append(f"'{cue}' vs {sorted(hit)[0]}")
+    figure = (
+        subjects(spark).keys() & {"person", "animal"}
+        or where & {"fantasy", "scifi"}
+        or FIGURE_WORDS.search(stated)
+    )
+    if not figure:
+        out += [f"'{cue}' vs no figure" for cue, pattern in _FIGURE_PATTERNS if pattern.search(text)]
     return out
 
 

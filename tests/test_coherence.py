@@ -248,3 +248,9 @@ def test_a_model_phrase_loses_its_sentence_capital_but_not_a_name():
     assert clean_phrase("A fire crackling") == "a fire crackling"
     assert clean_phrase("The sea at dusk") == "the sea at dusk"
     assert clean_phrase("The Eiffel Tower at night") == "The Eiffel Tower at night"
+
+
+def test_a_framing_made_for_a_figure_needs_one_in_the_spark():
+    assert registers.clashes("close-up portrait framing", "a cozy bakery on a rainy morning")
+    assert registers.clashes("close-up portrait framing", "an old fisherman mending nets") == []
+    assert registers.clashes("close-up portrait framing", "portrait of a robot") == []
