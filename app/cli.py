@@ -455,7 +455,9 @@ async def _in_process(settings: Settings, path: str, content: bytes, timeout: fl
     # The same HTTP stack in-process, so it validates exactly like the API; whoever runs it has
     # the configuration already, so API keys and rate limits do not apply. No warm-up: it readies
     # every mode for later requests, and there is one.
-    local = msgspec.structs.replace(settings, api_keys="", rate_limit_per_minute=0, lm_warmup=False)
+    local = msgspec.structs.replace(
+        settings, api_keys="", rate_limit_per_minute=0, lm_warmup=False, retention_interval_s=0
+    )
     async with AsyncTestClient(app=create_app(local), timeout=timeout) as client:
         response = await client.post(path, content=content, headers={"content-type": "application/json"})
     return _parse(response.status_code, response.content, "in-process")

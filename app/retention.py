@@ -93,8 +93,17 @@ class Retention:
         never). A failed sweep is logged and tried again at the next interval."""
         interval = self.settings.retention_interval_s
         while interval > 0:
-            with contextlib.suppress(Exception):  # logged by `sweep`; tried again next interval
-                await asyncio.to_thread(self.sweep)
+            sweep = asyncio.ensure_future(asyncio.to_thread(self.sweep))
+            try:
+                await asyncio.shield(sweep)
+            except asyncio.CancelledError:
+                # A thread cannot be stopped: shutdown waits for the sweep to end before the
+                # database closes under it ("Cannot operate on a closed database").
+                with contextlib.suppress(Exception):
+                    await sweep
+                raise
+            except Exception:  # logged by `sweep`; tried again next interval
+                pass
             await asyncio.sleep(interval)
 
 

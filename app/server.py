@@ -113,13 +113,13 @@ def create_app(
         finally:
             # A graceful stop: the server has finished its in-flight requests; running jobs get
             # the grace period to finish, and those still running then are recorded as interrupted.
+            sweeper.cancel()  # first: a sweep in progress ends before any store it reads closes
+            with contextlib.suppress(BaseException):
+                await sweeper
             left = await chain.runner.drain(settings.shutdown_grace_s)
             if left:
                 log.warning("stopping with %d job(s) still running: recorded as interrupted", left)
             await chain.aclose()
-            sweeper.cancel()
-            with contextlib.suppress(BaseException):
-                await sweeper
             loader.cancel()
             with contextlib.suppress(BaseException):
                 await loader

@@ -519,3 +519,35 @@ def test_a_refused_write_whose_caller_was_told_does_not_hold_readiness(tmp_path:
     assert "job records cannot be written (1 waiting" in (storage_problem(settings, jobs) or "")
     db._conn = real  # type: ignore[assignment]
     assert storage_problem(settings, jobs) is None and jobs.unwritten == 0  # the probe wrote it
+
+
+
+def test_a_stop_waits_for_a_sweep_in_progress(tmp_path: Path) -> None:
+    """Cancelling the sweeper (the lifespan's stop) returns only when the sweep's thread has
+    ended, so the database is never closed under it."""
+    import asyncio
+    import threading
+    import time as _time
+
+    from app.retention import Retention
+
+    finished = threading.Event()
+
+    class SlowRetention(Retention):
+        def __init__(self) -> None:
+            self.settings = storage_settings(tmp_path / "data", retention_interval_s=3600)
+
+        def sweep(self, now: float | None = None) -> dict[str, int]:
+            _time.sleep(0.3)
+            finished.set()
+            return {}
+
+    async def stop_during_the_sweep() -> None:
+        task = asyncio.create_task(SlowRetention().run())
+        await asyncio.sleep(0.05)  # the sweep's thread is running
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        assert finished.is_set()
+
+    asyncio.run(stop_during_the_sweep())
