@@ -25,6 +25,7 @@ import errno
 import logging
 import os
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -48,13 +49,14 @@ class BlobExists(Conflict):
         self.key = key
 
 
-class BlobStore:
+class BlobStore(ABC):
     """Bytes under keys (`asset_....png`). `shared`: other replicas read the same keys."""
 
     shared = False
 
+    @abstractmethod
     def describe(self) -> str:
-        raise NotImplementedError
+        """Implemented by each store."""
 
     async def put(self, key: str, data: bytes, media_type: str) -> None:
         self.put_sync(key, data, media_type)
@@ -65,14 +67,17 @@ class BlobStore:
     async def delete(self, keys: Sequence[str]) -> None:
         self.delete_sync(keys)
 
+    @abstractmethod
     def put_sync(self, key: str, data: bytes, media_type: str) -> None:
-        raise NotImplementedError
+        """Implemented by each store."""
 
+    @abstractmethod
     def get_sync(self, key: str) -> bytes | None:
-        raise NotImplementedError
+        """Implemented by each store."""
 
+    @abstractmethod
     def delete_sync(self, keys: Sequence[str]) -> None:
-        raise NotImplementedError
+        """Implemented by each store."""
 
     def remove_stale(self, older_than_s: float, now: float | None = None) -> int:
         """Remove what crashed writes left; returns how many (nothing to do by default)."""

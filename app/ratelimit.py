@@ -37,6 +37,7 @@ import math
 import sqlite3
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,14 +124,16 @@ class RateStore(Protocol):
         ...
 
 
-class _LocalStore:
+class _LocalStore(ABC):
     """A store answered in microseconds on this machine: its async methods are the sync ones."""
 
+    @abstractmethod
     def advance(self, identity: str, now: float, interval: float, window: float) -> tuple[float, bool]:
-        raise NotImplementedError
+        """Implemented by each store."""
 
+    @abstractmethod
     def peek(self, identity: str) -> float | None:
-        raise NotImplementedError
+        """Implemented by each store."""
 
     async def aadvance(self, identity: str, now: float, interval: float, window: float) -> tuple[float, bool]:
         return self.advance(identity, now, interval, window)

@@ -95,15 +95,14 @@ class Retention:
         while interval > 0:
             sweep = asyncio.ensure_future(asyncio.to_thread(self.sweep))
             try:
-                await asyncio.shield(sweep)
+                with contextlib.suppress(Exception):  # logged by `sweep`; tried again next interval
+                    await asyncio.shield(sweep)
             except asyncio.CancelledError:
                 # A thread cannot be stopped: shutdown waits for the sweep to end before the
                 # database closes under it ("Cannot operate on a closed database").
                 with contextlib.suppress(Exception):
                     await sweep
                 raise
-            except Exception:  # logged by `sweep`; tried again next interval
-                pass
             await asyncio.sleep(interval)
 
 
