@@ -1,10 +1,10 @@
-"""Assets: validated images kept as a SQLite row plus a blob in the blob store (`app/blobs.py`:
+"""Assets: validated images kept as a database row plus a blob in the blob store (`app/blobs.py`:
 a folder under the data directory by default, or an S3-compatible bucket).
 
 The blob is written (create-only) before the row is inserted, so a crash leaves at worst an
 orphan blob, never a row without its bytes. Descriptions of an asset are cached per describer
-in the same database (`cached_description`). Request handlers use the async methods (`acreate`,
-`aget`, `acontent`, `aimage`, `adelete`); the sync ones serve worker threads and start-up.
+in the same database (`cached_description`). Every method that reads or writes is async: the
+database layer (`app/db.py`) and the blob store are.
 
 With a shared store (a bucket several replicas use) the asset's record is also written next to
 its bytes (`<asset id>.json`), so a replica whose database has no row for an asset another
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import re
 import secrets
 import time
@@ -29,6 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import msgspec
+from sqlalchemy import delete, select
 
 from app.blobs import BlobExists, BlobStore, LocalBlobStore
 from app.db import Database, free_bytes
@@ -36,23 +36,10 @@ from app.errors import InsufficientStorage, NotFound
 from app.image_protocol import Asset
 from app.images import ValidatedImage
 from app.jobs import iso_at, now_iso
+from app.schema import asset_descriptions, assets
 from models.describers.base import ImageDescription
 
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS assets (
-        asset_id TEXT PRIMARY KEY,
-        body BLOB NOT NULL,
-        created_at TEXT NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS asset_descriptions (
-        asset_id TEXT NOT NULL,
-        describer TEXT NOT NULL,
-        body BLOB NOT NULL,
-        PRIMARY KEY (asset_id, describer)
-    )""",
-)
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
-JOB_ASSET_NAME = re.compile(r"(job_[0-9a-f]{24})-\d+")  # how the chain names what it generates
 ASSET_ID = re.compile(r"asset_[0-9a-f]{24}")  # what `new_asset_id` makes: the only ids looked up in a store
 RECORD_SUFFIX = ".json"  # an asset's record next to its bytes, in a shared store
 SWEEP_BATCH = 500  # assets deleted per transaction by a sweep
@@ -84,34 +71,12 @@ class AssetStore:
         self.min_free_bytes = max(0, min_free_bytes) if not self.blobs.shared else 0  # no local bytes
         if not self.blobs.shared:
             blob_dir.mkdir(parents=True, exist_ok=True)
-        db.ensure_schema(SCHEMA)
         self._encoder = msgspec.msgpack.Encoder()
         self._decoder = msgspec.msgpack.Decoder(Asset)
         self._record_decoder = msgspec.json.Decoder(Asset)
         self._description_decoder = msgspec.msgpack.Decoder(ImageDescription)
-        self._add_job_column()
 
-    def _add_job_column(self) -> None:
-        """Schema upgrade: the `job_id` column, filled for the assets jobs generated before it
-        existed (named `<job id>-<n>` by a job that is on record)."""
-        columns = {row["name"] for row in self.db.fetchall("PRAGMA table_info(assets)")}
-        if "job_id" not in columns:
-            self.db.execute("ALTER TABLE assets ADD COLUMN job_id TEXT")
-            has_jobs = self.db.fetchone("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'")
-            updates = []
-            for row in self.db.fetchall("SELECT asset_id, body FROM assets") if has_jobs else []:
-                match = JOB_ASSET_NAME.fullmatch(self._decoder.decode(row["body"]).name)
-                if match and self.db.fetchone("SELECT 1 FROM jobs WHERE job_id = ?", (match[1],)):
-                    updates.append((match[1], row["asset_id"]))
-            if updates:
-                self.db.execute_many("UPDATE assets SET job_id = ? WHERE asset_id = ?", updates)
-        self.db.ensure_schema(
-            [
-                "CREATE INDEX IF NOT EXISTS assets_job_created ON assets(job_id, created_at) WHERE job_id IS NOT NULL"
-            ]
-        )
-
-    def create(
+    async def create(
         self,
         image: ValidatedImage,
         name: str | None = None,
@@ -119,47 +84,8 @@ class AssetStore:
         job_id: str | None = None,
     ) -> Asset:
         """Store `image`; `job_id` marks an asset a job generated (kept by the job retention)."""
-        asset = self._new(image, name, description)
-        self.check_space(len(image.data))
-        keys = self._keys(asset)
-        try:
-            self.blobs.put_sync(keys[0], image.data, asset.media_type)
-            if len(keys) > 1:
-                self.blobs.put_sync(keys[1], msgspec.json.encode(asset), "application/json")
-            self._insert(asset, job_id)
-        except BaseException as exc:
-            if not _taken(exc, keys):
-                with contextlib.suppress(Exception):  # no blob without its row
-                    self.blobs.delete_sync(keys)
-            raise
-        return asset
-
-    async def acreate(
-        self,
-        image: ValidatedImage,
-        name: str | None = None,
-        description: str | None = None,
-        job_id: str | None = None,
-    ) -> Asset:
-        """`create` for the event loop."""
-        asset = self._new(image, name, description)
-        self.check_space(len(image.data))
-        keys = self._keys(asset)
-        try:  # a canceled PUT may still land: it is removed like a failed one
-            await self.blobs.put(keys[0], image.data, asset.media_type)
-            if len(keys) > 1:
-                await self.blobs.put(keys[1], msgspec.json.encode(asset), "application/json")
-            self._insert(asset, job_id)
-        except BaseException as exc:
-            if not _taken(exc, keys):
-                with contextlib.suppress(Exception):  # no blob without its row
-                    await asyncio.shield(self.blobs.delete(keys))
-            raise
-        return asset
-
-    def _new(self, image: ValidatedImage, name: str | None, description: str | None) -> Asset:
         asset_id = new_asset_id()
-        return Asset(
+        asset = Asset(
             asset_id=asset_id,
             name=(name or "").strip() or asset_id,
             description=" ".join((description or "").split()),
@@ -171,12 +97,26 @@ class AssetStore:
             created_at=now_iso(),
             url=f"/v1/assets/{asset_id}/content",
         )
-
-    def _insert(self, asset: Asset, job_id: str | None) -> None:
-        self.db.execute(
-            "INSERT INTO assets(asset_id, body, created_at, job_id) VALUES (?,?,?,?)",
-            (asset.asset_id, self._encoder.encode(asset), asset.created_at, job_id),
-        )
+        self.check_space(len(image.data))
+        keys = self._keys(asset)
+        try:  # a canceled PUT may still land: it is removed like a failed one
+            await self.blobs.put(keys[0], image.data, asset.media_type)
+            if len(keys) > 1:
+                await self.blobs.put(keys[1], msgspec.json.encode(asset), "application/json")
+            await self.db.execute(
+                assets.insert().values(
+                    asset_id=asset_id,
+                    body=self._encoder.encode(asset),
+                    created_at=asset.created_at,
+                    job_id=job_id,
+                )
+            )
+        except BaseException as exc:
+            if not _taken(exc, keys):
+                with contextlib.suppress(Exception):  # no blob without its row
+                    await asyncio.shield(self.blobs.delete(keys))
+            raise
+        return asset
 
     def check_space(self, size: int) -> None:
         """Refuse (507) a write of `size` bytes that would leave less than `min_free_bytes` free."""
@@ -193,21 +133,15 @@ class AssetStore:
                 reason="full",
             )
 
-    def get(self, asset_id: str, field: str | None = None) -> Asset:
-        asset = self._row(asset_id)
-        if asset is None and self._recorded(asset_id):
-            asset = self._decode_record(self.blobs.get_sync(asset_id + RECORD_SUFFIX))
-        return self._found(asset, asset_id, field)
-
-    async def aget(self, asset_id: str, field: str | None = None) -> Asset:
-        asset = self._row(asset_id)
+    async def get(self, asset_id: str, field: str | None = None) -> Asset:
+        row = await self.db.fetchone(select(assets.c.body).where(assets.c.asset_id == asset_id))
+        asset = None if row is None else self._decoder.decode(row["body"])
         if asset is None and self._recorded(asset_id):
             asset = self._decode_record(await self.blobs.get(asset_id + RECORD_SUFFIX))
-        return self._found(asset, asset_id, field)
-
-    def _row(self, asset_id: str) -> Asset | None:
-        row = self.db.fetchone("SELECT body FROM assets WHERE asset_id = ?", (asset_id,))
-        return None if row is None else self._decoder.decode(row["body"])
+        if asset is None:
+            where = f" (in `{field}`)" if field else ""
+            raise NotFound(f"no asset with id {asset_id!r}{where}", assetId=asset_id, field=field)
+        return asset
 
     def _recorded(self, asset_id: str) -> bool:
         """Whether another replica may have stored `asset_id` (a shared store, a well-formed id)."""
@@ -221,36 +155,16 @@ class AssetStore:
         except msgspec.DecodeError:
             return None
 
-    @staticmethod
-    def _found(asset: Asset | None, asset_id: str, field: str | None) -> Asset:
-        if asset is None:
-            where = f" (in `{field}`)" if field else ""
-            raise NotFound(f"no asset with id {asset_id!r}{where}", assetId=asset_id, field=field)
-        return asset
-
-    def content(self, asset_id: str, field: str | None = None) -> tuple[Asset, bytes]:
-        asset = self.get(asset_id, field)
-        return asset, self._present(asset, self.blobs.get_sync(self._keys(asset)[0]))
-
-    async def acontent(self, asset_id: str, field: str | None = None) -> tuple[Asset, bytes]:
-        asset = await self.aget(asset_id, field)
-        return asset, self._present(asset, await self.blobs.get(self._keys(asset)[0]))
-
-    @staticmethod
-    def _present(asset: Asset, data: bytes | None) -> bytes:
+    async def content(self, asset_id: str, field: str | None = None) -> tuple[Asset, bytes]:
+        asset = await self.get(asset_id, field)
+        data = await self.blobs.get(self._keys(asset)[0])
         if data is None:
-            raise NotFound(f"the content of asset {asset.asset_id!r} is missing", assetId=asset.asset_id)
-        return data
+            raise NotFound(f"the content of asset {asset_id!r} is missing", assetId=asset_id)
+        return asset, data
 
-    def image(self, asset_id: str, field: str | None = None) -> tuple[Asset, ValidatedImage]:
+    async def image(self, asset_id: str, field: str | None = None) -> tuple[Asset, ValidatedImage]:
         """The asset and its bytes as a `ValidatedImage` (they were validated on upload)."""
-        return self._validated(*self.content(asset_id, field))
-
-    async def aimage(self, asset_id: str, field: str | None = None) -> tuple[Asset, ValidatedImage]:
-        return self._validated(*await self.acontent(asset_id, field))
-
-    @staticmethod
-    def _validated(asset: Asset, data: bytes) -> tuple[Asset, ValidatedImage]:
+        asset, data = await self.content(asset_id, field)
         return asset, ValidatedImage(
             data=data,
             media_type=asset.media_type,
@@ -259,80 +173,85 @@ class AssetStore:
             sha256=asset.sha256,
         )
 
-    def delete(self, asset_id: str) -> None:
-        asset = self.get(asset_id)
-        self._delete([asset])
+    async def delete(self, asset_id: str) -> None:
+        """The row first, then the blob (and its record)."""
+        asset = await self.get(asset_id)
+        await self._delete([asset])
 
-    async def adelete(self, asset_id: str) -> None:
-        """`delete` for the event loop: the row first, then the blob (and its record)."""
-        asset = await self.aget(asset_id)
-        self._delete_rows([asset])
-        await self.blobs.delete(self._keys(asset))
-
-    def _delete(self, assets: list[Asset], blobs_first: bool = False) -> None:
+    async def _delete(self, chosen: list[Asset], blobs_first: bool = False) -> None:
         """Remove rows (one transaction) and blobs. Rows first (`DELETE`): a disk that refuses
         the rows leaves the assets whole. Blobs first (a sweep): on a full disk SQLite cannot
         even delete, so the space the blobs free is what lets the rows go (now or next sweep)."""
-        if not assets:
+        ids = [asset.asset_id for asset in chosen]
+        if not ids:
             return
         if blobs_first:
-            self._unlink(assets)
-        self._delete_rows(assets)
+            await self._remove_blobs(chosen)
+        async with self.db.transaction() as conn:
+            await conn.execute(delete(asset_descriptions).where(asset_descriptions.c.asset_id.in_(ids)))
+            await conn.execute(delete(assets).where(assets.c.asset_id.in_(ids)))
         if not blobs_first:
-            self._unlink(assets)
+            await self._remove_blobs(chosen)
 
-    def _delete_rows(self, assets: list[Asset]) -> None:
-        ids = [(asset.asset_id,) for asset in assets]
-        self.db.execute_many("DELETE FROM asset_descriptions WHERE asset_id = ?", ids)
-        self.db.execute_many("DELETE FROM assets WHERE asset_id = ?", ids)
+    async def _remove_blobs(self, chosen: list[Asset]) -> None:
+        await self.blobs.delete([key for asset in chosen for key in self._keys(asset)])
 
-    def _unlink(self, assets: list[Asset]) -> None:
-        self.blobs.delete_sync([key for asset in assets for key in self._keys(asset)])
-
-    def sweep_job_assets(
+    async def sweep_job_assets(
         self, max_age_s: float, max_count: int, keep: Iterable[str] = (), now: float | None = None
     ) -> int:
         """Delete the assets jobs generated that are older than `max_age_s` or beyond the
         `max_count` newest (0 turns either bound off), except those in `keep` (a style model's
         training images); returns how many went."""
-        kept = json.dumps(sorted(set(keep)))  # one parameter, read by SQLite's json_each
-        candidates = "job_id IS NOT NULL AND asset_id NOT IN (SELECT value FROM json_each(?))"
-        queries: list[tuple[str, tuple[object, ...]]] = []
+        c = assets.c
+        kept = sorted(set(keep))
+        candidates = [c.job_id.is_not(None), c.asset_id.not_in(kept)]
+        queries = []
         if max_age_s > 0:
             cutoff = iso_at((time.time() if now is None else now) - max_age_s)
-            queries.append((f"{candidates} AND created_at < ? LIMIT ?", (kept, cutoff, SWEEP_BATCH)))
+            queries.append(select(c.body).where(*candidates, c.created_at < cutoff).limit(SWEEP_BATCH))
         if max_count > 0:
             queries.append(
-                (
-                    f"{candidates} ORDER BY created_at DESC, asset_id LIMIT ? OFFSET ?",
-                    (kept, SWEEP_BATCH, max_count),
-                )
+                select(c.body)
+                .where(*candidates)
+                .order_by(c.created_at.desc(), c.asset_id)
+                .limit(SWEEP_BATCH)
+                .offset(max_count)
             )
         removed = 0
-        for where, params in queries:  # a batch at a time: bodies of a whole backlog never in memory
+        for query in queries:  # a batch at a time: bodies of a whole backlog never in memory
             while True:
-                rows = self.db.fetchall(f"SELECT body FROM assets WHERE {where}", params)
-                self._delete([self._decoder.decode(r["body"]) for r in rows], blobs_first=True)
+                rows = await self.db.fetchall(query)
+                await self._delete([self._decoder.decode(r["body"]) for r in rows], blobs_first=True)
                 removed += len(rows)
                 if len(rows) < SWEEP_BATCH:
                     break
         return removed
 
+    async def generated_by(self, job_id: str) -> list[str]:
+        """The ids of the assets `job_id` generated."""
+        rows = await self.db.fetchall(select(assets.c.asset_id).where(assets.c.job_id == job_id))
+        return [r["asset_id"] for r in rows]
+
     def remove_stale_temporaries(self, older_than_s: float = 3600.0, now: float | None = None) -> int:
-        """Remove what crashed writes left in the blob store (`.tmp` files in a folder); returns how many."""
+        """Remove what crashed writes left in the blob store (`.tmp` files in a folder); returns
+        how many. Blocking file work: the retention sweep runs it in a thread."""
         return self.blobs.remove_stale(older_than_s, now)
 
-    def cached_description(self, asset_id: str, describer: str) -> ImageDescription | None:
-        row = self.db.fetchone(
-            "SELECT body FROM asset_descriptions WHERE asset_id = ? AND describer = ?", (asset_id, describer)
-        )
+    async def cached_description(self, asset_id: str, describer: str) -> ImageDescription | None:
+        d = asset_descriptions.c
+        row = await self.db.fetchone(select(d.body).where(d.asset_id == asset_id, d.describer == describer))
         return None if row is None else self._description_decoder.decode(row["body"])
 
-    def cache_description(self, asset_id: str, describer: str, description: ImageDescription) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO asset_descriptions(asset_id, describer, body) VALUES (?,?,?)",
-            (asset_id, describer, self._encoder.encode(description)),
-        )
+    async def cache_description(self, asset_id: str, describer: str, description: ImageDescription) -> None:
+        d = asset_descriptions.c
+        body = self._encoder.encode(description)
+        async with self.db.transaction() as conn:  # insert or replace, the same on every engine
+            await conn.execute(
+                delete(asset_descriptions).where(d.asset_id == asset_id, d.describer == describer)
+            )
+            await conn.execute(
+                asset_descriptions.insert().values(asset_id=asset_id, describer=describer, body=body)
+            )
 
     def _keys(self, asset: Asset) -> list[str]:
         """The asset's blob key (`<asset id>.png`), then its record's in a shared store."""

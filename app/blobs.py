@@ -1,15 +1,15 @@
 """Where assets' bytes live: one interface over a local folder (the default) and S3-compatible
 object storage (`PROMPTGEN_BLOB_URL=s3://bucket/prefix`, through `obstore`).
 
-Each store has async methods for the event loop (`put`, `get`, `delete`) and their `_sync`
-twins for worker threads (the retention sweep) and start-up. Writes are create-only: a key
+Each store has three async methods (`put`, `get`, `delete`), used by `app/assets.py` on the
+event loop like the database layer. Writes are create-only: a key
 that exists is never overwritten (`BlobExists`), on disk through a hard link of the finished
 temporary file (so a name never holds a partial file), on S3 through `If-None-Match: *`.
 A read of a missing key is None; deleting one is no error.
 
 - `LocalBlobStore`: files in a folder, as the service always kept them (`<asset id>.png`). A
   write the disk refuses is `InsufficientStorage` (507) and leaves no `.tmp` file; a crash may,
-  and `remove_stale` sweeps them. Files are small and local: written in the caller's thread.
+  and `remove_stale` sweeps them. Files are small and local: written inline, on the event loop.
 - `ObjectBlobStore`: a bucket (and key prefix) on AWS S3 or any S3-compatible server
   (`PROMPTGEN_BLOB_ENDPOINT`, `_REGION`, `_ACCESS_KEY_ID`, `_SECRET_ACCESS_KEY`; without keys
   the usual AWS environment and instance credentials). Every replica configured with the same
@@ -58,26 +58,17 @@ class BlobStore(ABC):
     def describe(self) -> str:
         """Implemented by each store."""
 
+    @abstractmethod
     async def put(self, key: str, data: bytes, media_type: str) -> None:
-        self.put_sync(key, data, media_type)
+        """Store `data` under `key`, which must not exist yet (`BlobExists`)."""
 
+    @abstractmethod
     async def get(self, key: str) -> bytes | None:
-        return self.get_sync(key)
+        """The bytes under `key`, or None."""
 
+    @abstractmethod
     async def delete(self, keys: Sequence[str]) -> None:
-        self.delete_sync(keys)
-
-    @abstractmethod
-    def put_sync(self, key: str, data: bytes, media_type: str) -> None:
-        """Implemented by each store."""
-
-    @abstractmethod
-    def get_sync(self, key: str) -> bytes | None:
-        """Implemented by each store."""
-
-    @abstractmethod
-    def delete_sync(self, keys: Sequence[str]) -> None:
-        """Implemented by each store."""
+        """Remove `keys` (a missing one is no error)."""
 
     def remove_stale(self, older_than_s: float, now: float | None = None) -> int:
         """Remove what crashed writes left; returns how many (nothing to do by default)."""
@@ -97,7 +88,7 @@ class LocalBlobStore(BlobStore):
     def describe(self) -> str:
         return f"folder {self.folder}"
 
-    def put_sync(self, key: str, data: bytes, media_type: str) -> None:
+    async def put(self, key: str, data: bytes, media_type: str) -> None:
         path = self.folder / key
         temporary = path.with_name(path.name + ".tmp")
         try:
@@ -117,13 +108,13 @@ class LocalBlobStore(BlobStore):
             with contextlib.suppress(OSError):  # no partial file, whatever happened
                 temporary.unlink()
 
-    def get_sync(self, key: str) -> bytes | None:
+    async def get(self, key: str) -> bytes | None:
         try:
             return (self.folder / key).read_bytes()
         except FileNotFoundError:
             return None
 
-    def delete_sync(self, keys: Sequence[str]) -> None:
+    async def delete(self, keys: Sequence[str]) -> None:
         with storing("deleting the asset's content"):
             for key in keys:
                 with contextlib.suppress(FileNotFoundError):
@@ -211,28 +202,6 @@ class ObjectBlobStore(BlobStore):
         if keys:
             with self._failures("deleting the asset's content", keys[0]):
                 await obstore.delete_async(self.store, list(keys))
-
-    def put_sync(self, key: str, data: bytes, media_type: str) -> None:
-        import obstore
-
-        with self._failures("storing the asset", key):
-            obstore.put(self.store, key, data, mode="create", attributes={"Content-Type": media_type})
-
-    def get_sync(self, key: str) -> bytes | None:
-        import obstore
-
-        with self._failures("reading the asset", key):
-            try:
-                return bytes(obstore.get(self.store, key).bytes())
-            except FileNotFoundError:
-                return None
-
-    def delete_sync(self, keys: Sequence[str]) -> None:
-        import obstore
-
-        if keys:
-            with self._failures("deleting the asset's content", keys[0]):
-                obstore.delete(self.store, list(keys))
 
     @contextlib.contextmanager
     def _failures(self, what: str, key: str) -> Any:

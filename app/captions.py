@@ -117,12 +117,12 @@ class CaptionService:
         except PromptgenError as exc:
             self.jobs.transition(job, "failure")
             job.metadata.error = job_error(exc)
-            self.jobs.save(job)
+            await self.jobs.save(job)
             exc.extensions.setdefault("jobId", job.job_id)
             raise
         job.metadata.output = {"captions": captions}
         self.jobs.transition(job, "success", progress=1.0)
-        self.jobs.save(job)
+        await self.jobs.save(job)
         response = CaptionResponse(captions=captions, job=job, warnings=warnings)
         if ip_detection is not None:
             response.ip_detection = ip_detection
@@ -131,7 +131,7 @@ class CaptionService:
     async def _captions(self, request: CaptionRequest, warnings: list[str]) -> list[str]:
         style = ""
         if request.model_id is not None:
-            model = self.style_models.get(request.model_id, field="modelId")
+            model = await self.style_models.get(request.model_id, field="modelId")
             style = style_from_examples(model.example_prompts)
         refs = [(ref, f"images[{i}]") for i, ref in enumerate(request.images)]
         resolved = await self.reader.resolve_all(refs)

@@ -5,7 +5,7 @@
     configured describer fails) -> `ModeContext.image_descriptions` / `style_examples` /
     `style_notes` / `warnings`
 
-Which input counts where (as Scenario's prompt API; README.md, "Images as context"):
+Which input counts where (DESIGN.md, as Scenario's prompt API):
 - contextual: `images` (and `assetIds`, and `image`) are the context; `modelId`'s example prompts
   and training images condition the style, unless `assetIds` supersede it.
 - image-editing: `image` is the image to edit; `modelId` names the target editor (the handler
@@ -91,7 +91,7 @@ class ImageReader:
         """An asset id (404 naming it when unknown) or a data URL (validated); either is charged
         to `budget` (413 past it) before it is decoded."""
         if is_asset_id(ref):
-            asset, image = await self.assets.aimage(ref, field=field)
+            asset, image = await self.assets.image(ref, field=field)
             if budget is not None:
                 budget.charge(image.width, image.height, field)
             return ResolvedImage(image=image, field=field, asset_id=asset.asset_id, note=asset.description)
@@ -124,7 +124,7 @@ class ImageReader:
 
     async def describe(self, resolved: ResolvedImage, warnings: list[str]) -> ImageDescription:
         key = self.describer.cache_key
-        cached = self._cached(resolved, key)
+        cached = await self._cached(resolved, key)
         if cached is not None:
             return cached
         try:
@@ -138,7 +138,7 @@ class ImageReader:
                 f"({exc.detail}); used the builtin analysis instead"
             )
             return await self._fallback.describe(resolved.image, resolved.note)
-        self._store(resolved, key, description)
+        await self._store(resolved, key, description)
         return description
 
     async def describe_all(
@@ -158,17 +158,17 @@ class ImageReader:
         if any(r.image.width * r.image.height >= LARGE_DECODE_PIXELS for r in resolved):
             await asyncio.to_thread(release_memory)
 
-    def _cached(self, resolved: ResolvedImage, key: str) -> ImageDescription | None:
+    async def _cached(self, resolved: ResolvedImage, key: str) -> ImageDescription | None:
         if resolved.asset_id is not None:
-            return self.assets.cached_description(resolved.asset_id, key)
+            return await self.assets.cached_description(resolved.asset_id, key)
         hit = self._recent.get((resolved.image.sha256, key))
         if hit is not None:
             self._recent.move_to_end((resolved.image.sha256, key))
         return hit
 
-    def _store(self, resolved: ResolvedImage, key: str, description: ImageDescription) -> None:
+    async def _store(self, resolved: ResolvedImage, key: str, description: ImageDescription) -> None:
         if resolved.asset_id is not None:
-            self.assets.cache_description(resolved.asset_id, key, description)
+            await self.assets.cache_description(resolved.asset_id, key, description)
             return
         self._recent[(resolved.image.sha256, key)] = description
         while len(self._recent) > self._cache_size:
@@ -234,7 +234,7 @@ class ImageConditioning:
         ctx.asset_ids = [resolved.asset_id] if resolved.asset_id else []
 
     async def _style(self, model_id: str, ctx: ModeContext) -> None:
-        model = self.style_models.get(model_id, field="modelId")
+        model = await self.style_models.get(model_id, field="modelId")
         resolved = []
         for asset_id in model.training_images[:MAX_TRAINING_IMAGES]:
             try:

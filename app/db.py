@@ -1,11 +1,13 @@
-"""The SQLite file under the data directory: one connection, WAL, serialized by a lock.
+"""The service's database behind one async layer: SQLAlchemy 2 Core over `aiosqlite` (the
+embedded default, a SQLite file under the data directory) or `asyncpg`
+(`PROMPTGEN_DATABASE_URL=postgresql://...`). Stores issue the same Core statements on both;
+the schema is `app/schema.py`, built and upgraded by Alembic (`app/migrate.py`).
 
-Writes here are tiny (one row per job or asset) and take tens of microseconds with WAL and
-`synchronous=NORMAL`, less than a hop to a worker thread would cost, so stores call it
-directly. Each store declares its own tables through `ensure_schema`.
+SQLite keeps one connection (WAL, `synchronous=NORMAL`), so writes are serialized as before;
+Postgres gets a small pool. `transaction()` is one transaction on one connection.
 
 A write the disk refuses (full, read-only, failing) raises `InsufficientStorage` (507), from
-SQLite here and from blob files through `storage_error`, never a bare `sqlite3` or `OSError`;
+the database here and from blob files through `storage_error`, never a driver error;
 `check_writable` stops the service at start when the data directory cannot be written.
 """
 
@@ -16,10 +18,15 @@ import errno
 import os
 import shutil
 import sqlite3
-import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql import Executable
 
 from app.errors import InsufficientStorage
 
@@ -33,6 +40,8 @@ _OS_REASONS = {
     errno.EPERM: "read-only",
     errno.EIO: "io-error",
 }
+# Postgres SQLSTATEs with the same meanings: disk_full, read_only_sql_transaction, io_error
+_PG_REASONS = {"53100": "full", "25006": "read-only", "58030": "io-error"}
 _SAYS = {
     "full": "the data directory is full",
     "read-only": "the data directory is read-only",
@@ -44,11 +53,16 @@ def storage_error(exc: BaseException, what: str) -> InsufficientStorage | None:
     """The `InsufficientStorage` that `exc` (a failed SQLite or file write) means, or None when
     it is another failure. `what` names the write for the caller ("storing the asset")."""
     reason: str | None = None
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        exc = exc.orig  # the driver's own error
     if isinstance(exc, sqlite3.Error):
         code = getattr(exc, "sqlite_errorcode", None)
         reason = _SQLITE_REASONS.get(code & 0xFF) if isinstance(code, int) else None
     elif isinstance(exc, OSError):
         reason = _OS_REASONS.get(exc.errno or 0)
+    else:
+        code = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
+        reason = _PG_REASONS.get(code) if isinstance(code, str) else None
     if reason is None:
         return None
     return InsufficientStorage(f"{what} failed: {_SAYS[reason]}", reason=reason)
@@ -59,7 +73,7 @@ def storing(what: str) -> Iterator[None]:
     """Turn a write the disk refuses, inside the block, into `InsufficientStorage`."""
     try:
         yield
-    except (sqlite3.Error, OSError) as exc:
+    except (DBAPIError, sqlite3.Error, OSError) as exc:
         translated = storage_error(exc, what)
         if translated is None:
             raise
@@ -94,48 +108,108 @@ def check_writable(data: Path) -> None:
         ) from None
 
 
+SQLITE_FILE = "promptgen.sqlite3"
+Statement = Executable | str
+
+
+def database_url(target: str | Path) -> str:
+    """The async driver URL for `target`: a SQLite file path, `sqlite:///...`,
+    `postgresql://...` (or one that already names its driver)."""
+    if isinstance(target, Path):
+        return f"sqlite+aiosqlite:///{target}"
+    for plain, driver in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+    ):
+        if target.startswith(plain):
+            return driver + target[len(plain) :]
+    return target
+
+
+def configured_url(database_url_setting: str, data: Path) -> str:
+    """`PROMPTGEN_DATABASE_URL`, or the embedded SQLite file under the data directory."""
+    return database_url(database_url_setting or (data / SQLITE_FILE))
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=5000"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
 class Database:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._lock = threading.RLock()
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA busy_timeout=5000")
+    """One engine; statements are Core constructs (or SQL text with `:name` parameters)."""
 
-    def ensure_schema(self, statements: Iterable[str]) -> None:
-        with self._lock, storing("preparing the database"):
-            for statement in statements:
-                self._conn.execute(statement)
+    def __init__(self, target: str | Path) -> None:
+        self.url = database_url(target)
+        self.dialect = self.url.split("+", 1)[0].split(":", 1)[0]
+        self.path: Path | None = None
+        if self.dialect == "sqlite":
+            location = self.url.split(":///", 1)[1] if ":///" in self.url else ""
+            if location and location != ":memory:":
+                self.path = Path(location)
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            # one connection: writes serialized as SQLite wants them, no lock upgrade races
+            self.engine: AsyncEngine = create_async_engine(self.url, pool_size=1, max_overflow=0)
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        else:
+            self.engine = create_async_engine(self.url, pool_size=5, max_overflow=10, pool_pre_ping=True)
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        with self._lock, storing("writing to the database"):
-            return self._conn.execute(sql, params).rowcount
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
 
-    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        """Run `sql` once per row, all in one transaction (one commit)."""
-        with self._lock, storing("writing to the database"):
-            self._conn.execute("BEGIN")
-            try:
-                self._conn.executemany(sql, rows)
-                self._conn.execute("COMMIT")  # may fail too (a full disk): rolled back below
-            except BaseException:
-                if self._conn.in_transaction:  # SQLite may have rolled back already
-                    with contextlib.suppress(sqlite3.Error):
-                        self._conn.execute("ROLLBACK")
-                raise
+    @contextlib.asynccontextmanager
+    async def transaction(self, what: str = "writing to the database") -> AsyncIterator[AsyncConnection]:
+        """One transaction: committed when the block ends, rolled back when it raises."""
+        with storing(what):
+            async with self.engine.begin() as conn:
+                yield conn
 
-    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        with self._lock:
-            row: sqlite3.Row | None = self._conn.execute(sql, params).fetchone()
-            return row
+    async def execute(self, statement: Statement, params: Mapping[str, Any] | None = None) -> int:
+        """Run one statement in its own transaction; returns the rows it changed."""
+        async with self.transaction() as conn:
+            result = await conn.execute(_statement(statement), params)
+            return max(0, result.rowcount)
 
-    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return list(self._conn.execute(sql, params).fetchall())
+    async def execute_many(self, statement: Statement, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run `statement` once per row, all in one transaction (one commit)."""
+        if rows:
+            async with self.transaction() as conn:
+                await conn.execute(_statement(statement), list(rows))
 
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+    async def fetchone(self, statement: Statement, params: Mapping[str, Any] | None = None) -> RowMapping | None:
+        async with self.engine.connect() as conn:
+            result = await conn.execute(_statement(statement), params)
+            return result.mappings().first()
+
+    async def fetchall(self, statement: Statement, params: Mapping[str, Any] | None = None) -> list[RowMapping]:
+        async with self.engine.connect() as conn:
+            result = await conn.execute(_statement(statement), params)
+            return list(result.mappings().all())
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest migration (stamping a database today's code built)."""
+        from app.migrate import upgrade
+
+        await upgrade(self)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def _statement(statement: Statement) -> Executable:
+    return text(statement) if isinstance(statement, str) else statement
+
+
+async def open_database(target: str | Path) -> Database:
+    """A database at `target`, migrated to the newest schema."""
+    db = Database(target)
+    try:
+        await db.migrate()
+    except BaseException:
+        await db.close()
+        raise
+    return db

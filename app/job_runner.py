@@ -9,7 +9,10 @@ cancellable too). Whatever the work does, the runner writes the terminal state:
     the job is canceled   -> canceled
     the service stops     -> failure (`interrupted`), as `JobStore.recover_interrupted` would
 
-and then calls `on_finish(job)` (webhooks). Nothing in here knows what the work is.
+in one compare-and-set write together with the job's notices (its webhook outbox rows,
+`JobStore.finish`), then sends them. When the stored job is already terminal (canceled
+elsewhere), that write loses: nothing is sent and the job takes the stored state. Nothing in
+here knows what the work is.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from app.errors import Conflict, JobCanceled, PromptgenError, job_error
-from app.jobs import INTERRUPTED, TERMINAL, JobStore
+from app.jobs import INTERRUPTED, TERMINAL, JobStore, Notices
 from app.protocol import Job
 
 log = logging.getLogger(__name__)
@@ -47,10 +50,11 @@ def problem_of(exc: BaseException) -> dict[str, Any]:
 class JobRunner:
     """Background job tasks, by job id."""
 
-    def __init__(self, jobs: JobStore, on_finish: Callable[[Job], None] | None = None) -> None:
+    def __init__(self, jobs: JobStore, notices: Notices | None = None) -> None:
         self.jobs = jobs
-        self.on_finish = on_finish
+        self.notices = notices
         self._tasks: dict[str, asyncio.Task[Any]] = {}
+        self._finishing: dict[str, asyncio.Task[None]] = {}  # a job canceled before it started
         self._stopping = False
 
     def start(self, job: Job, work: Callable[[], Awaitable[T]]) -> asyncio.Task[T]:
@@ -77,7 +81,7 @@ class JobRunner:
 
     async def cancel(self, job_id: str) -> Job:
         """Cancel a running job; answers its record once the cancellation is written."""
-        job = self.jobs.get(job_id)
+        job = await self.jobs.get(job_id)
         if job.status in TERMINAL:
             raise Conflict(f"job {job_id} is already {job.status}", jobId=job_id, jobStatus=job.status)
         task = self._tasks.get(job_id)
@@ -89,7 +93,10 @@ class JobRunner:
             )
         task.cancel()
         await asyncio.wait([task], timeout=CANCEL_WAIT_S)
-        return self.jobs.get(job_id)
+        finishing = self._finishing.get(job_id)
+        if finishing is not None:
+            await asyncio.wait([finishing], timeout=CANCEL_WAIT_S)
+        return await self.jobs.get(job_id)
 
     async def drain(self, timeout_s: float) -> int:
         """Let the running jobs end by themselves for up to `timeout_s` (a graceful stop);
@@ -108,47 +115,57 @@ class JobRunner:
         for task in tasks:
             with contextlib.suppress(BaseException):
                 await task
+        for finishing in list(self._finishing.values()):
+            with contextlib.suppress(BaseException):
+                await finishing
 
     async def _run(self, job: Job, work: Callable[[], Awaitable[T]]) -> T:
         try:
             result = await work()
         except asyncio.CancelledError:
-            self._finish_canceled(job)
+            await self._finish_canceled(job)
             raise
         except PromptgenError as exc:
             exc.extensions["jobId"] = job.job_id
-            self._finish(job, "failure", error=problem_of(exc))
+            await self._finish(job, "failure", error=problem_of(exc))
             raise
         except Exception as exc:
             log.exception("job %s failed unexpectedly", job.job_id)
-            self._finish(job, "failure", error=problem_of(exc))
+            await self._finish(job, "failure", error=problem_of(exc))
             raise
-        self._finish(job, "success")
+        await self._finish(job, "success")
         return result
 
-    def _finish_canceled(self, job: Job) -> None:
+    async def _finish_canceled(self, job: Job) -> None:
         if self._stopping:
             error = {"type": INTERRUPTED, "status": 503, "detail": "the service stopped while this job ran"}
-            self._finish(job, "failure", error=error)
+            await self._finish(job, "failure", error=error)
         else:
-            self._finish(job, "canceled")
+            await self._finish(job, "canceled")
 
-    def _finish(self, job: Job, status: str, error: dict[str, Any] | None = None) -> None:
+    async def _finish(self, job: Job, status: str, error: dict[str, Any] | None = None) -> None:
         if job.status in TERMINAL:
             return
         if error is not None:
             job.metadata.error = error
         self.jobs.transition(job, status, progress=1.0 if status == "success" else None)
-        self.jobs.save(job)
-        if self.on_finish is not None:
-            try:
-                self.on_finish(job)
-            except Exception:
-                log.exception("on_finish failed for job %s", job.job_id)
+        winner = await self.jobs.conclude(job, self.notices)
+        if winner is not None:  # the stored job was already terminal: its state stands
+            log.info("job %s was already %s; its %s is not recorded", job.job_id, winner.status, status)
+            for field in ("status", "progress", "status_history", "metadata", "updated_at"):
+                setattr(job, field, getattr(winner, field))
 
     def _done(self, job: Job, task: asyncio.Task[Any]) -> None:
         self._tasks.pop(job.job_id, None)
-        if task.cancelled():
-            self._finish_canceled(job)  # canceled before its first step: `_run` never ran
-        elif task.exception() is not None:
+        if task.cancelled() and job.status not in TERMINAL:
+            # canceled before its first step: `_run` never ran, so the cancellation is written here
+            finishing = asyncio.ensure_future(self._finish_canceled(job))
+            self._finishing[job.job_id] = finishing
+            finishing.add_done_callback(lambda f: self._after_finishing(job.job_id, f))
+        elif not task.cancelled() and task.exception() is not None:
             pass  # recorded by `_run`; retrieving it here keeps asyncio from logging it again
+
+    def _after_finishing(self, job_id: str, finishing: asyncio.Future[None]) -> None:
+        self._finishing.pop(job_id, None)
+        if not finishing.cancelled() and finishing.exception() is not None:
+            log.error("the cancellation of job %s could not be written: %s", job_id, finishing.exception())

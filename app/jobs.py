@@ -1,16 +1,20 @@
 """Job records: every generation leaves one, readable at `GET /v1/jobs/{jobId}`.
 
 A job moves `queued` -> `in-progress` -> `success` | `failure` | `canceled`; every change is
-saved at once, so a reader sees progress as it happens. A job still unfinished when the
-service starts was left by a process that stopped mid-way: `recover_interrupted` marks it
-`failure` with an `interrupted` error, so no job stays "running" forever.
+saved at once, so a reader sees progress as it happens. Every write is compare-and-set on
+the stored status: a row already terminal is never overwritten (`... ON CONFLICT DO UPDATE
+... WHERE status NOT IN (terminal)`), so of a cancel on one replica and a success on another
+exactly one wins; `finish` says which, and writes the terminal state together with its
+webhook outbox rows in one transaction. A job still unfinished when the service starts was
+left by a process that stopped mid-way: `recover_interrupted` marks it `failure` with an
+`interrupted` error, so no job stays "running" forever.
 
 `save(job, defer=True)` is for records whose caller is about to hand the whole job to the
 client anyway (the synchronous prompt call): the row waits in memory until the end of the
 current event-loop turn and is written together with every other deferred row of that turn,
-in one transaction. One commit per turn instead of one per request is most of what a job
-costs; readers see deferred rows at once (`get` looks in memory first), and `close` writes
-what is left.
+in one transaction (one flush task per turn, started by the turn's first deferred save).
+One commit per turn instead of one per request is most of what a job costs; readers see
+deferred rows at once (`get` looks in memory first), and `close` writes what is left.
 
 A write the disk refuses is never swallowed: it is logged, kept in `write_error` (which
 `/readyz` reports until a later write succeeds) and raised to the saver (a `507`); deferred
@@ -24,43 +28,41 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import threading
 import time
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.db import Database
 from app.errors import NotFound
 from app.protocol import Job, JobMetadata, StatusEntry
+from app.schema import jobs as jobs_table
+from app.schema import webhook_deliveries
 
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS jobs (
-        job_id TEXT PRIMARY KEY,
-        job_type TEXT NOT NULL,
-        status TEXT NOT NULL,
-        body BLOB NOT NULL,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status)",
-    "CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at)",
-)
-
-UPSERT = (
-    "INSERT INTO jobs(job_id, job_type, status, body, created_at, updated_at) VALUES (?,?,?,?,?,?) "
-    "ON CONFLICT(job_id) DO UPDATE SET status=excluded.status, body=excluded.body, "
-    "updated_at=excluded.updated_at"
-)
 MAX_DEFERRED = 256  # rows held in memory before a deferred save writes them at once
-SWEEP_BATCH = 500  # jobs deleted per statement by a sweep (the database lock is held that long)
+SWEEP_BATCH = 500  # jobs deleted per statement by a sweep
 
 TERMINAL = frozenset({"success", "failure", "canceled"})
 INTERRUPTED = "https://promptgen.dev/problems/interrupted"
-_FINISHED = "status IN ('success', 'failure', 'canceled')"
+_TERMINAL = sorted(TERMINAL)
 
 log = logging.getLogger(__name__)
+
+
+class Notices(Protocol):
+    """What a finished job announces (its webhooks): rows written in the same transaction as
+    its terminal state, each sent once that transaction has committed."""
+
+    def prepare(self, job: Job) -> list[Any]: ...
+
+    def row(self, notice: Any) -> dict[str, Any]: ...
+
+    def send(self, notice: Any) -> None: ...
 
 
 def now_iso() -> str:
@@ -83,17 +85,31 @@ def new_job_id() -> str:
     return "job_" + secrets.token_hex(12)
 
 
+def upsert_unless_terminal(db: Database) -> Any:
+    """Insert a job row, or update it unless the stored one is terminal (compare-and-set)."""
+    insert = (pg_insert if db.dialect == "postgresql" else sqlite_insert)(jobs_table)
+    return insert.on_conflict_do_update(
+        index_elements=[jobs_table.c.job_id],
+        set_={
+            "status": insert.excluded.status,
+            "body": insert.excluded.body,
+            "updated_at": insert.excluded.updated_at,
+        },
+        where=jobs_table.c.status.not_in(_TERMINAL),
+    )
+
+
 class JobStore:
     """Persists `Job` records as msgpack blobs keyed by id."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        db.ensure_schema(SCHEMA)
+        self._upsert = upsert_unless_terminal(db)
         self._encoder = msgspec.msgpack.Encoder()
         self._decoder = msgspec.msgpack.Decoder(Job)
-        self._lock = threading.RLock()
-        self._deferred: dict[str, tuple[str, str, str, bytes, str, str]] = {}
-        self._flush_loop: asyncio.AbstractEventLoop | None = None  # where a flush is scheduled
+        self._deferred: dict[str, dict[str, Any]] = {}
+        self._flush_task: asyncio.Task[None] | None = None  # this turn's flush, once scheduled
+        self._writing: asyncio.Lock | None = None  # flushes in order, one at a time
         self.write_error: str | None = None  # why the last write failed, until one succeeds
         self.write_failures = 0  # writes the disk refused since the start
 
@@ -119,75 +135,82 @@ class JobStore:
         job.status_history.append(StatusEntry(status=status, date=stamp))
         return job
 
-    def progress(self, job: Job, progress: float) -> None:
+    async def progress(self, job: Job, progress: float) -> None:
         """Record progress (0-1) of a running job and save it."""
         job.progress = round(min(1.0, max(job.progress, progress)), 4)
         job.updated_at = now_iso()
-        self.save(job)
+        await self.save(job)
 
-    def fail(self, job: Job, error: dict[str, Any]) -> None:
+    async def fail(self, job: Job, error: dict[str, Any]) -> None:
         """Mark `job` failed with `error` (a problem: type, status, detail) and save it."""
         job.metadata.error = error
         self.transition(job, "failure")
-        self.save(job)
+        await self.save(job)
 
-    def recover_interrupted(self) -> list[Job]:
-        """Fail every job a previous process left unfinished; returns them, now failed."""
+    async def recover_interrupted(self, notices: Notices | None = None) -> list[Job]:
+        """Fail every job a previous process left unfinished (each with its `notices`, in the
+        same transaction); returns them, now failed."""
         recovered = []
-        for job in self.unfinished():
-            self.fail(
-                job,
-                {
-                    "type": INTERRUPTED,
-                    "status": 503,
-                    "detail": f"the service stopped while this job was {job.status}; submit it again",
-                },
-            )
-            recovered.append(job)
+        for job in await self.unfinished():
+            job.metadata.error = {
+                "type": INTERRUPTED,
+                "status": 503,
+                "detail": f"the service stopped while this job was {job.status}; submit it again",
+            }
+            self.transition(job, "failure")
+            if await self.conclude(job, notices) is None:
+                recovered.append(job)
         return recovered
 
-    def save(self, job: Job, defer: bool = False) -> None:
+    def _row(self, job: Job) -> dict[str, Any]:
+        return {
+            "job_id": job.job_id,
+            "job_type": job.job_type,
+            "status": job.status,
+            "body": self._encoder.encode(job),
+            "created_at": job.created_at,
+            "updated_at": job.updated_at,
+        }
+
+    async def save(self, job: Job, defer: bool = False) -> None:
         """Write `job`; with `defer`, at the end of this event-loop turn with the others deferred."""
-        row = (
-            job.job_id,
-            job.job_type,
-            job.status,
-            self._encoder.encode(job),
-            job.created_at,
-            job.updated_at,
-        )
-        with self._lock:
-            previous = self._deferred.get(row[0])
-            self._deferred[row[0]] = row  # a newer state of the same job replaces the older
-            loop = _running_loop() if defer and len(self._deferred) < MAX_DEFERRED else None
-            if loop is None or self._flush_loop not in (None, loop):
-                try:
-                    self.flush()  # not deferred, no loop, or a flush pending on another loop: write now
-                except Exception:
-                    # the saver learns of the failure, so its row is not kept for a later write
+        row = self._row(job)
+        job_id = job.job_id
+        previous = self._deferred.get(job_id)
+        self._deferred[job_id] = row  # a newer state of the same job replaces the older
+        loop = _running_loop() if defer and len(self._deferred) < MAX_DEFERRED else None
+        if loop is None:
+            try:
+                await self.flush()  # not deferred (or too many waiting): write now
+            except Exception:
+                # the saver learns of the failure, so its row is not kept for a later write
+                if self._deferred.get(job_id) is row:
                     if previous is None:
-                        self._deferred.pop(row[0], None)
+                        del self._deferred[job_id]
                     else:
-                        self._deferred[row[0]] = previous
-                    raise
-            elif self._flush_loop is None:  # the first deferred row of this turn schedules its flush
-                self._flush_loop = loop
-                loop.call_soon(self._flush_deferred)
+                        self._deferred[job_id] = previous
+                raise
+        elif self._flush_task is None:  # the first deferred row of this turn schedules its flush
+            self._flush_task = loop.create_task(self._flush_deferred(), name="job rows")
 
-    def _flush_deferred(self) -> None:
+    async def _flush_deferred(self) -> None:
         with contextlib.suppress(Exception):  # logged and kept by `flush`; retried by the next
-            self.flush()
+            await self.flush()
 
-    def flush(self) -> None:
+    async def flush(self) -> None:
         """Write every deferred row in one transaction; a failure is logged, recorded in
         `write_error` and raised, and the rows stay for the next flush."""
-        with self._lock:
-            self._flush_loop = None
+        if self._writing is None:
+            self._writing = asyncio.Lock()
+        if asyncio.current_task() is self._flush_task:
+            self._flush_task = None  # saves from here on schedule the next flush
+        async with self._writing:
             if not self._deferred:
                 return
-            rows = list(self._deferred.values())
+            batch = dict(self._deferred)
+            rows = list(batch.values())
             try:
-                self.db.execute_many(UPSERT, rows)
+                await self.db.execute_many(self._upsert, rows)
             except Exception as exc:
                 self.write_failures += 1
                 detail = getattr(exc, "detail", None) or f"{type(exc).__name__}: {exc}"
@@ -195,62 +218,100 @@ class JobStore:
                     log.error(
                         "job records could not be written (%d waiting, %s first): %s",
                         len(rows),
-                        rows[0][0],
+                        rows[0]["job_id"],
                         detail,
                     )
                 self.write_error = detail
                 raise
-            self._deferred.clear()
+            for job_id, row in batch.items():
+                if self._deferred.get(job_id) is row:  # not replaced by a newer state meanwhile
+                    del self._deferred[job_id]
             if self.write_error is not None:
                 log.warning("job records are written again after %d failed write(s)", self.write_failures)
                 self.write_error = None
+
+    async def finish(self, job: Job, outbox: Sequence[Mapping[str, Any]] = ()) -> Job | None:
+        """Write `job`'s terminal state and its webhook outbox rows in one transaction, unless
+        the stored job is terminal already (another replica, or a cancel, won): then nothing
+        is written and the stored job is returned. None when this write won."""
+        row = self._row(job)
+        self._deferred.pop(job.job_id, None)  # this write supersedes an older deferred state
+        async with self.db.transaction("writing the job's outcome") as conn:
+            won = (await conn.execute(self._upsert, row)).rowcount > 0
+            if won and outbox:
+                await conn.execute(webhook_deliveries.insert(), list(outbox))
+            if not won:
+                stored = (
+                    await conn.execute(select(jobs_table.c.body).where(jobs_table.c.job_id == job.job_id))
+                ).scalar_one_or_none()
+        if won:
+            return None
+        return self._decoder.decode(stored) if stored is not None else job
+
+    async def conclude(self, job: Job, notices: Notices | None = None) -> Job | None:
+        """`finish` with the job's notices written alongside, and sent once committed."""
+        prepared = notices.prepare(job) if notices is not None else []
+        winner = await self.finish(job, [notices.row(n) for n in prepared] if notices is not None else [])
+        if winner is None and notices is not None:
+            for notice in prepared:
+                notices.send(notice)
+        return winner
 
     @property
     def unwritten(self) -> int:
         """Job rows held in memory that are not on disk yet."""
         return len(self._deferred)
 
-    def sweep(self, max_age_s: float, max_count: int, now: float | None = None) -> int:
+    async def sweep(self, max_age_s: float, max_count: int, now: float | None = None) -> int:
         """Delete finished jobs created more than `max_age_s` ago, and those beyond the
         `max_count` newest finished ones (0 turns either bound off); returns how many. Running
         and queued jobs are never touched."""
         with contextlib.suppress(Exception):  # a failed flush is logged; the sweep frees space anyway
-            self.flush()
+            await self.flush()
+        t = jobs_table.c
+        finished = t.status.in_(_TERMINAL)
         removed = 0
         if max_age_s > 0:
             cutoff = iso_at((time.time() if now is None else now) - max_age_s)
-            removed += self._delete_while(
-                f"SELECT job_id FROM jobs WHERE {_FINISHED} AND created_at < ? LIMIT ?", (cutoff, SWEEP_BATCH)
+            removed += await self._delete_while(
+                select(t.job_id).where(finished, t.created_at < cutoff).limit(SWEEP_BATCH)
             )
         if max_count > 0:
-            removed += self._delete_while(
-                f"SELECT job_id FROM jobs WHERE {_FINISHED} ORDER BY created_at DESC, job_id LIMIT ? OFFSET ?",
-                (SWEEP_BATCH, max_count),
+            removed += await self._delete_while(
+                select(t.job_id)
+                .where(finished)
+                .order_by(t.created_at.desc(), t.job_id)
+                .limit(SWEEP_BATCH)
+                .offset(max_count)
             )
         return removed
 
-    def _delete_while(self, select: str, params: tuple[object, ...]) -> int:
+    async def _delete_while(self, chosen: Any) -> int:
         removed = 0
         while True:
-            count = self.db.execute(f"DELETE FROM jobs WHERE job_id IN ({select})", params)
-            removed += max(0, count)
-            if count < SWEEP_BATCH:
+            ids = [r["job_id"] for r in await self.db.fetchall(chosen)]
+            if ids:
+                await self.db.execute(delete(jobs_table).where(jobs_table.c.job_id.in_(ids)))
+            removed += len(ids)
+            if len(ids) < SWEEP_BATCH:
                 return removed
 
-    def close(self) -> None:
-        self.flush()
+    async def close(self) -> None:
+        if self._flush_task is not None and not self._flush_task.done():
+            with contextlib.suppress(BaseException):
+                await self._flush_task
+        await self.flush()
 
-    def get(self, job_id: str) -> Job:
-        with self._lock:
-            pending = self._deferred.get(job_id)
-            if pending is not None:
-                return self._decoder.decode(pending[3])
-            row = self.db.fetchone("SELECT body FROM jobs WHERE job_id = ?", (job_id,))
+    async def get(self, job_id: str) -> Job:
+        pending = self._deferred.get(job_id)
+        if pending is not None:
+            return self._decoder.decode(pending["body"])
+        row = await self.db.fetchone(select(jobs_table.c.body).where(jobs_table.c.job_id == job_id))
         if row is None:
             raise NotFound(f"no job with id {job_id!r}", jobId=job_id)
         return self._decoder.decode(row["body"])
 
-    def unfinished(self) -> list[Job]:
-        self.flush()
-        rows = self.db.fetchall("SELECT body FROM jobs WHERE status NOT IN ('success','failure','canceled')")
+    async def unfinished(self) -> list[Job]:
+        await self.flush()
+        rows = await self.db.fetchall(select(jobs_table.c.body).where(jobs_table.c.status.not_in(_TERMINAL)))
         return [self._decoder.decode(r["body"]) for r in rows]

@@ -17,7 +17,7 @@ from app import __version__
 from app.admission import Gate
 from app.auth import APIKeys, auth_middleware
 from app.chain import create_chain_service
-from app.db import Database, check_writable
+from app.db import check_writable, configured_url, open_database
 from app.image_state import create_image_resources
 from app.ip_guard import IPGuard
 from app.jobs import JobStore
@@ -65,7 +65,8 @@ def create_app(
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         data = settings.data_path
         check_writable(data)  # a read-only data directory stops the start (`python -m app serve`: one line)
-        db = Database(data / "promptgen.sqlite3")
+        # the embedded SQLite file (or PROMPTGEN_DATABASE_URL), migrated to the newest schema
+        db = await open_database(configured_url(settings.database_url, data))
         model = lm or create_language_model(settings)
         jobs = JobStore(db)
         images = create_image_resources(settings, db, jobs, describer, metrics)
@@ -127,8 +128,8 @@ def create_app(
             if shared_cache is not None:
                 await shared_cache.aclose()
             await images.aclose()
-            jobs.close()
-            db.close()
+            await jobs.close()
+            await db.close()
 
     handlers = [
         *prompts.ROUTES,

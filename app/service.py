@@ -246,7 +246,7 @@ class PromptService:
             except PromptgenError as exc:
                 self.jobs.transition(job, "failure")
                 job.metadata.error = job_error(exc)
-                self.jobs.save(job, defer=True)
+                await self.jobs.save(job, defer=True)
                 exc.extensions.setdefault("jobId", job.job_id)
                 raise
         finally:
@@ -267,7 +267,7 @@ class PromptService:
         )
         job.metadata.output = {"prompts": outcome.prompts, "seed": outcome.seed}
         self.jobs.transition(job, "success", progress=1.0)
-        self.jobs.save(job, defer=True)  # the response carries the whole job; written this turn
+        await self.jobs.save(job, defer=True)  # the response carries the whole job; written this turn
         response = GeneratePromptResponse(
             prompts=list(outcome.prompts),
             mode=wire_mode,

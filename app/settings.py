@@ -34,6 +34,7 @@ OWN_SECRETS = frozenset(
         "rate_limit_url",  # may hold a password
         "blob_access_key_id",
         "blob_secret_access_key",
+        "database_url",  # may hold a password
     }
 )
 BACKEND_SETTINGS = "backend_settings"  # the field holding them: not a variable of its own
@@ -43,6 +44,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Effective configuration of one service process."""
 
     data_dir: str = ".data"
+    # The database (app/db.py): empty = the embedded SQLite file in the data directory;
+    # `sqlite:///path` or `postgresql://user:password@host/db` (may hold a password)
+    database_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
 

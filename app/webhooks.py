@@ -9,8 +9,9 @@ The timestamp is part of what is signed, so a receiver that also refuses old tim
 same on every attempt of one delivery (receivers de-duplicate on it), `X-Promptgen-Event`
 is `job.succeeded`, `job.failed` or `job.canceled`.
 
-Delivery is an outbox: each delivery is a SQLite row written before the first attempt and
-updated after every attempt, so a delivery still pending when the service stops is resumed
+Delivery is an outbox: each delivery is a database row, written in the same transaction as
+the job's terminal state (`JobStore.finish`, with the row `prepare` makes) and updated after
+every attempt, so a delivery still pending when the service stops is resumed
 when it starts again. A non-2xx answer or a transport failure is retried with exponential
 backoff (jittered, capped) until `webhook_max_attempts` is spent. `sweep` keeps delivered and
 failed rows to an age and a count (the service runs it periodically); pending ones stay.
@@ -30,6 +31,7 @@ from typing import Any
 
 import httpx
 import msgspec
+from sqlalchemy import delete, select, update
 
 from app import __version__
 from app.db import Database
@@ -37,30 +39,15 @@ from app.errors import NotConfigured, ValidationFailed
 from app.fetch import FetchError, FetchPolicy, check_url, fetch_url, new_client
 from app.jobs import iso_at, now_iso
 from app.protocol import Job
+from app.schema import webhook_deliveries as outbox
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Promptgen-Signature"
 EVENTS = {"success": "job.succeeded", "failure": "job.failed", "canceled": "job.canceled"}
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS webhook_deliveries (
-        delivery_id TEXT PRIMARY KEY,
-        job_id TEXT NOT NULL,
-        url TEXT NOT NULL,
-        event TEXT NOT NULL,
-        body BLOB NOT NULL,
-        status TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT NOT NULL DEFAULT '',
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS webhook_deliveries_status ON webhook_deliveries(status)",
-    "CREATE INDEX IF NOT EXISTS webhook_deliveries_created ON webhook_deliveries(created_at)",
-)
 SWEEP_BATCH = 500  # deliveries deleted per statement by a sweep
-_DONE = "status IN ('delivered', 'failed')"
+_DONE = ("delivered", "failed")
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -126,12 +113,12 @@ class WebhookSender:
         self.backoff_base_s = settings.webhook_backoff_base_s
         self.backoff_max_s = settings.webhook_backoff_max_s
         self.policy = FetchPolicy.from_settings(settings)  # every delivery resolves and checks anew
-        db.ensure_schema(SCHEMA)
         self._tasks: set[asyncio.Task[None]] = set()
         self._client: httpx.AsyncClient | None = None
 
-    def notify(self, job: Job, url: str) -> str:
-        """Queue the delivery of `job`'s terminal state to `url`; returns the delivery id."""
+    def prepare(self, job: Job, url: str) -> Delivery:
+        """The delivery of `job`'s terminal state to `url`, not yet written (`row` is its outbox
+        row, written with the job's terminal state; `dispatch` sends it once committed)."""
         event = EVENTS.get(job.status, "job.updated")
         delivery_id = "whd_" + secrets.token_hex(12)
         payload = {
@@ -140,61 +127,85 @@ class WebhookSender:
             "createdAt": now_iso(),
             "job": msgspec.to_builtins(job),
         }
-        delivery = Delivery(
+        return Delivery(
             delivery_id=delivery_id,
             job_id=job.job_id,
             url=url,
             event=event,
             body=msgspec.json.encode(payload),
         )
-        stamp = now_iso()
-        self.db.execute(
-            "INSERT INTO webhook_deliveries(delivery_id, job_id, url, event, body, status, created_at, "
-            "updated_at) VALUES (?,?,?,?,?,'pending',?,?)",
-            (delivery_id, job.job_id, url, event, delivery.body, stamp, stamp),
-        )
-        self._start(delivery)
-        return delivery_id
 
-    def resume_pending(self) -> int:
+    @staticmethod
+    def row(delivery: Delivery) -> dict[str, Any]:
+        stamp = now_iso()
+        return {
+            "delivery_id": delivery.delivery_id,
+            "job_id": delivery.job_id,
+            "url": delivery.url,
+            "event": delivery.event,
+            "body": delivery.body,
+            "status": "pending",
+            "attempts": 0,
+            "last_error": "",
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+
+    def dispatch(self, delivery: Delivery) -> None:
+        """Send a delivery whose outbox row is committed (in a background task, with retries)."""
+        self._start(delivery)
+
+    async def notify(self, job: Job, url: str) -> str:
+        """Write and send the delivery of `job`'s terminal state to `url`; returns its id."""
+        delivery = self.prepare(job, url)
+        await self.db.execute(outbox.insert().values(**self.row(delivery)))
+        self._start(delivery)
+        return delivery.delivery_id
+
+    async def resume_pending(self) -> int:
         """Restart the deliveries a previous process left pending; returns how many."""
-        rows = self.db.fetchall(
-            "SELECT delivery_id, job_id, url, event, body, attempts FROM webhook_deliveries "
-            "WHERE status = 'pending' ORDER BY created_at"
+        c = outbox.c
+        rows = await self.db.fetchall(
+            select(c.delivery_id, c.job_id, c.url, c.event, c.body, c.attempts)
+            .where(c.status == "pending")
+            .order_by(c.created_at)
         )
         for row in rows:
             self._start(Delivery(**dict(row)))
         return len(rows)
 
-    def status(self, delivery_id: str) -> dict[str, Any] | None:
-        row = self.db.fetchone(
-            "SELECT status, attempts, last_error FROM webhook_deliveries WHERE delivery_id = ?",
-            (delivery_id,),
+    async def status(self, delivery_id: str) -> dict[str, Any] | None:
+        c = outbox.c
+        row = await self.db.fetchone(
+            select(c.status, c.attempts, c.last_error).where(c.delivery_id == delivery_id)
         )
         return None if row is None else dict(row)
 
-    def sweep(self, max_age_s: float, max_count: int, now: float | None = None) -> int:
+    async def sweep(self, max_age_s: float, max_count: int, now: float | None = None) -> int:
         """Delete delivered and failed deliveries created more than `max_age_s` ago, and those
         beyond the `max_count` newest (0 turns either bound off); pending ones are never
         touched. Returns how many went."""
-        removed = 0
-        queries: list[tuple[str, tuple[object, ...]]] = []
+        c = outbox.c
+        queries = []
         if max_age_s > 0:
             cutoff = iso_at((time.time() if now is None else now) - max_age_s)
-            queries.append((f"{_DONE} AND created_at < ? LIMIT ?", (cutoff, SWEEP_BATCH)))
+            queries.append(select(c.delivery_id).where(c.status.in_(_DONE), c.created_at < cutoff).limit(SWEEP_BATCH))
         if max_count > 0:
             queries.append(
-                (f"{_DONE} ORDER BY created_at DESC, delivery_id LIMIT ? OFFSET ?", (SWEEP_BATCH, max_count))
+                select(c.delivery_id)
+                .where(c.status.in_(_DONE))
+                .order_by(c.created_at.desc(), c.delivery_id)
+                .limit(SWEEP_BATCH)
+                .offset(max_count)
             )
-        for where, params in queries:
+        removed = 0
+        for query in queries:
             while True:
-                count = self.db.execute(
-                    "DELETE FROM webhook_deliveries WHERE delivery_id IN "
-                    f"(SELECT delivery_id FROM webhook_deliveries WHERE {where})",
-                    params,
-                )
-                removed += max(0, count)
-                if count < SWEEP_BATCH:
+                ids = [r["delivery_id"] for r in await self.db.fetchall(query)]
+                if ids:
+                    await self.db.execute(delete(outbox).where(c.delivery_id.in_(ids)))
+                removed += len(ids)
+                if len(ids) < SWEEP_BATCH:
                     break
         return removed
 
@@ -230,10 +241,10 @@ class WebhookSender:
             attempts += 1
             error = await self._attempt(delivery, attempts)
             if error is None:
-                self._record(delivery.delivery_id, "delivered", attempts, "")
+                await self._record(delivery.delivery_id, "delivered", attempts, "")
                 return
             final = attempts >= self.max_attempts
-            self._record(delivery.delivery_id, "failed" if final else "pending", attempts, error)
+            await self._record(delivery.delivery_id, "failed" if final else "pending", attempts, error)
             log.warning(
                 "webhook %s for %s, attempt %d/%d: %s",
                 delivery.delivery_id,
@@ -272,9 +283,9 @@ class WebhookSender:
             return str(exc)
         return None if answer.ok else f"the receiver answered HTTP {answer.status}"
 
-    def _record(self, delivery_id: str, status: str, attempts: int, error: str) -> None:
-        self.db.execute(
-            "UPDATE webhook_deliveries SET status = ?, attempts = ?, last_error = ?, updated_at = ? "
-            "WHERE delivery_id = ?",
-            (status, attempts, error[:500], now_iso(), delivery_id),
+    async def _record(self, delivery_id: str, status: str, attempts: int, error: str) -> None:
+        await self.db.execute(
+            update(outbox)
+            .where(outbox.c.delivery_id == delivery_id)
+            .values(status=status, attempts=attempts, last_error=error[:500], updated_at=now_iso())
         )

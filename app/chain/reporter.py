@@ -18,7 +18,7 @@ from app.chain.results import ChainOutcome, PromptSet, Stored
 from app.chain_protocol import ChainUsage, GeneratedImageInfo, GenerateImageResponse, ImageUsage
 from app.jobs import JobStore
 from app.protocol import Job
-from app.webhooks import WebhookSender
+from app.webhooks import Delivery, WebhookSender
 from models.image.base import add_usage
 
 JOB_TYPE = "generate-image"
@@ -49,17 +49,17 @@ class Reporter:
 
     # ------------------------------------------------------------------------- job state
 
-    def new_job(self, job_input: dict[str, Any]) -> Job:
+    async def new_job(self, job_input: dict[str, Any]) -> Job:
         """A queued job for a chained generation, saved."""
         job = self.jobs.new(JOB_TYPE, job_input, status="queued")
-        self.jobs.save(job)
+        await self.jobs.save(job)
         return job
 
-    def started(self, job: Job) -> None:
+    async def started(self, job: Job) -> None:
         self.jobs.transition(job, "in-progress", progress=0.0)
-        self.jobs.save(job)
+        await self.jobs.save(job)
 
-    def prompts_ready(self, job: Job, prompts: PromptSet, count: int) -> None:
+    async def prompts_ready(self, job: Job, prompts: PromptSet, count: int) -> None:
         """The prompts are made: one step of `count + 1` done."""
         job.metadata.output = {
             "prompts": prompts.prompts,
@@ -67,12 +67,12 @@ class Reporter:
             "promptJobId": prompts.job_id,
             "imagesDone": 0,
         }
-        self.jobs.progress(job, 1 / (count + 1))
+        await self.jobs.progress(job, 1 / (count + 1))
 
-    def image_stored(self, job: Job, done: int, count: int) -> None:
+    async def image_stored(self, job: Job, done: int, count: int) -> None:
         """`done` of `count` images are stored."""
         job.metadata.output["imagesDone"] = done
-        self.jobs.progress(job, (1 + done) / (count + 1))
+        await self.jobs.progress(job, (1 + done) / (count + 1))
 
     def finished(
         self, job: Job, plan: ChainPlan, prompts: PromptSet, stored: list[Stored], calls: int, started: float
@@ -137,8 +137,18 @@ class Reporter:
             response.ip_detection = outcome.ip_detection
         return response
 
-    def notify(self, job: Job) -> None:
+    # ------------------------------------------------------------------------- webhooks
+    # (`JobRunner`'s notices: written with the job's terminal state, sent once committed)
+
+    def prepare(self, job: Job) -> list[Delivery]:
         """A finished job's webhook, when the request named one and webhooks are configured."""
         url = job.metadata.input.get("webhook_url")
         if isinstance(url, str) and url and self.webhooks.secret:
-            self.webhooks.notify(job, url)
+            return [self.webhooks.prepare(job, url)]
+        return []
+
+    def row(self, notice: Delivery) -> dict[str, Any]:
+        return self.webhooks.row(notice)
+
+    def send(self, notice: Delivery) -> None:
+        self.webhooks.dispatch(notice)

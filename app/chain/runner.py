@@ -63,9 +63,9 @@ class ChainRunner:
 
     async def execute(self, plan: ChainPlan, job: Job) -> ChainOutcome:
         """The job's work: prompts, then images, then assets; progress saved as it goes."""
-        self.reporter.started(job)
+        await self.reporter.started(job)
         prompts = await self.make_prompts(plan)
-        self.reporter.prompts_ready(job, prompts, plan.count)
+        await self.reporter.prompts_ready(job, prompts, plan.count)
         references = await self.fetch_references(plan)
         options = msgspec.structs.replace(plan.options, input_references=references)
         started = time.monotonic()
@@ -169,7 +169,7 @@ class ChainRunner:
                 if offset == 0:  # a call's warnings and usage are counted once, with its first image
                     stored.warnings, stored.usage = warnings, result.usage
                 done.append(stored)
-                self.reporter.image_stored(job, len(done), plan.count)
+                await self.reporter.image_stored(job, len(done), plan.count)
 
         try:
             await run_parallel([lambda call=call: one(call) for call in calls], len(calls))
@@ -177,7 +177,7 @@ class ChainRunner:
             # A failed or canceled job reports no images: the ones already stored would be orphans.
             for asset_id in created:
                 with contextlib.suppress(PromptgenError, OSError):
-                    await asyncio.shield(self.assets.adelete(asset_id))
+                    await asyncio.shield(self.assets.delete(asset_id))
             raise
         return done
 

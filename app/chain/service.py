@@ -63,7 +63,7 @@ class ChainService:
         self.work = ChainRunner(
             settings, prompts, assets, self.limits, models, self.fetch_policy, self.reporter
         )
-        self.runner = JobRunner(jobs, on_finish=self.reporter.notify)
+        self.runner = JobRunner(jobs, notices=self.reporter)
         # Chained generations accepted at once (running, or queued as async jobs); one more is a 503.
         self.admission = Gate("image", settings.image_queue, 0)
 
@@ -72,11 +72,9 @@ class ChainService:
     async def start(self) -> None:
         """Resume webhook deliveries a previous process left, fail the jobs it left running and
         remove the images they had stored (`remove_left_by`)."""
-        self.webhooks.resume_pending()
-        interrupted = self.jobs.recover_interrupted()
-        remove_left_by(self.assets, interrupted)
-        for job in interrupted:
-            self.reporter.notify(job)
+        await self.webhooks.resume_pending()
+        interrupted = await self.jobs.recover_interrupted(self.runner.notices)
+        await remove_left_by(self.assets, interrupted)
 
     async def aclose(self) -> None:
         await self.runner.aclose()
@@ -99,7 +97,7 @@ class ChainService:
         try:
             plan = await self.prepare(request)
             if request.run_async:
-                job = self.reporter.new_job(summarize(request))
+                job = await self.reporter.new_job(summarize(request))
                 task = self.runner.start(job, lambda: self.execute(plan, job))
                 task.add_done_callback(lambda _task: slot.release())  # the job keeps the place
                 handed_to_job = True
@@ -116,7 +114,7 @@ class ChainService:
 
     async def run(self, plan: ChainPlan, job_input: dict[str, Any]) -> ChainRun:
         """Run a prepared plan as a new job and wait for it (cancellable all the same)."""
-        job = self.reporter.new_job(job_input)
+        job = await self.reporter.new_job(job_input)
         return ChainRun(await self.runner.run(job, lambda: self.execute(plan, job)), job)
 
     async def execute(self, plan: ChainPlan, job: Job) -> ChainOutcome:

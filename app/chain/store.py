@@ -55,7 +55,7 @@ async def store_image(
         raise UpstreamError(
             f"{plan.model_id} returned an unusable image: {exc.detail}", backend=model.provider
         ) from None
-    asset = await assets.acreate(image, name=f"{job.job_id}-{index}", description=prompt, job_id=job.job_id)
+    asset = await assets.create(image, name=f"{job.job_id}-{index}", description=prompt, job_id=job.job_id)
     created.append(asset.asset_id)
     meta = await asyncio.to_thread(measure, image.data, plan.meta)
     info = GeneratedImageInfo(
@@ -78,7 +78,7 @@ def _quality(compression: int | None) -> int | None:
     return None if compression is None else 100 - compression
 
 
-def remove_left_by(assets: AssetStore, jobs: Iterable[Job]) -> int:
+async def remove_left_by(assets: AssetStore, jobs: Iterable[Job]) -> int:
     """Delete the images `jobs` stored before their process died (`kill -9`, a crash, power
     loss): `JobStore.recover_interrupted` has failed them, a failed job reports no images, so
     their ids were never handed out (a job that fails while its process lives deletes its own,
@@ -87,13 +87,12 @@ def remove_left_by(assets: AssetStore, jobs: Iterable[Job]) -> int:
     there is no moment a generated asset exists without it)."""
     removed = 0
     for job in jobs:
-        rows = assets.db.fetchall("SELECT asset_id FROM assets WHERE job_id = ?", (job.job_id,))
-        for row in rows:
+        for asset_id in await assets.generated_by(job.job_id):
             try:
-                assets.delete(row["asset_id"])
+                await assets.delete(asset_id)
             except (PromptgenError, OSError) as exc:  # kept: retention removes it in time
                 log.warning(
-                    "could not remove asset %s of interrupted job %s: %s", row["asset_id"], job.job_id, exc
+                    "could not remove asset %s of interrupted job %s: %s", asset_id, job.job_id, exc
                 )
                 continue
             removed += 1

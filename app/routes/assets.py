@@ -47,7 +47,7 @@ async def create_asset(request: Request) -> AssetResponse:
             f'send the image as application/json ({{"image": "data:image/png;base64,..."}}) or as '
             f"multipart/form-data with a `file` part; got {media or 'no content type'}"
         )
-    return AssetResponse(asset=await _store(request).acreate(image, name, description))
+    return AssetResponse(asset=await _store(request).create(image, name, description))
 
 
 async def _from_form(request: Request, limits: ImageLimits) -> tuple[ValidatedImage, str | None, str | None]:
@@ -87,12 +87,12 @@ async def _from_form(request: Request, limits: ImageLimits) -> tuple[ValidatedIm
 
 @get("/v1/assets/{asset_id:str}", summary="An asset's metadata")
 async def get_asset(request: Request, asset_id: str) -> AssetResponse:
-    return AssetResponse(asset=await _store(request).aget(asset_id))
+    return AssetResponse(asset=await _store(request).get(asset_id))
 
 
 @get("/v1/assets/{asset_id:str}/content", summary="An asset's image bytes")
 async def get_asset_content(request: Request, asset_id: str) -> Response[bytes]:
-    asset, data = await _store(request).acontent(asset_id)
+    asset, data = await _store(request).content(asset_id)
     return Response(
         content=data,
         media_type=asset.media_type,
@@ -106,7 +106,7 @@ async def get_asset_content(request: Request, asset_id: str) -> Response[bytes]:
 
 @delete("/v1/assets/{asset_id:str}", summary="Delete an asset", status_code=204)
 async def delete_asset(request: Request, asset_id: str) -> None:
-    await _store(request).adelete(asset_id)
+    await _store(request).delete(asset_id)
 
 
 ROUTES = [create_asset, get_asset, get_asset_content, delete_asset]

@@ -17,7 +17,7 @@ async def healthz() -> dict[str, str]:
 
 @get("/readyz", summary="Readiness: the language model is loaded (and warmed), storage is writable", opt=OPEN)
 async def readyz(request: Request) -> Response:
-    storage = storage_problem(request.app.state.settings, request.app.state.jobs)
+    storage = await storage_problem(request.app.state.settings, request.app.state.jobs)
     if storage is not None:  # under the free-space floor, or job records the disk refused
         return problem_response(
             {

@@ -10,7 +10,7 @@ from app.protocol import Job, decode_strict
 
 @get("/v1/jobs/{job_id:str}", summary="A job record: status, progress, result or error")
 async def get_job(request: Request, job_id: str) -> Job:
-    return request.app.state.jobs.get(job_id)  # type: ignore[no-any-return]
+    return await request.app.state.jobs.get(job_id)  # type: ignore[no-any-return]
 
 
 @post("/v1/jobs/{job_id:str}/action", status_code=200, summary="Act on a job: cancel it")

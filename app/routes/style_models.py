@@ -18,17 +18,17 @@ def _store(request: Request) -> StyleModelStore:
 @post("/v1/models", status_code=201, summary="Register a style model", request_max_body_size=BODY_LIMIT)
 async def create_style_model(request: Request) -> StyleModelResponse:
     payload = decode_strict(await request.body(), CreateStyleModelRequest, max_bytes=BODY_LIMIT)
-    return StyleModelResponse(model=_store(request).create(payload))
+    return StyleModelResponse(model=await _store(request).create(payload))
 
 
 @get("/v1/models", summary="Style models")
 async def list_style_models(request: Request) -> StyleModelList:
-    return StyleModelList(models=_store(request).all())
+    return StyleModelList(models=await _store(request).all())
 
 
 @get("/v1/models/{model_id:str}", summary="A style model")
 async def get_style_model(request: Request, model_id: str) -> StyleModelResponse:
-    return StyleModelResponse(model=_store(request).get(model_id))
+    return StyleModelResponse(model=await _store(request).get(model_id))
 
 
 ROUTES = [create_style_model, list_style_models, get_style_model]
