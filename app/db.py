@@ -152,7 +152,9 @@ class Database:
                 self.path = Path(location)
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             # one connection: writes serialized as SQLite wants them, no lock upgrade races
-            self.engine: AsyncEngine = create_async_engine(self.url, pool_size=1, max_overflow=0)
+            # (an in-memory database has one anyway)
+            one = {"pool_size": 1, "max_overflow": 0} if self.path is not None else {}
+            self.engine: AsyncEngine = create_async_engine(self.url, **one)
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_async_engine(self.url, pool_size=5, max_overflow=10, pool_pre_ping=True)

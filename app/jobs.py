@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import msgspec
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -95,7 +95,8 @@ def upsert_unless_terminal(db: Database) -> Any:
             "body": insert.excluded.body,
             "updated_at": insert.excluded.updated_at,
         },
-        where=jobs_table.c.status.not_in(_TERMINAL),
+        # written out, not bound: the statement also runs as executemany (one flush, many rows)
+        where=text("jobs.status NOT IN ({})".format(", ".join(f"'{t}'" for t in _TERMINAL))),
     )
 
 

@@ -18,6 +18,7 @@ from app.image_protocol import CreateStyleModelRequest, StyleModel
 from app.jobs import now_iso
 from app.schema import style_models
 
+
 def new_model_id() -> str:
     return "model_" + secrets.token_hex(12)
 

@@ -17,6 +17,7 @@ from app.proxy import ForwardedHeaders, ProxyConfig, parse_origins, parse_public
 from app.ratelimit import MemoryRateStore, RateLimiter
 from tests.chain_helpers import assert_problem, chain_settings, client_for
 from tests.conftest import make_client
+from tests.db_helpers import app_call
 from tests.fakes.image_providers import FakeOpenAI, png_bytes
 
 IMAGES = "/v1/images/generations"
@@ -316,7 +317,10 @@ def test_a_webhook_host_resolving_to_a_refused_address_is_refused_at_submission(
             }
             problem = assert_problem(client.post("/v1/generate/image", json=body), 400, field="webhook_url")
             assert host in problem["detail"] and "127.0.0.1" not in problem["detail"]
-        assert client.app.state.chain.webhooks.db.fetchall("SELECT * FROM webhook_deliveries") == []
+        assert (
+            app_call(client, client.app.state.chain.webhooks.db.fetchall, "SELECT * FROM webhook_deliveries")
+            == []
+        )
         assert fake_openai.requests == []
 
 

@@ -15,6 +15,7 @@ from PIL import Image
 
 from benchmarks.common import LiveServer
 from tests.chain_helpers import assert_problem, chain_settings, client_for
+from tests.db_helpers import app_call
 from tests.fakes.image_providers import (
     FakeOpenAI,
     FakeOpenRouter,
@@ -364,4 +365,5 @@ def test_a_failed_generation_leaves_no_orphan_assets(
     fake_openrouter.script("POST", FakeOpenRouter.IMAGES, good, rejected)
     body = assert_problem(router_client.post(GENERATE, json={"prompt": "a fox", "n": 2, "seed": 1}), 400)
     assert body["backend"] == "openrouter" and body["jobId"].startswith("job_")
-    assert router_client.app.state.images.assets.db.fetchall("SELECT asset_id FROM assets") == []
+    db = router_client.app.state.images.assets.db
+    assert app_call(router_client, db.fetchall, "SELECT asset_id FROM assets") == []

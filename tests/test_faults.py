@@ -21,6 +21,7 @@ from app.server import create_app
 from app.settings import load_settings
 from tests.chain_helpers import assert_problem, chain_settings, client_for, wait_until
 from tests.conftest import make_client
+from tests.db_helpers import app_call
 from tests.fakes.image_providers import FakeOpenAI, png_bytes
 
 FAULTS = ("refuse", "stall", "trickle", "garbage", "http-garbage", "die")
@@ -205,11 +206,11 @@ def test_a_webhook_receiver_fault_is_recorded_and_retried_not_waited_on(
             db = client.app.state.chain.webhooks.db
 
             def attempted() -> bool:
-                row = db.fetchone("SELECT status FROM webhook_deliveries")
+                row = app_call(client, db.fetchone, "SELECT status FROM webhook_deliveries")
                 return row is not None and row["status"] != "pending"
 
             wait_until(attempted, timeout_s=DEADLINE_S + SLACK_S, what="the delivery attempt to end")
-            row = db.fetchone("SELECT status, last_error FROM webhook_deliveries")
+            row = app_call(client, db.fetchone, "SELECT status, last_error FROM webhook_deliveries")
     expected = "delivered" if fault.mode == "http-garbage" else "failed"  # a 200 is a delivery
     assert row["status"] == expected, dict(row)
 

@@ -27,6 +27,7 @@ from app.fetch import (
     parse_ip,
 )
 from tests.chain_helpers import assert_problem, chain_settings, client_for, wait_until
+from tests.db_helpers import app_call
 from tests.fakes.image_providers import FakeOpenAI, FakeServer, Reply, png_bytes
 
 INTERNAL = [
@@ -383,7 +384,9 @@ def test_a_webhook_name_rebound_inside_after_submission_is_refused_at_delivery(a
     rows: list[Any] = []
 
     def recorded() -> bool:
-        rows[:] = webhooks.db.fetchall("SELECT status, attempts, last_error FROM webhook_deliveries")
+        rows[:] = app_call(
+            api, webhooks.db.fetchall, "SELECT status, attempts, last_error FROM webhook_deliveries"
+        )
         return bool(rows) and rows[0]["attempts"] >= 1
 
     wait_until(recorded, what="a delivery attempt")

@@ -14,6 +14,7 @@ from app.errors import JobCanceled
 from app.job_runner import JobRunner
 from app.jobs import JobStore
 from tests.chain_helpers import assert_problem, chain_settings, client_for, wait_for_job, wait_until
+from tests.db_helpers import with_database
 from tests.fakes.image_providers import FakeOpenAI, Reply, png_bytes
 
 GENERATE = "/v1/generate/image"
@@ -106,11 +107,9 @@ def test_a_job_left_running_by_a_stopped_process_is_failed_on_restart(
 ) -> None:
     settings = chain_settings(tmp_path / "data", fake_openai.base_url)
     settings.data_path.mkdir(parents=True)
-    db = Database(settings.data_path / "promptgen.sqlite3")  # a process that died mid-job left this
-    store = JobStore(db)
-    orphan = store.new("generate-image", {"prompt": "a fox"}, status="in-progress")
-    store.save(orphan)
-    db.close()
+    # a process that died mid-job left this
+    orphan = JobStore(Database("sqlite://")).new("generate-image", {"prompt": "a fox"}, status="in-progress")
+    with_database(settings.data_path / "promptgen.sqlite3", lambda db: JobStore(db).save(orphan))
     with client_for(settings) as c:
         job = c.get(f"/v1/jobs/{orphan.job_id}").json()
     assert job["status"] == "failure" and job["statusHistory"][-1]["status"] == "failure"
@@ -136,35 +135,33 @@ def test_a_job_running_at_shutdown_is_recorded_as_interrupted_and_kept(
 # ------------------------------------------------------------------------------- the runner
 
 
-def runner_and_job(tmp_path: Path) -> tuple[JobRunner, JobStore, Any]:
-    store = JobStore(Database(tmp_path / "jobs.sqlite3"))
+async def runner_and_job(db: Database) -> tuple[JobRunner, JobStore, Any]:
+    store = JobStore(db)
     job = store.new("test", {}, status="queued")
-    store.save(job)
+    await store.save(job)
     return JobRunner(store), store, job
 
 
 def test_a_synchronous_caller_whose_job_is_canceled_gets_job_canceled(tmp_path: Path) -> None:
-    runner, store, job = runner_and_job(tmp_path)
-
-    async def scenario() -> None:
+    async def scenario(db: Database) -> str:
+        runner, store, job = await runner_and_job(db)
         waiting = asyncio.create_task(runner.run(job, lambda: asyncio.sleep(10)))
         await asyncio.sleep(0.01)
         assert (await runner.cancel(job.job_id)).status == "canceled"
         with pytest.raises(JobCanceled):
             await waiting
+        return (await store.get(job.job_id)).status
 
-    asyncio.run(scenario())
-    assert store.get(job.job_id).status == "canceled"
+    assert with_database(tmp_path / "jobs.sqlite3", scenario) == "canceled"
 
 
 def test_a_job_canceled_before_it_started_is_still_recorded(tmp_path: Path) -> None:
-    runner, store, job = runner_and_job(tmp_path)
-
-    async def scenario() -> None:
+    async def scenario(db: Database) -> str:
+        runner, store, job = await runner_and_job(db)
         task = runner.start(job, lambda: asyncio.sleep(10))
         task.cancel()  # before its first step
         await asyncio.wait([task])
-        await asyncio.sleep(0)
+        await runner.aclose()  # the cancellation's write is done
+        return (await store.get(job.job_id)).status
 
-    asyncio.run(scenario())
-    assert store.get(job.job_id).status == "canceled"
+    assert with_database(tmp_path / "jobs.sqlite3", scenario) == "canceled"

@@ -15,7 +15,7 @@ import pytest
 
 from app.db import Database
 from app.jobs import JobStore
-from app.webhooks import SCHEMA, sign, verify_signature
+from app.webhooks import sign, verify_signature
 from tests.chain_helpers import (
     WEBHOOK_SECRET,
     Receiver,
@@ -25,6 +25,7 @@ from tests.chain_helpers import (
     wait_for_job,
     wait_until,
 )
+from tests.db_helpers import app_call, rows, with_database
 from tests.fakes.image_providers import FakeOpenAI, Recorded, Reply, closed_port_url
 
 GENERATE = "/v1/generate/image"
@@ -129,7 +130,10 @@ def test_a_failing_receiver_is_retried_with_backoff_under_one_delivery_id(
     assert all(signature_is_valid(d) for d in attempts)
     sender = client.app.state.chain.webhooks
     wait_until(
-        lambda: sender.status(attempts[0].headers["x-promptgen-delivery"])["status"] == "delivered",
+        lambda: (
+            app_call(client, sender.status, attempts[0].headers["x-promptgen-delivery"])["status"]
+            == "delivered"
+        ),
         what="the delivery to be recorded",
     )
 
@@ -144,8 +148,10 @@ def test_a_receiver_that_never_answers_2xx_is_given_up_after_the_attempts(
         wait_until(lambda: len(receiver.deliveries()) == 3, what="three attempts")
         delivery_id = receiver.deliveries()[0].headers["x-promptgen-delivery"]
         sender = c.app.state.chain.webhooks
-        wait_until(lambda: sender.status(delivery_id)["status"] == "failed", what="the delivery to fail")
-        assert "HTTP 500" in sender.status(delivery_id)["last_error"]
+        wait_until(
+            lambda: app_call(c, sender.status, delivery_id)["status"] == "failed", what="the delivery to fail"
+        )
+        assert "HTTP 500" in app_call(c, sender.status, delivery_id)["last_error"]
     assert len(receiver.deliveries()) == 3
 
 
@@ -169,18 +175,22 @@ def test_a_pending_delivery_is_sent_after_a_restart(
 ) -> None:
     settings = chain_settings(tmp_path / "data", fake_openai.base_url)
     settings.data_path.mkdir(parents=True)
-    db = Database(settings.data_path / "promptgen.sqlite3")  # a process stopped before delivering
-    db.ensure_schema(SCHEMA)
-    db.execute(
-        "INSERT INTO webhook_deliveries(delivery_id, job_id, url, event, body, status, attempts, created_at, "
-        "updated_at) VALUES ('whd_left', 'job_x', ?, 'job.succeeded', ?, 'pending', 1, 'now', 'now')",
-        (receiver.hook_url, b'{"event":"job.succeeded"}'),
+    with_database(  # a process stopped before delivering
+        settings.data_path / "promptgen.sqlite3",
+        lambda db: db.execute(
+            "INSERT INTO webhook_deliveries(delivery_id, job_id, url, event, body, status, attempts, created_at, "
+            "updated_at) VALUES ('whd_left', 'job_x', :url, 'job.succeeded', :body, 'pending', 1, 'now', 'now')",
+            {"url": receiver.hook_url, "body": b'{"event":"job.succeeded"}'},
+        ),
     )
-    db.close()
-    with client_for(settings) as c:
+    with client_for(settings):
         wait_until(lambda: receiver.deliveries(), what="the resumed delivery")
         wait_until(
-            lambda: c.app.state.chain.webhooks.status("whd_left")["status"] == "delivered", what="delivered"
+            lambda: (
+                rows(settings.data_path / "promptgen.sqlite3", "SELECT status FROM webhook_deliveries")[0][0]
+                == "delivered"
+            ),
+            what="delivered",
         )
     (delivery,) = receiver.deliveries()
     assert delivery.headers["x-promptgen-attempt"] == "2" and signature_is_valid(delivery)
@@ -191,13 +201,10 @@ def test_a_job_interrupted_by_a_restart_notifies_its_webhook(
 ) -> None:
     settings = chain_settings(tmp_path / "data", fake_openai.base_url)
     settings.data_path.mkdir(parents=True)
-    db = Database(settings.data_path / "promptgen.sqlite3")
-    store = JobStore(db)
-    orphan = store.new(
+    orphan = JobStore(Database("sqlite://")).new(
         "generate-image", {"prompt": "a fox", "webhook_url": receiver.hook_url}, status="in-progress"
     )
-    store.save(orphan)
-    db.close()
+    with_database(settings.data_path / "promptgen.sqlite3", lambda db: JobStore(db).save(orphan))
     with client_for(settings):
         wait_until(lambda: receiver.deliveries(), what="the webhook")
     payload = json.loads(receiver.deliveries()[0].body)
