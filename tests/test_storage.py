@@ -22,6 +22,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from sqlalchemy import event
 
 from app.assets import AssetStore
 from app.db import Database, check_writable
@@ -31,6 +32,7 @@ from app.jobs import JobStore, iso_at
 from app.settings import Settings, load_settings
 from tests import image_samples as samples
 from tests.conftest import ROOT, make_client, poll_readyz
+from tests.db_helpers import app_call, with_database
 
 PROBLEM = "application/problem+json"
 DAY = 86400.0
@@ -77,22 +79,22 @@ def sqlite_full() -> sqlite3.OperationalError:
     return exc
 
 
-class FullConnection:
-    """A SQLite connection whose writes fail as on a full disk (reads and BEGIN pass)."""
+class FullDisk:
+    """Makes `db`'s writes fail as on a full disk (reads pass) until `off()`: the driver's own
+    SQLite error, raised where the statement would run."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
+    def __init__(self, db: Database) -> None:
+        self.engine = db.engine.sync_engine
+        event.listen(self.engine, "before_cursor_execute", self._refuse)
 
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._conn, name)
-
-    def execute(self, sql: str, params: object = ()) -> sqlite3.Cursor:
-        if sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+    @staticmethod
+    def _refuse(_conn, _cursor, statement: str, *_rest) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
             raise sqlite_full()
-        return self._conn.execute(sql, params)  # type: ignore[arg-type]
 
-    def executemany(self, sql: str, rows: object) -> sqlite3.Cursor:
-        raise sqlite_full()
+    def off(self) -> None:
+        if event.contains(self.engine, "before_cursor_execute", self._refuse):
+            event.remove(self.engine, "before_cursor_execute", self._refuse)
 
 
 def assert_problem(response, status: int) -> dict:
@@ -111,85 +113,110 @@ def storage_settings(data_dir: Path, **overrides) -> Settings:
     return load_settings(env={}, dotenv=None, data_dir=str(data_dir), lm_backend="scripted", **overrides)
 
 
-def finished_job(jobs: JobStore, created: float, status: str = "success") -> str:
+async def finished_job(jobs: JobStore, created: float, status: str = "success") -> str:
     job = jobs.new("generate-prompt", {"prompt": "a fox"}, status=status)
     job.created_at = iso_at(created)
-    jobs.save(job)
+    await jobs.save(job)
     return job.job_id
 
 
-def job_ids(db: Database) -> set[str]:
-    return {r["job_id"] for r in db.fetchall("SELECT job_id FROM jobs")}
+async def job_ids(db: Database) -> set[str]:
+    return {r["job_id"] for r in await db.fetchall("SELECT job_id FROM jobs")}
 
 
 # ----------------------------------------------------------------------------- retention
 
 
 def test_the_job_sweep_keeps_an_age_and_a_count_and_never_touches_running_jobs(tmp_path: Path) -> None:
-    db = Database(tmp_path / "db.sqlite3")
-    jobs = JobStore(db)
-    now = time.time()
-    old = [finished_job(jobs, now - 40 * DAY, status) for status in ("success", "failure", "canceled")]
-    running = jobs.new("generate-image", {}, status="in-progress")
-    running.created_at = iso_at(now - 400 * DAY)
-    jobs.save(running)
-    recent = [finished_job(jobs, now - DAY + i) for i in range(10)]
+    async def scenario(db: Database) -> None:
+        jobs = JobStore(db)
+        now = time.time()
+        old = [
+            await finished_job(jobs, now - 40 * DAY, status) for status in ("success", "failure", "canceled")
+        ]
+        running = jobs.new("generate-image", {}, status="in-progress")
+        running.created_at = iso_at(now - 400 * DAY)
+        await jobs.save(running)
+        recent = [await finished_job(jobs, now - DAY + i) for i in range(10)]
 
-    assert jobs.sweep(max_age_s=30 * DAY, max_count=0, now=now) == 3
-    assert job_ids(db) == {running.job_id, *recent}
-    assert jobs.sweep(max_age_s=30 * DAY, max_count=4, now=now) == 6
-    assert job_ids(db) == {running.job_id, *recent[-4:]}  # the newest four finished ones
-    assert jobs.sweep(max_age_s=0, max_count=0, now=now + 1000 * DAY) == 0  # both bounds off
-    assert old and all(job_id not in job_ids(db) for job_id in old)
+        assert await jobs.sweep(max_age_s=30 * DAY, max_count=0, now=now) == 3
+        assert await job_ids(db) == {running.job_id, *recent}
+        assert await jobs.sweep(max_age_s=30 * DAY, max_count=4, now=now) == 6
+        assert await job_ids(db) == {running.job_id, *recent[-4:]}  # the newest four finished ones
+        assert await jobs.sweep(max_age_s=0, max_count=0, now=now + 1000 * DAY) == 0  # both bounds off
+        remaining = await job_ids(db)
+        assert old and all(job_id not in remaining for job_id in old)
+
+    with_database(tmp_path / "db.sqlite3", scenario)
 
 
 def test_the_job_sweep_deletes_in_batches_beyond_one_statement(tmp_path: Path) -> None:
-    db = Database(tmp_path / "db.sqlite3")
-    jobs = JobStore(db)
-    now = time.time()
-    rows = [
-        (f"job_{i:024x}", "generate-prompt", "success", b"x", iso_at(now - DAY + i), iso_at(now))
-        for i in range(1234)
-    ]
-    db.execute_many("INSERT INTO jobs VALUES (?,?,?,?,?,?)", rows)
-    assert jobs.sweep(max_age_s=0, max_count=100, now=now) == 1134
-    assert len(job_ids(db)) == 100
+    async def scenario(db: Database) -> None:
+        jobs = JobStore(db)
+        now = time.time()
+        rows = [
+            dict(job_id=f"job_{i:024x}", job_type="generate-prompt", status="success", body=b"x",
+                 created_at=iso_at(now - DAY + i), updated_at=iso_at(now))
+            for i in range(1234)
+        ]  # fmt: skip
+        await db.execute_many(
+            "INSERT INTO jobs VALUES (:job_id, :job_type, :status, :body, :created_at, :updated_at)", rows
+        )
+        assert await jobs.sweep(max_age_s=0, max_count=100, now=now) == 1134
+        assert len(await job_ids(db)) == 100
+
+    with_database(tmp_path / "db.sqlite3", scenario)
 
 
 def test_generated_assets_are_swept_by_age_and_count_uploads_and_training_images_stay(tmp_path: Path) -> None:
-    db = Database(tmp_path / "db.sqlite3")
-    JobStore(db)
     blobs = tmp_path / "blobs"
-    assets = AssetStore(db, blobs)
-    uploaded = assets.create(image(b"upload"), name="job_" + "0" * 24 + "-0")  # a look-alike name
-    generated = [assets.create(image(b"g%d" % i), job_id=f"job_{i:024x}") for i in range(6)]
-    now = time.time()
-    for i, asset in enumerate(generated):  # one per second, oldest first (not all in one millisecond)
-        db.execute(
-            "UPDATE assets SET created_at = ? WHERE asset_id = ?", (iso_at(now - 100 + i), asset.asset_id)
-        )
 
-    removed = assets.sweep_job_assets(0, 2, keep={generated[0].asset_id}, now=now)
-    assert removed == 3  # six generated, two newest kept, one a style model uses
-    left = {r["asset_id"] for r in db.fetchall("SELECT asset_id FROM assets")}
-    assert left == {uploaded.asset_id, generated[0].asset_id, generated[4].asset_id, generated[5].asset_id}
-    assert sorted(p.name for p in blobs.iterdir()) == sorted(a + ".png" for a in left)
+    async def scenario(db: Database) -> None:
+        assets = AssetStore(db, blobs)
+        uploaded = await assets.create(image(b"upload"), name="job_" + "0" * 24 + "-0")  # a look-alike name
+        generated = [await assets.create(image(b"g%d" % i), job_id=f"job_{i:024x}") for i in range(6)]
+        now = time.time()
+        for i, asset in enumerate(generated):  # one per second, oldest first (not all in one millisecond)
+            await db.execute(
+                "UPDATE assets SET created_at = :at WHERE asset_id = :id",
+                {"at": iso_at(now - 100 + i), "id": asset.asset_id},
+            )
 
-    assert assets.sweep_job_assets(DAY, 0, now=now + 2 * DAY) == 3  # by age: every generated one
-    assert [r["asset_id"] for r in db.fetchall("SELECT asset_id FROM assets")] == [uploaded.asset_id]
+        removed = await assets.sweep_job_assets(0, 2, keep={generated[0].asset_id}, now=now)
+        assert removed == 3  # six generated, two newest kept, one a style model uses
+        left = {r["asset_id"] for r in await db.fetchall("SELECT asset_id FROM assets")}
+        assert left == {
+            uploaded.asset_id,
+            generated[0].asset_id,
+            generated[4].asset_id,
+            generated[5].asset_id,
+        }
+        assert sorted(p.name for p in blobs.iterdir()) == sorted(a + ".png" for a in left)
+
+        assert await assets.sweep_job_assets(DAY, 0, now=now + 2 * DAY) == 3  # by age: every generated one
+        assert [r["asset_id"] for r in await db.fetchall("SELECT asset_id FROM assets")] == [
+            uploaded.asset_id
+        ]
+
+    with_database(tmp_path / "db.sqlite3", scenario)
 
 
 def test_assets_a_job_made_before_the_job_column_are_recognised(tmp_path: Path) -> None:
-    db = Database(tmp_path / "db.sqlite3")
-    jobs = JobStore(db)
-    job = jobs.new("generate-image", {}, status="success")
-    jobs.save(job)
-    db.execute(
+    """A data directory from before the `job_id` column (adopted by the migrations)."""
+    path = tmp_path / "db.sqlite3"
+    job_id = "job_" + "a" * 24
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TABLE jobs (job_id TEXT PRIMARY KEY, job_type TEXT NOT NULL, status TEXT NOT NULL, "
+        "body BLOB NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"
+    )
+    conn.execute("INSERT INTO jobs VALUES (?, 'generate-image', 'success', x'80', '', '')", (job_id,))
+    conn.execute(
         "CREATE TABLE assets (asset_id TEXT PRIMARY KEY, body BLOB NOT NULL, created_at TEXT NOT NULL)"
     )
     encode = msgspec.msgpack.encode
     for asset_id, name in (
-        ("asset_a", f"{job.job_id}-0"),
+        ("asset_a", f"{job_id}-0"),
         ("asset_b", "job_" + "f" * 24 + "-0"),
         ("asset_c", "cat"),
     ):
@@ -197,61 +224,70 @@ def test_assets_a_job_made_before_the_job_column_are_recognised(tmp_path: Path) 
             assetId=asset_id, name=name, description="", mediaType="image/png", width=1, height=1,
             size=1, sha256="", createdAt=iso_at(0), url="",
         )  # fmt: skip
-        db.execute("INSERT INTO assets VALUES (?,?,?)", (asset_id, encode(body), iso_at(0)))
-    AssetStore(db, tmp_path / "blobs")
-    marked = {r["asset_id"]: r["job_id"] for r in db.fetchall("SELECT asset_id, job_id FROM assets")}
-    assert marked == {"asset_a": job.job_id, "asset_b": None, "asset_c": None}  # only a job on record
+        conn.execute("INSERT INTO assets VALUES (?,?,?)", (asset_id, encode(body), iso_at(0)))
+    conn.commit()
+    conn.close()
+
+    async def scenario(db: Database) -> dict[str, str | None]:
+        return {r["asset_id"]: r["job_id"] for r in await db.fetchall("SELECT asset_id, job_id FROM assets")}
+
+    marked = with_database(path, scenario)
+    assert marked == {"asset_a": job_id, "asset_b": None, "asset_c": None}  # only a job on record
 
 
 def test_the_webhook_outbox_keeps_an_age_and_a_count_of_finished_deliveries(settings: Settings) -> None:
     from app.webhooks import WebhookSender
 
-    db = Database(settings.data_path / "db.sqlite3")
-    sender = WebhookSender(db, settings)
-    now = time.time()
-    rows = []
-    for i, (status, age) in enumerate(
-        [
-            ("pending", 90),
-            ("delivered", 90),
-            ("failed", 90),
-            ("delivered", 1),
-            ("failed", 1),
-            ("delivered", 1),
-        ]
-    ):
-        stamp = iso_at(now - age * DAY + i)
-        rows.append(
-            (f"whd_{i}", "job_x", "https://example.com/", "job.succeeded", b"{}", status, stamp, stamp)
+    async def scenario(db: Database) -> dict[str, str]:
+        sender = WebhookSender(db, settings)
+        now = time.time()
+        rows = []
+        for i, (status, age) in enumerate(
+            [
+                ("pending", 90),
+                ("delivered", 90),
+                ("failed", 90),
+                ("delivered", 1),
+                ("failed", 1),
+                ("delivered", 1),
+            ]
+        ):
+            stamp = iso_at(now - age * DAY + i)
+            rows.append(
+                dict(delivery_id=f"whd_{i}", job_id="job_x", url="https://example.com/", event="job.succeeded",
+                     body=b"{}", status=status, created_at=stamp, updated_at=stamp)
+            )  # fmt: skip
+        await db.execute_many(
+            "INSERT INTO webhook_deliveries(delivery_id, job_id, url, event, body, status, created_at, updated_at) "
+            "VALUES (:delivery_id, :job_id, :url, :event, :body, :status, :created_at, :updated_at)",
+            rows,
         )
-    db.execute_many(
-        "INSERT INTO webhook_deliveries(delivery_id, job_id, url, event, body, status, created_at, updated_at) "
-        "VALUES (?,?,?,?,?,?,?,?)",
-        rows,
-    )
-    assert sender.sweep(max_age_s=7 * DAY, max_count=0, now=now) == 2
-    assert sender.sweep(max_age_s=7 * DAY, max_count=2, now=now) == 1
-    left = {r["delivery_id"]: r["status"] for r in db.fetchall("SELECT * FROM webhook_deliveries")}
+        assert await sender.sweep(max_age_s=7 * DAY, max_count=0, now=now) == 2
+        assert await sender.sweep(max_age_s=7 * DAY, max_count=2, now=now) == 1
+        return {r["delivery_id"]: r["status"] for r in await db.fetchall("SELECT * FROM webhook_deliveries")}
+
+    left = with_database(settings.data_path / "db.sqlite3", scenario)
     assert left == {"whd_0": "pending", "whd_4": "failed", "whd_5": "delivered"}  # pending never goes
 
 
 def test_the_service_sweeps_at_start_and_on_demand(settings: Settings) -> None:
-    db = Database(settings.data_path / "promptgen.sqlite3")
-    jobs = JobStore(db)
-    stale = finished_job(jobs, time.time() - 60 * DAY)
-    db.close()
+    stale = with_database(
+        settings.data_path / "promptgen.sqlite3",
+        lambda db: finished_job(JobStore(db), time.time() - 60 * DAY),
+    )
     with make_client(settings) as client:
         retention = client.app.state.retention
-        for _ in range(500):  # the lifespan's first sweep runs in a worker thread at start
+        for _ in range(500):  # the lifespan's first sweep runs in the background at start
             if retention.last:
                 break
             time.sleep(0.01)
         assert retention.last["jobs"] == 1
         assert 'promptgen_retention_removed_total{kind="jobs"} 1' in client.get("/metrics").text
         with pytest.raises(Exception, match="no job"):
-            client.app.state.jobs.get(stale)
+            app_call(client, client.app.state.jobs.get, stale)
         fresh = client.post("/v1/generate/prompt", json={"prompt": "a fox", "mode": "structured"}).json()
-        assert retention.sweep(now=time.time() + 31 * DAY)["jobs"] == 1  # called directly: no waiting
+        later = time.time() + 31 * DAY
+        assert app_call(client, retention.sweep, later)["jobs"] == 1  # called directly: no waiting
         assert client.get(f"/v1/jobs/{fresh['job']['jobId']}").status_code == 404
 
 
@@ -273,14 +309,23 @@ def test_on_a_full_tmpfs_uploads_are_507_without_partial_files_and_retention_fre
 ) -> None:
     with small_fs(tmp_path / "fs", "4m") as fs:
         # no background sweep (interval 0): it would free space while the loop fills the disk
-        settings = storage_settings(fs / "data", data_min_free_mb=0, job_asset_retention_max=1, retention_interval_s=0)
+        settings = storage_settings(
+            fs / "data", data_min_free_mb=0, job_asset_retention_max=1, retention_interval_s=0
+        )
         photo = samples.photo("rocket.jpg")  # 110 KB
         with make_client(settings) as client:
             store: AssetStore = client.app.state.images.assets
+            for _ in range(500):  # the sweep at start is over (it would take part of what follows)
+                if client.app.state.retention.last:
+                    break
+                time.sleep(0.01)
             generated = []
             for i in range(40):  # images "jobs" generated, until the disk refuses one
                 try:
-                    generated.append(store.create(image(photo, "image/jpeg"), job_id=f"job_{i:024x}"))
+                    made = app_call(
+                        client, store.create, image(photo, "image/jpeg"), None, None, f"job_{i:024x}"
+                    )
+                    generated.append(made)
                 except InsufficientStorage as exc:
                     assert exc.extensions["reason"] == "full"
                     break
@@ -297,7 +342,7 @@ def test_on_a_full_tmpfs_uploads_are_507_without_partial_files_and_retention_fre
             delete = client.delete(f"/v1/assets/{generated[0].asset_id}")
             assert delete.status_code == 204 or assert_problem(delete, 507)  # never a bare 500
 
-            removed = client.app.state.retention.sweep()
+            removed = app_call(client, client.app.state.retention.sweep)
             assert removed["job_assets"] >= len(generated) - 2
             filler.unlink()
             assert upload(client, photo, "image/jpeg").status_code == 201
@@ -337,10 +382,10 @@ def test_an_upload_whose_row_fails_removes_its_blob(client, monkeypatch) -> None
     db = client.app.state.db
     real = db.execute
 
-    def full_on_insert(sql: str, params: tuple = ()) -> int:  # type: ignore[type-arg]
-        if sql.startswith("INSERT INTO assets"):
+    async def full_on_insert(statement, params=None) -> int:  # type: ignore[no-untyped-def]
+        if str(statement).startswith("INSERT INTO assets"):
             raise InsufficientStorage("writing to the database failed: the data directory is full")
-        return real(sql, params)
+        return await real(statement, params)
 
     monkeypatch.setattr(db, "execute", full_on_insert)
     assert_problem(upload(client, samples.photo("rocket.jpg"), "image/jpeg"), 507)
@@ -349,11 +394,10 @@ def test_an_upload_whose_row_fails_removes_its_blob(client, monkeypatch) -> None
 
 def test_delete_on_a_full_disk_is_a_507_problem_and_keeps_the_asset(client, monkeypatch) -> None:
     asset = upload(client, samples.photo("rocket.jpg"), "image/jpeg").json()["asset"]
-    db = client.app.state.db
-    monkeypatch.setattr(db, "_conn", FullConnection(db._conn))
+    full = FullDisk(client.app.state.db)
     body = assert_problem(client.delete(f"/v1/assets/{asset['assetId']}"), 507)
     assert body["type"].endswith("/insufficient-storage")
-    monkeypatch.undo()
+    full.off()
     assert client.get(asset["url"]).status_code == 200  # still whole
     assert client.delete(f"/v1/assets/{asset['assetId']}").status_code == 204
 
@@ -363,7 +407,7 @@ def test_a_failed_job_write_is_logged_and_surfaced_until_a_write_succeeds(
 ) -> None:
     db = client.app.state.db
     jobs: JobStore = client.app.state.jobs
-    monkeypatch.setattr(db, "_conn", FullConnection(db._conn))
+    full = FullDisk(db)
     with caplog.at_level(logging.ERROR, logger="app.jobs"):
         answer = client.post("/v1/generate/prompt", json={"prompt": "a fox", "mode": "structured"})
         assert answer.status_code == 200  # answered before its deferred row was written
@@ -378,32 +422,32 @@ def test_a_failed_job_write_is_logged_and_surfaced_until_a_write_succeeds(
     assert client.get(f"/v1/jobs/{job_id}").status_code == 200  # still served from memory
 
     with pytest.raises(InsufficientStorage):  # a direct save tells its caller
-        jobs.save(jobs.new("generate-prompt", {}, status="success"))
+        app_call(client, jobs.save, jobs.new("generate-prompt", {}, status="success"))
     assert jobs.unwritten == 1  # the refused row is not kept; the answered one is
 
-    monkeypatch.undo()
+    full.off()
     assert poll_readyz(client).status_code == 200  # the probe itself writes what waited
     assert jobs.write_error is None and jobs.unwritten == 0
     metrics = client.get("/metrics").text
     failures = re.search(r"^promptgen_job_write_failures_total (\d+)$", metrics, re.M)
     assert failures and int(failures[1]) >= 2 and "promptgen_jobs_unwritten 0" in metrics
     assert "promptgen_data_free_bytes " in metrics
-    assert db.fetchone("SELECT 1 FROM jobs WHERE job_id = ?", (job_id,)) is not None
+    assert app_call(client, db.fetchone, f"SELECT 1 FROM jobs WHERE job_id = '{job_id}'") is not None
 
 
 def test_a_deferred_flush_failure_does_not_reach_the_loop_exception_handler(tmp_path: Path) -> None:
-    db = Database(tmp_path / "db.sqlite3")
-    jobs = JobStore(db)
-    db._conn = FullConnection(db._conn)  # type: ignore[assignment]
     seen: list[dict] = []
 
-    async def scenario() -> None:
+    async def scenario(db: Database) -> JobStore:
+        jobs = JobStore(db)
+        FullDisk(db)
         asyncio.get_running_loop().set_exception_handler(lambda _loop, ctx: seen.append(ctx))
-        jobs.save(jobs.new("generate-prompt", {}, status="success"), defer=True)
+        await jobs.save(jobs.new("generate-prompt", {}, status="success"), defer=True)
         await asyncio.sleep(0)
-        await asyncio.sleep(0)
+        await asyncio.sleep(0.2)
+        return jobs
 
-    asyncio.run(scenario())
+    jobs = with_database(tmp_path / "db.sqlite3", scenario)
     assert seen == [] and jobs.write_error and jobs.unwritten == 1
 
 
@@ -413,7 +457,7 @@ def test_a_deferred_flush_failure_does_not_reach_the_loop_exception_handler(tmp_
 def test_a_read_only_data_directory_stops_serve_with_one_line(tmp_path: Path) -> None:
     with small_fs(tmp_path / "fs", "1m") as fs:
         data = fs / "data"
-        Database(data / "promptgen.sqlite3").close()  # an existing data directory
+        with_database(data / "promptgen.sqlite3", lambda db: asyncio.sleep(0))  # an existing data directory
         remount = subprocess.run(["mount", "-o", "remount,ro", str(fs)], capture_output=True)
         if remount.returncode != 0:
             pytest.skip("cannot remount the tmpfs read-only")
@@ -475,11 +519,12 @@ def test_images_a_job_generates_are_marked_swept_and_a_full_disk_fails_the_job_w
             job_id = result.json()["job"]["jobId"]
             images = [image["assetId"] for image in result.json()["images"]]
             db = client.app.state.db
-            owners = {r["asset_id"]: r["job_id"] for r in db.fetchall("SELECT asset_id, job_id FROM assets")}
+            found = app_call(client, db.fetchall, "SELECT asset_id, job_id FROM assets")
+            owners = {r["asset_id"]: r["job_id"] for r in found}
             assert owners == {uploaded["assetId"]: None, **dict.fromkeys(images, job_id)}
 
-            assert client.app.state.retention.sweep()["job_assets"] == len(images) - 1
-            left = {r["asset_id"] for r in db.fetchall("SELECT asset_id FROM assets")}
+            assert app_call(client, client.app.state.retention.sweep)["job_assets"] == len(images) - 1
+            left = {r["asset_id"] for r in app_call(client, db.fetchall, "SELECT asset_id FROM assets")}
             assert uploaded["assetId"] in left and len(left) == 2
 
             client.app.state.images.assets.min_free_bytes = 2**62  # no disk has this much free
@@ -490,42 +535,44 @@ def test_images_a_job_generates_are_marked_swept_and_a_full_disk_fails_the_job_w
 
 
 def test_the_asset_sweep_goes_in_batches(tmp_path: Path) -> None:
-    db = Database(tmp_path / "db.sqlite3")
-    assets = AssetStore(db, tmp_path / "blobs")
-    made = [assets.create(image(b"%d" % i), job_id=f"job_{i:024x}") for i in range(1203)]
-    assert assets.sweep_job_assets(0, 100, keep={made[0].asset_id}) == 1102
-    assert len(db.fetchall("SELECT asset_id FROM assets")) == 101
+    async def scenario(db: Database) -> None:
+        assets = AssetStore(db, tmp_path / "blobs")
+        made = [await assets.create(image(b"%d" % i), job_id=f"job_{i:024x}") for i in range(1203)]
+        assert await assets.sweep_job_assets(0, 100, keep={made[0].asset_id}) == 1102
+        assert len(await db.fetchall("SELECT asset_id FROM assets")) == 101
+
+    with_database(tmp_path / "db.sqlite3", scenario)
     assert len(list((tmp_path / "blobs").iterdir())) == 101
 
 
 def test_a_refused_write_whose_caller_was_told_does_not_hold_readiness(tmp_path: Path) -> None:
     from app.retention import storage_problem
 
-    db = Database(tmp_path / "db.sqlite3")
-    jobs = JobStore(db)
-    real = db._conn
-    db._conn = FullConnection(real)  # type: ignore[assignment]
-    with pytest.raises(InsufficientStorage):
-        jobs.save(jobs.new("generate-image", {}))
     settings = storage_settings(tmp_path, data_min_free_mb=0)
-    assert jobs.write_error and jobs.unwritten == 0
-    assert storage_problem(settings, jobs) is None  # nothing waits: the caller got its 507
 
-    async def answered_then_refused() -> None:
-        jobs.save(jobs.new("generate-prompt", {}, status="success"), defer=True)
-        await asyncio.sleep(0)
+    async def scenario(db: Database) -> None:
+        jobs = JobStore(db)
+        full = FullDisk(db)
+        with pytest.raises(InsufficientStorage):
+            await jobs.save(jobs.new("generate-image", {}))
+        assert jobs.write_error and jobs.unwritten == 0
+        assert await storage_problem(settings, jobs) is None  # nothing waits: the caller got its 507
 
-    asyncio.run(answered_then_refused())
-    assert "job records cannot be written (1 waiting" in (storage_problem(settings, jobs) or "")
-    db._conn = real  # type: ignore[assignment]
-    assert storage_problem(settings, jobs) is None and jobs.unwritten == 0  # the probe wrote it
+        await jobs.save(
+            jobs.new("generate-prompt", {}, status="success"), defer=True
+        )  # answered, then refused
+        await asyncio.sleep(0.2)
+        assert "job records cannot be written (1 waiting" in (await storage_problem(settings, jobs) or "")
+        full.off()
+        assert await storage_problem(settings, jobs) is None and jobs.unwritten == 0  # the probe wrote it
 
+    with_database(tmp_path / "db.sqlite3", scenario)
 
 
 def test_a_stop_waits_for_a_sweep_in_progress(tmp_path: Path) -> None:
-    """Cancelling the sweeper (the lifespan's stop) returns only when the sweep's thread has
-    ended, so the database is never closed under it."""
-    import asyncio
+    """Cancelling the sweeper (the lifespan's stop) returns only when the sweep in progress has
+    ended (its statements run in the database driver's thread, which a cancel does not stop),
+    so the database is never closed under it."""
     import threading
     import time as _time
 
@@ -537,14 +584,14 @@ def test_a_stop_waits_for_a_sweep_in_progress(tmp_path: Path) -> None:
         def __init__(self) -> None:
             self.settings = storage_settings(tmp_path / "data", retention_interval_s=3600)
 
-        def sweep(self, now: float | None = None) -> dict[str, int]:
-            _time.sleep(0.3)
+        async def sweep(self, now: float | None = None) -> dict[str, int]:
+            await asyncio.to_thread(_time.sleep, 0.3)  # like a statement in the driver's thread
             finished.set()
             return {}
 
     async def stop_during_the_sweep() -> None:
         task = asyncio.create_task(SlowRetention().run())
-        await asyncio.sleep(0.05)  # the sweep's thread is running
+        await asyncio.sleep(0.05)  # the sweep is running
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
