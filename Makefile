@@ -50,11 +50,12 @@ $(NODE_STAMP): tests/node/package-lock.json
 	if command -v npm >/dev/null; then cd tests/node && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; fi
 
 # Debian packages the tests drive: Chromium for the playground's browser tests (never a downloaded
-# browser build), wrk for the bounded load test, redis-server for the shared cache's tests, and a C
+# browser build), wrk for the bounded load test, redis-server for the shared cache's tests, postgresql
+# for the database tests on Postgres (tests/pg.py runs initdb + pg_ctl in a temporary folder), and a C
 # compiler for the decoding kernel (models/lm/native/, built on the model's first load into the data
 # directory's kernels/ or ~/.cache/promptgen/kernels, keyed by source, flags, compiler and CPU).
 system-deps:
-	(command -v chromium && command -v wrk && command -v redis-server && command -v cc) >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium wrk redis-server gcc)
+	(command -v chromium && command -v wrk && command -v redis-server && command -v cc && ls /usr/lib/postgresql/*/bin/initdb) >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium wrk redis-server gcc postgresql)
 
 # An S3-compatible server for the object-storage tests (tests/engines.py starts it on loopback):
 # moto in a virtual environment of its own, apart from the service's dependencies.

@@ -316,6 +316,15 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=raw,
     )
     config.add_argument("--json", action="store_true", help="a JSON object instead of NAME=value lines")
+
+    sub.add_parser(
+        "migrate",
+        help="bring the database to the newest schema",
+        description="Apply the database migrations (Alembic) to PROMPTGEN_DATABASE_URL, or to the data "
+        "directory's SQLite file (which `serve` also migrates at every start). A data directory made "
+        "before migrations existed is adopted as it is, losing nothing.",
+        formatter_class=raw,
+    )
     return parser
 
 
@@ -617,14 +626,43 @@ def setup_logging(settings: Settings, verbose: int) -> None:
     configure_logging({0: "ERROR", 1: "INFO"}.get(verbose, "DEBUG"), "text")
 
 
+def _migrate(settings: Settings) -> int:
+    """`python -m app migrate`: one line saying where the schema now is."""
+    import asyncio
+
+    from app.db import configured_url, open_database
+    from app.errors import PromptgenError
+
+    async def run() -> str:
+        db = await open_database(configured_url(settings.database_url, settings.data_path))
+        try:
+            row = await db.fetchone("SELECT version_num FROM alembic_version")
+            return str(row["version_num"]) if row else "?"
+        finally:
+            await db.close()
+
+    if not settings.database_url:
+        settings.data_path.mkdir(parents=True, exist_ok=True)
+    try:
+        revision = asyncio.run(run())
+    except (PromptgenError, OSError) as exc:
+        print(f"promptgen migrate: {getattr(exc, 'detail', None) or exc}", file=sys.stderr)
+        return 1
+    where = "PROMPTGEN_DATABASE_URL" if settings.database_url else str(settings.data_path)
+    print(f"database at schema revision {revision} ({where})")
+    return 0
+
+
 def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    """`prompt`, `images` or `config` (the parsed `args`)."""
+    """`prompt`, `images`, `config` or `migrate` (the parsed `args`)."""
     settings = load_settings()
     if getattr(args, "verbose", 0):
         setup_logging(settings, args.verbose)
     prog = f"{parser.prog} {args.command}"
     if args.command == "config":
         return _config(args, settings)
+    if args.command == "migrate":
+        return _migrate(settings)
     if args.command == "images":
         return _images(args, settings, prog)
     return _prompt(args, settings, prog)

@@ -6,6 +6,11 @@ A data directory today's code built before migrations existed has the tables and
 `alembic_version`: it is adopted once, losing nothing: the tables and indexes that code
 created lazily are completed (`CREATE ... IF NOT EXISTS`, the `assets.job_id` column filled as
 that code did), then stamped at the baseline revision, and later revisions apply on top.
+Adopting rebuilds each table from `app/schema.py` and copies its rows over (SQLite let those
+tables' text primary keys be NULL; the schema says NOT NULL), in one transaction.
+
+Concurrent starts do not race: SQLite takes its write lock first (`BEGIN IMMEDIATE`), Postgres
+an advisory lock for the transaction.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, inspect, text
 
+from app.schema import metadata
+
 if TYPE_CHECKING:
     from app.db import Database
 
@@ -30,24 +37,6 @@ BASELINE = "0001"  # the schema of the last release without migrations
 KNOWN_TABLES = {"jobs", "assets", "asset_descriptions", "style_models", "webhook_deliveries"}
 JOB_ASSET_NAME = re.compile(r"(job_[0-9a-f]{24})-\d+")  # how the chain names what it generates
 
-# The DDL the stores ran before migrations: completes a data directory that has only some of it.
-LEGACY_DDL = (
-    """CREATE TABLE IF NOT EXISTS jobs (job_id TEXT PRIMARY KEY, job_type TEXT NOT NULL,
-        status TEXT NOT NULL, body BLOB NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status)",
-    "CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at)",
-    "CREATE TABLE IF NOT EXISTS assets (asset_id TEXT PRIMARY KEY, body BLOB NOT NULL, created_at TEXT NOT NULL)",
-    """CREATE TABLE IF NOT EXISTS asset_descriptions (asset_id TEXT NOT NULL, describer TEXT NOT NULL,
-        body BLOB NOT NULL, PRIMARY KEY (asset_id, describer))""",
-    "CREATE TABLE IF NOT EXISTS style_models (model_id TEXT PRIMARY KEY, body BLOB NOT NULL, created_at TEXT NOT NULL)",
-    """CREATE TABLE IF NOT EXISTS webhook_deliveries (delivery_id TEXT PRIMARY KEY, job_id TEXT NOT NULL,
-        url TEXT NOT NULL, event TEXT NOT NULL, body BLOB NOT NULL, status TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',
-        created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS webhook_deliveries_status ON webhook_deliveries(status)",
-    "CREATE INDEX IF NOT EXISTS webhook_deliveries_created ON webhook_deliveries(created_at)",
-)
-
 
 def alembic_config(url: str | None = None) -> Config:
     config = Config()
@@ -57,9 +46,16 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
+ADVISORY_LOCK = 0x70726F6D  # Postgres: one migration at a time across replicas
+
+
 async def upgrade(db: Database) -> None:
     """Adopt a database built before migrations (once), then upgrade it to the newest revision."""
     async with db.transaction("migrating the database") as conn:
+        if db.is_sqlite:
+            await conn.exec_driver_sql("BEGIN IMMEDIATE")  # DDL included: all or nothing
+        else:
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
         await conn.run_sync(_upgrade)
 
 
@@ -75,19 +71,31 @@ def _upgrade(connection: Connection) -> None:
 
 
 def _adopt(connection: Connection) -> None:
-    """Complete the schema of a database today's code built (SQLite: the only engine it ran on)."""
-    for statement in LEGACY_DDL:
-        connection.execute(text(statement))
-    columns = {c["name"] for c in inspect(connection).get_columns("assets")}
-    if "job_id" not in columns:  # the upgrade the asset store made in place, before migrations
+    """Bring a database today's code built (SQLite: the only engine it ran on) to the baseline."""
+    existing = set(inspect(connection).get_table_names())
+    if "assets" in existing and "job_id" not in {
+        c["name"] for c in inspect(connection).get_columns("assets")
+    }:
+        # the upgrade the asset store made in place, before migrations
         connection.execute(text("ALTER TABLE assets ADD COLUMN job_id TEXT"))
-        for asset_id, job_id in _job_assets(connection):
+        for asset_id, job_id in _job_assets(connection) if "jobs" in existing else []:
             connection.execute(
-                text("UPDATE assets SET job_id = :job WHERE asset_id = :asset"), {"job": job_id, "asset": asset_id}
+                text("UPDATE assets SET job_id = :job WHERE asset_id = :asset"),
+                {"job": job_id, "asset": asset_id},
             )
-    connection.execute(
-        text("CREATE INDEX IF NOT EXISTS assets_job_created ON assets(job_id, created_at) WHERE job_id IS NOT NULL")
-    )
+    for name in sorted(KNOWN_TABLES & existing):
+        table = metadata.tables[name]
+        old = inspect(connection)
+        for index in old.get_indexes(name):
+            connection.execute(text(f'DROP INDEX IF EXISTS "{index["name"]}"'))
+        connection.execute(text(f'ALTER TABLE "{name}" RENAME TO "{name}_before_migrations"'))
+        table.create(connection)
+        columns = ", ".join(f'"{c.name}"' for c in table.columns)
+        connection.execute(
+            text(f'INSERT INTO "{name}" ({columns}) SELECT {columns} FROM "{name}_before_migrations"')
+        )
+        connection.execute(text(f'DROP TABLE "{name}_before_migrations"'))
+    metadata.create_all(connection, checkfirst=True)  # the tables that code had not made yet
 
 
 def _job_assets(connection: Connection) -> list[tuple[str, str]]:
