@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.sql import Executable
 
 from app.errors import InsufficientStorage
+from app.migrate import upgrade
 
 # SQLite's primary result codes and the errnos that mean the disk refused a write
 _SQLITE_REASONS = {13: "full", 8: "read-only", 10: "io-error"}  # SQLITE_FULL, _READONLY, _IOERR
@@ -194,9 +195,8 @@ class Database:
 
     async def migrate(self) -> None:
         """Bring the schema to the newest migration (stamping a database today's code built)."""
-        from app.migrate import upgrade
-
-        await upgrade(self)
+        async with self.transaction("migrating the database") as conn:
+            await upgrade(conn)
 
     async def close(self) -> None:
         await self.engine.dispose()

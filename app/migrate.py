@@ -18,17 +18,15 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, inspect, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.schema import metadata
-
-if TYPE_CHECKING:
-    from app.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +47,14 @@ def alembic_config(url: str | None = None) -> Config:
 ADVISORY_LOCK = 0x70726F6D  # Postgres: one migration at a time across replicas
 
 
-async def upgrade(db: Database) -> None:
-    """Adopt a database built before migrations (once), then upgrade it to the newest revision."""
-    async with db.transaction("migrating the database") as conn:
-        if db.is_sqlite:
-            await conn.exec_driver_sql("BEGIN IMMEDIATE")  # DDL included: all or nothing
-        else:
-            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
-        await conn.run_sync(_upgrade)
+async def upgrade(conn: AsyncConnection) -> None:
+    """Adopt a database built before migrations (once), then upgrade it to the newest revision,
+    in the transaction open on `conn` (`app.db.Database.migrate`)."""
+    if conn.dialect.name == "sqlite":
+        await conn.exec_driver_sql("BEGIN IMMEDIATE")  # DDL included: all or nothing
+    else:
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
+    await conn.run_sync(_upgrade)
 
 
 def _upgrade(connection: Connection) -> None:
