@@ -154,8 +154,9 @@ class Database:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             # one connection: writes serialized as SQLite wants them, no lock upgrade races
             # (an in-memory database has one anyway)
-            one = {"pool_size": 1, "max_overflow": 0} if self.path is not None else {}
-            self.engine: AsyncEngine = create_async_engine(self.url, **one)
+            one: dict[str, Any] = {"pool_size": 1, "max_overflow": 0} if self.path is not None else {}
+            # no reset on return: reads start no transaction here, writes end theirs (`transaction`)
+            self.engine: AsyncEngine = create_async_engine(self.url, pool_reset_on_return=None, **one)
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_async_engine(self.url, pool_size=5, max_overflow=10, pool_pre_ping=True)
@@ -183,12 +184,16 @@ class Database:
             async with self.transaction() as conn:
                 await conn.execute(_statement(statement), list(rows))
 
-    async def fetchone(self, statement: Statement, params: Mapping[str, Any] | None = None) -> RowMapping | None:
+    async def fetchone(
+        self, statement: Statement, params: Mapping[str, Any] | None = None
+    ) -> RowMapping | None:
         async with self.engine.connect() as conn:
             result = await conn.execute(_statement(statement), params)
             return result.mappings().first()
 
-    async def fetchall(self, statement: Statement, params: Mapping[str, Any] | None = None) -> list[RowMapping]:
+    async def fetchall(
+        self, statement: Statement, params: Mapping[str, Any] | None = None
+    ) -> list[RowMapping]:
         async with self.engine.connect() as conn:
             result = await conn.execute(_statement(statement), params)
             return list(result.mappings().all())

@@ -189,7 +189,9 @@ class WebhookSender:
         queries = []
         if max_age_s > 0:
             cutoff = iso_at((time.time() if now is None else now) - max_age_s)
-            queries.append(select(c.delivery_id).where(c.status.in_(_DONE), c.created_at < cutoff).limit(SWEEP_BATCH))
+            queries.append(
+                select(c.delivery_id).where(c.status.in_(_DONE), c.created_at < cutoff).limit(SWEEP_BATCH)
+            )
         if max_count > 0:
             queries.append(
                 select(c.delivery_id)
