@@ -106,6 +106,8 @@ class JobStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._upsert = upsert_unless_terminal(db)
+        insert = (pg_insert if db.dialect == "postgresql" else sqlite_insert)(webhook_deliveries)
+        self._outbox_insert = insert.on_conflict_do_nothing(index_elements=[webhook_deliveries.c.delivery_id])
         self._encoder = msgspec.msgpack.Encoder()
         self._decoder = msgspec.msgpack.Decoder(Job)
         self._deferred: dict[str, dict[str, Any]] = {}
@@ -239,8 +241,8 @@ class JobStore:
         self._deferred.pop(job.job_id, None)  # this write supersedes an older deferred state
         async with self.db.transaction("writing the job's outcome") as conn:
             won = (await conn.execute(self._upsert, row)).rowcount > 0
-            if won and outbox:
-                await conn.execute(webhook_deliveries.insert(), list(outbox))
+            if won and outbox:  # an event's row exists once (its id is derived from job and event)
+                await conn.execute(self._outbox_insert, list(outbox))
             if not won:
                 stored = (
                     await conn.execute(select(jobs_table.c.body).where(jobs_table.c.job_id == job.job_id))

@@ -2,12 +2,12 @@
 revision; the embedded profile runs it at every start, `python -m app migrate` runs it for a
 shared database (`alembic upgrade head` with the repository's `alembic.ini` does the same).
 
-A data directory today's code built before migrations existed has the tables and no
-`alembic_version`: it is adopted once, losing nothing: the tables and indexes that code
-created lazily are completed (`CREATE ... IF NOT EXISTS`, the `assets.job_id` column filled as
-that code did), then stamped at the baseline revision, and later revisions apply on top.
-Adopting rebuilds each table from `app/schema.py` and copies its rows over (SQLite let those
-tables' text primary keys be NULL; the schema says NOT NULL), in one transaction.
+A data directory the code before migrations built has the tables and no `alembic_version`: it
+is adopted once, losing nothing. Each of its tables is rebuilt as revision 0001 has it
+(`migrations/baseline.py`; SQLite had let their text primary keys be NULL) and its rows are
+copied over, the `assets.job_id` column that code added in place is filled the way it filled
+it, missing tables are created; then the database is stamped at 0001 and the later revisions
+apply on top. All of it in one transaction.
 
 Concurrent starts do not race: SQLite takes its write lock first (`BEGIN IMMEDIATE`), Postgres
 an advisory lock for the transaction.
@@ -26,7 +26,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.schema import metadata
+from app.migrations.baseline import metadata
 
 log = logging.getLogger(__name__)
 

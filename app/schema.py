@@ -70,6 +70,10 @@ webhook_deliveries = Table(
     Column("last_error", Text, nullable=False, server_default=text("''")),
     Column("created_at", Text, nullable=False),
     Column("updated_at", Text, nullable=False),
+    # the sender holding the row (sending it, or waiting to retry) and until when; past that
+    # moment any replica's sender may claim it (`app/webhooks.py`)
+    Column("claimed_by", Text),
+    Column("claimed_until", Text),
     Index("webhook_deliveries_status", "status"),
     Index("webhook_deliveries_created", "created_at"),
 )

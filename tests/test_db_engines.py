@@ -79,7 +79,7 @@ def test_python_m_app_migrate(url: str, tmp_path: Path) -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert "schema revision 0001" in done.stdout
+    assert "schema revision 0002" in done.stdout
     assert alembic("check", url=url).returncode == 0
 
 
@@ -211,8 +211,11 @@ def test_an_existing_data_directory_is_stamped_once_and_loses_nothing(
         owners = {r[0]: r[3] for r in after["assets"]}
         assert owners == {"asset_" + "a" * 24: "job_" + "1" * 24, "asset_" + "b" * 24: None}
         after["assets"] = [r[:3] for r in after["assets"]]
+    claims = [r[10:] for r in after["webhook_deliveries"]]  # the columns a later revision added
+    assert claims == [(None, None)] * 2
+    after["webhook_deliveries"] = [r[:10] for r in after["webhook_deliveries"]]
     assert after == before  # every row of every table, byte for byte
-    assert [tuple(r) for r in rows(path, "SELECT version_num FROM alembic_version")] == [("0001",)]
+    assert [tuple(r) for r in rows(path, "SELECT version_num FROM alembic_version")] == [("0002",)]
     check = alembic("check", url=f"sqlite:///{path}")
     assert check.returncode == 0, check.stderr + check.stdout
 
@@ -338,20 +341,17 @@ def test_the_terminal_update_and_its_outbox_row_are_one_transaction(url: str) ->
         jobs, hooks = JobStore(db), WebhookSender(db, settings)
         job = jobs.new("generate-image", {}, status="in-progress")
         await jobs.save(job)
-        row = hooks.row(hooks.prepare(job, "http://127.0.0.1:9/hook"))
-        await db.execute_many(  # the outbox row cannot be written (its id is taken)
-            "INSERT INTO webhook_deliveries(delivery_id, job_id, url, event, body, status, attempts, last_error, "
-            "created_at, updated_at) VALUES (:delivery_id, :job_id, :url, :event, :body, :status, :attempts, "
-            ":last_error, :created_at, :updated_at)",
-            [row],
-        )
         jobs.transition(job, "success", progress=1.0)
-        with pytest.raises(IntegrityError):
-            await jobs.finish(job, [row])
+        row = hooks.row(hooks.prepare(job, "http://127.0.0.1:9/hook"))
+        with pytest.raises(IntegrityError):  # the outbox row cannot be written
+            await jobs.finish(job, [{**row, "body": None}])
         assert (await jobs.get(job.job_id)).status == "in-progress"  # rolled back with it
-        row["delivery_id"] += "-2"
+        assert await db.fetchall("SELECT * FROM webhook_deliveries") == []
         assert await jobs.finish(job, [row]) is None
         assert (await jobs.get(job.job_id)).status == "success"
+        assert [r["delivery_id"] for r in await db.fetchall("SELECT * FROM webhook_deliveries")] == [
+            row["delivery_id"]
+        ]
         jobs.transition(job, "failure")
         assert (await jobs.finish(job)).status == "success"  # terminal stays terminal
         await jobs.save(job)  # a plain save cannot overwrite it either
@@ -383,3 +383,89 @@ def test_the_service_on_postgres(pg_url: str, tmp_path: Path) -> None:  # noqa: 
         assert client.post("/v1/models", json={"name": "m", "trainingImages": [asset_id]}).status_code == 201
         assert client.delete(f"/v1/assets/{asset_id}").status_code == 204
     assert not (tmp_path / "data" / "promptgen.sqlite3").exists()  # the data directory holds blobs only
+
+
+# ----------------------------------------------------------------------------- webhooks exactly once (item 3)
+
+
+def test_two_senders_on_one_postgres_send_each_event_once(pg_url: str) -> None:  # noqa: F811
+    from tests.chain_helpers import Receiver
+    from tests.fakes.image_providers import Reply
+
+    settings = load_settings(
+        env={},
+        dotenv=None,
+        lm_backend="scripted",
+        webhook_secret="s",
+        fetch_allow_hosts="127.0.0.1",
+        webhook_timeout_s=5.0,
+        webhook_backoff_base_s=0.3,
+        webhook_backoff_max_s=0.3,
+    )
+    with Receiver() as receiver:
+        receiver.script("POST", Receiver.HOOK, Reply(500))  # the first attempt of one row fails: a retry
+
+        async def scenario() -> None:
+            first, second = await open_database(pg_url), await open_database(pg_url)  # two replicas
+            a, b = WebhookSender(first, settings), WebhookSender(second, settings)
+            try:
+                jobs = JobStore(first)
+                left = []  # rows a replica that died wrote and never sent: pending, their claims lapsed
+                for _ in range(20):
+                    job = jobs.new("generate-image", {}, status="success")
+                    left.append(
+                        {
+                            **a.row(a.prepare(job, receiver.hook_url)),
+                            "claimed_by": "dead",
+                            "claimed_until": "2000",
+                        }
+                    )
+                await first.execute_many(
+                    "INSERT INTO webhook_deliveries(delivery_id, job_id, url, event, body, status, attempts, "
+                    "last_error, created_at, updated_at, claimed_by, claimed_until) VALUES (:delivery_id, :job_id, "
+                    ":url, :event, :body, :status, :attempts, :last_error, :created_at, :updated_at, :claimed_by, "
+                    ":claimed_until)",
+                    left,
+                )
+                # a job finishing on replica A meanwhile: its row is A's from the insert on
+                done = jobs.new("generate-image", {"webhook_url": receiver.hook_url}, status="in-progress")
+                await jobs.save(done)
+                jobs.transition(done, "success", progress=1.0)
+                delivery = a.prepare(done, receiver.hook_url)
+                assert await jobs.finish(done, [a.row(delivery)]) is None
+                # both replicas start at once, and poll again while the retry waits out its backoff
+                counts = await asyncio.gather(a.resume_pending(), b.resume_pending())
+                a.dispatch(delivery)
+                assert sum(counts) == 20
+                await asyncio.sleep(0.1)
+                assert await a.claim_lapsed() + await b.claim_lapsed() == 0  # every pending row is held
+                await a.drain(10)
+                await b.drain(10)
+                statuses = await first.fetchall("SELECT status FROM webhook_deliveries")
+                assert [r["status"] for r in statuses] == ["delivered"] * 21
+            finally:
+                await a.aclose()
+                await b.aclose()
+                await first.close()
+                await second.close()
+
+        asyncio.run(scenario())
+        attempts: dict[str, list[str]] = {}
+        for call in receiver.deliveries():
+            attempts.setdefault(call.headers["x-promptgen-delivery"], []).append(
+                call.headers["x-promptgen-attempt"]
+            )
+    assert len(attempts) == 21  # one delivery id per event
+    assert sorted(attempts.values()) == [["1"]] * 20 + [["1", "2"]]  # each attempt sent once, the retry too
+
+
+def test_the_delivery_id_is_derived_from_the_job_and_the_event() -> None:
+    from app.webhooks import delivery_id_for
+
+    settings = load_settings(env={}, dotenv=None, lm_backend="scripted", webhook_secret="s")
+    sender = WebhookSender(Database("sqlite://"), settings)
+    job = JobStore(Database("sqlite://")).new("generate-image", {}, status="success")
+    first, again = sender.prepare(job, "https://a.example/"), sender.prepare(job, "https://a.example/")
+    assert first.delivery_id == again.delivery_id == delivery_id_for(job.job_id, "job.succeeded")
+    job.status = "failure"
+    assert sender.prepare(job, "https://a.example/").delivery_id != first.delivery_id

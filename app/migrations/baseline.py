@@ -1,0 +1,71 @@
+"""The tables at revision 0001 (the last release without migrations), frozen: what adopting
+an existing data directory rebuilds before stamping it at 0001 (`app/migrate.py`). Never edit:
+later revisions change `app/schema.py` and add a migration."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Index, Integer, LargeBinary, MetaData, Table, Text, text
+
+metadata = MetaData()
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("job_id", Text, primary_key=True),
+    Column("job_type", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    Index("jobs_status", "status"),
+    Index("jobs_created", "created_at"),
+)
+
+assets = Table(
+    "assets",
+    metadata,
+    Column("asset_id", Text, primary_key=True),
+    Column("body", LargeBinary, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("job_id", Text),  # the job that generated it (None: an upload)
+    Index(
+        "assets_job_created",
+        "job_id",
+        "created_at",
+        sqlite_where=text("job_id IS NOT NULL"),
+        postgresql_where=text("job_id IS NOT NULL"),
+    ),
+)
+
+asset_descriptions = Table(
+    "asset_descriptions",
+    metadata,
+    Column("asset_id", Text, primary_key=True),
+    Column("describer", Text, primary_key=True),
+    Column("body", LargeBinary, nullable=False),
+)
+
+style_models = Table(
+    "style_models",
+    metadata,
+    Column("model_id", Text, primary_key=True),
+    Column("body", LargeBinary, nullable=False),
+    Column("created_at", Text, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("delivery_id", Text, primary_key=True),
+    Column("job_id", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("event", Text, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("last_error", Text, nullable=False, server_default=text("''")),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    Index("webhook_deliveries_status", "status"),
+    Index("webhook_deliveries_created", "created_at"),
+)
