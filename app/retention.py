@@ -57,6 +57,7 @@ class Retention:
         logged and the others are still swept; the first failure is raised at the end."""
         s = self.settings
         now = time.time() if now is None else now
+
         async def temporaries() -> int:
             return await asyncio.to_thread(self.assets.remove_stale_temporaries, STALE_TMP_S, now=now)
 

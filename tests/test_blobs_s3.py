@@ -28,6 +28,7 @@ from app.settings import Settings, load_settings
 from tests import image_samples as samples
 from tests.chain_helpers import chain_settings, client_for
 from tests.conftest import make_client
+from tests.db_helpers import with_database
 from tests.engines import S3_KEY, S3_SECRET, bucket_keys, free_port, new_bucket, s3_server
 from tests.fakes.image_providers import FakeOpenAI, png_bytes
 
@@ -86,32 +87,33 @@ def upload(client: Any, data: bytes) -> dict[str, Any]:
 
 def test_object_store_writes_are_create_only_reads_and_deletes(endpoint: str, bucket: str) -> None:
     blobs = store(endpoint, bucket)
-    blobs.put_sync("asset_a.png", b"first", "image/png")
-    with pytest.raises(BlobExists):
-        blobs.put_sync("asset_a.png", b"second", "image/png")
-    assert blobs.get_sync("asset_a.png") == b"first"  # never overwritten
 
-    async def the_async_side() -> None:
-        await blobs.put("asset_b.png", b"b", "image/png")
+    async def scenario() -> None:
+        await blobs.put("asset_a.png", b"first", "image/png")
         with pytest.raises(BlobExists):
-            await blobs.put("asset_b.png", b"other", "image/png")
-        assert await blobs.get("asset_b.png") == b"b"
+            await blobs.put("asset_a.png", b"second", "image/png")
+        assert await blobs.get("asset_a.png") == b"first"  # never overwritten
+        await blobs.put("asset_b.png", b"b", "image/png")
         assert await blobs.get("asset_missing.png") is None
         await blobs.delete(["asset_b.png", "asset_missing.png"])  # a missing key is no error
         assert await blobs.get("asset_b.png") is None
 
-    asyncio.run(the_async_side())
+    asyncio.run(scenario())
     assert bucket_keys(endpoint, bucket) == [f"{PREFIX}/asset_a.png"]  # under the prefix
-    blobs.delete_sync(["asset_a.png"])
+    asyncio.run(blobs.delete(["asset_a.png"]))
     assert bucket_keys(endpoint, bucket) == []
 
 
 def test_the_local_folder_is_create_only_too(tmp_path: Path) -> None:
     blobs = LocalBlobStore(tmp_path / "blobs")
-    blobs.put_sync("asset_a.png", b"first", "image/png")
-    with pytest.raises(BlobExists):
-        blobs.put_sync("asset_a.png", b"second", "image/png")
-    assert blobs.get_sync("asset_a.png") == b"first"
+
+    async def scenario() -> None:
+        await blobs.put("asset_a.png", b"first", "image/png")
+        with pytest.raises(BlobExists):
+            await blobs.put("asset_a.png", b"second", "image/png")
+        assert await blobs.get("asset_a.png") == b"first"
+
+    asyncio.run(scenario())
     assert sorted(p.name for p in (tmp_path / "blobs").iterdir()) == ["asset_a.png"]  # no .tmp left
 
 
@@ -123,15 +125,17 @@ def test_an_asset_id_taken_is_never_overwritten_nor_removed(
     if where == "bucket":
         endpoint = request.getfixturevalue("endpoint")
         blobs = store(endpoint, new_bucket(endpoint))
-    assets = AssetStore(Database(tmp_path / "db.sqlite3"), tmp_path / "blobs", blobs=blobs)
     monkeypatch.setattr("app.assets.new_asset_id", lambda: "asset_" + "a" * 24)  # a collision, forced
-    first = assets.create(image(b"first"))
-    with pytest.raises(BlobExists) as refused:
-        assets.create(image(b"second"))
-    assert refused.value.extensions == {} and "never overwrite" in refused.value.detail  # a 409
-    with pytest.raises(BlobExists):
-        asyncio.run(assets.acreate(image(b"third")))
-    assert assets.content(first.asset_id) == (first, b"first")  # the first one whole
+
+    async def scenario(db: Database) -> None:
+        assets = AssetStore(db, tmp_path / "blobs", blobs=blobs)
+        first = await assets.create(image(b"first"))
+        with pytest.raises(BlobExists) as refused:
+            await assets.create(image(b"second"))
+        assert refused.value.extensions == {} and "never overwrite" in refused.value.detail  # a 409
+        assert await assets.content(first.asset_id) == (first, b"first")  # the first one whole
+
+    with_database(tmp_path / "db.sqlite3", scenario)
 
 
 def test_the_configuration_chooses_the_store(tmp_path: Path, endpoint: str, bucket: str) -> None:
@@ -206,40 +210,44 @@ def test_a_generated_image_stored_by_one_replica_is_served_by_the_other(
 
 
 def test_retention_and_recovery_remove_the_objects(tmp_path: Path, endpoint: str, bucket: str) -> None:
-    db = Database(tmp_path / "db.sqlite3")
-    assets = AssetStore(db, tmp_path / "unused", blobs=store(endpoint, bucket))
-    upload_ = assets.create(image(b"upload"))
-    generated = [assets.create(image(b"g%d" % i), job_id=f"job_{i:024x}") for i in range(5)]
-    assert len(bucket_keys(endpoint, bucket)) == 2 * 6  # each asset: its bytes and its record
-    removed = assets.sweep_job_assets(0, 2, keep={generated[0].asset_id}, now=time.time())
-    assert removed == 2  # beyond the two newest, the kept one spared
-    left = {k.rsplit("/", 1)[1].split(".")[0] for k in bucket_keys(endpoint, bucket)}
-    assert len(bucket_keys(endpoint, bucket)) == 2 * 4 and {upload_.asset_id, generated[0].asset_id} <= left
-    assert left == {row["asset_id"] for row in db.fetchall("SELECT asset_id FROM assets")}
-    jobs = JobStore(db)
-    killed = jobs.new("generate-image", {"prompt": "a fox"}, status="in-progress")
-    orphan = assets.create(image(b"orphan"), name=f"{killed.job_id}-0", job_id=killed.job_id)
-    assert remove_left_by(assets, [killed]) == 1
-    assert not any(orphan.asset_id in k for k in bucket_keys(endpoint, bucket))
-    assert assets.remove_stale_temporaries(0) == 0  # a PUT leaves nothing partial
+    async def scenario(db: Database) -> None:
+        assets = AssetStore(db, tmp_path / "unused", blobs=store(endpoint, bucket))
+        upload_ = await assets.create(image(b"upload"))
+        generated = [await assets.create(image(b"g%d" % i), job_id=f"job_{i:024x}") for i in range(5)]
+        assert len(bucket_keys(endpoint, bucket)) == 2 * 6  # each asset: its bytes and its record
+        removed = await assets.sweep_job_assets(0, 2, keep={generated[0].asset_id}, now=time.time())
+        assert removed == 2  # beyond the two newest, the kept one spared
+        left = {k.rsplit("/", 1)[1].split(".")[0] for k in bucket_keys(endpoint, bucket)}
+        assert len(bucket_keys(endpoint, bucket)) == 2 * 4
+        assert {upload_.asset_id, generated[0].asset_id} <= left
+        assert left == {row["asset_id"] for row in await db.fetchall("SELECT asset_id FROM assets")}
+        jobs = JobStore(db)
+        killed = jobs.new("generate-image", {"prompt": "a fox"}, status="in-progress")
+        orphan = await assets.create(image(b"orphan"), name=f"{killed.job_id}-0", job_id=killed.job_id)
+        assert await remove_left_by(assets, [killed]) == 1
+        assert not any(orphan.asset_id in k for k in bucket_keys(endpoint, bucket))
+        assert assets.remove_stale_temporaries(0) == 0  # a PUT leaves nothing partial
+
+    with_database(tmp_path / "db.sqlite3", scenario)
     assert not (tmp_path / "unused").exists()  # the folder is not even made
 
 
 def test_a_row_that_cannot_be_written_leaves_no_object(tmp_path: Path, endpoint: str, bucket: str) -> None:
-    db = Database(tmp_path / "db.sqlite3")
-    assets = AssetStore(db, tmp_path / "unused", blobs=store(endpoint, bucket))
-    real = db.execute
+    async def scenario(db: Database) -> None:
+        assets = AssetStore(db, tmp_path / "unused", blobs=store(endpoint, bucket))
+        real = db.execute
 
-    def refuse(sql: str, params: tuple = ()) -> int:  # type: ignore[type-arg]
-        if sql.startswith("INSERT INTO assets"):
-            raise RuntimeError("the database refused the row")
-        return real(sql, params)
+        async def refuse(statement: Any, params: Any = None) -> int:
+            if str(statement).startswith("INSERT INTO assets"):
+                raise RuntimeError("the database refused the row")
+            return await real(statement, params)
 
-    db.execute = refuse  # type: ignore[method-assign]
-    with pytest.raises(RuntimeError):
-        assets.create(image(b"x"))
-    with pytest.raises(RuntimeError):
-        asyncio.run(assets.acreate(image(b"y")))
+        db.execute = refuse  # type: ignore[method-assign]
+        for data in (b"x", b"y"):
+            with pytest.raises(RuntimeError):
+                await assets.create(image(data))
+
+    with_database(tmp_path / "db.sqlite3", scenario)
     assert bucket_keys(endpoint, bucket) == []
 
 

@@ -82,7 +82,9 @@ def test_remove_left_by_counts_what_it_removed_and_ignores_jobs_without_images(t
         jobs, assets = stores(db, tmp_path / "data")
         killed = jobs.new("generate-image", {}, status="in-progress")
         prompt_job = jobs.new("generate-prompt", {}, status="in-progress")
-        await assets.create(await _validated(image((1, 2, 3))), name=f"{killed.job_id}-0", job_id=killed.job_id)
+        await assets.create(
+            await _validated(image((1, 2, 3))), name=f"{killed.job_id}-0", job_id=killed.job_id
+        )
         assert await remove_left_by(assets, [killed, prompt_job]) == 1
         assert await remove_left_by(assets, [killed]) == 0
         assert list(assets.blob_dir.glob("asset_*")) == []

@@ -91,9 +91,7 @@ async def remove_left_by(assets: AssetStore, jobs: Iterable[Job]) -> int:
             try:
                 await assets.delete(asset_id)
             except (PromptgenError, OSError) as exc:  # kept: retention removes it in time
-                log.warning(
-                    "could not remove asset %s of interrupted job %s: %s", asset_id, job.job_id, exc
-                )
+                log.warning("could not remove asset %s of interrupted job %s: %s", asset_id, job.job_id, exc)
                 continue
             removed += 1
     if removed:
