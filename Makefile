@@ -68,8 +68,10 @@ eval-check: $(STAMP)
 	$(BIN)/python -m eval run --suite ci -n 2 --warmup 0 --out eval-runs/ci --fresh --no-progress
 	$(BIN)/python -m eval compare eval/baselines/ci eval-runs/ci --markdown eval-runs/ci/compare.md
 
+# PROMPTGEN_TEST_ENGINES=required: an engine system-deps installs (Postgres) that is missing fails
+# its tests instead of skipping them
 test: $(STAMP) lint typecheck $(NODE_STAMP) system-deps $(MOTO) eval-check
-	$(BIN)/python -m pytest
+	PROMPTGEN_TEST_ENGINES=required $(BIN)/python -m pytest
 
 bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

@@ -20,13 +20,43 @@ from pathlib import Path
 
 import pytest
 
+REQUIRED = "PROMPTGEN_TEST_ENGINES"  # `required` (make test): a missing engine fails, never skips
 
-def _binary(name: str) -> str:
-    found = shutil.which(name) or next(
+
+def _binary(name: str) -> str | None:
+    return shutil.which(name) or next(
         iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None
     )
-    if found is None:
-        raise RuntimeError(f"{name} not found: install Debian's postgresql package (make system-deps)")
+
+
+def _missing() -> str | None:
+    """Why no Postgres can be started here, or None: the binaries, or (as root) the `postgres`
+    user the Debian package makes, are missing."""
+    absent = [name for name in ("initdb", "pg_ctl") if _binary(name) is None]
+    if absent:
+        return f"{' and '.join(absent)} not found"
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            return "no `postgres` user to run it as (the tests run as root)"
+    return None
+
+
+def require_postgres() -> None:
+    """Skip the calling test, with the reason, when no Postgres can be started here; fail it
+    instead under `make test` (`PROMPTGEN_TEST_ENGINES=required`)."""
+    why = _missing()
+    if why is not None:
+        reason = f"Postgres tests need Debian's postgresql package (make system-deps): {why}"
+        if os.environ.get(REQUIRED) == "required":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def _tool(name: str) -> str:
+    found = _binary(name)
+    assert found is not None  # `_missing` said so first
     return found
 
 
@@ -38,7 +68,10 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
-    """The URL of a running server's `postgres` database (superuser `postgres`, trust auth)."""
+    """The URL of a running server's `postgres` database (superuser `postgres`, trust auth).
+    Without Debian's `postgresql` package the Postgres tests are skipped, saying so, except under
+    `make test` (`PROMPTGEN_TEST_ENGINES=required`, after system-deps installed it): they fail."""
+    require_postgres()
     folder = Path(tempfile.mkdtemp(prefix="promptgen-pg-"))
     as_user: list[str] = []
     if os.geteuid() == 0:  # initdb refuses root
@@ -47,10 +80,10 @@ def postgres_server() -> Iterator[str]:
         as_user = ["runuser", "-u", "postgres", "--"]
     data, port = folder / "data", _free_port()
     run = lambda *cmd: subprocess.run([*as_user, *cmd], check=True, capture_output=True, timeout=120)  # noqa: E731
-    run(_binary("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C")
+    run(_tool("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C")
     options = f"-h 127.0.0.1 -p {port} -k {folder} -c fsync=off -c full_page_writes=off"
     run(
-        _binary("pg_ctl"),
+        _tool("pg_ctl"),
         "-D",
         str(data),
         "-o",
@@ -66,7 +99,7 @@ def postgres_server() -> Iterator[str]:
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
         with contextlib.suppress(Exception):
-            run(_binary("pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+            run(_tool("pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(folder, ignore_errors=True)
 
 

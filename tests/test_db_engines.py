@@ -469,3 +469,22 @@ def test_the_delivery_id_is_derived_from_the_job_and_the_event() -> None:
     assert first.delivery_id == again.delivery_id == delivery_id_for(job.job_id, "job.succeeded")
     job.status = "failure"
     assert sender.prepare(job, "https://a.example/").delivery_id != first.delivery_id
+
+
+# ----------------------------------------------------------------------------- without Postgres
+
+
+def test_without_postgres_its_tests_skip_saying_why_except_under_make_test(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests import pg
+
+    monkeypatch.setattr(pg, "_binary", lambda name: None)  # the Debian package is not installed
+    monkeypatch.delenv(pg.REQUIRED, raising=False)
+    with pytest.raises(
+        pytest.skip.Exception, match=r"postgresql package \(make system-deps\): initdb and pg_ctl"
+    ):
+        pg.require_postgres()
+    monkeypatch.setenv(pg.REQUIRED, "required")  # make test, after system-deps
+    with pytest.raises(pytest.fail.Exception, match="initdb and pg_ctl not found"):
+        pg.require_postgres()
