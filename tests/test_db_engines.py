@@ -229,6 +229,47 @@ def test_an_existing_data_directory_is_stamped_once_and_loses_nothing(
         assert client.get("/v1/models/model_" + "c" * 24).json()["model"]["name"] == "foxes"
 
 
+FIXTURE = ROOT / "tests" / "fixtures" / "data-dir-before-migrations"
+
+
+def test_a_data_directory_the_code_before_migrations_made_is_adopted_losing_nothing(tmp_path: Path) -> None:
+    """A data directory the service before migrations wrote (main at 1a5fdf1, committed as made:
+    tests/fixtures/data-dir-before-migrations) is stamped at start, every row kept byte for
+    byte, and served: jobs, assets and their bytes, the style model."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURE, data)
+    path = data / "promptgen.sqlite3"
+    before = {table: all_rows(path, table) for table in TABLES}
+    assert all(before.values()) and not rows(
+        path, "SELECT name FROM sqlite_master WHERE name = 'alembic_version'"
+    )
+    blobs = {p.name: p.read_bytes() for p in (data / "blobs" / "assets").iterdir()}
+
+    # no retention sweep: the fixture's rows age, and what is kept is the point
+    settings = load_settings(
+        env={}, dotenv=None, data_dir=str(data), lm_backend="scripted", retention_interval_s=0
+    )
+    for _ in range(2):  # the first start adopts it, the second finds nothing to do
+        with make_client(settings) as client:
+            for job_id, status in ((r[0], r[2]) for r in before["jobs"]):
+                assert client.get(f"/v1/jobs/{job_id}").json()["status"] == status
+            for asset_id in (r[0] for r in before["assets"]):
+                asset = client.get(f"/v1/assets/{asset_id}").json()["asset"]
+                content = client.get(asset["url"])
+                assert content.status_code == 200 and content.content == blobs[asset_id + ".png"]
+            for model_id in (r[0] for r in before["style_models"]):
+                assert client.get(f"/v1/models/{model_id}").status_code == 200
+        after = {table: all_rows(path, table) for table in TABLES}
+        after["webhook_deliveries"] = [r[:10] for r in after["webhook_deliveries"]]  # + the claim columns
+        assert after == before
+        assert [tuple(r) for r in rows(path, "SELECT version_num FROM alembic_version")] == [("0002",)]
+    assert {p.name: p.read_bytes() for p in (data / "blobs" / "assets").iterdir()} == blobs
+    check = alembic("check", url=f"sqlite:///{path}")
+    assert check.returncode == 0, check.stderr + check.stdout
+
+
 # ----------------------------------------------------------------------------- one contract, two engines
 
 
