@@ -204,6 +204,8 @@ def phrase_break_reason(phrase: str) -> str | None:
     preposition followed only by adjectives (`by an old`, `overgrown by a lush`); a noun that
     needs `of` right after a determiner (`to the size`, `in the style`); a participle that needs
     a complement (`a cradle made`, `filled`)."""
+    if ".." in phrase or "…" in phrase:
+        return "trails off ('...')"
     tokens = _tokens(phrase)
     if not tokens:
         return None
@@ -224,13 +226,21 @@ def phrase_break_reason(phrase: str) -> str | None:
     tail: list[str] = []
     for token in reversed(tokens):
         if token in DETERMINERS or token in PREPOSITIONS:
-            only_adjectives = bool(tail) and tail[0] in ADJECTIVES | {"and"} and all(
-                t in ADJECTIVES or t == "and" or t.endswith("ly") for t in tail)
-            if only_adjectives and (token in DETERMINERS or tail[-1] in ADJECTIVES - _NOMINAL_AFTER_PREP):
+            only_adjectives = bool(tail) and (_adjective(tail[0]) or tail[0] == "and") and all(
+                _adjective(t) or t == "and" or t.endswith("ly") for t in tail)
+            if only_adjectives and (token in DETERMINERS or (_adjective(tail[-1])
+                                                              and tail[-1] not in _NOMINAL_AFTER_PREP)):
                 return f"'{token} {' '.join(tail)}' lacks its noun"
             break
         tail.insert(0, token)
     return None
+
+
+COMPOUND_ADJECTIVE = re.compile(r"(?!well-being)[a-z]+-[a-z]{2,}(?:ed|ing)")  # "silver-haired", "blue-eyed", "long-legged"
+
+
+def _adjective(token: str) -> bool:
+    return token in ADJECTIVES or bool(COMPOUND_ADJECTIVE.fullmatch(token))
 
 
 # Adjectives that read as complete after a bare preposition ("in gold", "with silver", "in stone").
@@ -434,13 +444,31 @@ def _media_compatible(a: str, b: str) -> bool:
     return a == b or any(a in group and b in group for group in MEDIA_COMPATIBLE)
 
 
+# Once the spark states a medium, another one is a conflict even where the two could share one
+# picture ("charcoal sketch of an oak" then "watercolor illustration"): only these stay its own.
+SPARK_MEDIA_REFINES: tuple[frozenset[str], ...] = tuple(frozenset(g) for g in (
+    {"photograph", "realistic"}, {"3D render", "realistic"}, {"digital painting", "illustration"},
+))
+PAINTED_OR_DRAWN = frozenset({"digital painting", "oil painting", "watercolor", "sketch", "print", "vector",
+                              "anime", "stained glass", "abstract art", "pixel art"})
+
+
+def _spark_media_compatible(fixed: str, added: str) -> bool:
+    if fixed == added or any(fixed in g and added in g for g in SPARK_MEDIA_REFINES):
+        return True
+    if fixed == "illustration":
+        return _media_compatible(fixed, added)  # "an illustration of ...": any technique refines it
+    return added == "illustration" and fixed in PAINTED_OR_DRAWN
+
+
 TIMES: dict[str, re.Pattern[str]] = {
     "dawn": _terms(r"dawn", r"sunrise", r"daybreak", r"first light", r"early morning", r"break of day",
                    r"rising sun"),
     "morning": _terms(r"morning(?: light| sun)?"),
     "midday": _terms(r"midday", r"noon", r"high noon", r"noonday", r"midday sun", r"harsh noon(?: light)?"),
     "daylight": _terms(r"daylight", r"daytime", r"broad daylight", r"sunny day", r"bright sun(?:light)?",
-                       r"sunlit"),
+                       r"sunlit", r"god rays", r"sun ?rays", r"sun's rays", r"sunbeams?", r"crepuscular rays",
+                       r"sunshine", r"sun-drenched"),
     "golden hour": _terms(r"golden hour", r"golden-hour", r"low sun"),
     "sunset": _terms(r"sunsets?", r"sundown", r"setting sun"),
     "dusk": _terms(r"dusk", r"evening", r"nightfall"),
@@ -515,6 +543,13 @@ FORMATS: dict[str, re.Pattern[str]] = {
                        r"progress bar", r"card frame", r"badge", r"hud element", r"achievement badge"),
     "poster": _terms(r"poster"),
 }
+# Places a studio picture is not in: "studio photo of earbuds, front of a movie theater".
+PLACES = _terms(r"(?:city )?streets?", r"city", r"cityscape", r"downtown", r"alleys?", r"(?:movie )?theat(?:er|re)",
+                r"cinema", r"beach(?:es)?", r"in (?:a|the) forest", r"forest (?:floor|clearing|path)", r"the woods",
+                r"woodlands?", r"park", r"villages?", r"market(?:place)?s?", r"harbou?rs?", r"seaside",
+                r"shoreline", r"meadows?", r"mountains?", r"in the desert", r"desert (?:dunes|landscape)",
+                r"riverside", r"countryside", r"rooftops?", r"skylines?", r"highways?", r"town square",
+                r"stadiums?", r"battlefields?")
 LENS_JARGON = _terms(r"bokeh", r"depth of field", r"telephoto(?: shot| lens)?", r"shallow focus",
                      r"wide-angle(?: lens| shot)?", r"fisheye", r"tilt-shift", r"f/?\d(?:\.\d)?",
                      r"\d{2,3}mm(?: lens)?", r"lens flare")
@@ -524,7 +559,7 @@ SCENIC = _terms(r"landscape (?:framing|photography|shot|view)", r"wide landscape
 NOT_PHOTO = ("media:pixel art", "media:watercolor", "media:sketch", "media:oil painting", "media:anime",
              "media:print", "media:abstract art", "media:vector", "media:stained glass")
 GRAPHIC_EXCLUDES = ("scale:wide", "view:low angle", "lens", "scenic", "media:photograph", "time:*",
-                    "setup:natural outdoor")
+                    "setup:natural outdoor", "place")
 FORMAT_EXCLUDES: dict[str, tuple[str, ...]] = {
     "icon": (*GRAPHIC_EXCLUDES, "view:side view?"),
     "sprite": GRAPHIC_EXCLUDES,
@@ -532,7 +567,7 @@ FORMAT_EXCLUDES: dict[str, tuple[str, ...]] = {
     "sticker": GRAPHIC_EXCLUDES,
     "emoji": (*GRAPHIC_EXCLUDES, "media:realistic"),
     "ui asset": GRAPHIC_EXCLUDES,
-    "product shot": (*NOT_PHOTO, "scale:wide", "scenic"),
+    "product shot": (*NOT_PHOTO, "scale:wide", "scenic", "place"),
     "portrait": ("view:isometric", "view:top-down", "scale:wide", "scenic"),
     "isometric tile": ("view:top-down", "view:side view", "view:low angle", "view:eye level", "scale:close-up",
                        "lens", "scenic"),
@@ -548,8 +583,26 @@ SEASONS: dict[str, re.Pattern[str]] = {
     "autumn": _terms(r"autumn", r"autumnal", r"fall foliage", r"autumn leaves"),
     "spring": _terms(r"springtime", r"spring blossoms?", r"cherry blossoms?", r"spring morning"),
 }
+# The world a scene is in; BIOME_EXCLUDES pairs cannot share one picture (a desert oasis has no
+# beach spa, a volcanic island no desert floor, a fox in fresh snow no jungle).
+BIOMES: dict[str, re.Pattern[str]] = {
+    "desert": _terms(r"deserts?", r"dunes?", r"sand dunes", r"oas[ie]s", r"arid", r"badlands"),
+    "arctic": _terms(r"snow(?:y|-covered|-capped)?", r"snowfields?", r"glaciers?", r"glacial", r"arctic", r"tundra",
+                     r"icebergs?", r"polar", r"blizzards?", r"frozen (?:lake|wasteland)"),
+    "tropical": _terms(r"jungles?", r"rainforests?", r"tropical"),
+    "coast": _terms(r"beach(?:es)?", r"seaside", r"shores?", r"shoreline", r"coast(?:al|line)?"),
+    "underwater": _terms(r"underwater", r"undersea", r"seabed", r"sea floor", r"ocean floor", r"coral reefs?",
+                         r"sunken"),
+}
+BIOME_EXCLUDES = frozenset(frozenset(p) for p in (
+    ("desert", "arctic"), ("desert", "tropical"), ("desert", "coast"), ("desert", "underwater"),
+    ("arctic", "tropical"), ("arctic", "underwater"),
+))
+BIT_DEPTHS: dict[str, re.Pattern[str]] = {"8-bit": _terms(r"8[- ]bits?"), "16-bit": _terms(r"16[- ]bits?"),
+                                          "32-bit": _terms(r"32[- ]bits?")}
 FACETS: dict[str, dict[str, re.Pattern[str]]] = {"media": MEDIA, "time": TIMES, "view": VIEWS,
-                                                 "scale": SCALES, "setup": LIGHT_SETUPS, "season": SEASONS}
+                                                 "scale": SCALES, "setup": LIGHT_SETUPS, "season": SEASONS,
+                                                 "bits": BIT_DEPTHS, "biome": BIOMES}
 
 
 def _find(facet: str, text: str) -> list[tuple[str, str]]:
@@ -580,8 +633,10 @@ def _compatible(facet: str, a: str, b: str) -> bool:
         return True
     if facet == "media":
         return _media_compatible(a, b)
+    if facet == "biome":
+        return frozenset((a, b)) not in BIOME_EXCLUDES
     groups = {"time": TIME_COMPATIBLE, "view": VIEW_COMPATIBLE}.get(facet, ())
-    if facet in ("scale", "setup", "season"):
+    if facet in ("scale", "setup", "season", "bits"):
         return False
     return any(a in g and b in g for g in groups)
 
@@ -591,7 +646,15 @@ def _without_spark(prompt: str, spark: str) -> str:
     spark = " ".join(spark.split())
     if not spark:
         return prompt
-    return re.sub(re.escape(spark), " ", " ".join(prompt.split()), flags=re.IGNORECASE)
+    text = " ".join(prompt.split())
+    if spark.lower() in text.lower():
+        return re.sub(re.escape(spark), " ", text, flags=re.IGNORECASE)
+    # the spark's phrases one by one: inventive puts its twist after the first ("a logo of a
+    # mountain and a rising sun made of melting candy, no text")
+    for part in sorted((p.strip() for p in spark.split(",")), key=len, reverse=True):
+        if part:
+            text = re.sub(re.escape(part), " ", text, flags=re.IGNORECASE)
+    return text
 
 
 def _excluded(item: str, added: str) -> list[str]:
@@ -604,6 +667,8 @@ def _excluded(item: str, added: str) -> list[str]:
         return [m.group(0) for m in [LENS_JARGON.search(added)] if m]
     if item == "scenic":
         return [m.group(0) for m in [SCENIC.search(added)] if m]
+    if item == "place":
+        return [m.group(0) for m in [PLACES.search(added)] if m]
     facet, _, value = item.partition(":")
     return [text for v, text in (_media_values(added) if facet == "media" else _find(facet, added))
             if value in ("*", v)]
@@ -636,13 +701,19 @@ def spark_conflicts(prompt: str, spark: str) -> list[str]:
         if item not in out:
             out.append(item)
 
-    for facet in ("media", "time", "view", "scale", "season"):
+    for facet in ("media", "time", "view", "scale", "season", "bits", "biome"):
+        stated = {v for v, _ in fixed[facet]}
         for value_s, text_s in fixed[facet]:
             for value_p, text_p in added[facet]:
-                if not _compatible(facet, value_s, value_p):
+                if value_p in stated and facet != "media":
+                    continue  # the spark says it too ("a desert coast" may get a beach)
+                ok = _spark_media_compatible(value_s, value_p) if facet == "media" else \
+                    _compatible(facet, value_s, value_p)
+                if not ok:
                     add(f"spark '{text_s}' vs '{text_p}'")
     if any(v == "studio" for v, _ in fixed["setup"]):
-        for value_p, text_p in added["setup"] + [("time", t) for _, t in added["time"]]:
+        places = [("place", m.group(0)) for m in [PLACES.search(_without_spark(prompt, spark))] if m]
+        for value_p, text_p in added["setup"] + [("time", t) for _, t in added["time"]] + places:
             if value_p != "studio":
                 add(f"spark 'studio' vs '{text_p}'")
     outdoor = [t for v, t in fixed["setup"] if v != "studio"] + [t for _, t in fixed["time"]]
@@ -677,7 +748,7 @@ def internal_conflicts(prompt: str, spark: str = "") -> list[str]:
         if item not in out:
             out.append(item)
 
-    for facet in ("media", "time", "view", "scale", "season"):
+    for facet in ("media", "time", "view", "scale", "season", "bits", "biome"):
         seen: list[tuple[int, str, str]] = []
         for index, values in enumerate(per_phrase):
             for value, text in values[facet]:

@@ -114,7 +114,8 @@ class CompletionMode(ModeHandler):
         for piece in pieces:
             phrase = clean_phrase(strip_chatter(piece), 9)
             if phrase and content_set(phrase) - spark_words and wording.is_well_formed(phrase, known) \
-                    and not copies_example(phrase) and facts.accepts(phrase, chosen):
+                    and not copies_example(phrase) and facts.accepts(phrase, chosen) \
+                    and facts.stays_on_subject(phrase):
                 phrases.append(phrase)
                 chosen = facets.merge(chosen, facets.tags(phrase))
         phrases = dedupe_phrases(phrases, seen=[spark + head])[:MAX_NEW_PHRASES]

@@ -204,11 +204,36 @@ def _flux_kontext(plan: EditPlan) -> list[str]:
     return [_pick(options, plan.variant)]
 
 
+REPLACEMENT = re.compile(
+    r"^(?:turn|change|transform|replace|swap|convert|make)\s+(?:the\s+|its\s+)?(?P<old>[\w' -]+?)\s+"
+    r"(?:into|to|with|for)\s+(?:an?\s+|the\s+|some\s+)?(?P<new>[\w' -]+)$",
+    re.IGNORECASE,
+)
+
+
+def edited_subject(subject: str, edit: str) -> str:
+    """The subject as the edit leaves it: "a cup of espresso" after "turn the espresso into a
+    matcha latte" is "a cup of matcha latte", so the closing description does not contradict
+    the edit."""
+    match = REPLACEMENT.match(edit.partition(",")[0].strip())
+    if not match or not subject:
+        return subject
+    old, new = match["old"].strip(), match["new"].strip()
+    pattern = re.compile(rf"(?<![\w-]){re.escape(old)}(?![\w-])", re.IGNORECASE)
+    return pattern.sub(new, subject, count=1) if pattern.search(subject) else subject
+
+
 def _gpt_image(plan: EditPlan) -> list[str]:
     facts = plan.facts
-    subject = subject_phrase(facts)
-    final = f"the same {facts.medium or 'image'}" + (f" of {subject}" if subject else "")
-    looks = ", ".join(p for p in (facts.lighting.split(",")[0], facts.palette) if p)
+    kind = edit_kind(plan.edit)
+    subject = edited_subject(subject_phrase(facts), plan.edit)
+    # a style edit changes the medium, a lighting edit the light, a colour edit the palette: the
+    # closing description names only what the edit leaves as it was
+    medium = "image" if kind == "style" else facts.medium or "image"
+    final = f"the same {medium}" + (f" of {subject}" if subject else "")
+    light = "" if kind == "lighting" else facts.lighting.split(",")[0]
+    palette = "" if kind in ("color", "style", "lighting") else facts.palette
+    looks = ", ".join(p for p in (light, palette) if p)
     final += f", {looks}" if looks else ""
     keep, edit = keep_clause(plan), plan.edit
     options = (

@@ -32,8 +32,9 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "watercolor": ("watercolor", "watercolour", "watercolors", "ink and wash", "wash painting"),
         "gouache": ("gouache",),
         "acrylic": ("acrylic",),
-        "digital-paint": ("digital painting", "concept art", "matte painting", "digital art", "painted digital"),
-        "drawing": ("charcoal", "pencil", "sketch", "graphite", "pastel chalk", "chalk drawing", "line drawing"),
+        "digital-paint": ("digital painting", "concept art", "matte painting", "digital art", "painted digital",
+                          "fantasy art", "splash art"),
+        "drawing": ("charcoal", "pencil", "sketch", "sketched", "graphite", "pastel chalk", "chalk drawing", "line drawing"),
         "print": ("woodblock", "ukiyo-e", "lithograph", "linocut", "screen print", "screenprint", "engraving",
                   "etching", "risograph", "travel poster", "art nouveau poster", "propaganda poster",
                   "screen-printed poster"),
@@ -61,7 +62,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                   "starry", "stars", "nocturnal"),
     },
     "light": {
-        "sun": ("sunlight", "sunlit", "sunbeam*", "sun", "sunny", "midday sun", "dappled sunlight"),
+        "sun": ("sunlight", "sunlit", "sunbeam*", "sun", "sunny", "midday sun", "dappled sunlight", "god rays",
+                "sun rays", "sunrays", "crepuscular rays", "sunshine", "sun-drenched"),
         "moon": ("moonlight", "moonlit", "moonbeam*", "starlight", "moon", "moonglow", "moon glow"),
         "fire": ("candle*", "firelight", "fire", "campfire", "torch*", "lantern*", "hearth", "bonfire",
                  "embers", "oil lamp"),
@@ -89,7 +91,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                  "f/1.8", "f/2.8", "aperture", "tilt-shift", "fisheye", "anamorphic", "lens flare"),
     },
     "weather": {
-        "storm": ("storm", "storms", "stormy", "rain", "rainy", "raining", "thunder*", "lightning", "downpour",
+        "storm": ("storm", "storms", "stormy", "rain", "rainy", "raining", "rain-soaked", "rain-slick*", "rain-drenched", "thunder*", "lightning", "downpour",
                   "blizzard", "hurricane", "gale"),
         "fog": ("fog", "foggy", "fogbound"),
         "clear": ("sunny", "sunlit", "cloudless", "clear sky", "clear skies", "dappled sunlight", "midday sun",
@@ -105,6 +107,27 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "autumn": ("autumn", "autumnal", "fall foliage", "autumn leaves"),
         "spring": ("springtime", "spring blossom*", "cherry blossom*", "spring morning"),
     },
+    # the world a scene is in: a desert oasis has no beach spa, a volcanic island no desert floor
+    "biome": {
+        "desert": ("desert", "deserts", "dune*", "oasis", "oases", "arid", "badlands", "sand dunes"),
+        "arctic": ("snow", "snowy", "snow-covered", "snow-capped", "snowfield*", "glacier*", "arctic", "tundra",
+                   "iceberg*", "ice floe*", "polar", "blizzard", "frozen lake", "frozen wasteland"),
+        "tropical": ("jungle*", "rainforest*", "tropical"),
+        "coast": ("beach*", "seaside", "shore", "shores", "shoreline", "coast", "coastal", "coastline"),
+        "underwater": ("underwater", "undersea", "seabed", "sea floor", "ocean floor", "coral reef*", "sunken"),
+    },
+    # a pixel-art picture has one bit depth
+    "bits": {"8": ("8-bit", "8 bit", "8 bits"), "16": ("16-bit", "16 bit"), "32": ("32-bit", "32 bit")},
+    # where the picture is: a studio shot has no street, beach or theatre behind it
+    "place": {
+        "location": ("street", "streets", "city", "city street*", "cityscape", "downtown", "alley*", "theater",
+                     "theatre", "cinema", "movie theater", "beach*", "in a forest", "in the forest",
+                     "forest floor", "forest clearing", "forest path", "the woods", "woodland*", "park",
+                     "village*", "market*", "harbor*", "harbour*", "seaside", "shoreline", "meadow*",
+                     "mountain*", "in the desert", "desert dunes", "desert landscape", "riverside",
+                     "countryside", "rooftop*", "skyline*", "highway*", "town square", "stadium*",
+                     "battlefield*"),
+    },
     "genre": {
         "still-life": ("still life", "still-life"),
         "landscape": ("landscape painting", "landscape photo*", "cityscape", "seascape", "skyline"),
@@ -113,7 +136,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
 
 # facet -> pairs of values that exclude each other (a pair is unordered). A facet listed in
 # `EXCLUSIVE` excludes every pair of different values except those in `COMPATIBLE`.
-EXCLUSIVE = frozenset({"medium", "season"})
+EXCLUSIVE = frozenset({"medium", "season", "bits"})
 COMPATIBLE: dict[str, frozenset[frozenset[str]]] = {
     "medium": frozenset(
         frozenset(pair)
@@ -130,6 +153,13 @@ COMPATIBLE: dict[str, frozenset[frozenset[str]]] = {
     ),
 }
 EXCLUDES: dict[str, frozenset[frozenset[str]]] = {
+    "biome": frozenset(
+        frozenset(pair)
+        for pair in (
+            ("desert", "arctic"), ("desert", "tropical"), ("desert", "coast"), ("desert", "underwater"),
+            ("arctic", "tropical"), ("arctic", "underwater"),
+        )
+    ),
     "time": frozenset(
         frozenset(pair)
         for pair in (
@@ -169,6 +199,7 @@ CROSS_EXCLUDES: tuple[tuple[str, str, str, frozenset[str]], ...] = (
     # a studio has no time of day and no weather
     ("light", "studio", "time", frozenset({"dawn", "day", "golden", "dusk", "night"})),
     ("light", "studio", "weather", frozenset({"storm", "fog", "clear"})),
+    ("light", "studio", "place", frozenset({"location"})),
     # sunlight does not fall at night, nor moonlight at noon
     ("light", "sun", "time", frozenset({"night", "dusk"})),
     ("light", "moon", "time", frozenset({"day", "dawn"})),
@@ -183,7 +214,9 @@ def _compile(cue: str) -> str:
 
 _MATCHERS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
     facet: [
-        (value, re.compile(r"(?<![\w-])(?:" + "|".join(_compile(c) for c in cues) + r")(?![\w-])"))
+        # a cue may close a hyphenated word ("mini-starlight", "semi-realistic") but not open one
+        # ("sun-drenched" is not the sun itself: its own cue says so)
+        (value, re.compile(r"(?<![\w])(?:" + "|".join(_compile(c) for c in cues) + r")(?![\w-])"))
         for value, cues in values.items()
     ]
     for facet, values in CUES.items()

@@ -24,7 +24,7 @@ from modes.craft import (
     tidy_spark,
     words,
 )
-from modes.spark import SparkFacts, analyze, enrichment
+from modes.spark import SparkFacts, analyze, art_direction, enrichment
 
 SYSTEM = (
     "You invent fresh, surprising prompts for an AI image generator. Keep the idea's subject, "
@@ -55,8 +55,10 @@ MAX_PHRASE_WORDS = 8
 def twists_for(ctx: ModeContext, count: int, attempt: int) -> list[str]:
     """`count` different twists that keep what the spark fixes (a pixel-art sprite is never
     turned into a stained glass window)."""
-    rng = random.Random(derive_seed(ctx.seed, "inventive-twists", attempt))
-    facts = analyze(tidy_spark(ctx.spark))
+    spark = tidy_spark(ctx.spark)
+    # seeded by the spark too: one seed gives each spark its own twists, not the same two for all
+    rng = random.Random(derive_seed(ctx.seed, "inventive-twists", attempt, spark.lower()))
+    facts = analyze(spark)
     fitting = [t for t in fitting_twists(facts) if facts.accepts(t)] or list(vocab.TWISTS)
     return rng.sample(fitting, k=min(count, len(fitting)))
 
@@ -117,19 +119,26 @@ class InventiveMode(ModeHandler):
         # (medium, light, colour, framing).
         scene = content_set(f"{spark} {twist}")
         head = phrases[0]
-        spark_words, head_words = content_set(spark), content_set(phrases[0])
-        own_head = 2 * len(head_words & spark_words) >= len(spark_words) and not head_words.isdisjoint(
-            content_set(twist)
+        # The model's head counts only when it keeps the spark word for word: a paraphrase loses the
+        # subject ("a pixel-art sprite sheet of glowing neon threads") or turns it inside out ("a
+        # vintage botanical plate sprite sheet in the style of a running fox").
+        head_words, spark_words = content_set(phrases[0]), content_set(spark)
+        own_head = " ".join(spark.lower().split()) in " ".join(head.lower().split()) and not head_words.isdisjoint(
+            content_set(twist) - content_set(spark)
         )
         if own_head:
             rest = phrases[1:]
         else:
             head = with_twist(spark, twist)
             rest = phrases
+        said = content_set(f"{head} {spark}")
         rest = [
             p for p in rest
-            if len(p.split()) <= MAX_PHRASE_WORDS and (not content_set(p).isdisjoint(scene) or _directs_art(p))
-        ]
+            if len(p.split()) <= MAX_PHRASE_WORDS
+            and (not content_set(p).isdisjoint(scene) or art_direction(p))
+            and (len(content_set(p) - said) >= 2 or art_direction(p))  # "a colourful portrait of an
+            and 2 * len(content_set(p) & spark_words) < len(spark_words)  # elderly fisherwoman" or "a
+        ]  # pixel-art sprite sheet of glowing neon threads" after the head say the spark again
         kept = dedupe_phrases(rest, seen=[head])[:MAX_MODEL_PHRASES]
         if not kept and not own_head:
             return None  # nothing of the model's survived: re-sample
@@ -150,14 +159,6 @@ class InventiveMode(ModeHandler):
         chosen = facets.merge(facts.fixed, facets.tags(twist))
         phrases = [with_twist(spark, twist), *enrichment(facts, rng, chosen, ("styles", "lighting", "palettes", "details"))]
         return join_within(dedupe_phrases(phrases), ctx.word_limit)
-
-
-ART_WORDS = vocab.STYLE_WORDS | vocab.LIGHT_WORDS | vocab.COLOR_WORDS | vocab.COMPOSITION_WORDS
-
-
-def _directs_art(phrase: str) -> bool:
-    """`phrase` talks about the medium, the light, the colours or the framing."""
-    return not ART_WORDS.isdisjoint(words(phrase))
 
 
 def fitting_twists(facts: SparkFacts) -> tuple[str, ...]:

@@ -66,6 +66,8 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "vista": (
         "mountain*", "valley*", "canyon*", "landscape*", "skyline*", "cityscape*", "panorama*",
         "coast*", "cathedral*", "castle*", "city", "cities", "glacier*", "horizon*", "fjord*",
+        "island*", "beach*", "desert*", "dune*", "oasis", "oases", "volcan*", "archipelago*",
+        "lagoon*", "savanna*", "tundra", "plain", "plains", "prairie*", "waterfall*",
     ),
 }
 # fmt: on
@@ -84,6 +86,10 @@ CLASHES: dict[str, frozenset[str]] = {
     "editorial photography": frozenset({"fantasy"}),
     "macro photography": frozenset({"vista"}),
     "macro close-up": frozenset({"vista"}),
+    # a valley, an island or a desert is seen whole: a close-up of it frames nothing
+    "close-up": frozenset({"vista"}),
+    "closeup": frozenset({"vista"}),
+    "close shot": frozenset({"vista"}),
     "claymation": frozenset({"product"}),
     "epic fantasy": frozenset({"food", "product", "scifi"}),
     "pixel art": frozenset({"product"}),
@@ -121,7 +127,9 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "sheep", "cow", "bull", "pig", "boar", "moose", "elk", "lynx", "cougar", "jaguar",
             "cheetah", "hyena", "kangaroo", "koala", "mouse", "rat", "hamster", "ferret", "beaver",
             "lamb", "puppy", "kitten", "fawn", "stag", "hare", "bison", "buffalo", "walrus", "orca",
-            "manatee", "salamander", "chameleon",
+            "manatee", "salamander", "chameleon", "retriever", "labrador", "poodle", "terrier",
+            "spaniel", "husky", "corgi", "dachshund", "beagle", "bulldog", "collie", "shepherd dog",
+            "tabby", "unicorn", "dragon", "griffin", "pegasus",
         ),
         (
             "animal", "creature", "beast", "critter", "wildlife", "cub", "pup",
@@ -135,7 +143,8 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "detective", "princess", "prince", "goblin", "orc", "elf", "dwarf", "troll", "ogre",
             "paladin", "mage", "ninja", "cowboy", "explorer", "fisherman", "baker", "blacksmith",
             "grandmother", "grandfather", "old man", "old woman", "teenager", "toddler", "baby",
-            "lady", "gentleman",
+            "lady", "gentleman", "fisherwoman", "gladiator", "captain", "viking", "sheriff", "nurse",
+            "doctor", "pilot", "firefighter", "bride", "groom",
         ),
         (
             "figure", "person", "people", "silhouette", "someone", "stranger", "traveler",
@@ -187,9 +196,13 @@ NON_VISUAL = re.compile(
 )
 
 
+NON_VISUAL_WORDS = re.compile(r"(?<![\w-])(?:voices?|melod(?:y|ies)|laughter|heartbeats?|ringtones?)(?![\w-])")
+
+
 def non_visual(phrase: str) -> bool:
-    """`phrase` describes a sound, a smell or a taste."""
-    return bool(NON_VISUAL.search(_text(phrase)))
+    """`phrase` describes a sound, a smell or a taste ("a snappy voice")."""
+    text = _text(phrase)
+    return bool(NON_VISUAL.search(text) or NON_VISUAL_WORDS.search(text))
 
 
 def _word(cue: str) -> str:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import msgspec
 
 from modes import facets, registers, vocab
+from modes.craft import STOPWORDS, content_set, words
 
 
 class Format(msgspec.Struct, frozen=True, kw_only=True):
@@ -46,6 +47,7 @@ NO_SCENE = {
     "time": ALL_TIMES,
     "light": frozenset({"sun", "moon"}),
     "weather": frozenset({"storm", "fog", "clear"}),
+    "place": frozenset({"location"}),  # an icon is no street corner: "satchels in every corner of the city"
 }
 
 # The formats, most specific first: a spark takes the first whose cue it contains.
@@ -171,7 +173,7 @@ FORMATS: tuple[Format, ...] = (
               "pack shot", "product render", "commercial shot", "studio shot", "e-commerce"),
         media=frozenset({"photo", "render3d"}),
         banned={"light": frozenset({"moon", "sun", "fire"}), "time": ALL_TIMES, "genre": frozenset({"landscape"}),
-                "view": frozenset({"wide", "overhead"})},
+                "view": frozenset({"wide", "overhead"}), "place": frozenset({"location"})},
         styles=("studio product photography", "commercial product photography", "clean 3D product render"),
         settings=("on a seamless studio backdrop", "on a polished reflective surface", "on a stone pedestal",
                   "on a pale marble plinth"),
@@ -192,6 +194,22 @@ FORMATS: tuple[Format, ...] = (
                   "against a dark painted backdrop"),
         compositions=("close-up portrait framing", "head-and-shoulders framing", "three-quarter portrait view",
                       "medium portrait shot at eye level"),
+    ),
+    Format(
+        name="studio",
+        scene=False,
+        cues=("studio photo", "studio photos", "studio photograph", "studio photography", "studio lighting",
+              "in a studio", "in the studio", "on a studio backdrop", "studio backdrop"),
+        media=frozenset({"photo", "render3d"}),
+        banned={"light": frozenset({"moon", "sun", "fire"}), "time": ALL_TIMES,
+                "genre": frozenset({"landscape", "still-life"}), "view": frozenset({"wide", "overhead"}),
+                "weather": frozenset({"storm", "fog", "clear"})},
+        styles=("clean studio photography", "commercial studio photography", "high-end studio photography"),
+        settings=("on a seamless studio backdrop", "against a plain studio backdrop", "on a seamless paper sweep"),
+        compositions=("centered three-quarter view", "eye-level medium shot", "centered front view"),
+        lighting=("studio softbox lighting", "soft diffused studio light", "crisp rim lighting",
+                  "three-point studio lighting"),
+        details=("sharp focus", "soft contact shadow", "fine surface detail", "clean negative space"),
     ),
     Format(
         name="poster",
@@ -243,9 +261,34 @@ class SparkFacts(msgspec.Struct, frozen=True, kw_only=True):
         own = facets.tags(phrase)
         if not own:
             return True
-        if facets.self_conflicts(own) or facets.conflicts(own, self.fixed) or self.banned(own):
+        # what the spark itself states is never the phrase's conflict ("a desert coast" may get a beach)
+        new = {facet: values - self.fixed.get(facet, frozenset()) for facet, values in own.items()}
+        if facets.self_conflicts(own) or facets.conflicts(new, self.fixed) or self.banned(own):
+            return False
+        if self.second_medium(own):
             return False
         return not (chosen and facets.conflicts(own, chosen))
+
+    def stays_on_subject(self, phrase: str) -> bool:
+        """For an isolated asset (an icon, a sprite, a product shot), a phrase the model adds must
+        be about the subject (share a word with the spark) or direct the art (medium, light,
+        colour, framing): "an old bicycle tire" beside a fox sprite, "old ashtray with oil lamp"
+        beside a satchel icon are other objects in the frame. A scene keeps its freedom."""
+        if self.format is None or self.format.scene:
+            return True
+        return not content_set(phrase).isdisjoint(content_set(self.spark)) or art_direction(phrase)
+
+    def second_medium(self, phrase_tags: facets.Tags) -> bool:
+        """The spark names a medium and the phrase names another one: "watercolor illustration" after
+        "charcoal sketch of an oak", "ukiyo-e woodblock print" after it. Compatible media are a
+        choice when the spark leaves the medium open; once it states one, only that medium (or the
+        generic "illustration" beside a painted or drawn one) is its own."""
+        medium = phrase_tags.get("medium", frozenset())
+        if not self.medium or not medium:
+            return False
+        if self.medium == {"illustration"}:
+            return False  # "an illustration of ...": any illustrative technique refines it
+        return bool(medium - self.medium - {"illustration"})
 
     def pick(self, rng: random.Random, options: Sequence[str], chosen: facets.Tags | None = None) -> str:
         """A random option that `accepts` allows ("" when none does)."""
@@ -286,8 +329,26 @@ def enrichment(
     (the format's own values first), each seeing the ones picked before it."""
     picked = []
     for slot in slots:
+        if slot == "styles" and facts.medium - {"illustration"}:
+            continue  # the spark states its medium: a second style phrase would only restate or contradict it
         phrase = facts.curated(rng, slot, chosen)
         if phrase:
             picked.append(phrase)
             chosen = facets.merge(chosen, facets.tags(phrase))
     return picked
+
+
+ART_WORDS = vocab.STYLE_WORDS | vocab.LIGHT_WORDS | vocab.COLOR_WORDS | vocab.COMPOSITION_WORDS
+
+
+def directs_art(phrase: str) -> bool:
+    """`phrase` talks about the medium, the light, the colours or the framing."""
+    return not ART_WORDS.isdisjoint(words(phrase))
+
+
+def art_direction(phrase: str) -> bool:
+    """`phrase` is art direction with at most one other word ("sepia tones", "soft top lighting"),
+    not a new object that happens to name a light or a material ("old ashtray with oil lamp lit
+    inside", "an antique mirror with its original glass face")."""
+    other = [w for w in words(phrase) if w not in ART_WORDS and w not in STOPWORDS and len(w) > 1]
+    return directs_art(phrase) and len(other) <= 1

@@ -267,7 +267,7 @@ class StructuredMode(ModeHandler):
             if slot == "details" and facts.format is not None and facts.format.details:
                 kept = kept[:1]  # one of the model's, one that the format asks for
                 kept.append(facts.pick(rng, facts.format.details, chosen))
-            elif not kept:
+            elif not kept and not (slot == "style" and facts.medium - {"illustration"}):
                 kept = [facts.curated(rng, FORMAT_FIELD[slot], chosen)]
             for part in kept:
                 for piece in (p.strip() for p in part.split(",")):
@@ -286,8 +286,8 @@ def styles_for(ctx: ModeContext, facts: SparkFacts, count: int, attempt: int) ->
     """One curated style per candidate that agrees with the spark (the format's own first),
     different ones while there are enough; "" for every candidate when a style model's examples
     decide the style, or when nothing fits."""
-    if ctx.style_examples:
-        return [""] * count
+    if ctx.style_examples or facts.medium - {"illustration"}:
+        return [""] * count  # a style model, or the spark itself, decides the style
     own: tuple[str, ...] = facts.format.styles if facts.format else ()
     fitting = [s for s in own if facts.accepts(s)] or [s for s in vocab.STYLES if facts.accepts(s)]
     if not fitting:

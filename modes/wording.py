@@ -107,9 +107,15 @@ def non_words(phrase: str, known: frozenset[str] = frozenset()) -> list[str]:
     return [w for w in words_of(phrase) if w not in known and not is_word(w)]
 
 
+# "silver-haired", "blue-eyed", "long-legged": a compound adjective that still wants its noun
+COMPOUND_ADJECTIVE = re.compile(r"(?!well-being)[a-z]+-[a-z]{2,}(?:ed|ing)")
+
+
 def is_broken(phrase: str) -> bool:
     """`phrase` ends mid-thought: on a function word, on an adjective after a determiner ("by an
     old", "a lush"), or on a participle that needs its complement ("a cradle made")."""
+    if "..." in phrase or "…" in phrase:
+        return True  # the model trailed off ("a steam locomotive...howling in the night")
     tokens = words_of(phrase)
     if not tokens:
         return False
@@ -122,12 +128,13 @@ def is_broken(phrase: str) -> bool:
         return True  # "in the style", "in the heart", "with a touch" (of what?)
     if "was" in tokens or "were" in tokens:
         return True  # a sentence ("lighting was crystal clear"), not a phrase
-    return last in ADJECTIVES and len(tokens) > 1 and (
+    adjective = last in ADJECTIVES or bool(COMPOUND_ADJECTIVE.fullmatch(last))
+    return adjective and len(tokens) > 1 and (
         any(t in DETERMINERS for t in tokens[:-1]) or tokens[-2] in DANGLING_TAIL
     )
 
 
-CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][a-z]+")
+CAPITALISED = re.compile(r"(?<![\w'’-])(?:[A-Z][a-z]+|[a-z]+[A-Z]\w*)")  # "London", "eBay"
 
 
 def names_not_in(phrase: str, known: frozenset[str]) -> list[str]:
@@ -139,6 +146,12 @@ def names_not_in(phrase: str, known: frozenset[str]) -> list[str]:
     return [w for w in found if w.lower() not in known]
 
 
+# a price or a long number the spark did not give: "selling on eBay for $250"
+FIGURE = re.compile(r"[$€£¥]|(?<![\w-])\d{3,}(?![\w-])")
+
+
 def is_well_formed(phrase: str, known: frozenset[str] = frozenset()) -> bool:
-    """No non-words, no unfinished ending, no names the spark did not bring."""
+    """No non-words, no unfinished ending, no names the spark did not bring, no prices."""
+    if any(match.group(0) not in known for match in FIGURE.finditer(phrase)):
+        return False
     return not is_broken(phrase) and not non_words(phrase, known) and not names_not_in(phrase, known)

@@ -254,3 +254,72 @@ def test_a_framing_made_for_a_figure_needs_one_in_the_spark():
     assert registers.clashes("close-up portrait framing", "a cozy bakery on a rainy morning")
     assert registers.clashes("close-up portrait framing", "an old fisherman mending nets") == []
     assert registers.clashes("close-up portrait framing", "portrait of a robot") == []
+
+
+@pytest.mark.parametrize("mode", ["structured", "completion", "inventive"])
+def test_a_medium_the_spark_states_is_the_only_one(mode):
+    """"charcoal sketch of an old oak tree" got "ink and wash illustration" or "ukiyo-e woodblock
+    print" beside it: two media, although the spark chose one."""
+
+    def other_media(row: LMRequest) -> str:
+        return " watercolor illustration, ukiyo-e woodblock print, gnarled roots"
+
+    result = run(mode, "charcoal sketch of an old oak tree", other_media, n=3)
+    assert_usable(result.prompts, 3)
+    for prompt in result.prompts:
+        assert facets.tags(prompt).get("medium", frozenset()) <= {"drawing"}, prompt
+        assert "watercolor" not in prompt and "woodblock" not in prompt, prompt
+
+
+@pytest.mark.parametrize("mode", ["structured", "completion"])
+def test_a_studio_photo_stays_in_the_studio(mode):
+    def street(row: LMRequest) -> str:
+        return " soft glow of a city street, front of a movie theater, glossy black casing"
+
+    result = run(mode, "studio photo of wireless earbuds", street, n=3)
+    assert_usable(result.prompts, 3)
+    for prompt in result.prompts:
+        assert "street" not in prompt and "theater" not in prompt, prompt
+
+
+def test_an_isolated_assets_continuation_adds_no_other_objects():
+    def clutter(row: LMRequest) -> str:
+        return ", old ashtray with oil lamp lit inside, an old bicycle tire, worn brown leather straps"
+
+    result = run("completion", "inventory icon of a leather satchel", clutter, n=3)
+    assert_usable(result.prompts, 3)
+    for prompt in result.prompts:
+        assert "ashtray" not in prompt and "bicycle" not in prompt, prompt
+
+
+def test_inventive_keeps_the_spark_word_for_word_and_drops_prices_and_restatements():
+    def paraphrase(row: LMRequest) -> str:
+        return ("a pixel-art sprite sheet of glowing neon threads, selling on eBay for $250, "
+                "a pixel-art sprite sheet of a running fox, tiny glowing stitches")
+
+    result = run("inventive", "pixel-art sprite sheet of a running fox", paraphrase, n=3)
+    assert_usable(result.prompts, 3)
+    for prompt in result.prompts:
+        assert prompt.startswith("pixel-art sprite sheet of a running fox"), prompt
+        assert "eBay" not in prompt and "$" not in prompt, prompt
+        assert prompt.count("sprite sheet") == 1, prompt
+
+
+def test_two_sparks_at_one_seed_get_their_own_twists():
+    from modes.base import ModeContext
+    from modes.inventive import twists_for
+
+    sparks = ["a red fox in the snow", "a lighthouse on a cliff", "a bowl of ramen", "an old steam train",
+              "a robot gardener", "a castle in the clouds"]
+    firsts = {twists_for(ModeContext(mode="inventive", spark=spark, seed=0), 2, 0)[0] for spark in sparks}
+    assert len(firsts) >= 3, firsts
+
+
+def test_a_scene_keeps_its_world():
+    """"a luxurious spa on the beach" after a desert oasis, "in a snowy mountain monastery" as its
+    twist: another world in the same picture. What the spark names itself stays allowed."""
+    oasis = analyze("a desert oasis under a starry sky")
+    assert not oasis.accepts("a luxurious spa on the beach")
+    assert not oasis.accepts("in a snowy mountain monastery")
+    assert oasis.accepts("palm trees around still water")
+    assert analyze("a desert coast at noon").accepts("a sandy beach")

@@ -124,6 +124,20 @@ def test_good_prompts_have_no_broken_phrase(spark, prompt):
     ("a cafe menu illustration", "a cafe menu illustration, warm natural light, natural photograph"),
     ("isometric tile of a tiny farm", "isometric tile of a tiny farm, eye-level shot, bokeh"),
     ("logo of a fox head, no text", "logo of a fox head, no text, golden hour, telephoto lens"),
+    # seen in outputs (session 27): a second medium after the spark's, sun rays under the stars,
+    # a street behind a studio shot, another animal in a fox's sprite, a close-up of an island,
+    # a bit depth the spark did not give, a city around an icon
+    ("charcoal sketch of an old oak tree", "charcoal sketch of an old oak tree, ink and wash illustration"),
+    ("charcoal sketch of an old oak tree", "charcoal sketch of an old oak tree, ukiyo-e woodblock print"),
+    ("a desert oasis under a starry sky", "a desert oasis under a starry sky, volumetric god rays"),
+    ("studio photo of wireless earbuds", "studio photo of wireless earbuds, soft glow of a city street"),
+    ("studio photo of wireless earbuds", "studio photo of wireless earbuds, front of a movie theater"),
+    ("pixel-art sprite sheet of a running fox", "pixel-art sprite sheet of a running fox, a golden retriever"),
+    ("a volcanic island with black sand beaches", "a volcanic island with black sand beaches, high-angle closeup"),
+    ("8-bit sprite of a spaceship", "8-bit sprite of a spaceship, pixel art, 16-bit"),
+    ("inventory icon of a leather satchel", "inventory icon of a leather satchel, satchels all over the city"),
+    ("a desert oasis under a starry sky", "a desert oasis under a starry sky, a luxurious spa on the beach"),
+    ("a red fox curled up in fresh snow", "a red fox curled up in fresh snow, lush tropical jungle"),
 ])
 def test_spark_conflicts_are_flagged(spark, prompt):
     assert q.spark_conflicts(prompt, spark)
@@ -137,6 +151,12 @@ def test_spark_conflicts_are_flagged(spark, prompt):
     ("studio product shot of a mug", "studio product shot of a mug, softbox lighting, white backdrop"),
     ("a misty mountain valley at dawn", "a misty mountain valley at dawn, golden hour, soft pink light"),
     ("digital painting of a dragon", "digital painting of a dragon, concept art, dramatic rim lighting"),
+    ("charcoal sketch of an old oak tree", "charcoal sketch of an old oak tree, bold expressive strokes"),
+    ("an illustration of a fox", "an illustration of a fox, watercolor, soft morning light"),
+    ("studio photo of wireless earbuds", "studio photo of wireless earbuds, seamless backdrop, softbox lighting"),
+    ("8-bit sprite of a spaceship", "8-bit sprite of a spaceship, pixel art, limited palette"),
+    ("a desert coast at noon", "a desert coast at noon, a sandy beach, harsh light"),
+    ("a desert oasis under a starry sky", "a desert oasis under a starry sky, palm trees, still water"),
 ])
 def test_consistent_prompts_have_no_spark_conflict(spark, prompt):
     assert q.spark_conflicts(prompt, spark) == []
@@ -152,6 +172,7 @@ def test_consistent_prompts_have_no_spark_conflict(spark, prompt):
     "a mountain, sunsets on misty mountains in the morning",
     "a harbor, overhead bird's-eye view, low-angle hero shot",
     "a harbor, macro close-up, wide establishing shot",
+    "a ship, a ship at sea in the darkness of night, volumetric god rays",
 ])
 def test_internal_conflicts_are_flagged(prompt):
     assert q.internal_conflicts(prompt)
@@ -296,3 +317,12 @@ def test_the_formats_suite_fixes_a_medium_or_format_in_every_spark():
         assert q.spark_formats(case.spark) or any(fixed[f] for f in ("media", "time", "view")), case.spark
     ci = [c for c in load_suite("ci") if c.id.startswith("formats-")]
     assert 1 <= len(ci) <= 3
+
+
+@pytest.mark.parametrize("phrase", ["a portrait of a silver-haired", "a steam locomotive...howling in the night"])
+def test_a_dangling_compound_adjective_and_a_trailing_ellipsis_are_cut(phrase):
+    assert q.broken_phrases(f"a spark, {phrase}, soft light", "a spark") == [phrase]
+
+
+def test_a_complete_compound_adjective_is_not_cut():
+    assert q.broken_phrases("a cat, a blue-eyed cat, a sense of well-being", "a cat") == []

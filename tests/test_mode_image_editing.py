@@ -54,7 +54,18 @@ def test_flux_kontext_and_gpt_image_1_are_asked_differently(client):
     # rest, and describe the final image.
     assert flux.startswith("Change the time of day to night") and "unchanged" in flux
     assert flux.count(".") == 1
-    assert "Edit only one thing" in gpt and "Final image:" in gpt and "glow" in gpt
+    assert "Edit only one thing" in gpt and "Final image:" in gpt
+    # the closing description does not claim the old light after a lighting edit ("make it night"
+    # then "Final image: ..., warm glow")
+    assert "glow" not in gpt.partition("Final image:")[2], gpt
+
+
+def test_the_final_image_describes_the_subject_as_the_edit_leaves_it():
+    from modes.editors import edited_subject
+
+    assert edited_subject("a cup of espresso", "turn the espresso into a matcha latte") == "a cup of matcha latte"
+    assert edited_subject("a cat on a sofa", "replace the sofa with a wooden bench") == "a cat on a wooden bench"
+    assert edited_subject("a cat on a sofa", "add a small hat") == "a cat on a sofa"
 
 
 @pytest.mark.parametrize(
