@@ -23,7 +23,7 @@ from modes.craft import (
     strip_chatter,
     words,
 )
-from modes.spark import analyze, enrichment
+from modes.spark import analyze, art_direction, enrichment
 
 SYSTEM = (
     "You complete prompts for an AI image generator. Continue the given text with vivid visual "
@@ -118,7 +118,19 @@ class CompletionMode(ModeHandler):
                     and facts.stays_on_subject(phrase):
                 phrases.append(phrase)
                 chosen = facets.merge(chosen, facets.tags(phrase))
-        phrases = dedupe_phrases(phrases, seen=[spark + head])[:MAX_NEW_PHRASES]
+        phrases = dedupe_phrases(phrases, seen=[spark + head])
+        # A continuation drifts: its first new idea is usually part of the scene, later ones wander
+        # ("crumbling stone in moonlit light, red turban sandalwood" after an oak). Of the phrases
+        # that share no word with the spark and direct no art, only the first stays.
+        scene_words, strays = content_set(spark + head), 0
+        on_scene = []
+        for phrase in phrases:
+            stray = content_set(phrase).isdisjoint(scene_words) and not art_direction(phrase)
+            if stray and strays:
+                continue
+            strays += stray
+            on_scene.append(phrase)
+        phrases = on_scene[:MAX_NEW_PHRASES]
         if not finished and phrases:
             phrases = phrases[:-1]  # cut at the token budget: the last phrase may be partial
         if not head and not phrases:

@@ -69,6 +69,15 @@ DOMAINS: dict[str, tuple[str, ...]] = {
         "island*", "beach*", "desert*", "dune*", "oasis", "oases", "volcan*", "archipelago*",
         "lagoon*", "savanna*", "tundra", "plain", "plains", "prairie*", "waterfall*",
     ),
+    # a thing on its own, seen whole and close: a mug has no horizon to stand against
+    "object": (
+        "mug*", "cup", "cups", "teacup*", "teapot*", "vase*", "bottle*", "jar", "jars", "lamp*", "chair*",
+        "armchair*", "book", "books", "clock*", "pocket watch*", "shoe*", "boot", "boots", "hat", "hats",
+        "satchel*", "backpack*", "handbag*", "bowl*", "kettle*", "candle*", "typewriter*", "radio*",
+        "telephone*", "camera*", "guitar*", "violin*", "sneaker*", "earbud*", "headphone*", "keyboard*",
+        "perfume*", "wristwatch*", "necklace*", "ring", "rings", "key", "keys", "potion*", "gem", "gems",
+        "crystal*", "chest", "trinket*", "figurine*", "toy", "toys",
+    ),
 }
 # fmt: on
 
@@ -101,6 +110,13 @@ CLASHES: dict[str, frozenset[str]] = {
     "tilt-shift miniature": frozenset({"product", "food"}),
     # inventive's twists: a valley the size of an insect, a cathedral under a microscope
     "size of an insect": frozenset({"vista"}),
+    # a framing for a place, not a thing on its own
+    "against the horizon": frozenset({"object"}),
+    "establishing shot": frozenset({"object"}),
+    "panoramic": frozenset({"object"}),
+    "aerial": frozenset({"object"}),
+    "leading lines": frozenset({"object"}),
+    "landscape framing": frozenset({"object"}),
     "microscope": frozenset({"vista"}),
     "colossus": frozenset({"vista"}),
 }
@@ -229,7 +245,10 @@ def _text(value: str) -> str:
 def domains(spark: str) -> frozenset[str]:
     """The domains `spark` is in (several at once: a castle is fantasy and a vista)."""
     text = _text(spark)
-    return frozenset(name for name, pattern in _DOMAIN_PATTERNS.items() if pattern.search(text))
+    found = frozenset(name for name, pattern in _DOMAIN_PATTERNS.items() if pattern.search(text))
+    if "object" in found and (found - {"object", "product", "food"} or subjects(spark)):
+        found -= {"object"}  # a knight's sword, a fox by a lamp: the scene, not the thing, is the subject
+    return found
 
 
 @functools.lru_cache(maxsize=4096)

@@ -261,7 +261,11 @@ class StructuredMode(ModeHandler):
                 parts = []  # an isolated asset is never placed in a scene the model invents
             kept: list[str] = []
             for part in parts:
-                if wording.is_well_formed(part, known) and facts.accepts(part, chosen):
+                if (
+                    wording.is_well_formed(part, known)
+                    and facts.accepts(part, chosen)
+                    and (slot != "details" or facts.stays_on_subject(part))  # no gladiator by an icon
+                ):
                     kept.append(part)
                     chosen = facets.merge(chosen, facets.tags(part))
             if slot == "details" and facts.format is not None and facts.format.details:

@@ -323,3 +323,29 @@ def test_a_scene_keeps_its_world():
     assert not oasis.accepts("in a snowy mountain monastery")
     assert oasis.accepts("palm trees around still water")
     assert analyze("a desert coast at noon").accepts("a sandy beach")
+
+
+def test_a_thing_on_its_own_gets_no_horizon_and_an_icon_no_stranger():
+    """"a handmade ceramic mug, silhouette against the horizon"; "inventory icon of a leather
+    satchel, ..., gladiator": a framing for a place, a figure nobody asked for."""
+    mug = analyze("a handmade ceramic mug")
+    assert not mug.accepts("silhouette against the horizon")
+    assert mug.accepts("three-quarter view")
+    assert analyze("a knight holding a sword").accepts("wide establishing shot")
+
+    def stranger(row: LMRequest) -> str:
+        return " gladiator, bold readable silhouette" if row.prefill.endswith("Details:") else scenic(row)
+
+    result = run("structured", "inventory icon of a leather satchel", stranger, n=3)
+    for prompt in result.prompts:
+        assert "gladiator" not in prompt, prompt
+
+
+def test_a_continuation_keeps_one_new_idea_not_a_drift_of_them():
+    def drift(row: LMRequest) -> str:
+        return ", crumbling stone walls, red turban sandalwood, a wheel and axle, gnarled oak roots"
+
+    result = run("completion", "charcoal sketch of an old oak tree", drift, n=2)
+    for prompt in result.prompts:
+        strays = [p for p in ("crumbling stone walls", "red turban sandalwood", "a wheel and axle") if p in prompt]
+        assert len(strays) <= 1, prompt
