@@ -31,6 +31,7 @@ from app.image_meta import OUTPUT_META
 from app.image_models import LOCAL_PROVIDERS
 from app.image_protocol import CaptionRequest, CreateAssetRequest, CreateStyleModelRequest
 from app.protocol import MAX_SPARK_CHARS, GeneratePromptRequest
+from app.routes.analyze import AnalyzeRequest
 from app.routes.ip import IPCheckRequest, IPClearRequest
 from models.image import registry as image_registry
 
@@ -46,6 +47,7 @@ REQUEST_BODIES: dict[tuple[str, str], type] = {
     ("/v1/models", "post"): CreateStyleModelRequest,
     ("/v1/ip/check", "post"): IPCheckRequest,
     ("/v1/ip/clear", "post"): IPClearRequest,
+    ("/v1/prompts/analyze", "post"): AnalyzeRequest,
     ("/v1/generate/image", "post"): GenerateImageRequest,
     ("/v1/images/generations", "post"): OpenAIImagesRequest,
     ("/v1/jobs/{job_id}/action", "post"): JobActionRequest,
@@ -143,6 +145,11 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("/v1/images/generations", "post"): {"prompt": "a lighthouse", "model": "gpt-image-1", "n": 1},
     ("/v1/ip/check", "post"): {"text": "a portrait in the style of a famous painter"},
+    ("/v1/prompts/analyze", "post"): {
+        "prompt": "a red fox asleep in fresh snow, oil painting, golden hour light, zxc-style",
+        "targetModel": "sdxl",
+        "keepTerms": ["zxc-style"],
+    },
 }
 SECURITY_SCHEMES = {
     "bearer": {"type": "http", "scheme": "bearer", "description": "`Authorization: Bearer <API key>`"},

@@ -43,7 +43,7 @@ KeepTerm = Annotated[
     Meta(
         min_length=1,
         max_length=60,
-        pattern=r"^[^\x00-\x1f]*\S[^\x00-\x1f]*$",
+        pattern=r"^\S(?:[^\x00-\x1f]*\S)?$",  # no control characters, no space at either end
         description="A word or phrase every result contains exactly as given (a LoRA trigger word, a name you own)",
     ),
 ]

@@ -35,7 +35,17 @@ from app.ratelimit import (
     rate_limit_middleware,
 )
 from app.retention import Retention
-from app.routes import assets, caption, health, ip, options_handlers, playground, prompts, style_models
+from app.routes import (
+    analyze,
+    assets,
+    caption,
+    health,
+    ip,
+    options_handlers,
+    playground,
+    prompts,
+    style_models,
+)
 from app.routes import images as image_routes
 from app.routes import jobs as job_routes
 from app.service import PromptService
@@ -133,6 +143,7 @@ def create_app(
 
     handlers = [
         *prompts.ROUTES,
+        *analyze.ROUTES,
         *health.ROUTES,
         *assets.ROUTES,
         *style_models.ROUTES,

@@ -183,9 +183,10 @@ class PromptService:
         self.check_keep_terms(request.keep_terms or [])
         return ctx
 
-    def check_keep_terms(self, terms: list[str], field: str = "keepTerms") -> None:
+    def check_keep_terms(self, terms: list[str], field: str = "keepTerms", allow_ip: bool = False) -> None:
         """A 400 for a blank or repeated kept term, or one naming protected IP (unless the
-        operator allows those: `PROMPTGEN_ALLOW_IP_KEEP_TERMS`)."""
+        operator allows those, `PROMPTGEN_ALLOW_IP_KEEP_TERMS`, or `allow_ip`: a check that
+        only reports it)."""
         seen: set[str] = set()
         for index, term in enumerate(terms):
             where = f"{field}[{index}]"
@@ -196,7 +197,7 @@ class PromptService:
             if term in seen:
                 raise ValidationFailed(f"`{where}` {term!r} is given twice", field=where)
             seen.add(term)
-            if self.ip_guard is None or self.settings.allow_ip_keep_terms:
+            if self.ip_guard is None or self.settings.allow_ip_keep_terms or allow_ip:
                 continue
             findings = self.ip_guard.filter.check(term)
             if findings:

@@ -1,5 +1,5 @@
 """A written prompt read back into its parts: the subject, then setting, medium, composition,
-lighting, palette and details, each phrase tagged with the part it plays.
+lighting, atmosphere (weather, season, warmth), palette and details, each phrase tagged with the part it plays.
 
 The modes write the subject first and the art direction after it in comma phrases; this reads
 any such prompt (a mode's, or one a user wrote) with the same tables the modes write with: the
@@ -13,28 +13,22 @@ right after the subject, or one that starts with a preposition of place) or a de
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, get_args
 
 import msgspec
 
 from modes import facets, keep
 
-Part = Literal["subject", "kept", "setting", "medium", "composition", "lighting", "palette", "detail"]
-PARTS: tuple[Part, ...] = (
-    "subject",
-    "kept",
-    "setting",
-    "medium",
-    "composition",
-    "lighting",
-    "palette",
-    "detail",
-)
+Part = Literal[
+    "subject", "kept", "setting", "medium", "composition", "lighting", "atmosphere", "palette", "detail"
+]
+PARTS: tuple[Part, ...] = get_args(Part)
 
 # Which part goes first when a prompt must lose some (lowest first); the subject never goes.
 IMPORTANCE: dict[Part, int] = {
     "detail": 1,
     "palette": 2,
+    "atmosphere": 3,
     "composition": 3,
     "lighting": 4,
     "setting": 5,
@@ -79,8 +73,10 @@ def part_of(phrase: str, index: int, first_free: int = 1) -> Part:
         return "medium"
     if PALETTE.search(phrase):
         return "palette"
-    if found.keys() & {"light", "time", "weather", "season", "temp"}:
+    if found.keys() & {"light", "time"}:
         return "lighting"
+    if found.keys() & {"weather", "season", "temp"}:
+        return "atmosphere"
     if found.keys() & {"view", "lens"}:
         return "composition"
     if index == first_free or PLACE.match(phrase):

@@ -39,8 +39,26 @@ class TargetProfile(msgspec.Struct, frozen=True, kw_only=True):
     negative: bool = True  # the family's tools take a negative prompt (`--no` for Midjourney)
 
 
-TAG_ORDER: tuple[Part, ...] = ("kept", "medium", "setting", "composition", "lighting", "palette", "detail")
-STYLE_LAST: tuple[Part, ...] = ("kept", "setting", "composition", "lighting", "palette", "detail", "medium")
+TAG_ORDER: tuple[Part, ...] = (
+    "kept",
+    "medium",
+    "setting",
+    "composition",
+    "lighting",
+    "atmosphere",
+    "palette",
+    "detail",
+)
+STYLE_LAST: tuple[Part, ...] = (
+    "kept",
+    "setting",
+    "composition",
+    "lighting",
+    "atmosphere",
+    "palette",
+    "detail",
+    "medium",
+)
 
 PROFILES: tuple[TargetProfile, ...] = (
     TargetProfile(name="generic", title="Any model (the prompt as written)", phrasing="as-written"),
