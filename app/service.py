@@ -351,6 +351,12 @@ class PromptService:
     def for_target(request: GeneratePromptRequest, prompts: list[str], warnings: list[str]) -> list[str]:
         """The prompts written for `targetModel`'s family (`generic`: unchanged)."""
         profile = targets.profile(request.target_model)
+        if profile.phrasing != "as-written" and modes.registry.get(request.mode).images == "edit":
+            warnings.append(
+                f"{request.mode} writes an instruction for the editor named by `modelId`; "
+                f"targetModel {profile.name} was not applied"
+            )
+            return prompts
         if request.weights and profile.weights is None:
             warnings.append(f"targetModel {profile.name} has no weights syntax; `weights` was not applied")
         if request.aspect_ratio and profile.aspect_parameter is None:

@@ -168,6 +168,19 @@ def test_a_subject_longer_than_a_window_is_cut_to_fit():
 
 
 @pytest.mark.parametrize(
+    ("prompt", "sentence"),
+    [
+        ("a fox, quiet mountain valley, oil painting", "A fox in a quiet mountain valley. Oil painting."),
+        ("a fox, rocky island, watercolor", "A fox on a rocky island. Watercolor."),
+        ("a fox, on a plain dark background, soft light", "A fox on a plain dark background. Soft light."),
+        ("a fox, wooden boat on the shore, oil painting", "A fox, wooden boat on the shore. Oil painting."),
+    ],
+)
+def test_sentences_put_the_subject_in_its_setting(prompt, sentence):
+    assert targets.render(prompt, targets.profile("flux")).prompt == sentence
+
+
+@pytest.mark.parametrize(
     ("backend", "family"),
     [
         ("openai:gpt-image-1", "gpt-image"),
@@ -229,6 +242,8 @@ def chained(**fields):
 def test_the_chained_call_writes_for_the_backends_family_unless_told():
     assert prompt_request_for(chained(), 1, "replicate:flux-schnell").target_model == "flux"
     assert prompt_request_for(chained(), 1, "preview:card").target_model == "generic"
+    edit = prompt_request_for(chained(mode="image-editing-prompt"), 1, "replicate:flux-schnell")
+    assert edit.target_model == "generic"  # an instruction for its editor, not a family's prompt
     told = prompt_request_for(
         chained(target_model="midjourney", keep_terms=["zxc-style"]), 1, "openai:gpt-image-1"
     )

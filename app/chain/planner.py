@@ -104,6 +104,7 @@ class Planner:
                     field="prompt",
                 )
             num_prompts = pg.num_results or 1
+            self.prompts.check_keep_terms(pg.keep_terms or [], field="promptGeneration.keepTerms")
             prompt_request = prompt_request_for(request, num_prompts, model_id)
             self.prompts.context_for(prompt_request)  # mode and spark checks, before any job exists
         count = count or num_prompts

@@ -20,8 +20,11 @@ def prompt_request_for(
     written for the image backend's family unless `promptGeneration.targetModel` names one."""
     pg = request.prompt_generation
     image = pg.image
-    if image is None and pg.mode in modes.registry and modes.registry.get(pg.mode).images == "edit":
+    edits = pg.mode in modes.registry and modes.registry.get(pg.mode).images == "edit"
+    if image is None and edits:
         image = request.image  # the image being edited is what the editing prompt is about
+    # an edit instruction is written for its editor (`modelId`), not for a family
+    family = targets.DEFAULT if edits else targets.family_of(model_id)
     return GeneratePromptRequest(
         mode=pg.mode,  # type: ignore[arg-type]  # `none` was handled by the caller
         prompt=request.prompt,
@@ -34,7 +37,7 @@ def prompt_request_for(
         images=pg.images,
         asset_ids=pg.asset_ids,
         image=image,
-        target_model=pg.target_model or targets.family_of(model_id),  # type: ignore[arg-type]  # a family name
+        target_model=pg.target_model or family,  # type: ignore[arg-type]  # a family name
         weights=pg.weights,
         negative_prompt=pg.negative_prompt,
         keep_terms=pg.keep_terms,

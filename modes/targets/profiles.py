@@ -36,7 +36,6 @@ class TargetProfile(msgspec.Struct, frozen=True, kw_only=True):
     clip_windows: int | None = None  # at most this many 77-token CLIP windows
     max_words: int | None = None  # at most this many words (parameters not counted)
     aspect_parameter: str | None = None  # `--ar`: the aspect ratio as a parameter after the prompt
-    negative: bool = True  # the family's tools take a negative prompt (`--no` for Midjourney)
 
 
 TAG_ORDER: tuple[Part, ...] = (

@@ -176,6 +176,39 @@ def _article(text: str) -> str:
     return "an" if text[:1].lower() in "aeiou" else "a"
 
 
+# Places a setting phrase may name (its head noun), and the preposition that puts a subject there
+# ("in a quiet mountain valley", "on a rocky island"); a setting naming none of them follows the
+# subject after a comma, as written ("..., a wooden boat on the shore").
+ON_PLACES = frozenset(
+    "island beach shore hill hillside cliff rooftop roof bridge deck stage pier dock ledge".split()
+)
+IN_PLACES = frozenset(
+    (
+        "valley forest woods city town harbour harbor port street alley room kitchen garden field meadow desert "
+        "village castle ruins cave lake river sea ocean sky space market library studio workshop temple "
+        "cathedral park jungle canyon landscape world clearing station interior tavern hall greenhouse "
+        "mountains countryside swamp marsh bay cove glade grove orchard square courtyard attic cellar "
+        "laboratory lab office classroom bedroom café cafe restaurant bar shop bakery warehouse factory "
+        "arena palace throne forge dungeon galaxy nebula underwater reef tundra savanna prairie wilderness"
+    ).split()
+)
+
+
+def _setting(phrase: str) -> str:
+    """A setting phrase joined to the subject's sentence."""
+    if parts.PLACE.match(phrase):
+        return " " + phrase
+    head = re.split(r"\s+(?:of|with|in|on|at|under|by|near|beside|from|during)\s+", phrase, maxsplit=1)[0]
+    noun = head.split()[-1].lower().strip(".,") if head.split() else ""
+    where = "on" if noun in ON_PLACES else "in" if noun in IN_PLACES or noun.rstrip("s") in IN_PLACES else ""
+    if not where:
+        return ", " + phrase
+    plural = noun.endswith("s") and not noun.endswith("ss")
+    if plural or re.match(r"(?i)^(?:a|an|the|its|his|her|their)\s", phrase):
+        return f" {where} {phrase}"
+    return f" {where} {_article(phrase)} {phrase}"
+
+
 def _sentences(phrases: list[Phrase], profile: TargetProfile, weights: bool) -> str:
     """The subject in its setting, then the style with the rest: two natural sentences."""
     subject = phrases[0].text.strip().rstrip(".")
@@ -184,13 +217,8 @@ def _sentences(phrases: list[Phrase], profile: TargetProfile, weights: bool) -> 
     media = [_tag(p.text) for p in phrases[1:] if p.part == "medium"]
     rest = [_tag(p.text) for p in phrases[1:] if p.part not in ("setting", "medium", "kept")]
     first = ", ".join([subject, *kept])
-    for setting in settings[:1]:
-        if parts.PLACE.match(setting):
-            first += " " + setting
-        elif re.match(r"(?i)^(?:a|an|the)\s", setting) or keep.has_mark(setting[:1]):
-            first += ", in " + setting
-        else:
-            first += f", in {_article(setting)} {setting}"
+    if settings:
+        first += _setting(settings[0])
     rest = [_tag(s) for s in settings[1:]] + rest
     sentences = [_capital(first) + "."]
     if media and rest:
