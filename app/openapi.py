@@ -10,6 +10,7 @@ problem details every operation may answer (`default`, `application/problem+json
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import msgspec
@@ -239,6 +240,17 @@ def _document_rules(schemas: dict[str, Any]) -> None:
     _mode_rules(schemas)
 
 
+_SOME = {"type": "array", "minItems": 1}
+# What grounds a contextual prompt: images, asset ids, an image, or a style model's training
+# images (a model without any is a 400; the chained call's document asks for one of the first three).
+CONTEXT_GIVEN: list[dict[str, Any]] = [
+    {"required": ["images"], "properties": {"images": _SOME}},
+    {"required": ["assetIds"], "properties": {"assetIds": _SOME}},
+    {"required": ["image"], "properties": {"image": {"type": "string"}}},
+    {"required": ["modelId"], "properties": {"modelId": {"type": "string"}}},
+]
+
+
 def _mode_rules(schemas: dict[str, Any]) -> None:
     """Which modes need a spark (`prompt`, not blank) and which an `image`, as `if`/`then`
     conditions read from the mode registry; an absent `mode` is the default, which needs one."""
@@ -249,6 +261,12 @@ def _mode_rules(schemas: dict[str, Any]) -> None:
         n for cls in modes.registry.handlers() if cls.images == "edit" for n in (cls.name, *cls.aliases)
     )
     nonblank = {"type": "string", "pattern": r"\S"}
+    context = sorted(
+        n
+        for cls in modes.registry.handlers()
+        if cls.images == "context" and not cls.needs_spark
+        for n in (cls.name, *cls.aliases)
+    )
     request = schemas.get("GeneratePromptRequest")
     if request is not None:
         request["allOf"] = [
@@ -265,14 +283,7 @@ def _mode_rules(schemas: dict[str, Any]) -> None:
             },
         ]
         request["allOf"] += [_editor_rule(cls) for cls in modes.registry.handlers() if cls.editors]
-        context = sorted(
-            n
-            for cls in modes.registry.handlers()
-            if cls.images == "context" and not cls.needs_spark
-            for n in (cls.name, *cls.aliases)
-        )
         if context:  # grounded in images, and no spark needed: the images are required
-            some = {"type": "array", "minItems": 1}
             request["allOf"].append(
                 {
                     "if": {"required": ["mode"], "properties": {"mode": {"enum": context}}},
@@ -281,13 +292,7 @@ def _mode_rules(schemas: dict[str, Any]) -> None:
                         "properties": {
                             "image": {"anyOf": [{"type": "null"}, {"type": "string", "pattern": IMAGE_REF}]}
                         },
-                        "anyOf": [
-                            {"required": ["images"], "properties": {"images": some}},
-                            {"required": ["assetIds"], "properties": {"assetIds": some}},
-                            {"required": ["image"], "properties": {"image": {"type": "string"}}},
-                            # a style model's training images (a model without any is a 400)
-                            {"required": ["modelId"], "properties": {"modelId": {"type": "string"}}},
-                        ],
+                        "anyOf": copy.deepcopy(CONTEXT_GIVEN),
                     },
                 }
             )
@@ -348,6 +353,13 @@ def _mode_rules(schemas: dict[str, Any]) -> None:
     generation = schemas.get("PromptGeneration")
     if generation is not None:
         generation["allOf"] = [_editor_rule(cls) for cls in modes.registry.handlers() if cls.editors]
+        if context:  # the chained call's contextual prompt reads promptGeneration's own images
+            generation["allOf"].append(
+                {
+                    "if": {"required": ["mode"], "properties": {"mode": {"enum": context}}},
+                    "then": {"anyOf": copy.deepcopy(CONTEXT_GIVEN[:3])},
+                }
+            )
     openai = schemas.get("OpenAIImagesRequest")
     if openai is not None:
         # the prompt is a spark (at most MAX_SPARK_CHARS) unless prompt_mode none sends it as is

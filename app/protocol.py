@@ -43,11 +43,16 @@ KeepTerm = Annotated[
     Meta(
         min_length=1,
         max_length=60,
-        pattern=r"^\S(?:[^\x00-\x1f]*\S)?$",  # no control characters, no space at either end
+        # no control or private-use characters (the marks `modes.keep` shields terms with), no
+        # space at either end (C1 controls and U+FEFF excluded, so that JSON Schema's ECMA `\s`
+        # and Python's agree on what a space is)
+        pattern=r"^[^\s\ufeff\x00-\x1f\x7f-\x9f\ue000-\uf8ff](?:[^\x00-\x1f\x7f-\x9f\ue000-\uf8ff]*[^\s\ufeff\x00-\x1f\x7f-\x9f\ue000-\uf8ff])?$",
         description="A word or phrase every result contains exactly as given (a LoRA trigger word, a name you own)",
     ),
 ]
-KeepTerms = Annotated[list[KeepTerm], Meta(max_length=MAX_KEEP_TERMS)]
+KeepTerms = Annotated[
+    list[KeepTerm], Meta(max_length=MAX_KEEP_TERMS, extra_json_schema={"uniqueItems": True})
+]
 TargetModel = Annotated[
     targets.TargetName,
     Meta(

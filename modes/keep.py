@@ -60,7 +60,9 @@ def shield(text: str, terms: Sequence[str]) -> tuple[str, Callable[[str], str]]:
         text = _pattern(terms[i]).sub(f"{_OPEN}{i}{_CLOSE}", text)
 
     def restore(value: str) -> str:
-        return _MARK.sub(lambda m: terms[int(m.group(1))], value)
+        return _MARK.sub(
+            lambda m: terms[int(m.group(1))] if int(m.group(1)) < len(terms) else m.group(0), value
+        )
 
     return text, restore
 

@@ -102,6 +102,12 @@ def test_missing_kept_terms_are_reported_and_added_to_the_shortened_version(clie
     assert body["missingKeepTerms"] == ["zxc-style"] and "zxc-style" in body["shortened"]
 
 
+def test_a_prompt_of_no_words_is_answered_not_refused(client):
+    for prompt in ("   ", ",,,", "\ue0007\ue001 fox"):
+        body = analyze(client, prompt=prompt, keepTerms=["x"])
+        assert body["fitsOneWindow"] and "x" in body["shortened"]
+
+
 def test_bad_requests_are_400s_naming_the_field(client):
     for payload, field in (
         ({}, "prompt"),

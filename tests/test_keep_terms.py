@@ -87,6 +87,10 @@ def test_a_kept_term_naming_protected_ip_is_refused_unless_the_operator_allows_i
         (["   "], "keepTerms[0]"),
         (["a\nb"], "keepTerms[0]"),
         ([" padded"], "keepTerms[0]"),
+        (["a\n"], "keepTerms[0]"),
+        (["\ufeffa"], "keepTerms[0]"),
+        (["a\u0085"], "keepTerms[0]"),
+        (["\ue0000\ue001"], "keepTerms[0]"),  # the marks kept terms are shielded with
         (["same", "same"], "keepTerms[1]"),
         ([f"t{i}" for i in range(11)], "keepTerms"),
         ("zxc", "keepTerms"),
