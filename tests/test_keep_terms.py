@@ -119,3 +119,16 @@ def test_ensure_sets_case_right_in_place_or_adds_the_term_after_the_subject():
     assert keep.contains("zxc-styles", TERM) is False  # whole words only
     text, restore = keep.shield("a zxc-style fox, zxc", [TERM, "zxc"])
     assert TERM not in text and restore(text) == "a zxc-style fox, zxc"
+
+
+def test_the_command_line_takes_target_negative_and_kept_terms(tmp_path):
+    from tests.test_cli import run_cli
+
+    args = ("prompt", "a paper boat", "--local", "--seed", "4", "--target", "midjourney", "--negative")
+    result = run_cli(*args, "--keep", TERM, "--keep", "Blue Harbour Co", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    prompt, negative = result.stdout.splitlines()
+    assert TERM in prompt and "Blue Harbour Co" in prompt and prompt.startswith("paper boat")
+    assert negative.startswith("  negative: ") and "blurry" in negative
+    refused = run_cli("prompt", "a paper boat", "--local", "--keep", "Mickey Mouse", tmp_path=tmp_path)
+    assert refused.returncode == 1 and refused.stderr.startswith("python -m app prompt: error: --keep: ")
