@@ -240,7 +240,8 @@ def chained(**fields):
 
 
 def test_the_chained_call_writes_for_the_backends_family_unless_told():
-    assert prompt_request_for(chained(), 1, "replicate:flux-schnell").target_model == "flux"
+    flux = prompt_request_for(chained(), 1, "replicate:flux-schnell")
+    assert flux.target_model == "flux" and flux.aspect_ratio is None  # the backend takes it, not the prompt
     assert prompt_request_for(chained(), 1, "preview:card").target_model == "generic"
     edit = prompt_request_for(chained(mode="image-editing-prompt"), 1, "replicate:flux-schnell")
     assert edit.target_model == "generic"  # an instruction for its editor, not a family's prompt
@@ -261,3 +262,33 @@ def test_a_generated_negative_goes_to_backends_that_take_one_and_the_users_own_w
     own = ImageOptions(prompt="", negative_prompt="rain")
     assert negative_for(own, generated, 0, takes) == "rain"  # type: ignore[arg-type]
     assert negative_for(ImageOptions(prompt=""), None, 0, takes) is None  # type: ignore[arg-type]
+
+
+def test_a_chained_sdxl_call_writes_tags_and_sends_the_generated_negative_prompt(tmp_path):
+    from tests.chain_helpers import chain_settings, client_for
+    from tests.fakes.image_providers import FakeReplicate
+
+    with FakeReplicate() as fake:
+        settings = chain_settings(
+            tmp_path / "data",
+            image_backend="replicate:stability-ai/sdxl",
+            replicate_base_url=fake.base_url,
+            replicate_api_token="r8_test_token_0123456789",
+        )
+        with client_for(settings) as client:
+            body = {
+                "prompt": SPARK,
+                "seed": 5,
+                "promptGeneration": {"negativePrompt": True, "keepTerms": ["zxc-style"]},
+            }
+            response = client.post("/v1/generate/image", json=body)
+            assert response.status_code == 200, response.text
+            result = response.json()
+            prompt, negative = result["prompts"][0], result["negativePrompts"][0]
+            assert prompt.startswith("portrait of an old fisherman mending nets, zxc-style")  # sdxl tags
+            assert clip.count(prompt) <= clip.WINDOW_TOKENS and "extra fingers" in negative
+            sent = fake.calls("POST", FakeReplicate.CREATE)[-1].json()["input"]
+            assert sent["prompt"] == prompt and sent["negative_prompt"] == negative
+            own = client.post("/v1/generate/image", json={**body, "negative_prompt": "rain"})
+            assert own.status_code == 200, own.text
+            assert fake.calls("POST", FakeReplicate.CREATE)[-1].json()["input"]["negative_prompt"] == "rain"

@@ -24,7 +24,9 @@ def prompt_request_for(
     if image is None and edits:
         image = request.image  # the image being edited is what the editing prompt is about
     # an edit instruction is written for its editor (`modelId`), not for a family
-    family = targets.DEFAULT if edits else targets.family_of(model_id)
+    family = pg.target_model or (targets.DEFAULT if edits else targets.family_of(model_id))
+    # the aspect ratio goes to the image backend; a family that takes it as a parameter gets it too
+    aspect = request.aspect_ratio if targets.profile(family).aspect_parameter else None
     return GeneratePromptRequest(
         mode=pg.mode,  # type: ignore[arg-type]  # `none` was handled by the caller
         prompt=request.prompt,
@@ -37,9 +39,9 @@ def prompt_request_for(
         images=pg.images,
         asset_ids=pg.asset_ids,
         image=image,
-        target_model=pg.target_model or family,  # type: ignore[arg-type]  # a family name
+        target_model=family,  # type: ignore[arg-type]  # a family name
         weights=pg.weights,
         negative_prompt=pg.negative_prompt,
         keep_terms=pg.keep_terms,
-        aspect_ratio=request.aspect_ratio,
+        aspect_ratio=aspect,
     )
