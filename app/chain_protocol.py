@@ -18,7 +18,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType, field
 
 import modes
-from app.protocol import AssetId, ImageRef, IPDetection, Job, Spark, Strict, Usage
+from app.protocol import AssetId, ImageRef, IPDetection, Job, KeepTerms, Spark, Strict, TargetModel, Usage
 
 PASSTHROUGH = "none"  # promptGeneration.mode / prompt_mode: use the spark itself as the prompt
 # The prompt API's modes (`app.protocol.Mode`, from the registered handlers) and `none`.
@@ -59,6 +59,13 @@ class PromptGeneration(Strict):
     images: Annotated[list[ImageRef], Meta(max_length=10)] | None = None
     asset_ids: Annotated[list[AssetId], Meta(max_length=10)] | None = field(default=None, name="assetIds")
     image: ImageRef | None = None
+    # the image backend's family when not given (`modes.targets.family_of`: replicate:flux-schnell -> flux)
+    target_model: TargetModel | None = field(default=None, name="targetModel")
+    weights: bool = False
+    negative_prompt: bool = field(
+        default=False, name="negativePrompt"
+    )  # sent as `negative_prompt` if none is given
+    keep_terms: KeepTerms | None = field(default=None, name="keepTerms")
 
 
 class GenerateImageRequest(Strict):
@@ -131,6 +138,8 @@ class GenerateImageResponse(msgspec.Struct, kw_only=True, rename="camel"):
     usage: ChainUsage
     warnings: list[str] = field(default_factory=list)
     ip_detection: IPDetection | UnsetType = field(default=UNSET, name="ipDetection")
+    # one per prompt (`promptGeneration.negativePrompt: true`)
+    negative_prompts: list[str] | UnsetType = field(default=UNSET, name="negativePrompts")
 
 
 class JobAccepted(msgspec.Struct, kw_only=True):

@@ -33,6 +33,7 @@ import msgspec
 
 import modes
 from app.settings import PREFIX, SECRET_FIELDS, Settings, load_settings
+from modes import targets
 from modes.editors import EDITORS
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ OPTIONS = {
     "size": "--size",
     "aspect_ratio": "--aspect-ratio",
     "format": "--format",
+    "targetModel": "--target",
+    "keepTerms": "--keep",
 }
 
 EXAMPLES = """\
@@ -62,6 +65,7 @@ examples:
   python -m app serve --port 8001                       # the service (what `make run` starts)
   python -m app prompt "a red fox" -n 3 --seed 42       # three prompts, one per line
   python -m app prompt "a red fox" --mode inventive --json
+  python -m app prompt "a red fox" --target sdxl --negative --keep zxc-style
   python -m app prompt --mode contextual --image photo.jpg -n 2
   python -m app prompt "add a hat" --mode image-editing --image photo.jpg --model-id flux-kontext
   python -m app images "a red fox" -n 2 -o pictures/    # prompts, then images saved as files
@@ -206,6 +210,27 @@ def _generation_options(
         "--ip-clear",
         action="store_true",
         help="remove protected IP (brands, characters, names): ensureIPCleared",
+    )
+    group.add_argument(
+        "--target",
+        choices=targets.NAMES,
+        default=None,
+        metavar="FAMILY",
+        help=f"write for an image-model family: {', '.join(targets.NAMES)} (targetModel; default: generic, "
+        "or the image backend's family for `images`)",
+    )
+    group.add_argument(
+        "--weights", action="store_true", help="the family's weights syntax, (word:1.2) or word::1.2"
+    )
+    group.add_argument(
+        "--negative", action="store_true", help="a negative prompt for each result (negativePrompt)"
+    )
+    group.add_argument(
+        "--keep",
+        action="append",
+        default=None,
+        metavar="TERM",
+        help="a word or phrase every result contains exactly as given (keepTerms; repeat for more)",
     )
 
 
@@ -484,7 +509,7 @@ def report_error(answer: Answer, prog: str) -> int:
         return 1
     detail = str(body.get("detail") or body.get("title") or body)
     field = str(body.get("field") or "")
-    option = OPTIONS.get(field.rpartition(".")[2]) if field else None
+    option = OPTIONS.get(re.sub(r"\[\d+\]$", "", field.rpartition(".")[2])) if field else None
     kind = str(body.get("type", "")).rpartition("/")[2]
     where = f"{option}: " if option else ""
     hint = " (pass --api-key)" if answer.status == 401 else ""
@@ -513,6 +538,14 @@ def _generation_body(args: argparse.Namespace) -> dict[str, Any]:
             body[key] = value
     if args.ip_clear:
         body["ensureIPCleared"] = True
+    for key, value in (
+        ("targetModel", args.target),
+        ("weights", args.weights or None),
+        ("negativePrompt", args.negative or None),
+        ("keepTerms", args.keep),
+    ):
+        if value is not None:
+            body[key] = value
     return body
 
 
@@ -540,8 +573,11 @@ def _prompt(args: argparse.Namespace, settings: Settings, prog: str) -> int:
     if args.json:
         print(json.dumps(answer.body, indent=2))
     else:
-        for line in answer.body["prompts"]:
+        negatives = answer.body.get("negativePrompts") or []
+        for index, line in enumerate(answer.body["prompts"]):
             print(line)
+            if index < len(negatives):
+                print(f"  negative: {negatives[index]}")
     return 0
 
 

@@ -10,6 +10,7 @@ problem details every operation may answer (`default`, `application/problem+json
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import msgspec
@@ -31,6 +32,7 @@ from app.image_meta import OUTPUT_META
 from app.image_models import LOCAL_PROVIDERS
 from app.image_protocol import CaptionRequest, CreateAssetRequest, CreateStyleModelRequest
 from app.protocol import MAX_SPARK_CHARS, GeneratePromptRequest
+from app.routes.analyze import AnalyzeRequest
 from app.routes.ip import IPCheckRequest, IPClearRequest
 from models.image import registry as image_registry
 
@@ -46,6 +48,7 @@ REQUEST_BODIES: dict[tuple[str, str], type] = {
     ("/v1/models", "post"): CreateStyleModelRequest,
     ("/v1/ip/check", "post"): IPCheckRequest,
     ("/v1/ip/clear", "post"): IPClearRequest,
+    ("/v1/prompts/analyze", "post"): AnalyzeRequest,
     ("/v1/generate/image", "post"): GenerateImageRequest,
     ("/v1/images/generations", "post"): OpenAIImagesRequest,
     ("/v1/jobs/{job_id}/action", "post"): JobActionRequest,
@@ -143,6 +146,11 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("/v1/images/generations", "post"): {"prompt": "a lighthouse", "model": "gpt-image-1", "n": 1},
     ("/v1/ip/check", "post"): {"text": "a portrait in the style of a famous painter"},
+    ("/v1/prompts/analyze", "post"): {
+        "prompt": "a red fox asleep in fresh snow, oil painting, golden hour light, zxc-style",
+        "targetModel": "sdxl",
+        "keepTerms": ["zxc-style"],
+    },
 }
 SECURITY_SCHEMES = {
     "bearer": {"type": "http", "scheme": "bearer", "description": "`Authorization: Bearer <API key>`"},
@@ -232,6 +240,17 @@ def _document_rules(schemas: dict[str, Any]) -> None:
     _mode_rules(schemas)
 
 
+_SOME = {"type": "array", "minItems": 1}
+# What grounds a contextual prompt: images, asset ids, an image, or a style model's training
+# images (a model without any is a 400; the chained call's document asks for one of the first three).
+CONTEXT_GIVEN: list[dict[str, Any]] = [
+    {"required": ["images"], "properties": {"images": _SOME}},
+    {"required": ["assetIds"], "properties": {"assetIds": _SOME}},
+    {"required": ["image"], "properties": {"image": {"type": "string"}}},
+    {"required": ["modelId"], "properties": {"modelId": {"type": "string"}}},
+]
+
+
 def _mode_rules(schemas: dict[str, Any]) -> None:
     """Which modes need a spark (`prompt`, not blank) and which an `image`, as `if`/`then`
     conditions read from the mode registry; an absent `mode` is the default, which needs one."""
@@ -242,6 +261,12 @@ def _mode_rules(schemas: dict[str, Any]) -> None:
         n for cls in modes.registry.handlers() if cls.images == "edit" for n in (cls.name, *cls.aliases)
     )
     nonblank = {"type": "string", "pattern": r"\S"}
+    context = sorted(
+        n
+        for cls in modes.registry.handlers()
+        if cls.images == "context" and not cls.needs_spark
+        for n in (cls.name, *cls.aliases)
+    )
     request = schemas.get("GeneratePromptRequest")
     if request is not None:
         request["allOf"] = [
@@ -258,14 +283,7 @@ def _mode_rules(schemas: dict[str, Any]) -> None:
             },
         ]
         request["allOf"] += [_editor_rule(cls) for cls in modes.registry.handlers() if cls.editors]
-        context = sorted(
-            n
-            for cls in modes.registry.handlers()
-            if cls.images == "context" and not cls.needs_spark
-            for n in (cls.name, *cls.aliases)
-        )
         if context:  # grounded in images, and no spark needed: the images are required
-            some = {"type": "array", "minItems": 1}
             request["allOf"].append(
                 {
                     "if": {"required": ["mode"], "properties": {"mode": {"enum": context}}},
@@ -274,13 +292,7 @@ def _mode_rules(schemas: dict[str, Any]) -> None:
                         "properties": {
                             "image": {"anyOf": [{"type": "null"}, {"type": "string", "pattern": IMAGE_REF}]}
                         },
-                        "anyOf": [
-                            {"required": ["images"], "properties": {"images": some}},
-                            {"required": ["assetIds"], "properties": {"assetIds": some}},
-                            {"required": ["image"], "properties": {"image": {"type": "string"}}},
-                            # a style model's training images (a model without any is a 400)
-                            {"required": ["modelId"], "properties": {"modelId": {"type": "string"}}},
-                        ],
+                        "anyOf": copy.deepcopy(CONTEXT_GIVEN),
                     },
                 }
             )
@@ -341,6 +353,13 @@ def _mode_rules(schemas: dict[str, Any]) -> None:
     generation = schemas.get("PromptGeneration")
     if generation is not None:
         generation["allOf"] = [_editor_rule(cls) for cls in modes.registry.handlers() if cls.editors]
+        if context:  # the chained call's contextual prompt reads promptGeneration's own images
+            generation["allOf"].append(
+                {
+                    "if": {"required": ["mode"], "properties": {"mode": {"enum": context}}},
+                    "then": {"anyOf": copy.deepcopy(CONTEXT_GIVEN[:3])},
+                }
+            )
     openai = schemas.get("OpenAIImagesRequest")
     if openai is not None:
         # the prompt is a spark (at most MAX_SPARK_CHARS) unless prompt_mode none sends it as is

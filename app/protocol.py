@@ -17,6 +17,7 @@ from msgspec import UNSET, Meta, UnsetType, field
 
 import modes
 from app.errors import PayloadTooLarge, RequestError, ValidationFailed
+from modes import targets
 from modes.editors import EDITORS as EDITORS  # re-exported: the editors image-editing mode writes for
 
 # The modes a request may name, read from the registered handlers (`modes.registry`): each
@@ -36,6 +37,29 @@ MAX_NESTING = 32
 Spark = Annotated[str, Meta(max_length=MAX_SPARK_CHARS)]
 ImageRef = Annotated[str, Meta(min_length=1, max_length=MAX_IMAGE_CHARS)]
 AssetId = Annotated[str, Meta(min_length=1, max_length=200)]
+MAX_KEEP_TERMS = 10
+KeepTerm = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=60,
+        # no control or private-use characters (the marks `modes.keep` shields terms with), no
+        # space at either end (C1 controls and U+FEFF excluded, so that JSON Schema's ECMA `\s`
+        # and Python's agree on what a space is)
+        pattern=r"^[^\s\ufeff\x00-\x1f\x7f-\x9f\ue000-\uf8ff](?:[^\x00-\x1f\x7f-\x9f\ue000-\uf8ff]*[^\s\ufeff\x00-\x1f\x7f-\x9f\ue000-\uf8ff])?$",
+        description="A word or phrase every result contains exactly as given (a LoRA trigger word, a name you own)",
+    ),
+]
+KeepTerms = Annotated[
+    list[KeepTerm], Meta(max_length=MAX_KEEP_TERMS, extra_json_schema={"uniqueItems": True})
+]
+TargetModel = Annotated[
+    targets.TargetName,
+    Meta(
+        description="The image-model family the prompts are written for (`generic`: as the mode writes them)"
+    ),
+]
+AspectRatio = Annotated[str, Meta(pattern=r"^[1-9][0-9]{0,2}:[1-9][0-9]{0,2}$")]
 
 
 class Strict(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -56,6 +80,11 @@ class GeneratePromptRequest(Strict):
     images: Annotated[list[ImageRef], Meta(max_length=10)] | None = None
     asset_ids: Annotated[list[AssetId], Meta(max_length=10)] | None = field(default=None, name="assetIds")
     image: ImageRef | None = None
+    target_model: TargetModel = field(default="generic", name="targetModel")
+    weights: bool = False  # the family's weights syntax on the subject and medium (sd15, sdxl, midjourney)
+    negative_prompt: bool = field(default=False, name="negativePrompt")  # answered as `negativePrompts`
+    keep_terms: KeepTerms | None = field(default=None, name="keepTerms")
+    aspect_ratio: AspectRatio | None = field(default=None, name="aspectRatio")  # `--ar` for midjourney
 
 
 class StatusEntry(msgspec.Struct, kw_only=True):
@@ -114,6 +143,8 @@ class GeneratePromptResponse(msgspec.Struct, kw_only=True, rename="camel"):
     usage: Usage
     warnings: list[str] = field(default_factory=list)
     ip_detection: IPDetection | UnsetType = field(default=UNSET, name="ipDetection")
+    # one per prompt, in the same order (`negativePrompt: true`)
+    negative_prompts: list[str] | UnsetType = field(default=UNSET, name="negativePrompts")
 
 
 _KEEP_QUOTES_AND_BRACKETS = bytes(c for c in range(256) if c not in b'"[]{}')

@@ -35,7 +35,17 @@ from app.ratelimit import (
     rate_limit_middleware,
 )
 from app.retention import Retention
-from app.routes import assets, caption, health, ip, options_handlers, playground, prompts, style_models
+from app.routes import (
+    analyze,
+    assets,
+    caption,
+    health,
+    ip,
+    options_handlers,
+    playground,
+    prompts,
+    style_models,
+)
 from app.routes import images as image_routes
 from app.routes import jobs as job_routes
 from app.service import PromptService
@@ -44,6 +54,7 @@ from app.shared_cache import create_shared_store
 from models.describers import ImageDescriber
 from models.lm import LanguageModel, create_language_model
 from modes.ip import IPFilter
+from modes.targets import clip
 
 log = logging.getLogger("app.server")
 
@@ -133,6 +144,7 @@ def create_app(
 
     handlers = [
         *prompts.ROUTES,
+        *analyze.ROUTES,
         *health.ROUTES,
         *assets.ROUTES,
         *style_models.ROUTES,
@@ -173,8 +185,11 @@ def create_app(
 
 async def _load(model: LanguageModel, warm_for: PromptService | None) -> None:
     """Load the model, then (with `warm_for`) let it get ready for that service's modes. A
-    failed warm-up leaves the first requests slower, not broken: it is logged, not raised."""
+    failed warm-up leaves the first requests slower, not broken: it is logged, not raised.
+    CLIP's vocabulary (`targetModel`, `/v1/prompts/analyze`) is read meanwhile, off the loop."""
+    vocabulary = asyncio.create_task(asyncio.to_thread(clip.warm))
     await model.load()
+    await vocabulary
     if warm_for is not None:
         started = time.perf_counter()
         try:

@@ -26,6 +26,7 @@ from app.settings import Settings
 from app.shared_cache import Guarded
 from core.deadline import remaining
 from models.lm.base import LanguageModel
+from modes import keep, targets
 from modes.base import ModeContext
 from modes.engine import SPARE, ModeResult, run_mode
 
@@ -50,7 +51,11 @@ def request_summary(request: GeneratePromptRequest) -> dict[str, Any]:
             data[key] = [_image_ref(v) for v in value]
         elif isinstance(value, str):
             data[key] = _image_ref(value)
-    return {k: v for k, v in data.items() if v is not None}
+    return {k: v for k, v in data.items() if v is not None and not (k in UNASKED and UNASKED[k] == v)}
+
+
+# The target-model fields at their defaults: left out of the job's input, as before they existed.
+UNASKED: dict[str, object] = {"targetModel": targets.DEFAULT, "weights": False, "negativePrompt": False}
 
 
 class Outcome(msgspec.Struct, kw_only=True):
@@ -61,6 +66,7 @@ class Outcome(msgspec.Struct, kw_only=True):
     seed: int
     warnings: list[str] = msgspec.field(default_factory=list)
     ip_detection: IPDetection | None = None
+    negative_prompts: list[str] | None = None
 
 
 class ClearedText(msgspec.Struct, kw_only=True):
@@ -174,7 +180,34 @@ class PromptService:
             image_inputs=[name for name, value in given.items() if value],
         )
         modes.get_mode(mode).validate(ctx)  # every check before any image is decoded or job made
+        self.check_keep_terms(request.keep_terms or [])
         return ctx
+
+    def check_keep_terms(self, terms: list[str], field: str = "keepTerms", allow_ip: bool = False) -> None:
+        """A 400 for a blank or repeated kept term, or one naming protected IP (unless the
+        operator allows those, `PROMPTGEN_ALLOW_IP_KEEP_TERMS`, or `allow_ip`: a check that
+        only reports it)."""
+        seen: set[str] = set()
+        for index, term in enumerate(terms):
+            where = f"{field}[{index}]"
+            if term != term.strip():
+                raise ValidationFailed(
+                    f"`{where}` {term!r} starts or ends with a space; send it trimmed", field=where
+                )
+            if term in seen:
+                raise ValidationFailed(f"`{where}` {term!r} is given twice", field=where)
+            seen.add(term)
+            if self.ip_guard is None or self.settings.allow_ip_keep_terms or allow_ip:
+                continue
+            findings = self.ip_guard.filter.check(term)
+            if findings:
+                found = findings[0]
+                raise ValidationFailed(
+                    f"`{where}` {term!r} names protected IP ({found.category}: {found.name}; {found.reason}); "
+                    "a kept term would put it in every result, so it is refused. Remove it, or ask the operator "
+                    "to allow protected kept terms (PROMPTGEN_ALLOW_IP_KEEP_TERMS=true)",
+                    field=where,
+                )
 
     def cache_key_for(self, request: GeneratePromptRequest) -> str:
         """Every input that affects a seeded result: request, backend, model, recipe, settings."""
@@ -277,6 +310,8 @@ class PromptService:
         )
         if outcome.ip_detection is not None:
             response.ip_detection = outcome.ip_detection
+        if outcome.negative_prompts is not None:
+            response.negative_prompts = list(outcome.negative_prompts)
         return response
 
     async def produce(self, request: GeneratePromptRequest, ctx: ModeContext) -> Outcome:
@@ -294,9 +329,53 @@ class PromptService:
                 f"{ctx.mode} mode reads images, and image conditioning is not configured on this server"
             )
         result = await run_mode(handler, ctx, self.metered_lm, self.settings.lm_timeout_s)
-        prompts = result.prompts
+        terms = request.keep_terms or []
+        prompts = [keep.ensure(p, terms) for p in result.prompts]
         if request.ensure_ip_cleared and self.ip_guard is not None:
             prompts, ip_detection = await self.ip_guard.clear_outputs(ctx, prompts)
+            prompts = [keep.ensure(p, terms) for p in prompts]  # a kept term the operator allows
+        prompts = self.for_target(request, prompts, ctx.warnings)
+        negatives = None
+        if request.negative_prompt:
+            negatives = [targets.negative_prompt(p, ctx.spark, terms) for p in prompts]
         return Outcome(
-            prompts=prompts, result=result, seed=ctx.seed, warnings=ctx.warnings, ip_detection=ip_detection
+            prompts=prompts,
+            result=result,
+            seed=ctx.seed,
+            warnings=ctx.warnings,
+            ip_detection=ip_detection,
+            negative_prompts=negatives,
         )
+
+    @staticmethod
+    def for_target(request: GeneratePromptRequest, prompts: list[str], warnings: list[str]) -> list[str]:
+        """The prompts written for `targetModel`'s family (`generic`: unchanged)."""
+        profile = targets.profile(request.target_model)
+        if profile.phrasing != "as-written" and modes.registry.get(request.mode).images == "edit":
+            warnings.append(
+                f"{request.mode} writes an instruction for the editor named by `modelId`; "
+                f"targetModel {profile.name} was not applied"
+            )
+            return prompts
+        if request.weights and profile.weights is None:
+            warnings.append(f"targetModel {profile.name} has no weights syntax; `weights` was not applied")
+        if request.aspect_ratio and profile.aspect_parameter is None:
+            warnings.append(
+                f"targetModel {profile.name} takes no aspect-ratio parameter; `aspectRatio` was not used"
+            )
+        out = []
+        for index, prompt in enumerate(prompts):
+            rendered = targets.render(
+                prompt, profile, request.keep_terms or (), request.weights, request.aspect_ratio
+            )
+            if rendered.dropped or rendered.trimmed:
+                limit = (
+                    f"{profile.clip_windows} CLIP window(s) of 77 tokens"
+                    if profile.clip_windows
+                    else f"{profile.max_words} words"
+                )
+                cut = f"left out {', '.join(repr(d) for d in rendered.dropped)}" if rendered.dropped else ""
+                cut += ("; " if cut else "") + ("shortened the subject" if rendered.trimmed else "")
+                warnings.append(f"prompt {index + 1} for {profile.name}: {cut} to fit {limit}")
+            out.append(rendered.prompt)
+        return out

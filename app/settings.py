@@ -79,6 +79,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     ip_custom_lexicon: str = ""
     ip_rewrite: bool = False  # smooth cleared outputs with the language model (fails closed)
     ip_rewrite_timeout_s: float = 10.0
+    # `keepTerms` naming protected IP are refused (400) unless this is on
+    allow_ip_keep_terms: bool = False
 
     # Seeded results kept in memory (0 disables the cache and request coalescing)
     cache_entries: int = 2048

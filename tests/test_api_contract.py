@@ -152,7 +152,7 @@ def test_string_true_for_ensure_ip_cleared_is_rejected_with_a_hint(client):
     assert "true or false" in body["detail"]
 
 
-@pytest.mark.parametrize("field", ["ensureIpCleared", "num_results", "negativePrompt", "extra"])
+@pytest.mark.parametrize("field", ["ensureIpCleared", "num_results", "negative_prompt", "extra"])
 def test_unknown_fields_are_rejected(client, field):
     body = assert_problem(post(client, {"prompt": "a tree", field: True}), 400, field=field)
     assert "unknown field" in body["detail"]

@@ -88,7 +88,7 @@ def test_one_call_turns_a_spark_into_prompts_and_images_with_asset_ids(
         assert response.status_code == 200, response.text
         result = response.json()
         prompts = result["prompts"]
-        assert len(prompts) == 2 and all(p.startswith("a lighthouse keeper's cat") for p in prompts)
+        assert len(prompts) == 2 and all(p.lower().startswith("a lighthouse keeper's cat") for p in prompts)
         assert [image["prompt"] for image in result["images"]] == prompts
         assert [image["promptIndex"] for image in result["images"]] == [0, 1]
         # the provider was asked for exactly the generated prompts

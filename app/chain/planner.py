@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import modes
 from app.assets import is_asset_id
+from app.chain.prompting import prompt_request_for
 from app.chain_protocol import PASSTHROUGH, GenerateImageRequest
 from app.conditioning import ImageReader, PixelBudget
 from app.errors import ValidationFailed
@@ -104,7 +104,8 @@ class Planner:
                     field="prompt",
                 )
             num_prompts = pg.num_results or 1
-            prompt_request = prompt_request_for(request, num_prompts)
+            self.prompts.check_keep_terms(pg.keep_terms or [], field="promptGeneration.keepTerms")
+            prompt_request = prompt_request_for(request, num_prompts, model_id)
             self.prompts.context_for(prompt_request)  # mode and spark checks, before any job exists
         count = count or num_prompts
         if num_prompts > count:
@@ -180,27 +181,6 @@ class Planner:
                     f"`{name}` must be a data URL, an asset id (asset_...) or an http(s) URL", field=name
                 )
         return found
-
-
-def prompt_request_for(request: GenerateImageRequest, num_prompts: int) -> GeneratePromptRequest:
-    """The prompt API's request for a chained generation (not in mode `none`)."""
-    pg = request.prompt_generation
-    image = pg.image
-    if image is None and pg.mode in modes.registry and modes.registry.get(pg.mode).images == "edit":
-        image = request.image  # the image being edited is what the editing prompt is about
-    return GeneratePromptRequest(
-        mode=pg.mode,  # type: ignore[arg-type]  # `none` was handled by the caller
-        prompt=request.prompt,
-        num_results=num_prompts,
-        temperature=pg.temperature,
-        top_p=pg.top_p,
-        seed=pg.seed if pg.seed is not None else request.seed,
-        ensure_ip_cleared=pg.ensure_ip_cleared,
-        model_id=pg.model_id,
-        images=pg.images,
-        asset_ids=pg.asset_ids,
-        image=image,
-    )
 
 
 def check_image_fields(request: GenerateImageRequest) -> None:

@@ -104,6 +104,8 @@ class Reporter:
         }
         if prompts.ip_detection is not None:
             job.metadata.output["ipDetection"] = msgspec.to_builtins(prompts.ip_detection)
+        if prompts.negative_prompts is not None:
+            job.metadata.output["negativePrompts"] = prompts.negative_prompts
         return ChainOutcome(
             prompts=prompts.prompts,
             mode=prompts.mode,
@@ -113,6 +115,7 @@ class Reporter:
             image_usage=image_usage,
             warnings=warnings,
             ip_detection=prompts.ip_detection,
+            negative_prompts=prompts.negative_prompts,
         )
 
     # ------------------------------------------------------------------------- answers
@@ -135,6 +138,8 @@ class Reporter:
         )
         if outcome.ip_detection is not None:
             response.ip_detection = outcome.ip_detection
+        if outcome.negative_prompts is not None:
+            response.negative_prompts = outcome.negative_prompts
         return response
 
     # ------------------------------------------------------------------------- webhooks

@@ -19,6 +19,7 @@ class PromptSet:
     warnings: list[str] = field(default_factory=list)
     ip_detection: IPDetection | None = None
     job_id: str | None = None  # the prompt generation's own job
+    negative_prompts: list[str] | None = None  # one per prompt, when asked
 
 
 @dataclass
@@ -52,6 +53,7 @@ class ChainOutcome:
     image_usage: ImageUsage
     warnings: list[str] = field(default_factory=list)
     ip_detection: IPDetection | None = None
+    negative_prompts: list[str] | None = None
 
 
 class ChainRun(NamedTuple):

@@ -71,7 +71,9 @@ class ChainRunner:
         started = time.monotonic()
         async with self.models.lease(plan.model_id) as model:
             calls = plan_calls(plan, len(prompts.prompts), "seed" in model.supported_settings())
-            stored = await self.generate(plan, job, model, options, prompts.prompts, calls)
+            stored = await self.generate(
+                plan, job, model, options, prompts.prompts, calls, prompts.negative_prompts
+            )
         return self.reporter.finished(job, plan, prompts, stored, calls=len(calls), started=started)
 
     async def make_prompts(self, plan: ChainPlan) -> PromptSet:
@@ -92,6 +94,9 @@ class ChainRunner:
             warnings=list(response.warnings),
             ip_detection=response.ip_detection if isinstance(response.ip_detection, IPDetection) else None,
             job_id=response.job.job_id,
+            negative_prompts=response.negative_prompts
+            if isinstance(response.negative_prompts, list)
+            else None,
         )
 
     async def fetch_references(self, plan: ChainPlan) -> list[str]:
@@ -123,6 +128,7 @@ class ChainRunner:
         options: ImageOptions,
         prompts: list[str],
         calls: list[Call],
+        negatives: list[str] | None = None,
     ) -> list[Stored]:
         """Every call, at most `image_concurrency` at once, each image stored as it arrives."""
         deadline = Deadline(self.settings.image_deadline_s)
@@ -140,7 +146,13 @@ class ChainRunner:
                     )
                 with self.prompts.time_backend_call("image", plan.model_id):
                     result = await model.generate(
-                        msgspec.structs.replace(options, prompt=prompt, n=len(call.indexes), seed=call.seed),
+                        msgspec.structs.replace(
+                            options,
+                            prompt=prompt,
+                            n=len(call.indexes),
+                            seed=call.seed,
+                            negative_prompt=negative_for(options, negatives, call.prompt_index, model),
+                        ),
                         deadline,
                     )
             warnings = list(result.warnings)
@@ -201,3 +213,15 @@ def plan_calls(plan: ChainPlan, num_prompts: int, seeds: bool) -> list[Call]:
         )
         for batch in batches
     ]
+
+
+def negative_for(
+    options: ImageOptions, negatives: list[str] | None, index: int, model: ImageModel
+) -> str | None:
+    """The negative prompt of prompt `index`: the request's own `negative_prompt` wins; else the
+    generated one (`promptGeneration.negativePrompt`), for a backend that takes one."""
+    if options.negative_prompt is not None or not negatives:
+        return options.negative_prompt
+    if "negative_prompt" not in model.supported_settings():
+        return None
+    return negatives[index] or None

@@ -1,0 +1,230 @@
+"""A mode's result re-phrased for a family of image models (`TargetProfile`).
+
+The prompt is read back into its parts (`modes.parts`), kept terms shielded (`modes.keep`),
+then written the family's way:
+
+- tags: comma phrases, the subject first and the other parts in the family's order, sentence
+  glue dropped (a leading article, a trailing stop, a leading "and"/"with");
+- sentences: one sentence for the subject in its setting, one for the style and the rest;
+- weights (only when asked): `(subject:1.2)` and `(medium:1.1)` for SD, `subject::1.2 rest`
+  for Midjourney;
+- length: what passes the family's CLIP windows (counted with CLIP's vocabulary) or word cap
+  goes, least important part first (`modes.parts.IMPORTANCE`), never the subject or a phrase
+  holding a kept term; a subject too long on its own loses its last words;
+- parameters: `--ar 16:9` from the aspect ratio, for the families that take one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import msgspec
+
+from modes import keep, parts
+from modes.parts import Phrase
+from modes.targets import clip
+from modes.targets.profiles import TargetProfile
+
+GLUE_START = re.compile(
+    r"^(?:(?:and|with|featuring|plus|also)\s+)?(?:(?:a|an|the)\s+(?=[a-z\ue000]))?", re.IGNORECASE
+)
+SUBJECT_WEIGHT = 1.2
+MEDIUM_WEIGHT = 1.1
+
+
+class Rendered(msgspec.Struct, kw_only=True):
+    """A prompt written for a family, and what had to give way to fit it."""
+
+    prompt: str
+    dropped: list[str] = msgspec.field(default_factory=list)  # phrases left out to fit the length
+    trimmed: bool = False  # the subject itself lost words to fit
+
+
+def render(
+    prompt: str,
+    profile: TargetProfile,
+    keep_terms: Sequence[str] = (),
+    weights: bool = False,
+    aspect_ratio: str | None = None,
+) -> Rendered:
+    """`prompt` written for `profile`'s family (`generic`: unchanged)."""
+    if profile.phrasing == "as-written":
+        return Rendered(prompt=prompt)
+    shielded, restore = keep.shield(keep.ensure(prompt, keep_terms), keep_terms)
+    phrases = parts.read(shielded)
+    if not phrases:
+        return Rendered(prompt=prompt)
+    ordered = _ordered(phrases, profile)
+    write = _sentences if profile.phrasing == "sentences" else _tags
+    dropped: list[str] = []
+    trimmed = False
+
+    def text_of(chosen: list[Phrase]) -> str:
+        return restore(write(chosen, profile, weights))
+
+    while not _fits(text_of(ordered), profile):
+        victim = _least_important(ordered)
+        if victim is None:
+            subject = ordered[0]
+            shorter = _trim(subject.text)
+            if shorter == subject.text:
+                break
+            ordered[0] = msgspec.structs.replace(subject, text=shorter)
+            trimmed = True
+            continue
+        ordered.remove(victim)
+        dropped.append(restore(victim.text))
+    text = text_of(ordered)
+    if profile.aspect_parameter and aspect_ratio:
+        text = f"{text} {profile.aspect_parameter} {aspect_ratio}"
+    return Rendered(prompt=keep.ensure(text, keep_terms), dropped=dropped, trimmed=trimmed)
+
+
+def fit_clip(prompt: str, keep_terms: Sequence[str] = (), windows: int = 1) -> Rendered:
+    """`prompt` as written, its least important phrases left out until it fits `windows` CLIP
+    windows (the subject and the phrases holding kept terms stay)."""
+    tags = TargetProfile(name="fit", title="", phrasing="tags", clip_windows=windows)
+    shielded, restore = keep.shield(keep.ensure(prompt, keep_terms), keep_terms)
+    kept = parts.read(shielded)
+    dropped: list[str] = []
+    trimmed = False
+
+    def text_of(chosen: list[Phrase]) -> str:
+        return restore(", ".join(p.text for p in chosen))
+
+    while kept and not _fits(text_of(kept), tags):
+        victim = _least_important(kept)
+        if victim is None:
+            shorter = _trim(kept[0].text)
+            if shorter == kept[0].text:
+                break
+            kept[0] = msgspec.structs.replace(kept[0], text=shorter)
+            trimmed = True
+            continue
+        kept.remove(victim)
+        dropped.append(restore(victim.text))
+    return Rendered(prompt=keep.ensure(text_of(kept), keep_terms), dropped=dropped, trimmed=trimmed)
+
+
+def _ordered(phrases: list[Phrase], profile: TargetProfile) -> list[Phrase]:
+    """The subject first, then the other parts in the family's order (as written within one)."""
+    rank = {part: i for i, part in enumerate(profile.order)}
+    subject, rest = phrases[0], phrases[1:]
+    return [subject, *sorted(rest, key=lambda p: (rank.get(p.part, len(rank)), p.index))]
+
+
+def _fits(text: str, profile: TargetProfile) -> bool:
+    if profile.clip_windows is not None and not clip.fits(text, profile.clip_windows):
+        return False
+    return profile.max_words is None or len(text.split()) <= profile.max_words
+
+
+def _least_important(phrases: list[Phrase]) -> Phrase | None:
+    """The phrase to leave out first: the least important part, the last written among equals;
+    never the subject or a phrase holding a kept term (None when only those are left)."""
+    candidates = [p for p in phrases[1:] if not keep.has_mark(p.text)]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda p: (parts.IMPORTANCE[p.part], -p.index))
+
+
+def _trim(text: str) -> str:
+    """`text` less its last word that is not a kept term's mark (unchanged when none is left)."""
+    words = text.split()
+    for i in range(len(words) - 1, 0, -1):
+        if not keep.has_mark(words[i]):
+            return " ".join(words[:i] + words[i + 1 :])
+    return text
+
+
+def _tag(text: str) -> str:
+    return GLUE_START.sub("", text.strip().rstrip(".")).strip() or text.strip()
+
+
+def _weighted(text: str, weight: float, syntax: str | None) -> str:
+    if syntax == "paren":
+        return f"({text}:{weight:g})"
+    return text
+
+
+def _tags(phrases: list[Phrase], profile: TargetProfile, weights: bool) -> str:
+    out: list[str] = []
+    for phrase in phrases:
+        text = _tag(phrase.text)
+        if weights and profile.weights == "paren" and phrase.part in ("subject", "medium"):
+            text = _weighted(text, SUBJECT_WEIGHT if phrase.part == "subject" else MEDIUM_WEIGHT, "paren")
+        out.append(text)
+    if weights and profile.weights == "double-colon" and len(out) > 1:
+        return f"{out[0]}::{SUBJECT_WEIGHT:g} " + ", ".join(out[1:])
+    return ", ".join(out)
+
+
+def _capital(text: str) -> str:
+    if text[:1].isalpha() and text[:1].islower():
+        return text[:1].upper() + text[1:]
+    return text
+
+
+def _and(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _article(text: str) -> str:
+    return "an" if text[:1].lower() in "aeiou" else "a"
+
+
+# Places a setting phrase may name (its head noun), and the preposition that puts a subject there
+# ("in a quiet mountain valley", "on a rocky island"); a setting naming none of them follows the
+# subject after a comma, as written ("..., a wooden boat on the shore").
+ON_PLACES = frozenset(
+    "island beach shore hill hillside cliff rooftop roof bridge deck stage pier dock ledge".split()
+)
+IN_PLACES = frozenset(
+    (
+        "valley forest woods city town harbour harbor port street alley room kitchen garden field meadow desert "
+        "village castle ruins cave lake river sea ocean sky space market library studio workshop temple "
+        "cathedral park jungle canyon landscape world clearing station interior tavern hall greenhouse "
+        "mountains countryside swamp marsh bay cove glade grove orchard square courtyard attic cellar "
+        "laboratory lab office classroom bedroom café cafe restaurant bar shop bakery warehouse factory "
+        "arena palace throne forge dungeon galaxy nebula underwater reef tundra savanna prairie wilderness"
+    ).split()
+)
+
+
+def _setting(phrase: str) -> str:
+    """A setting phrase joined to the subject's sentence."""
+    if parts.PLACE.match(phrase):
+        return " " + phrase
+    head = re.split(r"\s+(?:of|with|in|on|at|under|by|near|beside|from|during)\s+", phrase, maxsplit=1)[0]
+    noun = head.split()[-1].lower().strip(".,") if head.split() else ""
+    where = "on" if noun in ON_PLACES else "in" if noun in IN_PLACES or noun.rstrip("s") in IN_PLACES else ""
+    if not where:
+        return ", " + phrase
+    plural = noun.endswith("s") and not noun.endswith("ss")
+    if plural or re.match(r"(?i)^(?:a|an|the|its|his|her|their)\s", phrase):
+        return f" {where} {phrase}"
+    return f" {where} {_article(phrase)} {phrase}"
+
+
+def _sentences(phrases: list[Phrase], profile: TargetProfile, weights: bool) -> str:
+    """The subject in its setting, then the style with the rest: two natural sentences."""
+    subject = phrases[0].text.strip().rstrip(".")
+    kept = [p.text.strip() for p in phrases[1:] if p.part == "kept"]
+    settings = [p.text.strip() for p in phrases[1:] if p.part == "setting"]
+    media = [_tag(p.text) for p in phrases[1:] if p.part == "medium"]
+    rest = [_tag(p.text) for p in phrases[1:] if p.part not in ("setting", "medium", "kept")]
+    first = ", ".join([subject, *kept])
+    if settings:
+        first += _setting(settings[0])
+    rest = [_tag(s) for s in settings[1:]] + rest
+    sentences = [_capital(first) + "."]
+    if media and rest:
+        sentences.append(f"{_capital(_and(media))}, with {_and(rest)}.")
+    elif media:
+        sentences.append(f"{_capital(_and(media))}.")
+    elif rest:
+        sentences.append(f"{_capital(_and(rest))}.")
+    return " ".join(sentences)
