@@ -24,6 +24,7 @@ from modes.craft import (
     tidy_spark,
     words,
 )
+from modes.engine import SPARE
 from modes.spark import SparkFacts, analyze, art_direction, enrichment
 
 SYSTEM = (
@@ -155,7 +156,9 @@ class InventiveMode(ModeHandler):
     def fallback(self, ctx: ModeContext, rng: random.Random, index: int) -> str:
         spark = tidy_spark(ctx.spark)
         facts = analyze(spark)
-        twist = facts.pick(rng, fitting_twists(facts)) or rng.choice(vocab.TWISTS)
+        # past the twists the first attempt gave its candidates, so a fallback repeats none of them
+        order = twists_for(ctx, len(vocab.TWISTS), 0)
+        twist = order[(ctx.num_results + SPARE + index) % len(order)] if order else rng.choice(vocab.TWISTS)
         chosen = facets.merge(facts.fixed, facets.tags(twist))
         phrases = [with_twist(spark, twist), *enrichment(facts, rng, chosen, ("styles", "lighting", "palettes", "details"))]
         return join_within(dedupe_phrases(phrases), ctx.word_limit)
