@@ -248,7 +248,14 @@ def gloss(spark: str, language: SparkLanguage) -> Gloss:
         for k in range(len(items) - 1):
             if items[k][1] == "n" and items[k + 1][1] == "a":
                 items[k], items[k + 1] = items[k + 1], items[k]
-    text = ", ".join(filter(None, (_article(_trim(part)) for part in _segments(items))))
+    parts = _segments(items)
+    for k, part in enumerate(parts):
+        # an adjective next to a word that could not be read is that word's: it goes with it
+        while k < len(parts) - 1 and part and part[-1][1] == "a":
+            part.pop()
+        while k > 0 and language.code in ROMANCE and part and part[0][1] == "a":
+            part.pop(0)
+    text = ", ".join(filter(None, (_article(_trim(part)) for part in parts)))
     return Gloss(text=text, read=tuple(read), kept=tuple(kept), unread=tuple(unread))
 
 
@@ -288,7 +295,7 @@ def _gloss_unspaced(spark: str, entries: dict[tuple[str, ...] | str, Term]) -> G
             for size in range(min(longest, len(clause) - i), 0, -1):
                 term = entries.get(clause[i : i + size])
                 if term is not None:
-                    if len(run) > 1:
+                    if run:
                         unread.append(run)
                     run = ""
                     if term.english:
@@ -299,9 +306,13 @@ def _gloss_unspaced(spark: str, entries: dict[tuple[str, ...] | str, Term]) -> G
                     break
             else:
                 char = clause[i]
-                run = run + char if HAN.match(char) or "\u30a0" <= char <= "\u30ff" else ""
+                if HAN.match(char) or "\u30a0" <= char <= "\u30ff":
+                    run += char  # a kanji or katakana word the glossary lacks
+                elif run:
+                    unread.append(run)
+                    run = ""
                 i += 1
-        if len(run) > 1:
+        if run:
             unread.append(run)
         groups: list[tuple[str, bool]] = []  # (phrase, ends on a noun)
         pending: list[str] = []
