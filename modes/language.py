@@ -117,11 +117,16 @@ def classify(text: str) -> tuple[str, float]:
     return str(best["lang"]), float(best["score"])
 
 
+# wordfreq lists whose lookup needs a tokenizer this project does not install (jieba, MeCab):
+# a Latin-script spark the detector takes for one of them is compared with English alone.
+NEEDS_TOKENIZER = frozenset({"zh", "ja", "ko"})
+
+
 @functools.lru_cache(maxsize=1)
 def _wordfreq_languages() -> frozenset[str]:
     import wordfreq
 
-    return frozenset(wordfreq.available_languages())
+    return frozenset(wordfreq.available_languages()) - NEEDS_TOKENIZER
 
 
 @functools.lru_cache(maxsize=65536)

@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.settings import load_settings
 from benchmarks.bench_language import sparks, suite_sparks
@@ -257,3 +259,41 @@ def test_the_embedded_model_writes_about_the_spanish_subject(smollm_dir: Path, t
         body = post(client, prompt=SPANISH, mode="structured", numResults=2, seed=1)
     assert body["warnings"] and "spark is in Spanish" in body["warnings"][0]
     assert all("castle" in p for p in body["prompts"]), body["prompts"]
+
+
+# ---- any text at all ----------------------------------------------------------------------------
+
+ODD = [
+    "wo shi zhongguo ren hen hao",  # pinyin: fastText may guess Chinese, whose word list needs jieba
+    "🐉🔥 dragon 🔥🐉",
+    "12345 67890",
+    "Кот в сапогах на крыше",
+    "قطة سوداء على النافذة",
+    "고양이가 창가에서 잔다",
+    "un castillo\nen la niebla",
+    "l' d' qu' all'",
+    "-- ,,, ...",
+    "castillo " * 600,
+]
+
+
+@pytest.mark.parametrize("spark", ODD)
+def test_odd_sparks_are_read_without_error(spark: str) -> None:
+    found = language.detect(spark)
+    assert found.code and found.name
+    if not found.english:
+        language.gloss(spark, found)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=120))
+def test_any_text_is_read_without_error(spark: str) -> None:
+    found = language.detect(spark)
+    if not found.english:
+        assert isinstance(language.gloss(spark, found).text, str)
+
+
+def test_odd_sparks_through_the_api(client: Any) -> None:
+    for spark in ODD[:6]:
+        response = client.post("/v1/generate/prompt", json={"prompt": spark, "mode": "completion", "seed": 1})
+        assert response.status_code == 200, (spark, response.text)
