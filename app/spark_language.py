@@ -13,6 +13,8 @@ as is (English requests are untouched, byte for byte). Otherwise:
 
 from __future__ import annotations
 
+import asyncio
+
 import msgspec
 
 from models.lm.base import ChatMessage, LanguageModel, LMRequest
@@ -51,7 +53,8 @@ async def read_spark(
 ) -> SparkReading:
     """The spark as the language model should read it (see the module's doc). `keep`: terms a
     translation must leave as written."""
-    found = language.detect(spark)
+    # off the event loop: the first look-ups load fastText's model and wordfreq's lists
+    found = await asyncio.to_thread(language.detect, spark)
     if found.english:
         return SparkReading(spark=spark, language=found)
     if lm.translates:
@@ -82,7 +85,7 @@ async def read_spark(
             f"spark is in {found.name}; the translation came back empty, so it is used as written"
         )
         return reading
-    gloss = language.gloss(spark, found)
+    gloss = await asyncio.to_thread(language.gloss, spark, found)
     used = [f"{entry.source} → {entry.english}" for entry in gloss.read] + list(gloss.kept)
     if not gloss.text or not used:
         return SparkReading(

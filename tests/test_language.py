@@ -297,3 +297,25 @@ def test_odd_sparks_through_the_api(client: Any) -> None:
     for spark in ODD[:6]:
         response = client.post("/v1/generate/prompt", json={"prompt": spark, "mode": "completion", "seed": 1})
         assert response.status_code == 200, (spark, response.text)
+
+
+# ---- the chained call and the OpenAI-compatible endpoint ----------------------------------------
+
+
+def test_the_chained_call_and_the_images_endpoint_read_the_spark_too(tmp_path: Path) -> None:
+    from tests.chain_helpers import chain_settings, client_for
+    from tests.fakes.image_providers import FakeOpenAI
+
+    with FakeOpenAI() as fake, client_for(chain_settings(tmp_path / "data", fake.base_url)) as client:
+        chained = client.post("/v1/generate/image", json={"prompt": SPANISH, "promptGeneration": {"seed": 2}})
+        assert chained.status_code == 200, chained.text
+        assert (
+            "castle" in chained.json()["prompts"][0]
+            and "spark is in Spanish" in chained.json()["warnings"][0]
+        )
+        images = client.post("/v1/images/generations", json={"prompt": SPANISH, "seed": 2}).json()
+        assert "castle" in images["data"][0]["revised_prompt"]
+        assert "spark is in Spanish" in images["promptgen"]["warnings"][0]
+        # the rewrite switched off: the prompt is the image model's, as given, not translated
+        as_given = client.post("/v1/images/generations", json={"prompt": SPANISH, "enhance": False}).json()
+        assert as_given["data"][0]["revised_prompt"] == SPANISH and as_given["promptgen"]["warnings"] == []
