@@ -322,3 +322,19 @@ def test_the_chained_call_and_the_images_endpoint_read_the_spark_too(tmp_path: P
         # the rewrite switched off: the prompt is the image model's, as given, not translated
         as_given = client.post("/v1/images/generations", json={"prompt": SPANISH, "enhance": False}).json()
         assert as_given["data"][0]["revised_prompt"] == SPANISH and as_given["promptgen"]["warnings"] == []
+
+
+def test_kept_terms_reach_the_translation_and_survive_it(tmp_path: Path) -> None:
+    server = FakeChatServer("A castle in the fog at dawn, zxc style")  # the server mangles the term
+    with openai_client(tmp_path, server) as client:
+        body = post(client, prompt=SPANISH + " zxc-style", mode="completion", keepTerms=["zxc-style"])
+    (sent,) = server.translations()
+    assert '"zxc-style"' in sent["messages"][0]["content"]
+    assert "zxc-style" in body["prompts"][0]  # keepTerms puts it back whatever the translation did
+    assert body["warnings"][0] == "spark translated from Spanish to English"
+
+
+def test_kept_terms_survive_the_glossary(client: Any) -> None:
+    body = post(client, prompt=SPANISH + " zxc-style", mode="structured", keepTerms=["zxc-style"])
+    assert "spark is in Spanish" in body["warnings"][0]
+    assert all("zxc-style" in p and "castle" in p for p in body["prompts"])
