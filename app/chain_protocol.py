@@ -158,11 +158,13 @@ class JobActionRequest(Strict):
 
 
 class OpenAIImagesRequest(Strict):
-    """OpenAI's `POST /v1/images/generations` body; `prompt_mode` and `seed` are extensions.
+    """OpenAI's `POST /v1/images/generations` body; `prompt_mode`, `seed` and `enhance` are
+    extensions.
 
     `model` is "provider:model" to pick a backend, or any other name (`gpt-image-1`,
     `dall-e-3`) for the configured one. `prompt_mode` is a prompt mode, or `none` to send the
-    prompt unchanged; default `structured`.
+    prompt unchanged; default `structured`. `enhance: false` (or the header
+    `X-Promptgen-Enhance: false`) is `prompt_mode: "none"`: `revised_prompt` is the prompt.
     """
 
     prompt: Annotated[str, Meta(min_length=1, max_length=32000)]
@@ -181,6 +183,7 @@ class OpenAIImagesRequest(Strict):
     partial_images: Annotated[int, Meta(ge=0, le=3)] | None = None
     prompt_mode: ChainMode | None = None
     seed: Seed | None = None
+    enhance: bool | None = None  # false: no rewrite, the prompt goes to the image model as given
 
 
 class OpenAIImage(msgspec.Struct, kw_only=True, omit_defaults=True):

@@ -233,6 +233,7 @@ class MeteredLanguageModel(LanguageModel):
         self.metrics = metrics
         self.backend = inner.backend
         self.supports_prefill = inner.supports_prefill
+        self.translates = inner.translates
         self.model_id = inner.model_id
 
     @property

@@ -362,10 +362,35 @@ def _mode_rules(schemas: dict[str, Any]) -> None:
             )
     openai = schemas.get("OpenAIImagesRequest")
     if openai is not None:
-        # the prompt is a spark (at most MAX_SPARK_CHARS) unless prompt_mode none sends it as is
-        openai["if"] = {"required": ["prompt_mode"], "properties": {"prompt_mode": {"const": PASSTHROUGH}}}
+        # the prompt is a spark (at most MAX_SPARK_CHARS) unless prompt_mode none (or enhance
+        # false) sends it as is
+        openai["if"] = {
+            "anyOf": [
+                {"required": ["prompt_mode"], "properties": {"prompt_mode": {"const": PASSTHROUGH}}},
+                {"required": ["enhance"], "properties": {"enhance": {"const": False}}},
+            ]
+        }
         openai["else"] = {"properties": {"prompt": {"maxLength": MAX_SPARK_CHARS}}}
-        openai["allOf"] = [_transparent_needs_alpha("output_format")]
+        # `enhance` and `prompt_mode` must not contradict each other (false is mode none)
+        both = ["enhance", "prompt_mode"]
+        openai["allOf"] = [
+            _transparent_needs_alpha("output_format"),
+            {
+                "not": {
+                    "required": both,
+                    "properties": {"enhance": {"const": True}, "prompt_mode": {"const": PASSTHROUGH}},
+                }
+            },
+            {
+                "not": {
+                    "required": both,
+                    "properties": {
+                        "enhance": {"const": False},
+                        "prompt_mode": {"type": "string", "not": {"const": PASSTHROUGH}},
+                    },
+                }
+            },
+        ]
         # streaming is not offered: only false (or nothing) is taken
         for branch in openai.get("properties", {}).get("stream", {}).get("anyOf", []):
             if branch.get("type") == "boolean":

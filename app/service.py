@@ -24,6 +24,7 @@ from app.metrics import BackendTimer, Metrics, metered
 from app.protocol import GeneratePromptRequest, GeneratePromptResponse, IPDetection, Usage
 from app.settings import Settings
 from app.shared_cache import Guarded
+from app.spark_language import read_spark
 from core.deadline import remaining
 from models.lm.base import LanguageModel
 from modes import keep, targets
@@ -315,7 +316,18 @@ class PromptService:
         return response
 
     async def produce(self, request: GeneratePromptRequest, ctx: ModeContext) -> Outcome:
-        """Conditioning -> IP clearing of inputs -> mode -> IP clearing of outputs."""
+        """Spark's language -> conditioning -> IP clearing of inputs -> mode -> IP clearing of outputs."""
+        reading = None
+        if ctx.spark:  # an English spark comes back as is; another is translated or glossed
+            reading = await read_spark(
+                ctx.spark,
+                self.metered_lm,
+                ctx.seed,
+                self.settings.lm_timeout_s,
+                tuple(request.keep_terms or ()),
+            )
+            ctx.spark = reading.spark
+            ctx.warnings.extend(reading.warnings)
         if self.conditioning is not None:
             await self.conditioning.apply(request, ctx)
         elif request.images or request.asset_ids or request.image:
@@ -329,6 +341,10 @@ class PromptService:
                 f"{ctx.mode} mode reads images, and image conditioning is not configured on this server"
             )
         result = await run_mode(handler, ctx, self.metered_lm, self.settings.lm_timeout_s)
+        if reading is not None and reading.model_calls:  # the translation is part of the bill
+            result.model_calls += reading.model_calls
+            result.prompt_tokens += reading.prompt_tokens
+            result.completion_tokens += reading.completion_tokens
         terms = request.keep_terms or []
         prompts = [keep.ensure(p, terms) for p in result.prompts]
         if request.ensure_ip_cleared and self.ip_guard is not None:

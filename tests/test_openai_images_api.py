@@ -121,3 +121,59 @@ def test_errors_are_problems_that_also_carry_openai_error_objects(
         "param": field,
         "code": "validation-error",
     }
+
+
+# ---- enhance: false (issue 23, item 6): the rewrite is visible and can be switched off ------------
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        ({"enhance": False}, {}),
+        ({}, {"X-Promptgen-Enhance": "false"}),
+        ({}, {"x-promptgen-enhance": "FALSE"}),
+        ({"enhance": False, "prompt_mode": "none"}, {"X-Promptgen-Enhance": "false"}),
+    ],
+)
+def test_enhance_false_sends_the_prompt_as_given(
+    client: Any, fake_openai: FakeOpenAI, body: dict[str, Any], headers: dict[str, str]
+) -> None:
+    prompt = "a lighthouse, oil on canvas, (storm:1.3)"
+    answer = client.post(IMAGES, json={"prompt": prompt, "n": 2, **body}, headers=headers).json()
+    assert [entry["revised_prompt"] for entry in answer["data"]] == [prompt, prompt]
+    assert answer["promptgen"]["mode"] == "none" and answer["promptgen"]["prompts"] == [prompt]
+    assert [c.json()["prompt"] for c in fake_openai.calls("POST", FakeOpenAI.GENERATIONS)] == [prompt] * len(
+        fake_openai.calls("POST", FakeOpenAI.GENERATIONS)
+    )
+
+
+def test_enhance_true_or_unset_rewrites(client: Any) -> None:
+    for body, headers in (({"enhance": True}, {}), ({}, {"X-Promptgen-Enhance": "true"}), ({}, {})):
+        answer = client.post(IMAGES, json={"prompt": "a lighthouse", **body}, headers=headers).json()
+        assert answer["promptgen"]["mode"] == "structured"
+        assert answer["data"][0]["revised_prompt"] != "a lighthouse"
+
+
+def test_enhance_false_takes_a_prompt_longer_than_a_spark(client: Any) -> None:
+    prompt = "a lighthouse on a cliff, " * 200  # 5000 characters: over the spark limit, under OpenAI's
+    answer = client.post(IMAGES, json={"prompt": prompt, "enhance": False}).json()
+    assert answer["data"][0]["revised_prompt"] == prompt.strip()
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "field"),
+    [
+        ({"enhance": "false"}, {}, "enhance"),
+        ({}, {"X-Promptgen-Enhance": "no"}, "X-Promptgen-Enhance"),
+        ({"enhance": True}, {"X-Promptgen-Enhance": "false"}, "enhance"),
+        ({"enhance": False, "prompt_mode": "inventive"}, {}, "prompt_mode"),
+        ({"enhance": True, "prompt_mode": "none"}, {}, "prompt_mode"),
+    ],
+)
+def test_enhance_that_cannot_be_read_or_contradicts_is_a_400(
+    client: Any, body: dict[str, Any], headers: dict[str, str], field: str
+) -> None:
+    response = client.post(IMAGES, json={"prompt": "a lighthouse", **body}, headers=headers)
+    assert response.status_code == 400, response.text
+    problem = response.json()
+    assert problem["field"] == field and problem["error"]["param"] == field

@@ -66,7 +66,8 @@ async def images_generations(request: Request) -> Response[Any]:
     payload = await decode_strict_async(await request.body(), OpenAIImagesRequest, max_bytes=IMAGE_BODY_LIMIT)
     # Links are built on the configured public URL, never on the caller's Host header.
     base_url = public_base_url(request.scope, request.app.state.proxy)
-    result = await openai_images.generate(_chain(request), payload, base_url)
+    enhance = request.headers.get(openai_images.ENHANCE_HEADER)
+    result = await openai_images.generate(_chain(request), payload, base_url, enhance)
     return Response(result, status_code=200)
 
 

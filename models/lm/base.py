@@ -47,6 +47,7 @@ class LanguageModel(ABC):
 
     backend: str
     supports_prefill: bool = False
+    translates: bool = False  # a spark in another language can be sent for an English translation
     model_id: str = ""
 
     @abstractmethod

@@ -23,6 +23,7 @@ class OpenAILanguageModel(LanguageModel):
 
     backend = "openai"
     supports_prefill = False
+    translates = True  # a chat model: `app.spark_language` asks it for an English spark
 
     def __init__(
         self,
