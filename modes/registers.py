@@ -110,6 +110,11 @@ CLASHES: dict[str, frozenset[str]] = {
     "tilt-shift miniature": frozenset({"product", "food"}),
     # inventive's twists: a valley the size of an insect, a cathedral under a microscope
     "size of an insect": frozenset({"vista"}),
+    # light from inside a room does not fall on an island or a valley seen whole
+    "candlelight": frozenset({"vista"}),
+    "candlelit": frozenset({"vista"}),
+    "window light": frozenset({"vista"}),
+    "lamplight": frozenset({"vista"}),
     # a framing for a place, not a thing on its own
     "against the horizon": frozenset({"object"}),
     "establishing shot": frozenset({"object"}),
@@ -160,7 +165,8 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "paladin", "mage", "ninja", "cowboy", "explorer", "fisherman", "baker", "blacksmith",
             "grandmother", "grandfather", "old man", "old woman", "teenager", "toddler", "baby",
             "lady", "gentleman", "fisherwoman", "gladiator", "captain", "viking", "sheriff", "nurse",
-            "doctor", "pilot", "firefighter", "bride", "groom",
+            "doctor", "pilot", "firefighter", "bride", "groom", "seafarer", "mariner", "fisher",
+            "shepherd", "hunter", "nomad",
         ),
         (
             "figure", "person", "people", "silhouette", "someone", "stranger", "traveler",

@@ -349,3 +349,10 @@ def test_a_continuation_keeps_one_new_idea_not_a_drift_of_them():
     for prompt in result.prompts:
         strays = [p for p in ("crumbling stone walls", "red turban sandalwood", "a wheel and axle") if p in prompt]
         assert len(strays) <= 1, prompt
+
+
+def test_light_from_a_room_does_not_fall_on_a_vista():
+    island = analyze("a volcanic island with black sand beaches")
+    assert not island.accepts("warm candlelight") and not island.accepts("soft window light")
+    assert island.accepts("golden hour backlight")
+    assert analyze("a weary knight resting by a campfire").accepts("warm candlelight")
