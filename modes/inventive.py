@@ -24,7 +24,7 @@ from modes.craft import (
     tidy_spark,
     words,
 )
-from modes.engine import SPARE
+from modes.engine import MAX_ATTEMPTS, SPARE
 from modes.spark import SparkFacts, analyze, art_direction, enrichment
 
 SYSTEM = (
@@ -53,15 +53,23 @@ MAX_MODEL_PHRASES = 3
 MAX_PHRASE_WORDS = 8
 
 
-def twists_for(ctx: ModeContext, count: int, attempt: int) -> list[str]:
-    """`count` different twists that keep what the spark fixes (a pixel-art sprite is never
-    turned into a stained glass window)."""
+def twist_order(ctx: ModeContext) -> list[str]:
+    """Every twist that keeps what the spark fixes (a pixel-art sprite is never turned into a
+    stained glass window), in one order per seed and spark: one seed gives each spark its own
+    twists, not the same two for all."""
     spark = tidy_spark(ctx.spark)
-    # seeded by the spark too: one seed gives each spark its own twists, not the same two for all
-    rng = random.Random(derive_seed(ctx.seed, "inventive-twists", attempt, spark.lower()))
+    rng = random.Random(derive_seed(ctx.seed, "inventive-twists", spark.lower()))
     facts = analyze(spark)
     fitting = [t for t in fitting_twists(facts) if facts.accepts(t)] or list(vocab.TWISTS)
-    return rng.sample(fitting, k=min(count, len(fitting)))
+    return rng.sample(fitting, k=len(fitting))
+
+
+def twists_for(ctx: ModeContext, count: int, attempt: int) -> list[str]:
+    """`count` different twists; a re-sample (`attempt` 1) takes the next ones in the same order,
+    so it never repeats a twist a result of the first attempt already has."""
+    order = twist_order(ctx)
+    start = attempt * (ctx.num_results + SPARE)
+    return [order[(start + i) % len(order)] for i in range(min(count, len(order)))]
 
 
 class InventiveMode(ModeHandler):
@@ -156,9 +164,9 @@ class InventiveMode(ModeHandler):
     def fallback(self, ctx: ModeContext, rng: random.Random, index: int) -> str:
         spark = tidy_spark(ctx.spark)
         facts = analyze(spark)
-        # past the twists the first attempt gave its candidates, so a fallback repeats none of them
-        order = twists_for(ctx, len(vocab.TWISTS), 0)
-        twist = order[(ctx.num_results + SPARE + index) % len(order)] if order else rng.choice(vocab.TWISTS)
+        # past the twists every attempt gave its candidates, so a fallback repeats none of them
+        order = twist_order(ctx)
+        twist = order[(MAX_ATTEMPTS * (ctx.num_results + SPARE) + index) % len(order)]
         chosen = facets.merge(facts.fixed, facets.tags(twist))
         phrases = [with_twist(spark, twist), *enrichment(facts, rng, chosen, ("styles", "lighting", "palettes", "details"))]
         return join_within(dedupe_phrases(phrases), ctx.word_limit)

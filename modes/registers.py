@@ -205,6 +205,16 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 NEEDS_FIGURE: tuple[str, ...] = ("portrait framing", "full-body shot", "over-the-shoulder view")
 FIGURE_WORDS = re.compile(r"portrait|character|figure|person|people|creature|mascot|robot|self")
 
+# A body the spark has none of: "worn hands and creased face" beside an oak tree, "heart warming
+# smile" beside earbuds. "Cliff face", "clock face" and "hands of a clock" are no bodies.
+BODY = re.compile(r"(?<![\w-])(?:hands|smile|smiling|eyes|freckles|face)(?![\w-])")
+NOT_BODY_BEFORE = re.compile(r"(?:cliff|rock|stone|clock|watch|north|south|east|west|mountain|dial)\s*$")
+
+
+def _not_a_body(text: str, start: int) -> bool:
+    return bool(NOT_BODY_BEFORE.search(text[:start])) or text[start:].startswith("hands of")
+
+
 # Words that tie a second subject to the scene as a companion rather than a replacement.
 TIES = re.compile(
     r"(?<![\w-])(?:nearby|beside|next to|behind|watching|companion|alongside|at (?:its|his|her|their) "
@@ -290,6 +300,7 @@ def clashes(phrase: str, spark: str) -> list[str]:
     )
     if not figure:
         out += [f"'{cue}' vs no figure" for cue, pattern in _FIGURE_PATTERNS if pattern.search(text)]
+        out += [f"'{m.group(0)}' vs no figure" for m in BODY.finditer(text) if not _not_a_body(text, m.start())]
     return out
 
 

@@ -267,7 +267,7 @@ def test_a_medium_the_spark_states_is_the_only_one(mode):
     result = run(mode, "charcoal sketch of an old oak tree", other_media, n=3)
     assert_usable(result.prompts, 3)
     for prompt in result.prompts:
-        assert facets.tags(prompt).get("medium", frozenset()) <= {"drawing"}, prompt
+        assert facets.tags(prompt).get("medium", frozenset()) <= {"drawing", "illustration"}, prompt
         assert "watercolor" not in prompt and "woodblock" not in prompt, prompt
 
 
@@ -356,3 +356,19 @@ def test_light_from_a_room_does_not_fall_on_a_vista():
     assert not island.accepts("warm candlelight") and not island.accepts("soft window light")
     assert island.accepts("golden hour backlight")
     assert analyze("a weary knight resting by a campfire").accepts("warm candlelight")
+
+
+def test_a_body_needs_a_figure_in_the_spark():
+    assert registers.clashes("worn hands and creased face with age", "charcoal sketch of an old oak tree")
+    assert registers.clashes("heart warming smile", "studio photo of wireless earbuds")
+    assert not registers.clashes("a sheer cliff face", "a misty mountain valley at dawn")
+    assert not registers.clashes("piercing blue eyes", "a pirate captain with a mechanical arm")
+
+
+def test_a_re_sample_and_the_fallback_take_twists_the_first_attempt_did_not():
+    from modes.base import ModeContext
+    from modes.inventive import twists_for
+
+    ctx = ModeContext(mode="inventive", spark="pixel-art sprite sheet of a running fox", num_results=2, seed=0)
+    first, second = twists_for(ctx, 3, 0), twists_for(ctx, 3, 1)
+    assert not set(first) & set(second), (first, second)
