@@ -128,12 +128,14 @@ class InventiveMode(ModeHandler):
         # (medium, light, colour, framing).
         scene = content_set(f"{spark} {twist}")
         head = phrases[0]
-        # The model's head counts only when it keeps the spark word for word: a paraphrase loses the
-        # subject ("a pixel-art sprite sheet of glowing neon threads") or turns it inside out ("a
-        # vintage botanical plate sprite sheet in the style of a running fox").
+        # The model's head counts only when it keeps every word of the spark (in its own order, or
+        # the spark word for word): a looser paraphrase loses the subject ("a pixel-art sprite sheet
+        # of glowing neon threads") or turns it inside out ("a vintage botanical plate sprite sheet
+        # in the style of a running fox").
         head_words, spark_words = content_set(phrases[0]), content_set(spark)
-        own_head = " ".join(spark.lower().split()) in " ".join(head.lower().split()) and not head_words.isdisjoint(
-            content_set(twist) - content_set(spark)
+        verbatim = " ".join(spark.lower().split()) in " ".join(head.lower().split())
+        own_head = (verbatim or spark_words <= head_words) and not head_words.isdisjoint(
+            content_set(twist) - spark_words
         )
         if own_head:
             rest = phrases[1:]
