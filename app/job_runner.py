@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from app.errors import Conflict, JobCanceled, PromptgenError, job_error
 from app.jobs import INTERRUPTED, TERMINAL, JobStore, Notices
@@ -47,12 +47,22 @@ def problem_of(exc: BaseException) -> dict[str, Any]:
     }
 
 
+class Leases(Protocol):
+    """Tells other processes which jobs run here (the distributed profile's queue keeps a lease
+    per running job, so its sweep never fails a job a live process runs)."""
+
+    def hold(self, job_id: str) -> None: ...
+
+    def release(self, job_id: str) -> None: ...
+
+
 class JobRunner:
     """Background job tasks, by job id."""
 
     def __init__(self, jobs: JobStore, notices: Notices | None = None) -> None:
         self.jobs = jobs
         self.notices = notices
+        self.leases: Leases | None = None
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         self._finishing: dict[str, asyncio.Task[None]] = {}  # a job canceled before it started
         self._stopping = False
@@ -61,6 +71,8 @@ class JobRunner:
         """Run `work` for `job` in the background (the job must already be saved)."""
         task: asyncio.Task[T] = asyncio.create_task(self._run(job, work), name=f"job {job.job_id}")
         self._tasks[job.job_id] = task
+        if self.leases is not None:
+            self.leases.hold(job.job_id)
         task.add_done_callback(lambda t: self._done(job, t))
         return task
 
@@ -75,6 +87,11 @@ class JobRunner:
         if task.cancelled():
             raise JobCanceled(f"job {job.job_id} was canceled", jobId=job.job_id)
         return task.result()
+
+    async def conclude(self, job: Job, status: str, error: dict[str, Any] | None = None) -> bool:
+        """Write `job`'s terminal `status` unless it is terminal already (compare-and-set, with
+        its notices); whether this write won (`job` takes the stored state when it did not)."""
+        return await self._finish(job, status, error=error)
 
     def running(self, job_id: str) -> bool:
         return job_id in self._tasks
@@ -143,9 +160,9 @@ class JobRunner:
         else:
             await self._finish(job, "canceled")
 
-    async def _finish(self, job: Job, status: str, error: dict[str, Any] | None = None) -> None:
+    async def _finish(self, job: Job, status: str, error: dict[str, Any] | None = None) -> bool:
         if job.status in TERMINAL:
-            return
+            return False
         if error is not None:
             job.metadata.error = error
         self.jobs.transition(job, status, progress=1.0 if status == "success" else None)
@@ -154,9 +171,13 @@ class JobRunner:
             log.info("job %s was already %s; its %s is not recorded", job.job_id, winner.status, status)
             for field in ("status", "progress", "status_history", "metadata", "updated_at"):
                 setattr(job, field, getattr(winner, field))
+            return False
+        return True
 
     def _done(self, job: Job, task: asyncio.Task[Any]) -> None:
         self._tasks.pop(job.job_id, None)
+        if self.leases is not None:
+            self.leases.release(job.job_id)
         if task.cancelled() and job.status not in TERMINAL:
             # canceled before its first step: `_run` never ran, so the cancellation is written here
             finishing = asyncio.ensure_future(self._finish_canceled(job))
