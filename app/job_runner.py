@@ -66,6 +66,7 @@ class JobRunner:
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         self._finishing: dict[str, asyncio.Task[None]] = {}  # a job canceled before it started
         self._stopping = False
+        self._abandoned: set[str] = set()  # canceled here, but not the job: it runs elsewhere
 
     def start(self, job: Job, work: Callable[[], Awaitable[T]]) -> asyncio.Task[T]:
         """Run `work` for `job` in the background (the job must already be saved)."""
@@ -115,6 +116,14 @@ class JobRunner:
             await asyncio.wait([finishing], timeout=CANCEL_WAIT_S)
         return await self.jobs.get(job_id)
 
+    def abandon(self, job_id: str) -> None:
+        """Stop running `job_id` here without writing any state: the queue took it back (it
+        runs again elsewhere, or the queue's sweep ends it)."""
+        task = self._tasks.get(job_id)
+        if task is not None:
+            self._abandoned.add(job_id)
+            task.cancel()
+
     async def drain(self, timeout_s: float) -> int:
         """Let the running jobs end by themselves for up to `timeout_s` (a graceful stop);
         returns how many are still running."""
@@ -154,6 +163,9 @@ class JobRunner:
         return result
 
     async def _finish_canceled(self, job: Job) -> None:
+        if job.job_id in self._abandoned:
+            self._abandoned.discard(job.job_id)
+            return
         if self._stopping:
             error = {"type": INTERRUPTED, "status": 503, "detail": "the service stopped while this job ran"}
             await self._finish(job, "failure", error=error)

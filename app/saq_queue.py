@@ -33,7 +33,6 @@ from typing import Any
 
 from saq import Job as SaqJob
 from saq import Status, Worker
-from saq.queue.redis import RedisQueue
 from saq.types import TimersDict
 
 from app.chain.store import remove_left_by
@@ -42,6 +41,7 @@ from app.job_queue import Resume, Work
 from app.job_runner import CANCEL_WAIT_S, JobRunner
 from app.jobs import INTERRUPTED, TERMINAL, JobStore, iso_at
 from app.protocol import Job
+from app.saq_sweep import SweptRedisQueue
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ LEASE = "promptgen:lease:"  # + job id: the process running it (synchronous requ
 WAITING = frozenset({Status.NEW, Status.QUEUED, Status.ACTIVE, Status.ABORTING})
 CANCEL_POLL_S = 0.05
 KEPT_S = 3600  # how long SAQ keeps a finished job's record
+CANCELED = "canceled"  # the abort reason of a caller's cancel (SAQ's sweep gives another)
 
 
 def interrupted(detail: str) -> dict[str, Any]:
@@ -71,7 +72,7 @@ class SaqQueue:
         self.runner = runner
         self.resume = resume
         self.assets = assets
-        self.queue = RedisQueue.from_url(settings.queue_url, name=QUEUE_NAME)
+        self.queue = SweptRedisQueue.from_url(settings.queue_url, name=QUEUE_NAME)
         self.redis = self.queue.redis
         self.heartbeat_s = max(1, settings.queue_heartbeat_s)
         self.worker: Worker | None = None
@@ -162,7 +163,7 @@ class SaqQueue:
                 jobId=job_id,
             )
         if queued.status in WAITING:
-            await self.queue.abort(queued, "canceled")  # a running job's worker cancels its task
+            await self.queue.abort(queued, CANCELED)  # a running job's worker cancels its task
         if queued.status in WAITING:  # running: its worker writes the cancel
             deadline = time.monotonic() + CANCEL_WAIT_S
             while time.monotonic() < deadline:
@@ -182,22 +183,36 @@ class SaqQueue:
     async def _process(self, ctx: dict[str, Any], *, job_id: str, payload: dict[str, Any]) -> str:
         """SAQ's function: run the stored job (once more after a dead worker's attempt)."""
         queued: SaqJob = ctx["job"]
+        # the heartbeat first: whatever comes before the work (removing a dead attempt's images)
+        # may take longer than the heartbeat, and a silent job is taken for a dead one
+        beat = asyncio.create_task(
+            self._every(self.heartbeat_s / 3, lambda: self._touch(queued, job_id), now=True)
+        )
         try:
-            job = await self.jobs.get(job_id)
-        except NotFound:
-            return "missing"  # swept meanwhile
-        if job.status in TERMINAL:
-            return job.status  # canceled before it ran, or given up by a sweep
-        if queued.attempts > 1:  # a worker died running it: its images go, the job runs again
-            log.warning("job %s runs again (attempt %d): its worker stopped", job_id, queued.attempts)
-            await remove_left_by(self.assets, [job])
-        beat = asyncio.create_task(self._every(self.heartbeat_s / 3, lambda: self._touch(queued, job_id)))
-        try:
-            with contextlib.suppress(Exception):  # recorded on the job by the runner
-                await self.runner.run(job, self.resume(job, payload).run)
+            try:
+                job = await self.jobs.get(job_id)
+            except NotFound:
+                return "missing"  # swept meanwhile
+            if job.status in TERMINAL:
+                return job.status  # canceled before it ran, or given up by a sweep
+            if queued.attempts > 1:  # a worker died running it: its images go, the job runs again
+                log.warning("job %s runs again (attempt %d): its worker stopped", job_id, queued.attempts)
+                await remove_left_by(self.assets, [job])
+            task = self.runner.start(job, self.resume(job, payload).run)  # its outcome: on the job
+            try:
+                await asyncio.wait([task])
+            except asyncio.CancelledError:  # SAQ's abort: a caller's cancel, or its sweep took it back
+                if not await self._canceled_by_caller(job_id):
+                    self.runner.abandon(job_id)  # it runs again elsewhere, or the sweep ends it
+                task.cancel()
+                raise
+            return job.status
         finally:
             beat.cancel()
-        return job.status
+
+    async def _canceled_by_caller(self, job_id: str) -> bool:
+        queued = await self.queue.job(job_id)
+        return queued is not None and queued.error == CANCELED
 
     async def _touch(self, queued: SaqJob, job_id: str) -> None:
         """The heartbeat: the job's progress, copied to SAQ, which tells SAQ this worker lives."""
@@ -247,12 +262,14 @@ class SaqQueue:
         return given_up
 
     @staticmethod
-    async def _every(seconds: float, call: Callable[[], Coroutine[Any, Any, Any]]) -> None:
-        while True:
+    async def _every(seconds: float, call: Callable[[], Coroutine[Any, Any, Any]], now: bool = False) -> None:
+        if not now:
             await asyncio.sleep(max(0.1, seconds))
+        while True:
             try:
                 await call()
             except Exception as exc:  # Redis or the database away for a while: try again
                 log.warning(
                     "%s failed: %s: %s", getattr(call, "__name__", "a queue task"), type(exc).__name__, exc
                 )
+            await asyncio.sleep(max(0.1, seconds))
