@@ -35,6 +35,7 @@ from tests.pg import postgres_server  # noqa: F401  (fixture)
 
 START_S = 60.0  # a replica's start (imports, migrations), generous for a busy machine
 WAIT_S = 30.0  # any other state a test waits for
+HEARTBEAT_S = 2  # PROMPTGEN_QUEUE_HEARTBEAT_S of the replicas
 
 
 class HeldImages(FakeServer):
@@ -164,7 +165,7 @@ class Cluster:
             "PROMPTGEN_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "PROMPTGEN_WEBHOOK_BACKOFF_BASE_S": "0.05",
             "PROMPTGEN_FETCH_ALLOW_HOSTS": "127.0.0.1",
-            "PROMPTGEN_QUEUE_HEARTBEAT_S": "2",  # a busy test machine may pause a process for a second
+            "PROMPTGEN_QUEUE_HEARTBEAT_S": str(HEARTBEAT_S),  # a busy machine may pause a process 1 s
             "PROMPTGEN_QUEUE_SWEEP_S": "1",
             "PROMPTGEN_SHUTDOWN_GRACE_S": "0",
             "PROMPTGEN_LOG_FORMAT": "text",
@@ -314,17 +315,38 @@ def test_an_asset_written_through_a_is_served_by_b(cluster: Cluster, pair: tuple
 
 
 def test_restarting_b_does_not_disturb_a_running_job(cluster: Cluster, pair: tuple[Replica, Replica]) -> None:
+    """Neither B's start nor its sweeps touch A's jobs: a queued one A's worker runs, and a
+    synchronous one A runs for its request (held by A's lease), both past several heartbeats."""
     a, b = pair
-    b.stop()  # only a's worker can take the job
+    b.stop()  # only a's worker can take the queued job
     cluster.images.hold()
     before = len(cluster.images.requests)
+    answers: list[httpx.Response] = []
+    sync = threading.Thread(
+        target=lambda: answers.append(
+            httpx.post(
+                f"http://127.0.0.1:{a.port}/v1/generate/image",
+                json={"prompt": "a blue kite", "promptGeneration": {"mode": "none"}},
+                timeout=WAIT_S * 3,
+            )
+        )
+    )
     try:
         job_id = submit(a, cluster)
-        assert running_on(cluster, before) == "a"
+        sync.start()
+        wait(lambda: cluster.images.callers()[before:] == ["a", "a"], "both image calls held on a")
         b.start()  # a start touches no job another process owns
-        assert job(b, job_id)["status"] == "in-progress"
+        running = cluster.sql("SELECT job_id FROM jobs WHERE status = 'in-progress'")
+        assert len(running) == 2 and job_id in {r["job_id"] for r in running}
+        # long enough for B's sweep to have judged both (heartbeat 2 s, a sweep every second)
+        quiet = time.monotonic() + 3 * HEARTBEAT_S
+        wait(lambda: time.monotonic() > quiet, "several heartbeats")
+        assert all(job(b, r["job_id"])["status"] == "in-progress" for r in running)
     finally:
         cluster.images.release()
+        sync.join(WAIT_S * 3)
+    assert answers and answers[0].status_code == 200, answers and answers[0].text
+    assert answers[0].json()["job"]["status"] == "success"
     done = wait(
         lambda: (j := job(b, job_id))["status"] in ("success", "failure", "canceled") and j, "the job's end"
     )
