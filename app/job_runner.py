@@ -116,13 +116,15 @@ class JobRunner:
             await asyncio.wait([finishing], timeout=CANCEL_WAIT_S)
         return await self.jobs.get(job_id)
 
-    def abandon(self, job_id: str) -> None:
+    def abandon(self, job_id: str, cancel: bool = True) -> None:
         """Stop running `job_id` here without writing any state: the queue took it back (it
-        runs again elsewhere, or the queue's sweep ends it)."""
+        runs again elsewhere, or the queue's sweep ends it). `cancel=False` only marks it, for
+        a stop that cancels it a moment later."""
         task = self._tasks.get(job_id)
         if task is not None:
             self._abandoned.add(job_id)
-            task.cancel()
+            if cancel:
+                task.cancel()
 
     async def drain(self, timeout_s: float) -> int:
         """Let the running jobs end by themselves for up to `timeout_s` (a graceful stop);
@@ -164,8 +166,7 @@ class JobRunner:
 
     async def _finish_canceled(self, job: Job) -> None:
         if job.job_id in self._abandoned:
-            self._abandoned.discard(job.job_id)
-            return
+            return  # (forgotten by `_done`, once the task is over)
         if self._stopping:
             error = {"type": INTERRUPTED, "status": 503, "detail": "the service stopped while this job ran"}
             await self._finish(job, "failure", error=error)
@@ -190,7 +191,9 @@ class JobRunner:
         self._tasks.pop(job.job_id, None)
         if self.leases is not None:
             self.leases.release(job.job_id)
-        if task.cancelled() and job.status not in TERMINAL:
+        abandoned = job.job_id in self._abandoned
+        self._abandoned.discard(job.job_id)
+        if task.cancelled() and job.status not in TERMINAL and not abandoned:
             # canceled before its first step: `_run` never ran, so the cancellation is written here
             finishing = asyncio.ensure_future(self._finish_canceled(job))
             self._finishing[job.job_id] = finishing

@@ -19,7 +19,8 @@ writes progress and the terminal state (compare-and-set, with the webhook rows).
                waiting or running, ends `failure` (`interrupted`), its stored images removed
 
 Nothing here touches a job at start: a replica starting (or restarting) leaves every other
-process's jobs alone.
+process's jobs alone; a replica stopping (SIGTERM) hands the queued jobs it still runs after
+the grace period back to the queue, so a rolling restart loses none.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ WAITING = frozenset({Status.NEW, Status.QUEUED, Status.ACTIVE, Status.ABORTING})
 CANCEL_POLL_S = 0.05
 KEPT_S = 3600  # how long SAQ keeps a finished job's record
 CANCELED = "canceled"  # the abort reason of a caller's cancel (SAQ's sweep gives another)
+CANCEL_MARK = "promptgen:canceled:"  # + job id: a caller canceled it (not SAQ's sweep, not a stop)
 
 
 def interrupted(detail: str) -> dict[str, Any]:
@@ -79,6 +81,8 @@ class SaqQueue:
         self._held: set[str] = set()
         self._background: set[asyncio.Task[Any]] = set()
         self._loops: list[asyncio.Task[None]] = []
+        self._working: set[str] = set()  # the jobs this process's worker runs
+        self._closing = False
         runner.leases = self
 
     # ------------------------------------------------------------------------- lifecycle
@@ -110,11 +114,17 @@ class SaqQueue:
         return await self.runner.drain(timeout_s)
 
     async def aclose(self) -> None:
-        """Stop: jobs still running here are recorded as interrupted (as in one process)."""
-        await self.runner.aclose()
+        """Stop (after `drain` gave running jobs the grace period): the queued jobs this
+        worker still runs go back to the queue, and run again on another worker (SAQ requeues a
+        job whose worker stops; `_process` abandons it here); the jobs of synchronous requests
+        still running are recorded as interrupted, as in one process."""
+        self._closing = True
+        for job_id in self._working:  # whichever cancellation reaches them first, nothing is written
+            self.runner.abandon(job_id, cancel=False)
         if self.worker is not None:
             with contextlib.suppress(Exception):
                 await self.worker.stop()
+        await self.runner.aclose()
         for task in self._loops:
             task.cancel()
         for task in [*self._loops, *self._background]:
@@ -163,6 +173,9 @@ class SaqQueue:
                 jobId=job_id,
             )
         if queued.status in WAITING:
+            # the worker tells a caller's cancel from SAQ's other aborts by this mark (the SAQ
+            # record's error is no place for it: a heartbeat rewrites the record)
+            await self.redis.set(CANCEL_MARK + job_id, "1", ex=KEPT_S)
             await self.queue.abort(queued, CANCELED)  # a running job's worker cancels its task
         if queued.status in WAITING:  # running: its worker writes the cancel
             deadline = time.monotonic() + CANCEL_WAIT_S
@@ -199,20 +212,28 @@ class SaqQueue:
                 log.warning("job %s runs again (attempt %d): its worker stopped", job_id, queued.attempts)
                 await remove_left_by(self.assets, [job])
             task = self.runner.start(job, self.resume(job, payload).run)  # its outcome: on the job
+            self._working.add(job_id)
             try:
                 await asyncio.wait([task])
-            except asyncio.CancelledError:  # SAQ's abort: a caller's cancel, or its sweep took it back
-                if not await self._canceled_by_caller(job_id):
-                    self.runner.abandon(job_id)  # it runs again elsewhere, or the sweep ends it
-                task.cancel()
+            except asyncio.CancelledError:
+                # SAQ's abort (a caller's cancel, or its sweep took the job back), or this worker
+                # stopping (SAQ requeues the job): only a caller's cancel is written here
+                by_caller = False
+                try:
+                    by_caller = not self._closing and await self._canceled_by_caller(job_id)
+                finally:
+                    if not by_caller:
+                        self.runner.abandon(job_id)  # it runs again elsewhere, or a sweep ends it
+                    task.cancel()
                 raise
+            finally:
+                self._working.discard(job_id)
             return job.status
         finally:
             beat.cancel()
 
     async def _canceled_by_caller(self, job_id: str) -> bool:
-        queued = await self.queue.job(job_id)
-        return queued is not None and queued.error == CANCELED
+        return bool(await self.redis.exists(CANCEL_MARK + job_id))
 
     async def _touch(self, queued: SaqJob, job_id: str) -> None:
         """The heartbeat: the job's progress, copied to SAQ, which tells SAQ this worker lives."""

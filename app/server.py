@@ -130,7 +130,11 @@ def create_app(
                 await sweeper
             left = await chain.queue.drain(settings.shutdown_grace_s)
             if left:
-                log.warning("stopping with %d job(s) still running: recorded as interrupted", left)
+                log.warning(
+                    "stopping with %d job(s) still running: recorded as interrupted (queued ones go back to "
+                    "a shared queue)",
+                    left,
+                )
             await chain.aclose()
             loader.cancel()
             with contextlib.suppress(BaseException):

@@ -354,13 +354,15 @@ def test_restarting_b_does_not_disturb_a_running_job(cluster: Cluster, pair: tup
     assert len(done["metadata"]["output"]["images"]) == 1
 
 
-@pytest.mark.parametrize("accepted_by", ["a", "b"])
+@pytest.mark.parametrize(("accepted_by", "how"), [("a", "kill"), ("b", "kill"), ("b", "stop")])
 def test_kill_9_of_the_replica_running_a_job(
-    cluster: Cluster, pair: tuple[Replica, Replica], accepted_by: str
+    cluster: Cluster, pair: tuple[Replica, Replica], accepted_by: str, how: str
 ) -> None:
     """Accepted by a, the job runs once more after its worker dies: success on the replica that
     lives, the images of the dead attempt removed. Accepted by b (`queue_retries` 0), it ends
-    `failure` (`interrupted`). Either way: one terminal webhook, no orphan asset."""
+    `failure` (`interrupted`). Either way: one terminal webhook, no orphan asset. A replica
+    stopped (SIGTERM, no grace left) hands the job back to the queue: success elsewhere, even
+    without retries."""
     replicas = dict(zip("ab", pair, strict=True))
     for one in pair:
         if not one.alive:
@@ -380,7 +382,7 @@ def test_kill_9_of_the_replica_running_a_job(
         )
         assert len(first_images) == 1
         wait(lambda: len(cluster.images.requests) >= before + 2, "the second image call")
-        runner.kill()
+        runner.kill() if how == "kill" else runner.stop()
     finally:
         cluster.images.release()
     survivor = next(one for one in pair if one is not runner)
@@ -389,8 +391,8 @@ def test_kill_9_of_the_replica_running_a_job(
         "the job's end",
     )
     stored = {r["asset_id"] for r in cluster.sql("SELECT asset_id FROM assets WHERE job_id = $1", job_id)}
-    if accepted_by == "a":
-        assert done["status"] == "success", done
+    if accepted_by == "a" or how == "stop":
+        assert done["status"] == "success", (done["status"], done["metadata"].get("error"))
         images = {i["assetId"] for i in done["metadata"]["output"]["images"]}
         assert len(images) == 2 and stored == images  # the dead attempt's image went
         assert first_images[0]["asset_id"] not in stored
