@@ -5,7 +5,7 @@
     progress  a running job's progress as the queue knows it (the job record has it too)
     start     recovery at start; `drain` / `aclose` at stop
 
-Two implementations, chosen by `PROMPTGEN_QUEUE_URL`:
+Two implementations, chosen by `PROMPTGEN_QUEUE_URL` (`app.chain.service.create_job_queue`):
 
     LocalQueue  (empty, the embedded profile) today's runner: asyncio tasks in this process;
                 at start every job left unfinished in the database is failed `interrupted`,
@@ -13,7 +13,8 @@ Two implementations, chosen by `PROMPTGEN_QUEUE_URL`:
     SaqQueue    (redis://..., the distributed profile, `app/saq_queue.py`) SAQ on Redis: any
                 replica's worker (or `python -m app worker`) runs the job from its stored
                 input; cancel is SAQ's abort; a dead worker's job is retried or ends
-                `interrupted`; start touches no job another process owns
+                `interrupted`; start touches no job another process owns, and a stop hands
+                the jobs its worker still runs back to the queue
 
 Either way `JobRunner` (`app/job_runner.py`) runs the job's work in the process that has it
 and writes its terminal state (compare-and-set, with its webhook rows). Synchronous requests
