@@ -73,8 +73,9 @@ eval-check: $(STAMP)
 test: $(STAMP) lint typecheck $(NODE_STAMP) system-deps $(MOTO) eval-check
 	PROMPTGEN_TEST_ENGINES=required $(BIN)/python -m pytest
 
-bench: $(STAMP)
-	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+# system-deps: wrk for the overhead benchmark; Postgres and redis-server (and moto, $(MOTO)) for the
+# replicas' throughput (benchmarks/bench_replicas.py)
+bench: $(STAMP) system-deps $(MOTO)
 	$(BIN)/python -m benchmarks
 
 clean:

@@ -1,4 +1,4 @@
-"""Command line: `python -m app serve | prompt | images | config` (`--help` for each; all
+"""Command line: `python -m app serve | prompt | images | config | migrate | worker` (`--help` for each; all
 but `serve` live in `app/cli.py`)."""
 
 from __future__ import annotations

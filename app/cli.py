@@ -335,12 +335,23 @@ def build_parser() -> argparse.ArgumentParser:
     config = sub.add_parser(
         "config",
         help="print every PROMPTGEN_* variable and its effective value",
-        description="Print every PROMPTGEN_* variable with its effective value (environment, .env, "
+        description="Print the deployment profile (embedded or distributed: which engines keep what, as "
+        "# comment lines) and every PROMPTGEN_* variable with its effective value (environment, .env, "
         "or the default; computed defaults shown as computed), secrets masked.",
         epilog=CONFIG_EXAMPLES,
         formatter_class=raw,
     )
     config.add_argument("--json", action="store_true", help="a JSON object instead of NAME=value lines")
+
+    sub.add_parser(
+        "worker",
+        help="run queued jobs (the distributed profile, PROMPTGEN_QUEUE_URL)",
+        description="Run the jobs waiting on the queue PROMPTGEN_QUEUE_URL names (SAQ on Redis), with the "
+        "same configuration as `serve` but no HTTP: for replicas started with PROMPTGEN_WORKERS=external, "
+        "or more workers beside them. SIGTERM or Ctrl+C stops it; a job still running then is recorded "
+        "as interrupted.",
+        formatter_class=raw,
+    )
 
     sub.add_parser(
         "migrate",
@@ -387,10 +398,14 @@ def _env_value(value: Any) -> str:
 
 
 def _config(args: argparse.Namespace, settings: Settings) -> int:
+    from app.profile import describe, profile_lines
+
     values = effective_config(settings)
+    profile = describe(settings)
     if args.json:
-        print(json.dumps(values, indent=2))
+        print(json.dumps({"profile": msgspec.to_builtins(profile), **values}, indent=2))
     else:
+        print("\n".join(profile_lines(profile)))
         for name, value in values.items():
             print(f"{name}={_env_value(value)}")
     return 0
@@ -699,6 +714,10 @@ def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         return _config(args, settings)
     if args.command == "migrate":
         return _migrate(settings)
+    if args.command == "worker":
+        from app.worker import run_worker
+
+        return run_worker(settings)
     if args.command == "images":
         return _images(args, settings, prog)
     return _prompt(args, settings, prog)

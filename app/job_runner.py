@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from app.errors import Conflict, JobCanceled, PromptgenError, job_error
 from app.jobs import INTERRUPTED, TERMINAL, JobStore, Notices
@@ -47,20 +47,33 @@ def problem_of(exc: BaseException) -> dict[str, Any]:
     }
 
 
+class Leases(Protocol):
+    """Tells other processes which jobs run here (the distributed profile's queue keeps a lease
+    per running job, so its sweep never fails a job a live process runs)."""
+
+    def hold(self, job_id: str) -> None: ...
+
+    def release(self, job_id: str) -> None: ...
+
+
 class JobRunner:
     """Background job tasks, by job id."""
 
     def __init__(self, jobs: JobStore, notices: Notices | None = None) -> None:
         self.jobs = jobs
         self.notices = notices
+        self.leases: Leases | None = None
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         self._finishing: dict[str, asyncio.Task[None]] = {}  # a job canceled before it started
         self._stopping = False
+        self._abandoned: set[str] = set()  # canceled here, but not the job: it runs elsewhere
 
     def start(self, job: Job, work: Callable[[], Awaitable[T]]) -> asyncio.Task[T]:
         """Run `work` for `job` in the background (the job must already be saved)."""
         task: asyncio.Task[T] = asyncio.create_task(self._run(job, work), name=f"job {job.job_id}")
         self._tasks[job.job_id] = task
+        if self.leases is not None:
+            self.leases.hold(job.job_id)
         task.add_done_callback(lambda t: self._done(job, t))
         return task
 
@@ -75,6 +88,11 @@ class JobRunner:
         if task.cancelled():
             raise JobCanceled(f"job {job.job_id} was canceled", jobId=job.job_id)
         return task.result()
+
+    async def conclude(self, job: Job, status: str, error: dict[str, Any] | None = None) -> bool:
+        """Write `job`'s terminal `status` unless it is terminal already (compare-and-set, with
+        its notices); whether this write won (`job` takes the stored state when it did not)."""
+        return await self._finish(job, status, error=error)
 
     def running(self, job_id: str) -> bool:
         return job_id in self._tasks
@@ -97,6 +115,16 @@ class JobRunner:
         if finishing is not None:
             await asyncio.wait([finishing], timeout=CANCEL_WAIT_S)
         return await self.jobs.get(job_id)
+
+    def abandon(self, job_id: str, cancel: bool = True) -> None:
+        """Stop running `job_id` here without writing any state: the queue took it back (it
+        runs again elsewhere, or the queue's sweep ends it). `cancel=False` only marks it, for
+        a stop that cancels it a moment later."""
+        task = self._tasks.get(job_id)
+        if task is not None:
+            self._abandoned.add(job_id)
+            if cancel:
+                task.cancel()
 
     async def drain(self, timeout_s: float) -> int:
         """Let the running jobs end by themselves for up to `timeout_s` (a graceful stop);
@@ -137,15 +165,17 @@ class JobRunner:
         return result
 
     async def _finish_canceled(self, job: Job) -> None:
+        if job.job_id in self._abandoned:
+            return  # (forgotten by `_done`, once the task is over)
         if self._stopping:
             error = {"type": INTERRUPTED, "status": 503, "detail": "the service stopped while this job ran"}
             await self._finish(job, "failure", error=error)
         else:
             await self._finish(job, "canceled")
 
-    async def _finish(self, job: Job, status: str, error: dict[str, Any] | None = None) -> None:
+    async def _finish(self, job: Job, status: str, error: dict[str, Any] | None = None) -> bool:
         if job.status in TERMINAL:
-            return
+            return False
         if error is not None:
             job.metadata.error = error
         self.jobs.transition(job, status, progress=1.0 if status == "success" else None)
@@ -154,10 +184,16 @@ class JobRunner:
             log.info("job %s was already %s; its %s is not recorded", job.job_id, winner.status, status)
             for field in ("status", "progress", "status_history", "metadata", "updated_at"):
                 setattr(job, field, getattr(winner, field))
+            return False
+        return True
 
     def _done(self, job: Job, task: asyncio.Task[Any]) -> None:
         self._tasks.pop(job.job_id, None)
-        if task.cancelled() and job.status not in TERMINAL:
+        if self.leases is not None:
+            self.leases.release(job.job_id)
+        abandoned = job.job_id in self._abandoned
+        self._abandoned.discard(job.job_id)
+        if task.cancelled() and job.status not in TERMINAL and not abandoned:
             # canceled before its first step: `_run` never ran, so the cancellation is written here
             finishing = asyncio.ensure_future(self._finish_canceled(job))
             self._finishing[job.job_id] = finishing

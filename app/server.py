@@ -108,7 +108,7 @@ def create_app(
             settings, db, app.state.service, images.reader, images.assets, images.limits, jobs
         )
         app.state.chain = chain
-        await chain.start()  # fails jobs a stopped process left running, resumes webhook deliveries
+        await chain.start()  # resumes webhook deliveries; embedded: fails jobs a stopped process left running
         # Old jobs, generated images and webhook rows go at start and every retention interval.
         app.state.retention = Retention(settings, jobs, images.assets, images.style_models, chain.webhooks)
         sweeper = asyncio.create_task(app.state.retention.run(), name="retention")
@@ -128,9 +128,13 @@ def create_app(
             sweeper.cancel()  # first: a sweep in progress ends before any store it reads closes
             with contextlib.suppress(BaseException):
                 await sweeper
-            left = await chain.runner.drain(settings.shutdown_grace_s)
+            left = await chain.queue.drain(settings.shutdown_grace_s)
             if left:
-                log.warning("stopping with %d job(s) still running: recorded as interrupted", left)
+                log.warning(
+                    "stopping with %d job(s) still running: recorded as interrupted (queued ones go back to "
+                    "a shared queue)",
+                    left,
+                )
             await chain.aclose()
             loader.cancel()
             with contextlib.suppress(BaseException):

@@ -35,6 +35,7 @@ OWN_SECRETS = frozenset(
         "blob_access_key_id",
         "blob_secret_access_key",
         "database_url",  # may hold a password
+        "queue_url",  # may hold a password
     }
 )
 BACKEND_SETTINGS = "backend_settings"  # the field holding them: not a variable of its own
@@ -170,6 +171,16 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     blob_region: str = ""  # empty: AWS_REGION / AWS_DEFAULT_REGION, else us-east-1
     blob_access_key_id: str = ""
     blob_secret_access_key: str = ""
+    # Where asynchronous jobs wait for a worker (app/job_queue.py): empty = in this process, as
+    # asyncio tasks (the embedded profile); redis://... = SAQ on that Redis, any replica's worker
+    # runs them (the distributed profile)
+    queue_url: str = ""
+    # Who runs queued jobs: workers inside the server process, or only `python -m app worker`
+    workers: Literal["in-process", "external"] = "in-process"
+    worker_concurrency: int = 4  # queued jobs one worker process runs at once
+    queue_retries: int = 1  # runs more of a job whose worker died mid-way (0: it fails, `interrupted`)
+    queue_heartbeat_s: int = 10  # a running job's worker is presumed dead after this long unheard
+    queue_sweep_s: float = 10.0  # how often a replica looks for jobs whose worker died
 
     def __post_init__(self) -> None:
         if self.cache_url and not self.cache_url.startswith(CACHE_SCHEMES):
@@ -180,6 +191,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             raise ValueError("`blob_url` must be a folder, file:///folder or s3://bucket/prefix")
         if self.blob_url.startswith("s3://") and not self.blob_url[5:].split("/", 1)[0]:
             raise ValueError("`blob_url` must name a bucket: s3://bucket/prefix")
+        if self.queue_url and not self.queue_url.startswith(CACHE_SCHEMES):
+            raise ValueError(f"`queue_url` must start with {', '.join(CACHE_SCHEMES)} (SAQ on Redis)")
+        if self.queue_heartbeat_s < 1:
+            raise ValueError("`queue_heartbeat_s` must be at least 1")
         self.image_backend = self._effective_image_backend()
 
     def _effective_image_backend(self) -> str:
@@ -213,6 +228,11 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     def image_backend_id(self) -> str:
         """The image backend's `provider:model`, or "" when there is none (not configured, "none")."""
         return "" if self.image_backend.lower() == "none" else self.image_backend
+
+    @property
+    def distributed(self) -> bool:
+        """Whether jobs go to a shared queue (`queue_url`): the distributed profile."""
+        return bool(self.queue_url)
 
     @property
     def data_path(self) -> Path:

@@ -20,6 +20,7 @@ from benchmarks import (
     bench_overhead,
     bench_overload,
     bench_quant,
+    bench_replicas,
 )
 
 SUITES = {
@@ -30,6 +31,7 @@ SUITES = {
     "chain": lambda: [bench_chain.run()],
     "overload": lambda: [bench_overload.run()],
     "quant": bench_quant.run,
+    "replicas": lambda: [bench_replicas.run()],
 }
 
 RESULTS = Path(__file__).resolve().parent / "results.json"

@@ -72,6 +72,13 @@ def postgres_server() -> Iterator[str]:
     Without Debian's `postgresql` package the Postgres tests are skipped, saying so, except under
     `make test` (`PROMPTGEN_TEST_ENGINES=required`, after system-deps installed it): they fail."""
     require_postgres()
+    with running_postgres() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def running_postgres() -> Iterator[str]:
+    """A throwaway server (the fixture's, and the benchmarks'); yields its `postgres` database's URL."""
     folder = Path(tempfile.mkdtemp(prefix="promptgen-pg-"))
     as_user: list[str] = []
     if os.geteuid() == 0:  # initdb refuses root

@@ -299,7 +299,9 @@ def test_config_prints_promptgen_names_with_effective_values(tmp_path: Path) -> 
         "config", env={"PROMPTGEN_OPENAI_API_KEY": "sk-very-secret"}, tmp_path=tmp_path, port=8123
     )
     assert result.returncode == 0, result.stderr
-    values = dict(line.split("=", 1) for line in result.stdout.splitlines())
+    lines = result.stdout.splitlines()
+    assert lines[0] == "# profile: embedded"  # the profile first, as comments a .env file ignores
+    values = dict(line.split("=", 1) for line in lines if not line.startswith("#"))
     assert all(name.startswith("PROMPTGEN_") for name in values)
     assert values["PROMPTGEN_LM_BACKEND"] == "scripted" and values["PROMPTGEN_PORT"] == "8123"
     assert values["PROMPTGEN_OPENAI_API_KEY"] == "***"

@@ -165,3 +165,24 @@ def test_a_job_canceled_before_it_started_is_still_recorded(tmp_path: Path) -> N
         return (await store.get(job.job_id)).status
 
     assert with_database(tmp_path / "jobs.sqlite3", scenario) == "canceled"
+
+
+@pytest.mark.parametrize("started", [True, False])
+def test_a_job_the_queue_takes_back_is_left_as_it_stands(tmp_path: Path, started: bool) -> None:
+    """`abandon` (the distributed queue's sweep took the job back, or a worker stops and SAQ
+    requeues it): the task ends here and nothing is written, neither `canceled` nor
+    `interrupted`, whether it had begun or not, and even while the runner stops."""
+
+    async def scenario(db: Database) -> str:
+        runner, store, job = await runner_and_job(db)
+        job.status = "in-progress"
+        await store.save(job)
+        task = runner.start(job, lambda: asyncio.sleep(10))
+        if started:
+            await asyncio.sleep(0.01)
+        runner.abandon(job.job_id, cancel=False)  # marked first, as a stopping worker does
+        await runner.aclose()  # cancels it while stopping: no `interrupted` for it
+        assert task.cancelled() and not runner.running(job.job_id)
+        return (await store.get(job.job_id)).status
+
+    assert with_database(tmp_path / "jobs.sqlite3", scenario) == "in-progress"

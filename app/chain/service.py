@@ -3,13 +3,17 @@
 admit     a place at the image gate (503 at once when full), before anything is decoded
 plan      `Planner`: the request checked and planned, before any job exists (4xx at once)
 execute   `ChainRunner`: prompts -> inputs -> images -> assets, inside a job run by
-          `JobRunner` (synchronous, or queued with `"async": true`)
+          `JobRunner` (synchronous: here), or queued with `"async": true` on the job queue
+          (`app/job_queue.py`: in this process, or SAQ, whose workers rebuild the work from
+          the stored input, `ChainWork`)
 report    `Reporter`: job state and progress, usage, the response, the finished job's webhook
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+import msgspec
 
 from app.admission import Gate, Slot
 from app.assets import AssetStore
@@ -19,11 +23,13 @@ from app.chain.results import ChainOutcome, ChainRun
 from app.chain.runner import ChainRunner
 from app.chain.store import remove_left_by
 from app.chain_protocol import PASSTHROUGH, GenerateImageRequest, GenerateImageResponse
+from app.chain_work import ChainWork
 from app.conditioning import ImageReader
 from app.db import Database
 from app.fetch import FetchPolicy
 from app.image_models import ImageModelPool
 from app.images import ImageLimits
+from app.job_queue import JobQueue, LocalQueue, Resume
 from app.job_runner import JobRunner
 from app.jobs import JobStore
 from app.protocol import Job
@@ -64,20 +70,22 @@ class ChainService:
             settings, prompts, assets, self.limits, models, self.fetch_policy, self.reporter
         )
         self.runner = JobRunner(jobs, notices=self.reporter)
+        self.queue = create_job_queue(settings, jobs, self.runner, self.resume, assets)
         # Chained generations accepted at once (running, or queued as async jobs); one more is a 503.
         self.admission = Gate("image", settings.image_queue, 0)
 
     # ------------------------------------------------------------------------- lifecycle
 
     async def start(self) -> None:
-        """Resume webhook deliveries a previous process left, fail the jobs it left running and
-        remove the images they had stored (`remove_left_by`)."""
+        """Resume webhook deliveries a previous process left; in the embedded profile fail the
+        jobs it left running and remove the images they had stored (`remove_left_by`); the
+        distributed queue touches no job another process owns (`app/saq_queue.py`)."""
         await self.webhooks.resume_pending()
-        interrupted = await self.jobs.recover_interrupted(self.runner.notices)
+        interrupted = await self.queue.start()
         await remove_left_by(self.assets, interrupted)
 
     async def aclose(self) -> None:
-        await self.runner.aclose()
+        await self.queue.aclose()
         await self.webhooks.aclose()
         await self.models.aclose()
 
@@ -98,9 +106,8 @@ class ChainService:
             plan = await self.prepare(request)
             if request.run_async:
                 job = await self.reporter.new_job(summarize(request))
-                task = self.runner.start(job, lambda: self.execute(plan, job))
-                task.add_done_callback(lambda _task: slot.release())  # the job keeps the place
-                handed_to_job = True
+                handed_to_job = True  # the job keeps the place until it ends (or is handed over)
+                await self.queue.enqueue(job, ChainWork(self, job, plan=plan), slot.release)
                 return job
             outcome, job = await self.run(plan, summarize(request))
             return self.respond(plan, outcome, job)
@@ -121,8 +128,23 @@ class ChainService:
         """The job's work (`ChainRunner.execute`)."""
         return await self.work.execute(plan, job)
 
+    def resume(self, job: Job, payload: dict[str, Any]) -> ChainWork:
+        """A queued job's work, rebuilt from its stored input in whichever worker runs it."""
+        return ChainWork(self, job, request=msgspec.convert(payload, GenerateImageRequest))
+
     def respond(self, plan: ChainPlan, outcome: ChainOutcome, job: Job) -> GenerateImageResponse:
         return self.reporter.respond(plan, outcome, job)
+
+
+def create_job_queue(
+    settings: Settings, jobs: JobStore, runner: JobRunner, resume: Resume, assets: AssetStore
+) -> JobQueue:
+    """The queue `PROMPTGEN_QUEUE_URL` names: this process's tasks, or SAQ (`app/job_queue.py`)."""
+    if not settings.queue_url:
+        return LocalQueue(jobs, runner)
+    from app.saq_queue import SaqQueue  # the distributed profile only: SAQ and Redis
+
+    return SaqQueue(settings, jobs, runner, resume, assets)
 
 
 def create_chain_service(

@@ -16,7 +16,7 @@ async def get_job(request: Request, job_id: str) -> Job:
 @post("/v1/jobs/{job_id:str}/action", status_code=200, summary="Act on a job: cancel it")
 async def job_action(request: Request, job_id: str) -> Job:
     decode_strict(await request.body(), JobActionRequest, max_bytes=4096)  # `cancel` is the only action
-    return await request.app.state.chain.runner.cancel(job_id)  # type: ignore[no-any-return]
+    return await request.app.state.chain.queue.cancel(job_id)  # type: ignore[no-any-return]
 
 
 ROUTES = [get_job, job_action]
