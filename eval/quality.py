@@ -21,6 +21,7 @@ Definitions and calibration figures: `eval/README.md`.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -209,6 +210,9 @@ def phrase_break_reason(phrase: str) -> str | None:
     tokens = _tokens(phrase)
     if not tokens:
         return None
+    for a, b in itertools.pairwise(tokens):
+        if a == b or a + "s" == b or a == b + "s":
+            return f"repeats '{a}'"  # "in shadow shadows", "neon neon lights": a stutter, not a phrase
     last = tokens[-1]
     if last in FUNCTION_END and len(tokens) >= 1:
         before = tokens[-2] if len(tokens) > 1 else ""

@@ -167,8 +167,8 @@ def clean_phrase(phrase: str, max_words: int = 10) -> str:
     phrase = CLAUSE.split(phrase, maxsplit=1)[0]
     tokens = phrase.split()
     deduped: list[str] = []
-    for token in tokens:  # "neon neon lights" -> "neon lights"
-        if deduped and deduped[-1].lower().strip(QUOTES) == token.lower().strip(QUOTES):
+    for token in tokens:  # "neon neon lights" -> "neon lights", "in shadow shadows" -> "in shadow"
+        if deduped and _stem(deduped[-1].lower().strip(QUOTES + ".,")) == _stem(token.lower().strip(QUOTES + ".,")):
             continue
         deduped.append(token)
     tokens = _within(deduped, max_words)
@@ -186,7 +186,15 @@ def clean_phrase(phrase: str, max_words: int = 10) -> str:
     if any(ord(ch) > 0x24F for ch in phrase):  # stray scripts from a confused small model
         return ""
     # A sentence's capital mid-prompt ("..., A fire crackling"): an article before a common word.
-    return LEADING_ARTICLE.sub(lambda m: m.group(1).lower(), phrase)
+    phrase = LEADING_ARTICLE.sub(lambda m: m.group(1).lower(), phrase)
+    return A_BEFORE_VOWEL.sub(lambda m: m.group(1) + "n", phrase)  # "a 8-bit sprite", "a owl"
+
+
+# "a" before a vowel sound the model wrote as "a": a digit read "eight", a vowel letter (not "u" or
+# "eu", which often sound "you": "a unicorn", "a European")
+A_BEFORE_VOWEL = re.compile(
+    r"(?<![\w'-])([Aa])(?= (?:8|1[18](?:th\b|\b)|[aiAI]|[eE](?![uUw])|[oO](?!ne\b|nce\b|ne-)))"
+)
 
 
 LEADING_ARTICLE = re.compile(r"^(A|An|The)(?= [a-z])")

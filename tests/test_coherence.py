@@ -372,3 +372,11 @@ def test_a_re_sample_and_the_fallback_take_twists_the_first_attempt_did_not():
     ctx = ModeContext(mode="inventive", spark="pixel-art sprite sheet of a running fox", num_results=2, seed=0)
     first, second = twists_for(ctx, 3, 0), twists_for(ctx, 3, 1)
     assert not set(first) & set(second), (first, second)
+
+
+def test_a_stutter_and_a_wrong_article_are_mended():
+    from modes.craft import clean_phrase
+
+    assert clean_phrase("a light grey color in shadow shadows", 12) == "a light grey color in shadow"
+    assert clean_phrase("a 8-bit sprite of a spaceship", 12) == "an 8-bit sprite of a spaceship"
+    assert clean_phrase("a unicorn beside a one-eyed cat", 12) == "a unicorn beside a one-eyed cat"

@@ -319,7 +319,8 @@ def test_the_formats_suite_fixes_a_medium_or_format_in_every_spark():
     assert 1 <= len(ci) <= 3
 
 
-@pytest.mark.parametrize("phrase", ["a portrait of a silver-haired", "a steam locomotive...howling in the night"])
+@pytest.mark.parametrize("phrase", ["a portrait of a silver-haired", "a steam locomotive...howling in the night",
+                                    "a light grey color in shadow shadows"])
 def test_a_dangling_compound_adjective_and_a_trailing_ellipsis_are_cut(phrase):
     assert q.broken_phrases(f"a spark, {phrase}, soft light", "a spark") == [phrase]
 
