@@ -11,7 +11,8 @@ then written the family's way:
 - length: what passes the family's CLIP windows (counted with CLIP's vocabulary) or word cap
   goes, least important part first (`modes.parts.IMPORTANCE`), never the subject or a phrase
   holding a kept term; a subject too long on its own loses its last words;
-- parameters: `--ar 16:9` from the aspect ratio, for the families that take one.
+- parameters: `--ar 16:9` from the aspect ratio, for the families that take one, and the
+  negative prompt as `--no a, b` where the family takes it as a parameter (`with_negative`).
 """
 
 from __future__ import annotations
@@ -79,6 +80,14 @@ def render(
     if profile.aspect_parameter and aspect_ratio:
         text = f"{text} {profile.aspect_parameter} {aspect_ratio}"
     return Rendered(prompt=keep.ensure(text, keep_terms), dropped=dropped, trimmed=trimmed)
+
+
+def with_negative(prompt: str, negative: str, profile: TargetProfile) -> str:
+    """`prompt` with its negative prompt as the family's parameter (`--no a, b` for Midjourney);
+    unchanged for a family that takes the negative prompt apart (or for an empty one)."""
+    if profile.negative_parameter is None or not negative.strip():
+        return prompt
+    return f"{prompt} {profile.negative_parameter} {negative}"
 
 
 def fit_clip(prompt: str, keep_terms: Sequence[str] = (), windows: int = 1) -> Rendered:
@@ -210,17 +219,41 @@ def _setting(phrase: str) -> str:
 
 
 def _sentences(phrases: list[Phrase], profile: TargetProfile, weights: bool) -> str:
-    """The subject in its setting, then the style with the rest: two natural sentences."""
+    """The subject in its setting (after its medium when the family states it first), then the
+    style with the rest in one sentence, or one sentence per part (`part_sentences`)."""
     subject = phrases[0].text.strip().rstrip(".")
     kept = [p.text.strip() for p in phrases[1:] if p.part == "kept"]
     settings = [p.text.strip() for p in phrases[1:] if p.part == "setting"]
     media = [_tag(p.text) for p in phrases[1:] if p.part == "medium"]
-    rest = [_tag(p.text) for p in phrases[1:] if p.part not in ("setting", "medium", "kept")]
-    first = ", ".join([subject, *kept])
+    first = subject
     if settings:
-        first += _setting(settings[0])
-    rest = [_tag(s) for s in settings[1:]] + rest
+        joined = _setting(settings[0])
+        if not (kept and joined.startswith(",")):  # "subject, setting, term" would read as tags:
+            first += joined  # a setting that is no place joins the rest then
+            settings = settings[1:]
+    if kept:
+        first += ", " + _and(kept)
+    lead = _medium_lead(media[0], subject) if profile.medium_first and media else None
+    if lead is not None:
+        first = f"{lead} {_object(first)}"
+        media = media[1:]
     sentences = [_capital(first) + "."]
+    others = [p for p in phrases[1:] if p.part not in ("setting", "medium", "kept")]
+    extra_settings = [_tag(s) for s in settings]
+    if profile.part_sentences:
+        grouped: dict[str, list[str]] = {"setting": extra_settings, "medium": media}
+        places: list[str] = []
+        for phrase in others:
+            text = _tag(phrase.text)
+            (places if parts.PLACE.match(text) else grouped.setdefault(phrase.part, [])).append(text)
+        for part, template in profile.part_sentences:
+            items = [_bare(part, item) for item in grouped.get(part, [])]
+            if items:
+                sentences.append(_capital(template.format(_and(items))))
+        if places:
+            sentences.append(_capital(profile.place_sentence.format(_and(places))))
+        return " ".join(sentences)
+    rest = extra_settings + [_tag(p.text) for p in others]
     if media and rest:
         sentences.append(f"{_capital(_and(media))}, with {_and(rest)}.")
     elif media:
@@ -228,3 +261,61 @@ def _sentences(phrases: list[Phrase], profile: TargetProfile, weights: bool) -> 
     elif rest:
         sentences.append(f"{_capital(_and(rest))}.")
     return " ".join(sentences)
+
+
+# A medium that ends in one of these nouns opens a sentence as "An oil painting of ..."; one that
+# ends in a mass noun as "Pixel art of ..."; any other (an adjective: "photorealistic",
+# "cinematic") as "A photorealistic image of ...". A medium with a preposition in it is not moved.
+COUNT_MEDIA = frozenset(
+    (
+        "painting photograph photo render rendering illustration drawing sketch print shot image still "
+        "watercolor watercolour etching engraving woodcut linocut mosaic sculpture collage poster "
+        "portrait lithograph miniature diorama model figurine icon logo sprite sticker emblem"
+    ).split()
+)
+MASS_MEDIA = frozenset("art artwork photography illustrations graphics animation".split())
+_FORMAT_OF = re.compile(r"\b(?:" + "|".join(sorted(COUNT_MEDIA)) + r")s?\s+of\b", re.IGNORECASE)
+_MEDIUM_WORDS = re.compile(r"^[a-z0-9][a-z0-9 '-]*$")
+_NOT_IN_LEAD = frozenset("of in on at with by from for style like inspired as and or".split())
+
+
+def _medium_lead(medium: str, subject: str) -> str | None:
+    """How a medium opens the subject's sentence ("an oil painting of"); None when it cannot, or
+    when the subject already names its medium or format ("pixel-art sprite of a goblin")."""
+    words = medium.lower().split()
+    if not words or len(words) > 4 or not _MEDIUM_WORDS.match(medium.lower()) or set(words) & _NOT_IN_LEAD:
+        return None
+    said = set(re.findall(r"[a-z0-9]+", subject.lower()))
+    if said & {w for word in words for w in word.split("-") if len(w) > 2} or _FORMAT_OF.search(subject):
+        return None
+    if words[-1] in MASS_MEDIA:
+        return f"{medium} of"
+    if words[-1] in COUNT_MEDIA:
+        return f"{_article(medium)} {medium} of"
+    return f"{_article(medium)} {medium} image of"
+
+
+_DETERMINER = re.compile(
+    r"^(?:a|an|the|one|two|three|four|five|some|several|many|his|her|their|its|my)\s", re.I
+)
+
+
+def _object(text: str) -> str:
+    """The subject as the object of "... of": "A knight" -> "a knight", "fox" -> "a fox"."""
+    if _DETERMINER.match(text):
+        return text[:1].lower() + text[1:] if text[:2] != "I " else text
+    first = text.split()[0] if text.split() else ""
+    if not first[:1].isalpha() or first[:1].isupper() or (first.endswith("s") and not first.endswith("ss")):
+        return text  # a name, a kept term's mark, a number or a plural
+    return f"{_article(text)} {text}"
+
+
+_PALETTE_TAIL = re.compile(r"\s+(?:colou?r\s+)?palette$", re.IGNORECASE)
+
+
+def _bare(part: str, phrase: str) -> str:
+    """A phrase as it reads after its part's lead-in ("The palette is muted earth tones", "The
+    setting is a misty pine forest")."""
+    if part == "palette":
+        return _PALETTE_TAIL.sub("", phrase) or phrase
+    return _object(phrase) if part == "setting" else phrase
