@@ -45,6 +45,7 @@ class TargetProfile(msgspec.Struct, frozen=True, kw_only=True):
     # the medium, then the rest in one sentence ("Oil painting, with soft light and fine details.")
     part_sentences: tuple[tuple[Part, str], ...] = ()
     place_sentence: str = "The scene is {}."  # with part_sentences: a phrase opening with in/on/at...
+    absence_sentence: str = "There is {}."  # with part_sentences: a phrase opening with no/without
 
 
 TAG_ORDER: tuple[Part, ...] = (

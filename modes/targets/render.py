@@ -241,17 +241,25 @@ def _sentences(phrases: list[Phrase], profile: TargetProfile, weights: bool) -> 
     others = [p for p in phrases[1:] if p.part not in ("setting", "medium", "kept")]
     extra_settings = [_tag(s) for s in settings]
     if profile.part_sentences:
-        grouped: dict[str, list[str]] = {"setting": extra_settings, "medium": media}
+        grouped: dict[str, list[str]] = {"medium": media}
         places: list[str] = []
-        for phrase in others:
-            text = _tag(phrase.text)
-            (places if parts.PLACE.match(text) else grouped.setdefault(phrase.part, [])).append(text)
+        absences: list[str] = []
+        for part, text in [("setting", s) for s in extra_settings] + [(p.part, _tag(p.text)) for p in others]:
+            if _ABSENCE.match(text):
+                absences.append(text)
+            elif _PREPOSITION.match(text):
+                places.append(text)
+            elif part == "setting" and not _names_place(text):
+                grouped.setdefault("detail", []).append(text)  # "a mirror by the door" is no setting
+            else:
+                grouped.setdefault(part, []).append(text)
         for part, template in profile.part_sentences:
             items = [_bare(part, item) for item in grouped.get(part, [])]
             if items:
                 sentences.append(_capital(template.format(_and(items))))
-        if places:
-            sentences.append(_capital(profile.place_sentence.format(_and(places))))
+        for template, items in ((profile.place_sentence, places), (profile.absence_sentence, absences)):
+            if items:
+                sentences.append(_capital(template.format(_and(items))))
         return " ".join(sentences)
     rest = extra_settings + [_tag(p.text) for p in others]
     if media and rest:
@@ -310,6 +318,23 @@ def _object(text: str) -> str:
     return f"{_article(text)} {text}"
 
 
+# With one sentence per part: a phrase opening with a preposition of place is said as "The scene
+# is under a starry sky"; one opening with "no"/"without" as "There is no text and no shadows".
+_PREPOSITION = re.compile(
+    r"^(?:in|on|at|inside|under|beneath|underneath|against|by|near|above|amid|amidst|among|along|across|"
+    r"over|within|through|beside|behind|atop)\s",
+    re.IGNORECASE,
+)
+_ABSENCE = re.compile(r"^(?:no|without)\s", re.IGNORECASE)
+
+
+def _names_place(phrase: str) -> bool:
+    """The phrase's head noun is a place ("misty pine forest", "rocky island")."""
+    head = re.split(r"\s+(?:of|with|in|on|at|under|by|near|beside|from|during)\s+", phrase, maxsplit=1)[0]
+    noun = head.split()[-1].lower().strip(".,") if head.split() else ""
+    return noun in ON_PLACES or noun in IN_PLACES or noun.rstrip("s") in IN_PLACES
+
+
 _PALETTE_TAIL = re.compile(r"\s+(?:colou?r\s+)?palette$", re.IGNORECASE)
 
 
@@ -318,4 +343,5 @@ def _bare(part: str, phrase: str) -> str:
     setting is a misty pine forest")."""
     if part == "palette":
         return _PALETTE_TAIL.sub("", phrase) or phrase
-    return _object(phrase) if part == "setting" else phrase
+    plural = phrase.split()[-1].endswith("s") and not phrase.split()[-1].endswith("ss")
+    return _object(phrase) if part == "setting" and not plural else phrase
