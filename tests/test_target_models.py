@@ -340,6 +340,14 @@ def test_flux_gpt_image_and_imagen_write_the_same_prompt_their_own_way():
             "pixel-art sprite of a goblin, pixel art",
             "Pixel-art sprite of a goblin. Pixel art.",
         ),  # said already
+        (
+            "a portrait of a sailor, oil painting",
+            "An oil painting portrait of a sailor.",
+        ),  # before the format
+        (
+            "portrait of a sailor, film portrait photography",
+            "Portrait of a sailor. Film portrait photography.",
+        ),
         ("a fox, in the style of ukiyo-e", "A fox. In the style of ukiyo-e."),  # not a medium to lead with
     ],
 )

@@ -237,6 +237,10 @@ def _sentences(phrases: list[Phrase], profile: TargetProfile, weights: bool) -> 
     if lead is not None:
         first = f"{lead} {_object(first)}"
         media = media[1:]
+    elif profile.medium_first and media and _before_format(media[0], first):
+        # "a portrait of ..." names its format: the medium goes before it ("A digital painting portrait of")
+        first = f"{_article(media[0])} {media[0]} {_OPENS_WITH_FORMAT.sub('', first, count=1)}"
+        media = media[1:]
     sentences = [_capital(first) + "."]
     others = [p for p in phrases[1:] if p.part not in ("setting", "medium", "kept")]
     extra_settings = [_tag(s) for s in settings]
@@ -283,6 +287,21 @@ COUNT_MEDIA = frozenset(
 )
 MASS_MEDIA = frozenset("art artwork photography illustrations graphics animation".split())
 _FORMAT_OF = re.compile(r"\b(?:" + "|".join(sorted(COUNT_MEDIA)) + r")s?\s+of\b", re.IGNORECASE)
+_OPENS_WITH_FORMAT = re.compile(
+    r"^(?:(?:a|an|the)\s+)?(?=(?:" + "|".join(sorted(COUNT_MEDIA)) + r")\s+of\b)", re.IGNORECASE
+)
+
+
+def _before_format(medium: str, subject: str) -> bool:
+    """The medium can go before the format the subject opens with ("a portrait of ...") and
+    shares no word with the subject ("35mm film portrait photography" does not)."""
+    words = {w for word in medium.lower().split() for w in word.split("-") if len(w) > 2}
+    said = set(re.findall(r"[a-z0-9]+", subject.lower()))
+    return (
+        bool(_OPENS_WITH_FORMAT.match(subject)) and _medium_lead(medium, "") is not None and not words & said
+    )
+
+
 _MEDIUM_WORDS = re.compile(r"^[a-z0-9][a-z0-9 '-]*$")
 _NOT_IN_LEAD = frozenset("of in on at with by from for style like inspired as and or".split())
 
