@@ -55,6 +55,7 @@ OPTIONS = {
     "n": "-c/--count",
     "size": "--size",
     "aspect_ratio": "--aspect-ratio",
+    "aspectRatio": "--aspect-ratio",
     "format": "--format",
     "targetModel": "--target",
     "keepTerms": "--keep",
@@ -296,6 +297,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="image-editing: the target editor, one of " + ", ".join(EDITORS) + "; other modes: a style "
         "model's id (POST /v1/models)",
+    )
+    group.add_argument(
+        "--aspect-ratio",
+        default=None,
+        metavar="W:H",
+        help="e.g. 16:9: written as a parameter for a family that takes one (--target midjourney: --ar 16:9)",
     )
     _service_options(prompt)
 
@@ -573,6 +580,8 @@ def _prompt(args: argparse.Namespace, settings: Settings, prog: str) -> int:
         body["prompt"] = args.spark
     if args.model_id is not None:
         body["modelId"] = args.model_id
+    if args.aspect_ratio is not None:
+        body["aspectRatio"] = args.aspect_ratio
     if args.images:
         images = [_data_url(p) for p in args.images]
         if modes.registry.get(args.mode).images == "edit":

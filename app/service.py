@@ -354,6 +354,11 @@ class PromptService:
         negatives = None
         if request.negative_prompt:
             negatives = [targets.negative_prompt(p, ctx.spark, terms) for p in prompts]
+            if self.renders_for_target(request):  # Midjourney's own syntax: `--no a, b` after the prompt
+                profile = targets.profile(request.target_model)
+                prompts = [
+                    targets.with_negative(p, n, profile) for p, n in zip(prompts, negatives, strict=True)
+                ]
         return Outcome(
             prompts=prompts,
             result=result,
@@ -362,6 +367,12 @@ class PromptService:
             ip_detection=ip_detection,
             negative_prompts=negatives,
         )
+
+    @staticmethod
+    def renders_for_target(request: GeneratePromptRequest) -> bool:
+        """The prompts are re-written for `targetModel` (not generic, not an editor's instruction)."""
+        profile = targets.profile(request.target_model)
+        return profile.phrasing != "as-written" and modes.registry.get(request.mode).images != "edit"
 
     @staticmethod
     def for_target(request: GeneratePromptRequest, prompts: list[str], warnings: list[str]) -> list[str]:

@@ -12,6 +12,8 @@ Named suites (JSONL files under `eval/suites/`, each line one case):
     formats  66 sparks that fix a medium, format, time of day or view (icons, sprites, logos, UI
              assets, product shots, portraits, isometric and top-down tiles, flat lays, posters...)
     ip       ip_leaky.jsonl (with the entities each must lose) + ip_clean.jsonl
+    targets  targets.jsonl: sparks written for each image-model family (`targetModel`), some with
+             keepTerms, negativePrompt, weights or aspectRatio; scored by `eval.target_rules`
 Any other value is read as a path to a JSONL file of cases.
 """
 
@@ -27,14 +29,20 @@ import msgspec
 
 import modes
 from eval import images
+from modes import targets
 
 SUITES_DIR = Path(__file__).parent / "suites"
+TARGETS_FILE = "targets.jsonl"  # its cases run for every family unless they name theirs
 # The modes, from the registered handlers: a mode that needs a spark runs the text cases, one
 # that runs from a photo (as its context, or to edit it) the image cases.
 TEXT_MODES: tuple[str, ...] = tuple(modes.registry.where(lambda mode: mode.needs_spark))
 IMAGE_MODES: tuple[str, ...] = tuple(modes.registry.where(lambda mode: not mode.needs_spark))
 ALL_MODES: tuple[str, ...] = TEXT_MODES + IMAGE_MODES
-SUITE_MODES: dict[str, tuple[str, ...]] = {"ip": ("completion",)}  # default --modes where not all
+# default --modes where not all (the targets suite: one text mode, since a family's rules apply to
+# whatever a mode wrote and every case runs once per family)
+SUITE_MODES: dict[str, tuple[str, ...]] = {"ip": ("completion",), "targets": ("completion",)}
+# The families a case with `"targetModel": "all"` (or none, in targets.jsonl) runs for.
+TARGET_FAMILIES: tuple[str, ...] = tuple(name for name in targets.NAMES if name != targets.DEFAULT)
 NAMED_SUITES: dict[str, tuple[tuple[str, int], ...]] = {
     "ci": (("sparks.jsonl", 1), ("images.jsonl", 1), ("formats.jsonl", 1)),
     "default": (("sparks.jsonl", 2), ("images.jsonl", 2), ("formats.jsonl", 1)),
@@ -43,6 +51,7 @@ NAMED_SUITES: dict[str, tuple[tuple[str, int], ...]] = {
     "formats": (("formats.jsonl", 3),),
     "images": (("images.jsonl", 3),),
     "ip": (("ip_leaky.jsonl", 3), ("ip_clean.jsonl", 3)),
+    "targets": (("targets.jsonl", 3),),
 }
 
 
@@ -63,6 +72,12 @@ class Case(msgspec.Struct, kw_only=True, frozen=True):
     editor: str = "gpt-image-1"  # image-editing: the target editor (modelId)
     entities: tuple[str, ...] = ()  # ip-leaky: names no returned prompt may contain
     tier: int = 3
+    # Written for an image-model family (the targets suite); empty: the request does not name one.
+    target_model: str = ""
+    keep_terms: tuple[str, ...] = ()
+    negative_prompt: bool = False
+    weights: bool = False
+    aspect_ratio: str = ""
 
     @property
     def modes(self) -> tuple[str, ...]:
@@ -93,8 +108,25 @@ class Case(msgspec.Struct, kw_only=True, frozen=True):
             body["prompt"] = self.spark
             if self.kind.startswith("ip-"):
                 body["ensureIPCleared"] = True
+            body.update(self.target_fields())
         body.update({k: v for k, v in extra.items() if v is not None})
         return body
+
+
+    def target_fields(self) -> dict[str, Any]:
+        """The request fields of a target-model case (none for other cases)."""
+        fields: dict[str, Any] = {}
+        if self.target_model:
+            fields["targetModel"] = self.target_model
+        if self.keep_terms:
+            fields["keepTerms"] = list(self.keep_terms)
+        if self.negative_prompt:
+            fields["negativePrompt"] = True
+        if self.weights:
+            fields["weights"] = True
+        if self.aspect_ratio:
+            fields["aspectRatio"] = self.aspect_ratio
+        return fields
 
 
 def _image_use(mode: str) -> str:
@@ -108,7 +140,8 @@ def _data_url(ref: str) -> str:
 
 
 def case_from_json(data: dict[str, Any], kind: str | None = None, line: str = "") -> Case:
-    """A `Case` from one JSONL object; field names of the IP files are accepted loosely."""
+    """A `Case` from one JSONL object; field names of the IP files are accepted loosely.
+    `targetModel` here is one family name (see `expand_targets` for lists and `all`)."""
     if not isinstance(data, dict):
         raise SuiteError(f"{line}: expected a JSON object")
     spark = data.get("spark") or data.get("prompt") or data.get("text") or ""
@@ -123,9 +156,43 @@ def case_from_json(data: dict[str, Any], kind: str | None = None, line: str = ""
                     style=str(data.get("style", "")), image=str(data.get("image", "")),
                     instruction=str(data.get("instruction", "")),
                     editor=str(data.get("editor") or "gpt-image-1"),
-                    entities=tuple(str(e) for e in entities), tier=int(data.get("tier", 3)))
+                    entities=tuple(str(e) for e in entities), tier=int(data.get("tier", 3)),
+                    **_target_options(data, line))
     except (TypeError, ValueError) as exc:
         raise SuiteError(f"{line}: {exc}") from None
+
+
+def _target_options(data: dict[str, Any], line: str) -> dict[str, Any]:
+    """The target-model fields of a case: `targetModel` (a family), `keepTerms` (a list of
+    strings), `negativePrompt` and `weights` (booleans), `aspectRatio` ("16:9")."""
+    family = data.get("targetModel") or ""
+    if family and family not in targets.NAMES:
+        raise SuiteError(f"{line}: unknown targetModel {family!r}; families: {', '.join(targets.NAMES)}")
+    terms = data.get("keepTerms") or ()
+    if isinstance(terms, str) or not all(isinstance(t, str) and t.strip() for t in terms):
+        raise SuiteError(f"{line}: keepTerms is a list of non-empty strings")
+    flags = {name: data.get(name, False) for name in ("negativePrompt", "weights")}
+    if any(not isinstance(v, bool) for v in flags.values()):
+        raise SuiteError(f"{line}: negativePrompt and weights are true or false")
+    return {"target_model": str(family), "keep_terms": tuple(terms), "negative_prompt": flags["negativePrompt"],
+            "weights": flags["weights"], "aspect_ratio": str(data.get("aspectRatio") or "")}
+
+
+def expand_targets(data: dict[str, Any], line: str = "", default_all: bool = False) -> list[dict[str, Any]]:
+    """One JSONL object per family it names: `targetModel` may be a family, a list of them or
+    `all` (every family but `generic`); with `default_all`, a case naming none runs for all too.
+    Each copy's id gets `@family`, so the rows of one spark stay apart."""
+    families = data.get("targetModel")
+    if families is None and default_all:
+        families = "all"
+    if families is None or (isinstance(families, str) and families != "all"):
+        return [data]
+    if families == "all":
+        families = list(TARGET_FAMILIES)
+    if not isinstance(families, list) or not families or not all(isinstance(f, str) for f in families):
+        raise SuiteError(f"{line}: targetModel is a family, a list of families or \"all\"")
+    base = str(data.get("id") or f"target-{hashlib.sha1(str(data.get('spark')).encode()).hexdigest()[:8]}")
+    return [{**data, "targetModel": family, "id": f"{base}@{family}"} for family in families]
 
 
 def read_cases(path: Path, max_tier: int = 3, kind: str | None = None) -> list[Case]:
@@ -140,9 +207,12 @@ def read_cases(path: Path, max_tier: int = 3, kind: str | None = None) -> list[C
             data = json.loads(raw)
         except json.JSONDecodeError as exc:
             raise SuiteError(f"{path}:{number}: {exc}") from None
-        case = case_from_json(data, kind, f"{path}:{number}")
-        if case.tier <= max_tier and (case.kind != "image" or images.available(case.image)):
-            cases.append(case)
+        if not isinstance(data, dict):
+            raise SuiteError(f"{path}:{number}: expected a JSON object")
+        for each in expand_targets(data, f"{path}:{number}", default_all=path.name == TARGETS_FILE):
+            case = case_from_json(each, kind, f"{path}:{number}")
+            if case.tier <= max_tier and (case.kind != "image" or images.available(case.image)):
+                cases.append(case)
     return cases
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from eval import images
 from eval import metrics as m
-from eval.summary import BY_NAME, METRICS, aggregate, by_mode, fmt, summarize
+from eval.summary import BY_NAME, METRICS, TARGET_METRICS, aggregate, by_family, by_mode, fmt, summarize
 
 SAMPLES_PER_MODE = 4
 SCRIPTED_NOTE = ("Scripted backend: these scores measure the plumbing (requests, validation, repair, fallbacks, "
@@ -47,6 +47,17 @@ def markdown(summary: dict[str, Any]) -> str:
     lines.append("| requests (errors) | " + " | ".join(
         f"{counts.get(mode, {}).get('requests', 0)} ({counts.get(mode, {}).get('errors', 0)})" for mode in modes)
         + f" | {sum(c.get('requests', 0) for c in counts.values())} |")
+    families = summary.get("families") or {}
+    if families:
+        names = list(families)
+        lines += ["", "### Target-model rules per family", "",
+                  "Share of results that fit the family's rules (eval/target_rules.py).", "",
+                  "| rule | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+        for name in TARGET_METRICS:
+            cells = [fmt(families[f].get(name), BY_NAME[name]) for f in names]
+            lines.append(f"| {BY_NAME[name].label.removeprefix('target rules: ')} | " + " | ".join(cells) + " |")
+        lines.append("| requests (prompts) | " + " | ".join(
+            f"{families[f]['requests']} ({families[f]['prompts']})" for f in names) + " |")
     lines += ["", "| backend | requests | latency p50 (s) | latency p95 (s) | tokens/s |", "|---|---|---|---|---|"]
     for name, timing in summary.get("backends", {}).items():
         lines.append(f"| {name} | {timing['requests']} | {fmt(timing['latency_p50_s'], BY_NAME['latency_p50_s'])} | "
@@ -198,6 +209,41 @@ def _backend_table(summary: dict[str, Any]) -> str:
             f"<th>tokens/s</th></tr>{rows}</table>")
 
 
+def _family_table(summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> str:
+    """The target-model rules per family (rows written for a `targetModel`), or nothing."""
+    families = summary.get("families") or {}
+    if not families:
+        return ""
+    head = "".join(f"<th>{_esc(f)}</th>" for f in families)
+    body = "".join(
+        f"<tr><th style='text-align:left'>{_esc(BY_NAME[n].label.removeprefix('target rules: '))}</th>"
+        + "".join(f"<td class=num>{fmt(v.get(n), BY_NAME[n])}</td>" for v in families.values()) + "</tr>"
+        for n in TARGET_METRICS)
+    body += ("<tr><th style='text-align:left'>requests (prompts)</th>"
+             + "".join(f"<td class=num>{v['requests']} ({v['prompts']})</td>" for v in families.values()) + "</tr>")
+    return (f"<h2>Target-model rules per family</h2><p class=muted>The share of results that fit the family's "
+            f"rules (eval/target_rules.py); – = the rule was not asked of any case.</p>"
+            f"<table><tr><th>rule</th>{head}</tr>{body}</table>{_target_violations(rows)}")
+
+
+def _target_violations(rows: Sequence[dict[str, Any]]) -> str:
+    """Every result that broke a family's rule, with the reasons."""
+    items = []
+    for family, group in by_family(rows).items():
+        for row in group:
+            flags = (row.get("metrics") or {}).get("target_flags") or {}
+            for rule, per_prompt in flags.items():
+                for index, reasons in per_prompt.items():
+                    prompts = row.get("prompts") or []
+                    prompt = prompts[int(index)] if int(index) < len(prompts) else ""
+                    items.append(f"<li><b>{_esc(family)}</b> {_esc(rule)}: {_esc('; '.join(reasons))} "
+                                 f"<span class=muted>in</span> {_esc(prompt)} <span class=muted>"
+                                 f"({_esc(row['case_id'])})</span></li>")
+    if not items:
+        return "<p>Every result fits its family's rules.</p>" if rows else ""
+    return f"<h3>Rule violations ({len(items)})</h3><ul>{''.join(items)}</ul>"
+
+
 def _problems_table(rows: Sequence[dict[str, Any]]) -> str:
     counts: dict[str, Counter[str]] = {}
     for row in rows:
@@ -329,6 +375,7 @@ def html_report(rows: Sequence[dict[str, Any]], summary: dict[str, Any], out: Pa
             f"<dl class=header>{header}</dl>"
             f"<h2>Metrics per mode</h2>{_summary_table(summary)}"
             f"<p class=muted>Definitions: eval/README.md. – = not applicable to the mode.</p>"
+            f"{_family_table(summary, rows)}"
             f"<h2>Timings per backend</h2>{_backend_table(summary)}<h2>Plots</h2>{pictures}"
             f"{_category_table(rows)}<h2>Validity problems</h2>{_problems_table(rows)}"
             f"<h2>Prompt defects</h2><p class=muted>What the quality detectors flagged (eval/quality.py), "

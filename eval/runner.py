@@ -22,6 +22,7 @@ import msgspec
 
 from eval import metrics as m
 from eval import quality as q
+from eval import target_rules
 from eval.cases import ALL_MODES, Case
 from eval.targets import Response, Target, TargetError
 from modes import registry as mode_registry
@@ -175,6 +176,7 @@ def score(row: dict[str, Any], embed: m.Embed, word_limit: int = m.MAX_WORDS,
     repeat_status = row.get("repeat_status", 200 if row.get("repeat_prompts") else None)
     if row.get("repeat_prompts") is not None and repeat_status == 200 and row.get("repeat_cache") != "hit":
         values["determinism"] = m.deterministic(row["prompts"], row["repeat_prompts"])
+    values.update(target_rules.request_rules(row))
     if kind == "ip-leaky":
         values["ip_leak"] = m.leaks(prompts, row.get("entities") or [], text)
     elif kind == "ip-clean":
@@ -201,8 +203,17 @@ def make_row(item: Item, num_results: int, response: Response, repeat: Response 
         "repeat_prompts": _prompts(repeat) if repeat is not None else None,
         "repeat_cache": _usage(repeat).get("cache") if repeat is not None else None,
     }
+    if item.case.target_model:  # what the target-model rules read (eval.target_rules)
+        row.update(target_fields(item.case), negative_prompts=body.get("negativePrompts"))
     row["metrics"] = score(row, embed, word_limit, lm_ends)
     return row
+
+
+def target_fields(case: Case) -> dict[str, Any]:
+    """A target-model case's request options, as a row stores them."""
+    return {"target_model": case.target_model, "keep_terms": list(case.keep_terms),
+            "weights_asked": case.weights, "negative_asked": case.negative_prompt,
+            "aspect_ratio": case.aspect_ratio or None}
 
 
 def rescore(rows: list[dict[str, Any]], embed: m.Embed, word_limit: int = m.MAX_WORDS,
@@ -219,6 +230,7 @@ def failure_row(item: Item, num_results: int, error: str) -> dict[str, Any]:
             "style": item.case.style, "mode": item.mode, "seed": item.seed, "num_results": num_results,
             "spark": item.case.text_for(item.mode), "image": item.case.image or None, "status": 0,
             "prompts": [], "error": error, "transport_error": True,
+            **(target_fields(item.case) if item.case.target_model else {}),
             "metrics": {"valid": 0.0, "prompt_validity": 0.0, "num_results_ok": 0.0, "error": 1.0}}
 
 

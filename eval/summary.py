@@ -71,11 +71,21 @@ METRICS: tuple[Metric, ...] = (
     Metric("internal_conflict_rate", "internal-conflict rate", "internal_conflict_rate", higher_is_better=False),
     Metric("irrelevant_phrase_rate", "off-topic phrase rate", "irrelevant_phrase_rate", higher_is_better=False),
     Metric("relevance", "phrase relevance", "relevance", min_delta=0.02),
+    Metric("target_fit", "target rules: all", "target_fit"),
+    Metric("target_phrasing", "target rules: phrasing", "target_phrasing"),
+    Metric("target_length", "target rules: token window", "target_length"),
+    Metric("target_weights", "target rules: weights syntax", "target_weights"),
+    Metric("target_kept", "target rules: kept terms", "target_kept"),
+    Metric("target_negative", "target rules: negative prompt", "target_negative"),
+    Metric("target_parameters", "target rules: parameters", "target_parameters"),
     Metric("latency_p50_s", "latency p50 (s)", "latency_s", "p50", False, 0.25, True, False),
     Metric("latency_p95_s", "latency p95 (s)", "latency_s", "p95", False, 0.25, True, False),
     Metric("tokens_per_s", "tokens per second", "completion_tokens", "ratio", True, 0.25, True, False,
            "server_latency_s"),
 )
+# The metrics reported per image-model family (rows written for a `targetModel`).
+TARGET_METRICS: tuple[str, ...] = ("target_fit", "target_phrasing", "target_length", "target_weights",
+                                   "target_kept", "target_negative", "target_parameters")
 METRICS = tuple(metric._replace(ceiling=CEILINGS.get(metric.name)) for metric in METRICS)
 BY_NAME = {metric.name: metric for metric in METRICS}
 
@@ -143,8 +153,25 @@ def summarize(rows: Sequence[dict[str, Any]], config: dict[str, Any] | None = No
     counts = {mode: {"requests": len(group), "cases": len({r["case_id"] for r in group}),
                      "errors": sum(1 for r in group if r.get("status") != 200)}
               for mode, group in by_mode(rows).items()}
-    return {"config": config or {}, "modes": modes, "overall": overall, "backends": per_backend,
-            "counts": counts, "metrics": {metric.name: metric.label for metric in METRICS}}
+    summary = {"config": config or {}, "modes": modes, "overall": overall, "backends": per_backend,
+               "counts": counts, "metrics": {metric.name: metric.label for metric in METRICS}}
+    families = by_family(rows)
+    if families:
+        summary["families"] = {family: {name: aggregate(BY_NAME[name], group) for name in TARGET_METRICS}
+                               | {"requests": len(group), "prompts": sum(len(r.get("prompts") or []) for r in group)}
+                               for family, group in families.items()}
+    return summary
+
+
+def by_family(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The rows written for an image-model family (`target_model`), per family, in the profiles' order."""
+    from modes.targets import NAMES
+
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row.get("target_model"):
+            grouped.setdefault(row["target_model"], []).append(row)
+    return {name: grouped[name] for name in sorted(grouped, key=lambda n: NAMES.index(n) if n in NAMES else 99)}
 
 
 def _mode_order(mode: str) -> int:

@@ -125,10 +125,17 @@ def test_the_command_line_takes_target_negative_and_kept_terms(tmp_path):
     from tests.test_cli import run_cli
 
     args = ("prompt", "a paper boat", "--local", "--seed", "4", "--target", "midjourney", "--negative")
-    result = run_cli(*args, "--keep", TERM, "--keep", "Blue Harbour Co", tmp_path=tmp_path)
+    result = run_cli(
+        *args, "--keep", TERM, "--keep", "Blue Harbour Co", "--aspect-ratio", "16:9", tmp_path=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     prompt, negative = result.stdout.splitlines()
     assert TERM in prompt and "Blue Harbour Co" in prompt and prompt.startswith("paper boat")
     assert negative.startswith("  negative: ") and "blurry" in negative
+    assert prompt.endswith(
+        f" --ar 16:9 --no {negative.removeprefix('  negative: ')}"
+    )  # Midjourney's own syntax
+    bad = run_cli("prompt", "a paper boat", "--local", "--aspect-ratio", "wide", tmp_path=tmp_path)
+    assert bad.returncode != 0 and "--aspect-ratio" in bad.stderr
     refused = run_cli("prompt", "a paper boat", "--local", "--keep", "Mickey Mouse", tmp_path=tmp_path)
     assert refused.returncode == 1 and refused.stderr.startswith("python -m app prompt: error: --keep: ")

@@ -98,12 +98,14 @@ def test_sdxl_flux_and_midjourney_give_visibly_different_valid_prompts_with_nega
     for prompt in flux["prompts"]:  # natural sentences, the subject first
         assert prompt.startswith("A portrait of an old fisherman mending nets")
         assert prompt.endswith(".") and 1 <= len(re.findall(r"\.(?:\s|$)", prompt)) <= 2
-    for prompt in midjourney["prompts"]:  # parameters after the prompt, style last
-        assert prompt.endswith(" --ar 16:9") and prompt.count("--ar") == 1
-        assert len(prompt.removesuffix(" --ar 16:9").split()) <= 40
+    for prompt, negative in zip(midjourney["prompts"], midjourney["negativePrompts"], strict=True):
+        # parameters after the prompt, style last; the negative prompt as Midjourney's own `--no`
+        assert prompt.endswith(f" --ar 16:9 --no {negative}") and prompt.count("--ar") == 1
+        assert len(prompt.partition(" --ar ")[0].split()) <= 40
     for body in (sdxl, flux, midjourney):
         assert len(body["negativePrompts"]) == len(body["prompts"])
         for prompt, negative in zip(body["prompts"], body["negativePrompts"], strict=True):
+            prompt = prompt.partition(" --")[0]
             terms = negative.split(", ")
             assert {"extra fingers", "deformed hands", "asymmetrical eyes"} <= set(
                 terms
@@ -292,3 +294,83 @@ def test_a_chained_sdxl_call_writes_tags_and_sends_the_generated_negative_prompt
             own = client.post("/v1/generate/image", json={**body, "negative_prompt": "rain"})
             assert own.status_code == 200, own.text
             assert fake.calls("POST", FakeReplicate.CREATE)[-1].json()["input"]["negative_prompt"] == "rain"
+
+
+# ---------------------------------------------------------------------------- flux, gpt-image and imagen differ
+
+KNIGHT = (
+    "a weary knight riding a horse, misty pine forest, oil painting, low-angle shot, muted earth tone palette, "
+    "intricate engraved armor"
+)
+
+
+def test_flux_gpt_image_and_imagen_write_the_same_prompt_their_own_way():
+    flux, gpt, imagen = (
+        targets.render(KNIGHT, targets.profile(f)).prompt for f in ("flux", "gpt-image", "imagen")
+    )
+    # FLUX: the subject first in plain sentences, the style last
+    assert flux == (
+        "A weary knight riding a horse in a misty pine forest. Oil painting, with low-angle shot, "
+        "muted earth tone palette and intricate engraved armor."
+    )
+    # gpt-image: fuller descriptions, one sentence per part
+    assert gpt == (
+        "A weary knight riding a horse in a misty pine forest. The framing is low-angle shot. "
+        "The palette is muted earth tone. Details include intricate engraved armor. The style is oil painting."
+    )
+    # Imagen: concise, the medium stated first
+    assert imagen.startswith("An oil painting of a weary knight riding a horse in a misty pine forest. ")
+    assert max(len(flux.split()), len(imagen.split())) < len(gpt.split())
+    long = (
+        KNIGHT
+        + ", "
+        + ", ".join(f"{w} banners fluttering in the wind" for w in ("red", "gold", "blue", "green"))
+    )
+    concise = targets.render(long, targets.profile("imagen"))
+    assert len(concise.prompt.split()) <= targets.profile("imagen").max_words and concise.dropped
+    assert not targets.render(long, targets.profile("flux")).dropped
+
+
+@pytest.mark.parametrize(
+    ("prompt", "opening"),
+    [
+        ("golden retriever puppy, photorealistic", "A photorealistic image of a golden retriever puppy."),
+        ("a goblin archer, pixel art", "Pixel art of a goblin archer."),
+        (
+            "pixel-art sprite of a goblin, pixel art",
+            "Pixel-art sprite of a goblin. Pixel art.",
+        ),  # said already
+        (
+            "a portrait of a sailor, oil painting",
+            "An oil painting portrait of a sailor.",
+        ),  # before the format
+        (
+            "portrait of a sailor, film portrait photography",
+            "Portrait of a sailor. Film portrait photography.",
+        ),
+        ("a fox, in the style of ukiyo-e", "A fox. In the style of ukiyo-e."),  # not a medium to lead with
+    ],
+)
+def test_imagen_states_the_medium_first_when_it_reads(prompt, opening):
+    assert targets.render(prompt, targets.profile("imagen")).prompt.startswith(opening)
+
+
+def test_a_kept_term_and_a_setting_that_is_no_place_do_not_make_a_tag_list_of_a_sentence():
+    rendered = targets.render(
+        "a fox, gentle mist, zxc-style, oil painting", targets.profile("flux"), ["zxc-style"]
+    )
+    assert rendered.prompt == "A fox, zxc-style. Oil painting, with gentle mist."
+
+
+def test_midjourney_takes_the_negative_prompt_as_no_and_other_families_apart():
+    mj = targets.profile("midjourney")
+    assert targets.with_negative("fox --ar 1:1", "blurry, text", mj) == "fox --ar 1:1 --no blurry, text"
+    assert targets.with_negative("fox", "", mj) == "fox"
+    assert targets.with_negative("fox", "blurry", targets.profile("sdxl")) == "fox"
+
+
+def test_a_negative_prompt_for_midjourney_is_its_no_parameter(client):
+    body = generate(client, targetModel="midjourney", negativePrompt=True)
+    for prompt, negative in zip(body["prompts"], body["negativePrompts"], strict=True):
+        assert prompt.endswith(f" --no {negative}") and prompt.count(" --") == 1
+    assert all(" --" not in p for p in generate(client, targetModel="midjourney")["prompts"])

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from core.registry import Registry
 from modes.targets.negatives import negative_prompt
 from modes.targets.profiles import PROFILES, TargetProfile
-from modes.targets.render import Rendered, fit_clip, render
+from modes.targets.render import Rendered, fit_clip, render, with_negative
 
 registry: Registry[TargetProfile] = Registry("targetModel")
 for _profile in PROFILES:
@@ -69,4 +69,5 @@ __all__ = [
     "profile",
     "registry",
     "render",
+    "with_negative",
 ]
