@@ -211,7 +211,7 @@ def phrase_break_reason(phrase: str) -> str | None:
     if not tokens:
         return None
     for a, b in itertools.pairwise(tokens):
-        if a == b or a + "s" == b or a == b + "s":
+        if len(a) > 2 and len(b) > 2 and (a == b or a + "s" == b or a == b + "s"):
             return f"repeats '{a}'"  # "in shadow shadows", "neon neon lights": a stutter, not a phrase
     last = tokens[-1]
     if last in FUNCTION_END and len(tokens) >= 1:

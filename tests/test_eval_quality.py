@@ -327,3 +327,7 @@ def test_a_dangling_compound_adjective_and_a_trailing_ellipsis_are_cut(phrase):
 
 def test_a_complete_compound_adjective_is_not_cut():
     assert q.broken_phrases("a cat, a blue-eyed cat, a sense of well-being", "a cat") == []
+
+
+def test_a_short_word_before_its_plural_looking_neighbour_is_no_stutter():
+    assert q.broken_phrases("a fox, the fox as a tarot card illustration", "a fox") == []
