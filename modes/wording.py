@@ -134,7 +134,7 @@ def is_broken(phrase: str) -> bool:
     )
 
 
-CAPITALISED = re.compile(r"(?<![\w'’-])(?:[A-Z][a-z]+|[a-z]+[A-Z]\w*)")  # "London", "eBay"
+CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][a-z]+")  # "London"; "iPhone" is left to IP clearing
 
 
 def names_not_in(phrase: str, known: frozenset[str]) -> list[str]:

@@ -39,7 +39,7 @@ def test_the_openai_client_gets_prompt_enhanced_images(tmp_path: Path, fake_open
     assert len(result.data) == 2
     for image in result.data:
         assert image.b64_json is not None and base64.b64decode(image.b64_json) == png_bytes(0)
-        assert image.revised_prompt and image.revised_prompt.startswith("a lighthouse in a storm")
+        assert image.revised_prompt and image.revised_prompt.lower().startswith("a lighthouse in a storm")
     sent = sorted(call.json()["prompt"] for call in fake_openai.calls("POST", FakeOpenAI.GENERATIONS))
     assert sent == sorted(image.revised_prompt for image in result.data)
 

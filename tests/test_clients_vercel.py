@@ -65,7 +65,7 @@ def test_generate_image_gets_images_from_this_service(tmp_path: Path, fake_opena
         assert image["mediaType"] == "image/png" and base64.b64decode(image["base64"]) == png_bytes(0)
     assert result["modelId"] == "gpt-image-1"
     sent = [call.json() for call in fake_openai.calls("POST", FakeOpenAI.GENERATIONS)]
-    assert all(call["prompt"].startswith("a lighthouse in a storm") for call in sent)
+    assert all(call["prompt"].lower().startswith("a lighthouse in a storm") for call in sent)
     assert all(call["prompt"] != "a lighthouse in a storm" for call in sent)  # enhanced
 
 
