@@ -18,6 +18,7 @@ from models.lm.base import ChatMessage, LMOutput, LMRequest
 from modes import facets, vocab, wording
 from modes.base import ModeContext, ModeHandler, Plan
 from modes.craft import (
+    STOPWORDS,
     clean_phrase,
     content_set,
     content_words,
@@ -136,9 +137,30 @@ def _is_example_value(phrase: str) -> bool:
     return " ".join(words(phrase)) in EXAMPLE_VALUES
 
 
+# Words that name no place: a setting of only these and adjectives ("small scale", "ornate") says
+# where nothing is.
+NOT_A_PLACE = frozenset(
+    "scale size style detail details quality design setting background look tone mood vibe aesthetic "
+    "theme version vintage retro modern classic elegant rustic minimalist futuristic fancy beautiful exterior "
+    "interior surface finish".split()
+)
+
+
+def _names_a_place(phrase: str) -> bool:
+    return any(
+        w not in wording.ADJECTIVES
+        and w not in NOT_A_PLACE
+        and w not in STOPWORDS
+        and not wording.COMPOUND_ADJECTIVE.fullmatch(w)  # "gilt-edged"
+        for w in words(phrase)
+    )
+
+
 def _slot_ok(slot: str, phrase: str) -> bool:
     if not phrase:
         return False
+    if slot == "setting":
+        return _names_a_place(phrase)
     keywords = SLOT_KEYWORDS.get(slot)
     if keywords is None:
         return True

@@ -380,3 +380,12 @@ def test_a_stutter_and_a_wrong_article_are_mended():
     assert clean_phrase("a light grey color in shadow shadows", 12) == "a light grey color in shadow"
     assert clean_phrase("a 8-bit sprite of a spaceship", 12) == "an 8-bit sprite of a spaceship"
     assert clean_phrase("a unicorn beside a one-eyed cat", 12) == "a unicorn beside a one-eyed cat"
+
+
+def test_a_setting_names_a_place():
+    """"small scale" and "ornate" came back as the lighthouse keeper's cat's settings."""
+    from modes.structured import repair_slot
+
+    assert repair_slot("setting", " small scale", "a cat") == ""
+    assert repair_slot("setting", " ornate", "a cat") == ""
+    assert repair_slot("setting", " stormy sea at dawn", "a cat") == "stormy sea at dawn"
