@@ -211,7 +211,7 @@ def phrase_break_reason(phrase: str) -> str | None:
     if not tokens:
         return None
     for a, b in itertools.pairwise(tokens):
-        if len(a) > 2 and len(b) > 2 and (a == b or a + "s" == b or a == b + "s"):
+        if len(a) > 2 and len(b) > 2 and (a == b or a + "s" == b or a == b + "s" or a == b + "y"):
             return f"repeats '{a}'"  # "in shadow shadows", "neon neon lights": a stutter, not a phrase
     last = tokens[-1]
     if last in FUNCTION_END and len(tokens) >= 1:
@@ -602,6 +602,10 @@ BIOME_EXCLUDES = frozenset(frozenset(p) for p in (
     ("desert", "arctic"), ("desert", "tropical"), ("desert", "coast"), ("desert", "underwater"),
     ("arctic", "tropical"), ("arctic", "underwater"),
 ))
+# Rain and storm against the sun: "a harbor town in the rain, a beautiful sunset", "god rays".
+WET = _terms(r"rain(?:y|ing|-soaked|storm)?", r"storms?", r"stormy", r"downpour", r"thunderstorms?")
+SUNNY = _terms(r"sunsets?", r"golden hour", r"god rays", r"sun ?rays", r"sun's rays", r"sunbeams?",
+               r"sunshine", r"sunny", r"sun-drenched", r"bright sun(?:light)?", r"midday sun")
 BIT_DEPTHS: dict[str, re.Pattern[str]] = {"8-bit": _terms(r"8[- ]bits?"), "16-bit": _terms(r"16[- ]bits?"),
                                           "32-bit": _terms(r"32[- ]bits?")}
 FACETS: dict[str, dict[str, re.Pattern[str]]] = {"media": MEDIA, "time": TIMES, "view": VIEWS,
@@ -726,6 +730,9 @@ def spark_conflicts(prompt: str, spark: str) -> list[str]:
             if value_p == "studio":
                 add(f"spark '{outdoor[0]}' vs '{text_p}'")
     rest = _without_spark(prompt, spark)
+    wet, sunny = WET.search(spark), SUNNY.search(rest)
+    if wet and sunny:
+        add(f"spark '{wet.group(0)}' vs '{sunny.group(0)}'")
     for name in spark_formats(spark):
         for item in FORMAT_EXCLUDES[name]:
             for text in _excluded(item, rest):
@@ -766,6 +773,9 @@ def internal_conflicts(prompt: str, spark: str = "") -> list[str]:
     outdoor = [t for values in per_phrase for v, t in values["setup"] if v != "studio"]
     if studio and outdoor:
         add(f"'{studio[0]}' vs '{outdoor[0]}'")
+    wet, sunny = WET.search(added), SUNNY.search(added)
+    if wet and sunny:
+        add(f"'{wet.group(0)}' vs '{sunny.group(0)}'")
     for part in parts:
         for pattern, label in SELF_CONTRADICTIONS:
             match = pattern.search(part)

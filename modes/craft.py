@@ -168,7 +168,11 @@ def clean_phrase(phrase: str, max_words: int = 10) -> str:
     tokens = phrase.split()
     deduped: list[str] = []
     for token in tokens:  # "neon neon lights" -> "neon lights", "in shadow shadows" -> "in shadow"
-        if deduped and _stem(deduped[-1].lower().strip(QUOTES + ".,")) == _stem(token.lower().strip(QUOTES + ".,")):
+        previous, word = (_stem(t.lower().strip(QUOTES + ".,")) for t in (deduped[-1] if deduped else "", token))
+        if deduped and previous == word:
+            continue
+        if deduped and previous == word + "y":  # "snowy snow" -> "snow"
+            deduped[-1] = token
             continue
         deduped.append(token)
     tokens = _within(deduped, max_words)

@@ -202,6 +202,9 @@ CROSS_EXCLUDES: tuple[tuple[str, str, str, frozenset[str]], ...] = (
     ("light", "studio", "place", frozenset({"location"})),
     # sunlight does not fall at night, nor moonlight at noon
     ("light", "sun", "time", frozenset({"night", "dusk"})),
+    # rain and storm hide the sun: no sunset glow or god rays in the rain
+    ("weather", "storm", "light", frozenset({"sun"})),
+    ("weather", "storm", "time", frozenset({"golden"})),
     ("light", "moon", "time", frozenset({"day", "dawn"})),
 )
 

@@ -228,7 +228,9 @@ NON_VISUAL = re.compile(
 )
 
 
-NON_VISUAL_WORDS = re.compile(r"(?<![\w-])(?:voices?|melod(?:y|ies)|laughter|heartbeats?|ringtones?)(?![\w-])")
+NON_VISUAL_WORDS = re.compile(
+    r"(?<![\w-])(?:voices?|melod(?:y|ies)|laughter|heartbeats?|ringtones?|muffled sounds?|sounds? coming)(?![\w-])"
+)
 
 
 def non_visual(phrase: str) -> bool:

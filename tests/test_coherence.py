@@ -389,3 +389,16 @@ def test_a_setting_names_a_place():
     assert repair_slot("setting", " small scale", "a cat") == ""
     assert repair_slot("setting", " ornate", "a cat") == ""
     assert repair_slot("setting", " stormy sea at dawn", "a cat") == "stormy sea at dawn"
+
+
+def test_rain_hides_the_sun_and_a_muffled_sound_is_no_picture():
+    """Read off prompts for sparks not tuned on: "a harbor town in the rain, a beautiful sunset",
+    "..., volumetric god rays"; "the window is dark with a muffled sound coming"; "snowy snow"."""
+    from modes.craft import clean_phrase
+
+    rain = analyze("watercolor painting of a harbor town in the rain")
+    assert not rain.accepts("a beautiful sunset over the water's edge")
+    assert not rain.accepts("volumetric god rays")
+    assert rain.accepts("misty morning haze")
+    assert registers.non_visual("the window is dark with a muffled sound coming")
+    assert clean_phrase("a bed of snowy snow on the glass", 12) == "a bed of snow on the glass"

@@ -138,6 +138,8 @@ def test_good_prompts_have_no_broken_phrase(spark, prompt):
     ("inventory icon of a leather satchel", "inventory icon of a leather satchel, satchels all over the city"),
     ("a desert oasis under a starry sky", "a desert oasis under a starry sky, a luxurious spa on the beach"),
     ("a red fox curled up in fresh snow", "a red fox curled up in fresh snow, lush tropical jungle"),
+    ("watercolor painting of a harbor town in the rain", "watercolor painting of a harbor town in the rain, "
+     "a beautiful sunset over the water's edge"),
 ])
 def test_spark_conflicts_are_flagged(spark, prompt):
     assert q.spark_conflicts(prompt, spark)
@@ -173,6 +175,7 @@ def test_consistent_prompts_have_no_spark_conflict(spark, prompt):
     "a harbor, overhead bird's-eye view, low-angle hero shot",
     "a harbor, macro close-up, wide establishing shot",
     "a ship, a ship at sea in the darkness of night, volumetric god rays",
+    "a ship, stormy sea, golden hour backlight",
 ])
 def test_internal_conflicts_are_flagged(prompt):
     assert q.internal_conflicts(prompt)
