@@ -19,7 +19,6 @@ a count (uploads are the caller's, deleted only by `DELETE`), never one a style 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import re
 import secrets
@@ -37,6 +36,7 @@ from app.image_protocol import Asset
 from app.images import ValidatedImage
 from app.jobs import iso_at, now_iso
 from app.schema import asset_descriptions, assets
+from core.settle import settle
 from models.describers.base import ImageDescription
 
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
@@ -99,10 +99,10 @@ class AssetStore:
         )
         self.check_space(len(image.data))
         keys = self._keys(asset)
-        try:  # a canceled PUT may still land: it is removed like a failed one
-            await self.blobs.put(keys[0], image.data, asset.media_type)
+        try:  # a PUT ends before a cancellation goes on, so the clean-up below sees what it wrote
+            await settle(self.blobs.put(keys[0], image.data, asset.media_type))
             if len(keys) > 1:
-                await self.blobs.put(keys[1], msgspec.json.encode(asset), "application/json")
+                await settle(self.blobs.put(keys[1], msgspec.json.encode(asset), "application/json"))
             await self.db.execute(
                 assets.insert().values(
                     asset_id=asset_id,
@@ -114,7 +114,7 @@ class AssetStore:
         except BaseException as exc:
             if not _taken(exc, keys):
                 with contextlib.suppress(Exception):  # no blob without its row
-                    await asyncio.shield(self.blobs.delete(keys))
+                    await settle(self.blobs.delete(keys))
             raise
         return asset
 

@@ -35,6 +35,7 @@ from app.images import ImageLimits, validate_image_bytes
 from app.protocol import IPDetection, Job
 from app.service import PromptService
 from app.settings import Settings
+from core.settle import settle
 from models.image import ImageModel, ImageOptions
 from models.image.base import run_parallel, split_calls
 from models.image.retry import Deadline
@@ -187,11 +188,17 @@ class ChainRunner:
             await run_parallel([lambda call=call: one(call) for call in calls], len(calls))
         except BaseException:
             # A failed or canceled job reports no images: the ones already stored would be orphans.
-            for asset_id in created:
-                with contextlib.suppress(PromptgenError, OSError):
-                    await asyncio.shield(self.assets.delete(asset_id))
+            # Removed to the end even when the process stops meanwhile (a second cancel): a row
+            # deleted without its blob would leave a blob nothing points to.
+            await settle(self._remove(created))
             raise
         return done
+
+
+    async def _remove(self, created: list[str]) -> None:
+        for asset_id in created:
+            with contextlib.suppress(PromptgenError, OSError):
+                await self.assets.delete(asset_id)
 
 
 def plan_calls(plan: ChainPlan, num_prompts: int, seeds: bool) -> list[Call]:
