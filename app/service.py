@@ -22,6 +22,7 @@ from app.ip_guard import detection
 from app.jobs import JobStore
 from app.metrics import BackendTimer, Metrics, metered
 from app.protocol import GeneratePromptRequest, GeneratePromptResponse, IPDetection, Usage
+from app.relevance import relevance_gate
 from app.settings import Settings
 from app.shared_cache import Guarded
 from app.spark_language import read_spark
@@ -111,6 +112,7 @@ class PromptService:
         self.ip_guard = ip_guard
         self.cache: ResultCache[Outcome] = ResultCache(settings.cache_entries, shared_cache, Outcome)
         self.loader: asyncio.Future[None] | None = None  # the model's load and warm-up (`track_load`)
+        self.relevance = relevance_gate(settings, lm)
         self.loading_since = 0.0
         self.waiting_for_load = 0
 
@@ -262,6 +264,8 @@ class PromptService:
             ctx = self.context_for(GeneratePromptRequest(mode=name, prompt=WARM_SPARK, seed=0))  # type: ignore[arg-type]  # a registered name
             rows += handler.plan(ctx, 1, 0, self.lm.supports_prefill).rows
         await self.lm.warm(rows)
+        if self.relevance is not None:
+            await self.relevance.load()
 
     async def generate(self, request: GeneratePromptRequest) -> GeneratePromptResponse:
         started = time.monotonic()
@@ -340,7 +344,7 @@ class PromptService:
             raise NotConfigured(
                 f"{ctx.mode} mode reads images, and image conditioning is not configured on this server"
             )
-        result = await run_mode(handler, ctx, self.metered_lm, self.settings.lm_timeout_s)
+        result = await run_mode(handler, ctx, self.metered_lm, self.settings.lm_timeout_s, self.relevance)
         if reading is not None and reading.model_calls:  # the translation is part of the bill
             result.model_calls += reading.model_calls
             result.prompt_tokens += reading.prompt_tokens

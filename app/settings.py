@@ -67,6 +67,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # after the load, prefill each spark-only mode's conversation head once (local model), so
     # the first request of a mode is as fast as later ones; /readyz waits for it
     lm_warmup: bool = True
+    # The relevance gate (modes/relevance.py): a scene phrase whose all-MiniLM-L6-v2 cosine with the
+    # result's head is below a floor is left out. auto: on for a local model, off for a remote one.
+    relevance_gate: Literal["auto", "on", "off"] = "auto"
+    relevance_floor: float = 0.0  # 0: each gated mode's calibrated floor; a value: that floor for all
     openai_base_url: str = "https://api.openai.com/v1"
     openai_api_key: str = ""
     openai_max_retries: int = 1

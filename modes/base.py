@@ -69,6 +69,9 @@ class ModeHandler(ABC):
     name: ClassVar[str]
     aliases: ClassVar[tuple[str, ...]] = ()  # other names a request may give the mode by
     needs_spark: ClassVar[bool] = True  # False: `prompt` is optional (the images carry the request)
+    # the relevance gate (`modes.relevance`) prunes its results' scene phrases below this floor
+    # (calibrated per mode on phrases a person judged); None: not gated
+    relevance_floor: ClassVar[float | None] = None
     images: ClassVar[ImageUse] = "unused"
     keeps_spark: ClassVar[bool] = False  # every result contains the spark's own words
     editors: ClassVar[tuple[str, ...]] = ()  # the target editors `modelId` may name ("edit" modes)

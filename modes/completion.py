@@ -23,6 +23,7 @@ from modes.craft import (
     strip_chatter,
     words,
 )
+from modes.relevance import COMPLETION_FLOOR
 from modes.spark import analyze, art_direction, enrichment
 
 SYSTEM = (
@@ -57,6 +58,8 @@ def spark_text(ctx: ModeContext) -> str:
 
 class CompletionMode(ModeHandler):
     name = "completion"
+    # The continuation is the model's own scene: gated (calibrated: eval/calibration/relevance.jsonl)
+    relevance_floor = COMPLETION_FLOOR
     keeps_spark = True
     title = "Completion"
     summary = "continues your words"

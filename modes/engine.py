@@ -10,6 +10,7 @@ import msgspec
 from models.lm.base import LanguageModel
 from modes.base import ModeContext, ModeHandler
 from modes.craft import derive_seed, is_clean_prompt, is_near_duplicate, similarity
+from modes.relevance import RelevanceGate
 
 MAX_ATTEMPTS = 2
 # Candidates written beyond those asked for, so that there is a choice (a batched row is cheap).
@@ -26,9 +27,14 @@ class ModeResult(msgspec.Struct, kw_only=True):
 
 
 async def run_mode(
-    handler: ModeHandler, ctx: ModeContext, lm: LanguageModel, deadline_s: float
+    handler: ModeHandler,
+    ctx: ModeContext,
+    lm: LanguageModel,
+    deadline_s: float,
+    gate: RelevanceGate | None = None,
 ) -> ModeResult:
-    """`ctx.num_results` distinct, clean prompts from `handler`, using `lm` where it can."""
+    """`ctx.num_results` distinct, clean prompts from `handler`, using `lm` where it can;
+    `gate` prunes the off-topic scene phrases of the candidates of a mode with a relevance floor."""
     started = time.monotonic()
     result = ModeResult(prompts=[])
     accepted = result.prompts
@@ -45,7 +51,10 @@ async def run_mode(
         result.prompt_tokens += sum(o.prompt_tokens for o in outputs)
         result.completion_tokens += sum(o.completion_tokens for o in outputs)
         candidates: list[str] = []
-        for candidate in handler.assemble(ctx, plan, outputs):
+        assembled = [c for c in handler.assemble(ctx, plan, outputs) if c]
+        if gate is not None and handler.relevance_floor is not None:
+            assembled = await gate.prune(assembled, ctx.spark, handler.relevance_floor)
+        for candidate in assembled:
             if (
                 candidate
                 and is_clean_prompt(candidate, ctx.word_limit)

@@ -60,7 +60,12 @@ def twist_order(ctx: ModeContext) -> list[str]:
     spark = tidy_spark(ctx.spark)
     rng = random.Random(derive_seed(ctx.seed, "inventive-twists", spark.lower()))
     facts = analyze(spark)
-    fitting = [t for t in fitting_twists(facts) if facts.accepts(t)] or list(vocab.TWISTS)
+    said = content_set(spark)
+    # a twist that names what the spark already is says nothing new ("a steampunk airship over a
+    # desert in a dreamlike surreal desert")
+    fitting = [
+        t for t in fitting_twists(facts) if facts.accepts(t) and content_set(t).isdisjoint(said)
+    ] or list(vocab.TWISTS)
     return rng.sample(fitting, k=len(fitting))
 
 
@@ -132,10 +137,15 @@ class InventiveMode(ModeHandler):
         # the spark word for word): a looser paraphrase loses the subject ("a pixel-art sprite sheet
         # of glowing neon threads") or turns it inside out ("a vintage botanical plate sprite sheet
         # in the style of a running fox").
+        # It must also hold the twist word for word: a head that rewords it garbles it ("a cyberpunk
+        # alley after rain mosaic of ceramic tiles", "a reading nook in Victorian steampunk light").
         head_words, spark_words = content_set(phrases[0]), content_set(spark)
-        verbatim = " ".join(spark.lower().split()) in " ".join(head.lower().split())
-        own_head = (verbatim or spark_words <= head_words) and not head_words.isdisjoint(
-            content_set(twist) - spark_words
+        head_text = " ".join(head.lower().split())
+        verbatim = " ".join(spark.lower().split()) in head_text
+        own_head = (
+            (verbatim or spark_words <= head_words)
+            and not head_words.isdisjoint(content_set(twist) - spark_words)
+            and " ".join(twist.lower().split()) in head_text
         )
         if own_head:
             rest = phrases[1:]
@@ -143,13 +153,17 @@ class InventiveMode(ModeHandler):
             head = with_twist(spark, twist)
             rest = phrases
         said = content_set(f"{head} {spark}")
+        twist_words = content_set(twist) - spark_words
         rest = [
             p for p in rest
             if len(p.split()) <= MAX_PHRASE_WORDS
             and (not content_set(p).isdisjoint(scene) or art_direction(p))
             and (len(content_set(p) - said) >= 2 or art_direction(p))  # "a colourful portrait of an
             and 2 * len(content_set(p) & spark_words) < len(spark_words)  # elderly fisherwoman" or "a
-        ]  # pixel-art sprite sheet of glowing neon threads" after the head say the spark again
+            # pixel-art sprite sheet of glowing neon threads" after the head say the spark again, and
+            # "floating in zero gravity during a sunrise" after "... floating in zero gravity" the twist
+            and not (twist_words and twist_words <= content_set(p))
+        ]
         kept = dedupe_phrases(rest, seen=[head])[:MAX_MODEL_PHRASES]
         if not kept and not own_head:
             return None  # nothing of the model's survived: re-sample

@@ -69,6 +69,25 @@ DOMAINS: dict[str, tuple[str, ...]] = {
         "island*", "beach*", "desert*", "dune*", "oasis", "oases", "volcan*", "archipelago*",
         "lagoon*", "savanna*", "tundra", "plain", "plains", "prairie*", "waterfall*",
     ),
+    # under the open sky: a pier, a street or a lake has no window to light it
+    "outdoor": (
+        "pier*", "harbor*", "harbour*", "dock", "docks", "wharf*", "alley*", "street*", "lake*", "ocean*",
+        "sea", "seas", "seaside", "beach*", "field*", "meadow*", "garden*", "hill", "hills", "hillside*",
+        "desert*", "mountain*", "forest*", "jungle*", "river*", "rooftop*", "airship*", "balloon*",
+        "sky", "skies", "campsite*", "ice floe*",
+    ),
+    # inside: a room has windows whatever else the spark names ("a cafe by the sea")
+    "interior": (
+        "room*", "kitchen*", "cafe*", "café*", "nook*", "library*", "libraries", "bedroom*", "interior*",
+        "indoor*", "inside", "window*", "studio*", "attic*", "cabin*", "tavern*", "office*", "shop*",
+        "greenhouse*", "hall", "halls", "cellar*", "workshop*", "parlor*", "parlour*", "classroom*",
+    ),
+    # where no leaf grows to dapple the light: sand, ice, the sea floor, another planet
+    "treeless": (
+        "desert*", "dune*", "frozen", "ice", "icy", "arctic", "tundra", "glacier*", "iceberg*",
+        "snowfield*", "ice floe*", "underwater", "undersea", "seabed", "sea floor", "ocean floor",
+        "outer space", "asteroid*", "planet*", "moon surface", "lunar",
+    ),
     # a thing on its own, seen whole and close: a mug has no horizon to stand against
     "object": (
         "mug*", "cup", "cups", "teacup*", "teapot*", "vase*", "bottle*", "jar", "jars", "lamp*", "chair*",
@@ -113,7 +132,12 @@ CLASHES: dict[str, frozenset[str]] = {
     # light from inside a room does not fall on an island or a valley seen whole
     "candlelight": frozenset({"vista"}),
     "candlelit": frozenset({"vista"}),
-    "window light": frozenset({"vista"}),
+    "window light": frozenset({"vista", "outdoor"}),
+    # sunlight through leaves needs leaves: none over a desert, a frozen lake or the sea floor
+    "dappled": frozenset({"treeless"}),
+    "through leaves": frozenset({"treeless"}),
+    "through the leaves": frozenset({"treeless"}),
+    "through the canopy": frozenset({"treeless"}),
     "lamplight": frozenset({"vista"}),
     # a framing for a place, not a thing on its own
     "against the horizon": frozenset({"object"}),
@@ -132,6 +156,7 @@ WELCOME: dict[str, frozenset[str]] = {
     "synthwave": frozenset({"scifi"}),
     "vaporwave": frozenset({"scifi"}),
     "neon glow": frozenset({"scifi"}),
+    "window light": frozenset({"interior"}),
 }
 
 # kind -> (nouns of that kind, the generic ones that never compete: "a lone figure" is the knight).
@@ -249,6 +274,8 @@ def _pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(?:" + "|".join(_word(c) for c in cues) + r")(?![\w-])")
 
 
+# Domains that say where a spark is, not what it is about: a mug on a kitchen table is still a mug.
+WHERE = frozenset({"outdoor", "interior", "treeless"})
 _DOMAIN_PATTERNS = {name: _pattern(cues) for name, cues in DOMAINS.items()}
 _CLASH_PATTERNS = [(cue, _pattern((cue,)), domains) for cue, domains in CLASHES.items()]
 _FIGURE_PATTERNS = [(cue, _pattern((cue,))) for cue in NEEDS_FIGURE]
@@ -264,7 +291,7 @@ def domains(spark: str) -> frozenset[str]:
     """The domains `spark` is in (several at once: a castle is fantasy and a vista)."""
     text = _text(spark)
     found = frozenset(name for name, pattern in _DOMAIN_PATTERNS.items() if pattern.search(text))
-    if "object" in found and (found - {"object", "product", "food"} or subjects(spark)):
+    if "object" in found and (found - {"object", "product", "food", *WHERE} or subjects(spark)):
         found -= {"object"}  # a knight's sword, a fox by a lamp: the scene, not the thing, is the subject
     return found
 

@@ -278,6 +278,19 @@ class SparkFacts(msgspec.Struct, frozen=True, kw_only=True):
             return True
         return not content_set(phrase).isdisjoint(content_set(self.spark)) or art_direction(phrase)
 
+    @property
+    def place(self) -> frozenset[str]:
+        """The words of the place the spark states (stemmed; empty when it states none)."""
+        return place_words(self.spark)
+
+    def fits_place(self, setting: str) -> bool:
+        """A setting for a spark that states where it is must elaborate that place (name one of
+        its words: "old pier in a harbor" for a fisherman on a pier), not move the scene: "the
+        beach at sea", "a quiet forest" for a reading nook, "castle-themed samurai village" for a
+        bamboo forest. A spark that states no place leaves the setting open."""
+        where = self.place
+        return not where or not content_set(setting).isdisjoint(where)
+
     def second_medium(self, phrase_tags: facets.Tags) -> bool:
         """The spark names a medium and the phrase names another one: "watercolor illustration" after
         "charcoal sketch of an oak", "ukiyo-e woodblock print" after it. Compatible media are a
@@ -344,6 +357,49 @@ ART_WORDS = vocab.STYLE_WORDS | vocab.LIGHT_WORDS | vocab.COLOR_WORDS | vocab.CO
 def directs_art(phrase: str) -> bool:
     """`phrase` talks about the medium, the light, the colours or the framing."""
     return not ART_WORDS.isdisjoint(words(phrase))
+
+
+# A preposition of place and what follows it, up to the next preposition, conjunction or comma.
+PLACE_PHRASE = re.compile(
+    r"\b(?:on|in|at|over|by|under|inside|beside|near|above|across|through|along|atop|beneath|amid|among|"
+    r"within|outside|around)\s+((?:(?!\b(?:on|in|at|over|by|with|of|and|or|while|under|near)\b)[a-z0-9' -])+)"
+)
+# Nouns that are places themselves: "a haunted victorian mansion", "a cozy reading nook".
+PLACE_NOUNS = frozenset(
+    "alley alleyway attic balcony bar barn beach bedroom bridge cabin cafe canyon castle cathedral cave "
+    "chapel church city classroom cliff corridor courtyard desert diner dungeon forest garden greenhouse "
+    "hall harbor harbour hill island jungle kitchen lab laboratory lake library lighthouse market meadow "
+    "mansion monastery mountain museum nook ocean office palace park pier plaza pond port reef restaurant "
+    "river room ruin ruins shop shore square stadium station street studio swamp tavern temple tower "
+    "town valley village volcano warehouse waterfall workshop".split()
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def place_words(spark: str) -> frozenset[str]:
+    """The stemmed words naming where `spark` is: what follows a preposition of place, less its
+    adjectives, colours and times of day ("on a red desert planet" -> desert, planet), and the
+    spark's own place nouns ("reading nook" -> nook). Empty when the spark says nowhere."""
+    text = spark.lower().replace("’", "'")
+    found: set[str] = set()
+    for match in PLACE_PHRASE.finditer(text):
+        for word in words(match.group(1)):
+            if (
+                word not in STOPWORDS
+                and word not in wording_adjectives()
+                and word not in vocab.COLOR_WORDS
+                and not facets.tags(word).keys() & {"time", "light", "season", "temp", "weather"}
+            ):
+                found |= content_set(word)
+    found |= {w for word in words(text) if word in PLACE_NOUNS for w in content_set(word)}
+    return frozenset(found)
+
+
+@functools.lru_cache(maxsize=1)
+def wording_adjectives() -> frozenset[str]:
+    from modes.wording import ADJECTIVES
+
+    return frozenset(ADJECTIVES)
 
 
 def art_direction(phrase: str) -> bool:

@@ -30,6 +30,7 @@ from modes.craft import (
     tidy_spark,
     words,
 )
+from modes.relevance import STRUCTURED_FLOOR
 from modes.spark import SparkFacts, analyze
 
 SLOTS: tuple[tuple[str, str], ...] = (
@@ -198,6 +199,7 @@ def repair_slot(slot: str, raw: str, subject: str, finished: bool = True) -> str
 
 class StructuredMode(ModeHandler):
     name = "structured"
+    relevance_floor = STRUCTURED_FLOOR  # its settings and details (modes/relevance.py)
     images = "condition"
     keeps_spark = True
     title = "Structured"
@@ -287,6 +289,7 @@ class StructuredMode(ModeHandler):
                     wording.is_well_formed(part, known)
                     and facts.accepts(part, chosen)
                     and (slot != "details" or facts.stays_on_subject(part))  # no gladiator by an icon
+                    and (slot != "setting" or facts.fits_place(part))  # no forest for a reading nook
                 ):
                     kept.append(part)
                     chosen = facets.merge(chosen, facets.tags(part))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models.lm.base import LMRequest
-from modes import facets, registers, wording
+from modes import facets, registers, vocab, wording
 from modes.spark import analyze
 from tests.test_modes import assert_usable, run
 
@@ -402,3 +402,39 @@ def test_rain_hides_the_sun_and_a_muffled_sound_is_no_picture():
     assert rain.accepts("misty morning haze")
     assert registers.non_visual("the window is dark with a muffled sound coming")
     assert clean_phrase("a bed of snowy snow on the glass", 12) == "a bed of snow on the glass"
+
+
+def test_no_window_on_a_pier_and_no_leaves_over_a_desert():
+    """Read off sparks no rule was tuned on: "soft window light" on a fisherman's pier,
+    "dappled sunlight through leaves" over a desert and on a frozen lake."""
+    pier = analyze("an old fisherman mending nets on a pier")
+    assert not pier.accepts("soft window light") and pier.accepts("warm lantern light")
+    assert analyze("a cafe by the sea").accepts("soft window light")  # a room by the sea has windows
+    for spark in ("a steampunk airship over a desert", "a wooden rowboat on a frozen lake"):
+        assert not analyze(spark).accepts("dappled sunlight through leaves"), spark
+    assert analyze("a fox cub in a forest").accepts("dappled sunlight through leaves")
+
+
+def test_an_inventive_head_holds_the_twist_word_for_word_and_no_phrase_restates_it():
+    """"a cyberpunk alley after rain mosaic of ceramic tiles" rewords the twist into a garble;
+    "floating in zero gravity during a sunrise" after the twist says it again."""
+    spark = "a glass greenhouse full of orchids"
+
+    def garble(row: LMRequest) -> str:
+        twist = row.messages[-1].content.split("Twist: ", 1)[1]
+        return f"{spark} {twist.split(' ', 2)[-1]}, {twist} during a sunrise, warm candlelight"
+
+    for prompt in run("inventive", spark, garble, n=3).prompts:
+        head = prompt.split(",")[0]
+        assert any(head == f"{spark} {twist}" for twist in vocab.TWISTS), prompt
+        assert "during a sunrise" not in prompt, prompt
+
+
+def test_a_twist_never_names_what_the_spark_already_is():
+    """"a steampunk airship over a desert in a dreamlike surreal desert" says desert twice."""
+    from modes.base import ModeContext
+    from modes.inventive import twist_order
+
+    for seed in range(5):
+        order = twist_order(ModeContext(mode="inventive", spark="a steampunk airship over a desert", seed=seed))
+        assert all("desert" not in twist for twist in order), order
