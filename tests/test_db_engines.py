@@ -89,6 +89,27 @@ def test_saq_tables_in_the_database_are_no_drift(pg_url: str) -> None:  # noqa: 
     assert check.returncode == 0, check.stderr + check.stdout
 
 
+def test_the_queue_marks_lapse_renew_and_go_on_both_engines(url: str) -> None:
+    """The leases and cancel marks of SAQ's Postgres queue (`app/queue_marks.py`), kept in the
+    service's database: set for a while, renewed, dropped, lapsed ones unseen and pruned."""
+    from app.queue_marks import DatabaseMarks
+
+    async def scenario(db: Database) -> None:
+        marks = DatabaseMarks(db)
+        await marks.put(["lease:job_a", "lease:job_b"], 60)
+        await marks.put(["canceled:job_a"], -1)  # already lapsed
+        assert await marks.has("lease:job_a") and await marks.has("lease:job_b")
+        assert not await marks.has("canceled:job_a") and not await marks.has("lease:job_c")
+        await marks.put(["lease:job_b"], -1)  # a renewal moves its end, here into the past
+        assert not await marks.has("lease:job_b")
+        await marks.drop("lease:job_a")
+        assert not await marks.has("lease:job_a")
+        await marks.prune()
+        assert await db.fetchall("SELECT key FROM queue_marks") == []
+
+    with_database(url, scenario)
+
+
 def pg_rows(url: str, query: str) -> list[Any]:
     import asyncpg
 

@@ -2,7 +2,8 @@
 Postgres queue in the service's own database (`PROMPTGEN_QUEUE_URL=database`), its leases and
 cancel marks in `queue_marks`. The same Cluster and Replica helpers and the same scenario
 bodies; only the ones the queue engine decides run again here (a job submitted on A read and
-canceled through B; `kill -9` of the replica running a job, with retries and without).
+canceled through B; restarting B leaves A's queued and synchronous jobs alone, held by A's
+leases in `queue_marks`; `kill -9` of the replica running a job, with retries and without).
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ def test_a_job_submitted_on_a_is_read_and_canceled_through_b(
     (queued,) = cluster.sql("SELECT key, status FROM saq_jobs")
     (canceled,) = cluster.sql("SELECT job_id FROM jobs WHERE status = 'canceled'")
     assert queued["key"] == canceled["job_id"] and queued["status"] in ("aborted", "complete")
+
+
+def test_restarting_b_does_not_disturb_a_running_job(cluster: Cluster, pair: tuple[Replica, Replica]) -> None:
+    scenarios.test_restarting_b_does_not_disturb_a_running_job(cluster, pair)
 
 
 @pytest.mark.parametrize(("accepted_by", "how"), [("a", "kill"), ("b", "kill")])
