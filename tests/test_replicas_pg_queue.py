@@ -3,7 +3,8 @@ Postgres queue in the service's own database (`PROMPTGEN_QUEUE_URL=database`), i
 cancel marks in `queue_marks`. The same Cluster and Replica helpers and the same scenario
 bodies; only the ones the queue engine decides run again here (a job submitted on A read and
 canceled through B; restarting B leaves A's queued and synchronous jobs alone, held by A's
-leases in `queue_marks`; `kill -9` of the replica running a job, with retries and without).
+leases in `queue_marks`; `kill -9` of the replica running a job, with retries and without; a
+stopped replica handing its job back to the queue).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def test_restarting_b_does_not_disturb_a_running_job(cluster: Cluster, pair: tup
     scenarios.test_restarting_b_does_not_disturb_a_running_job(cluster, pair)
 
 
-@pytest.mark.parametrize(("accepted_by", "how"), [("a", "kill"), ("b", "kill")])
+@pytest.mark.parametrize(("accepted_by", "how"), [("a", "kill"), ("b", "kill"), ("b", "stop")])
 def test_kill_9_of_the_replica_running_a_job(
     cluster: Cluster, pair: tuple[Replica, Replica], accepted_by: str, how: str
 ) -> None:
