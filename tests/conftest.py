@@ -14,7 +14,7 @@ from app.server import create_app
 from app.settings import Settings, load_settings
 from models.lm.base import LanguageModel
 from models.lm.scripted import ScriptedLanguageModel
-from tests.pg import postgres_server  # noqa: F401  (fixture: the session's Postgres)
+from tests.pg import postgres_server  # noqa: F401  (fixture: the one Postgres of the session)
 from tests.profiles import distributed_engines, profile, profile_settings  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent

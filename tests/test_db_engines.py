@@ -36,7 +36,7 @@ from app.style_models import StyleModelStore
 from app.webhooks import WebhookSender
 from tests.conftest import ROOT, make_client
 from tests.db_helpers import rows, with_database
-from tests.pg import pg_url, postgres_server  # noqa: F401  (fixtures)
+from tests.pg import pg_url  # noqa: F401  (fixture; its server is the session's, tests/conftest.py)
 
 ENGINES = ["sqlite", "postgres"]
 

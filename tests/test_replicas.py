@@ -31,7 +31,6 @@ import pytest
 from tests.chain_helpers import WEBHOOK_SECRET, Receiver
 from tests.engines import ROOT, S3_KEY, S3_SECRET, bucket_keys, free_port, new_bucket, redis_server, s3_server
 from tests.fakes.image_providers import FakeServer, Recorded, Reply, png_bytes
-from tests.pg import postgres_server  # noqa: F401  (fixture)
 
 START_S = 60.0  # a replica's start (imports, migrations), generous for a busy machine
 WAIT_S = 30.0  # any other state a test waits for
@@ -236,7 +235,7 @@ def running_cluster(db_url: str, folder: Path, queue_url: str = "") -> Iterator[
 
 
 @pytest.fixture(scope="module")
-def cluster(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:  # noqa: F811
+def cluster(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     folder = tmp_path_factory.mktemp("replicas")
     with running_cluster(new_database(postgres_server, "replicas_"), folder) as one:
         yield one

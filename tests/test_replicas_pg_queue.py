@@ -14,12 +14,11 @@ from collections.abc import Iterator
 import pytest
 
 from tests import test_replicas as scenarios
-from tests.pg import postgres_server  # noqa: F401  (fixture)
 from tests.test_replicas import Cluster, Replica, new_database, running_cluster
 
 
 @pytest.fixture(scope="module")
-def cluster(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:  # noqa: F811
+def cluster(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     folder = tmp_path_factory.mktemp("replicas-pg-queue")
     with running_cluster(new_database(postgres_server, "pgqueue_"), folder, queue_url="database") as one:
         yield one
