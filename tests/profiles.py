@@ -121,10 +121,19 @@ def distributed_engines(
         )
 
 
+PROFILE_VARIABLE = "PROMPTGEN_TEST_PROFILE"  # the profile of every other test using `settings`
+
+
 @pytest.fixture
 def profile(request: pytest.FixtureRequest) -> str:
-    """The profile this test runs on: `embedded` unless `ON_EVERY_PROFILE` says otherwise."""
-    return str(getattr(request, "param", "embedded"))
+    """The profile this test runs on: the one `ON_EVERY_PROFILE` / `ON_EVERY_QUEUE` gives it,
+    else `PROMPTGEN_TEST_PROFILE` (`distributed` or `pg-queue` runs every test built on the
+    `settings` fixture on those engines: an exploration, not part of `make test`), else
+    `embedded`."""
+    chosen = getattr(request, "param", None) or os.environ.get(PROFILE_VARIABLE) or "embedded"
+    if chosen not in QUEUES:
+        raise pytest.UsageError(f"{PROFILE_VARIABLE}={chosen}: one of {', '.join(QUEUES)}")
+    return str(chosen)
 
 
 @pytest.fixture
