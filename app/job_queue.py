@@ -10,7 +10,8 @@ Two implementations, chosen by `PROMPTGEN_QUEUE_URL` (`app.chain.service.create_
     LocalQueue  (empty, the embedded profile) today's runner: asyncio tasks in this process;
                 at start every job left unfinished in the database is failed `interrupted`,
                 since this process is the only one that runs jobs
-    SaqQueue    (redis://..., the distributed profile, `app/saq_queue.py`) SAQ on Redis: any
+    SaqQueue    (redis://..., postgresql://... or `database`: the distributed profile,
+                `app/saq_queue.py`) SAQ on Redis or on Postgres (`app/saq_engines.py`): any
                 replica's worker (or `python -m app worker`) runs the job from its stored
                 input; cancel is SAQ's abort; a dead worker's job is retried or ends
                 `interrupted`; start touches no job another process owns, and a stop hands

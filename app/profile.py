@@ -2,8 +2,8 @@
 
 embedded     one process on one machine: the SQLite file, jobs as tasks of the process,
              a blob folder, SQLite rate limits, all in the data directory (`make run`)
-distributed  replicas sharing engines: Postgres (`PROMPTGEN_DATABASE_URL`), SAQ on Redis
-             (`PROMPTGEN_QUEUE_URL`), S3-compatible blobs (`PROMPTGEN_BLOB_URL`), and Redis
+distributed  replicas sharing engines: Postgres (`PROMPTGEN_DATABASE_URL`), SAQ on Redis or
+             on Postgres (`PROMPTGEN_QUEUE_URL`), S3-compatible blobs (`PROMPTGEN_BLOB_URL`), and Redis
              rate limits (`PROMPTGEN_RATE_LIMIT_URL`) when rate limits are on
 mixed        some of those shared, some not: one replica runs; a second would not see
              what the unshared parts hold (`local` names them)
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import msgspec
 
-from app.settings import Settings
+from app.settings import Settings, plain_postgres_url
 
 
 class Engine(msgspec.Struct, kw_only=True):
@@ -35,6 +35,14 @@ def _scheme(url: str) -> str:
     return url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else ""
 
 
+def _queue_on(settings: Settings) -> str:
+    """The queue's engine, and for Postgres whether it is the service's database."""
+    if settings.queue_engine != "postgres":
+        return settings.queue_engine
+    same = settings.queue_target == plain_postgres_url(settings.database_url)
+    return "postgres (the database's)" if same else "postgres"
+
+
 def describe(settings: Settings) -> Profile:
     """The profile `settings` make (see the module docstring)."""
     db = _scheme(settings.database_url)
@@ -47,7 +55,9 @@ def describe(settings: Settings) -> Profile:
         ),
         Engine(
             part="jobs",
-            engine=f"saq on redis, workers {settings.workers}" if settings.queue_url else "in-process",
+            engine=f"saq on {_queue_on(settings)}, workers {settings.workers}"
+            if settings.queue_url
+            else "in-process",
             setting="PROMPTGEN_QUEUE_URL",
             shared=bool(settings.queue_url),
         ),

@@ -1,4 +1,5 @@
-"""The distributed profile's job queue: SAQ on Redis (`PROMPTGEN_QUEUE_URL=redis://...`).
+"""The distributed profile's job queue: SAQ on Redis (`PROMPTGEN_QUEUE_URL=redis://...`) or on
+Postgres (`postgresql://...`, or `database`: the service's own Postgres), `app/saq_engines.py`.
 
 An `"async": true` job is saved (queued) in the shared database, its input stored (images as
 assets, `Work.payload`) and enqueued as a SAQ job keyed by the job id. Any process with a
@@ -14,8 +15,9 @@ writes progress and the terminal state (compare-and-set, with the webhook rows).
                silent as dead and runs it again (`queue_retries`), after removing the images
                the dead attempt had stored, or gives it up
     sweep      this module's: a job unfinished in the database, unheard of for a heartbeat,
-               that no live process holds (a lease per running job, refreshed in Redis: a
-               synchronous request runs where it was accepted) and that SAQ no longer has
+               that no live process holds (a lease per running job, refreshed beside the queue,
+               `app/queue_marks.py`: a synchronous request runs where it was accepted) and that
+               SAQ no longer has
                waiting or running, ends `failure` (`interrupted`), its stored images removed
 
 Nothing here touches a job at start: a replica starting (or restarting) leaves every other
@@ -42,19 +44,17 @@ from app.job_queue import Resume, Work
 from app.job_runner import CANCEL_WAIT_S, JobRunner
 from app.jobs import INTERRUPTED, TERMINAL, JobStore, iso_at
 from app.protocol import Job
-from app.saq_sweep import SweptRedisQueue
+from app.queue_marks import CANCEL_MARK, LEASE
+from app.saq_engines import queue_engine
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
-QUEUE_NAME = "promptgen"
 FUNCTION = "promptgen.job"
-LEASE = "promptgen:lease:"  # + job id: the process running it (synchronous requests, workers)
 WAITING = frozenset({Status.NEW, Status.QUEUED, Status.ACTIVE, Status.ABORTING})
 CANCEL_POLL_S = 0.05
 KEPT_S = 3600  # how long SAQ keeps a finished job's record
 CANCELED = "canceled"  # the abort reason of a caller's cancel (SAQ's sweep gives another)
-CANCEL_MARK = "promptgen:canceled:"  # + job id: a caller canceled it (not SAQ's sweep, not a stop)
 
 
 def interrupted(detail: str) -> dict[str, Any]:
@@ -64,7 +64,7 @@ def interrupted(detail: str) -> dict[str, Any]:
 class SaqQueue:
     """Jobs on SAQ (see the module docstring)."""
 
-    name = "saq"
+    name = "saq"  # on `self.engine.name`
 
     def __init__(
         self, settings: Settings, jobs: JobStore, runner: JobRunner, resume: Resume, assets: Any
@@ -74,8 +74,9 @@ class SaqQueue:
         self.runner = runner
         self.resume = resume
         self.assets = assets
-        self.queue = SweptRedisQueue.from_url(settings.queue_url, name=QUEUE_NAME)
-        self.redis = self.queue.redis
+        self.engine = queue_engine(settings, jobs.db)
+        self.queue = self.engine.queue
+        self.marks = self.engine.marks  # leases and a caller's cancels, beside the queue
         self.heartbeat_s = max(1, settings.queue_heartbeat_s)
         self.worker: Worker | None = None
         self._held: set[str] = set()
@@ -90,7 +91,7 @@ class SaqQueue:
     async def start(self, worker: bool | None = None) -> list[Job]:
         """Connect; start a worker when this process runs them; recover nothing (see above)."""
         await self.queue.connect()
-        await self.redis.ping()  # an unreachable queue stops the start, with its reason
+        await self.engine.ping()  # an unreachable queue stops the start, with its reason
         if worker if worker is not None else self.settings.workers == "in-process":
             sweep = max(1, round(self.settings.queue_sweep_s))
             timers: TimersDict = {"sweep": sweep, "abort": 1, "schedule": 1, "worker_info": 10}
@@ -175,7 +176,7 @@ class SaqQueue:
         if queued.status in WAITING:
             # the worker tells a caller's cancel from SAQ's other aborts by this mark (the SAQ
             # record's error is no place for it: a heartbeat rewrites the record)
-            await self.redis.set(CANCEL_MARK + job_id, "1", ex=KEPT_S)
+            await self.marks.put([CANCEL_MARK + job_id], KEPT_S)
             await self.queue.abort(queued, CANCELED)  # a running job's worker cancels its task
         if queued.status in WAITING:  # running: its worker writes the cancel
             deadline = time.monotonic() + CANCEL_WAIT_S
@@ -233,7 +234,7 @@ class SaqQueue:
             beat.cancel()
 
     async def _canceled_by_caller(self, job_id: str) -> bool:
-        return bool(await self.redis.exists(CANCEL_MARK + job_id))
+        return await self.marks.has(CANCEL_MARK + job_id)
 
     async def _touch(self, queued: SaqJob, job_id: str) -> None:
         """The heartbeat: the job's progress, copied to SAQ, which tells SAQ this worker lives."""
@@ -243,18 +244,15 @@ class SaqQueue:
 
     def hold(self, job_id: str) -> None:
         self._held.add(job_id)
-        self._spawn(self.redis.set(LEASE + job_id, "1", ex=2 * self.heartbeat_s))
+        self._spawn(self.marks.put([LEASE + job_id], 2 * self.heartbeat_s))
 
     def release(self, job_id: str) -> None:
         self._held.discard(job_id)
-        self._spawn(self.redis.delete(LEASE + job_id))
+        self._spawn(self.marks.drop(LEASE + job_id))
 
     async def _refresh(self) -> None:
         if self._held:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for job_id in self._held:
-                    pipe.set(LEASE + job_id, "1", ex=2 * self.heartbeat_s)
-                await pipe.execute()
+            await self.marks.put([LEASE + job_id for job_id in list(self._held)], 2 * self.heartbeat_s)
 
     def _spawn(self, call: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(call)
@@ -265,10 +263,11 @@ class SaqQueue:
 
     async def sweep(self) -> list[Job]:
         """Fail the jobs whose process died (see the module docstring); returns them."""
+        await self.marks.prune()
         quiet_since = iso_at(time.time() - self.heartbeat_s)
         given_up = []
         for job in await self.jobs.unfinished():
-            if job.updated_at >= quiet_since or await self.redis.exists(LEASE + job.job_id):
+            if job.updated_at >= quiet_since or await self.marks.has(LEASE + job.job_id):
                 continue
             queued = await self.queue.job(job.job_id)
             if queued is not None and queued.status in WAITING:
@@ -289,7 +288,7 @@ class SaqQueue:
         while True:
             try:
                 await call()
-            except Exception as exc:  # Redis or the database away for a while: try again
+            except Exception as exc:  # the queue's engine or the database away for a while: try again
                 log.warning(
                     "%s failed: %s: %s", getattr(call, "__name__", "a queue task"), type(exc).__name__, exc
                 )

@@ -8,7 +8,7 @@ Bodies are msgpack blobs (`LargeBinary`: BLOB on SQLite, BYTEA on Postgres); sta
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, LargeBinary, MetaData, Table, Text, text
+from sqlalchemy import Column, Float, Index, Integer, LargeBinary, MetaData, Table, Text, text
 
 metadata = MetaData()
 
@@ -76,4 +76,13 @@ webhook_deliveries = Table(
     Column("claimed_until", Text),
     Index("webhook_deliveries_status", "status"),
     Index("webhook_deliveries_created", "created_at"),
+)
+
+# Short-lived marks of the SAQ job queue on Postgres (`app/queue_marks.py`): a live process's
+# lease on a job it runs, a caller's cancel; `expires_at` in seconds since the epoch
+queue_marks = Table(
+    "queue_marks",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("expires_at", Float, nullable=False),
 )

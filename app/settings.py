@@ -23,6 +23,8 @@ from models.image.preview import DEFAULT_MODEL_ID as PREVIEW_BACKEND
 PREFIX = "PROMPTGEN_"
 CACHE_SCHEMES = ("redis://", "rediss://", "unix://")  # stores `app/shared_cache.py` can reach
 BLOB_SCHEMES = ("s3://", "file://")  # blob stores `app/blobs.py` can reach (or a plain folder)
+POSTGRES_SCHEMES = ("postgresql://", "postgres://", "postgresql+")  # a Postgres URL (any driver named)
+QUEUE_ON_DATABASE = "database"  # PROMPTGEN_QUEUE_URL: SAQ's Postgres queue in PROMPTGEN_DATABASE_URL
 # The service's own secrets; the image backends' credentials join them (`SECRET_FIELDS`).
 OWN_SECRETS = frozenset(
     {
@@ -176,8 +178,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     blob_access_key_id: str = ""
     blob_secret_access_key: str = ""
     # Where asynchronous jobs wait for a worker (app/job_queue.py): empty = in this process, as
-    # asyncio tasks (the embedded profile); redis://... = SAQ on that Redis, any replica's worker
-    # runs them (the distributed profile)
+    # asyncio tasks (the embedded profile); redis://... = SAQ on that Redis; postgresql://... =
+    # SAQ's Postgres queue on that server; "database" = SAQ's Postgres queue in the database
+    # (`database_url`, which must then be Postgres). Either way any replica's worker runs them
     queue_url: str = ""
     # Who runs queued jobs: workers inside the server process, or only `python -m app worker`
     workers: Literal["in-process", "external"] = "in-process"
@@ -195,8 +198,19 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             raise ValueError("`blob_url` must be a folder, file:///folder or s3://bucket/prefix")
         if self.blob_url.startswith("s3://") and not self.blob_url[5:].split("/", 1)[0]:
             raise ValueError("`blob_url` must name a bucket: s3://bucket/prefix")
-        if self.queue_url and not self.queue_url.startswith(CACHE_SCHEMES):
-            raise ValueError(f"`queue_url` must start with {', '.join(CACHE_SCHEMES)} (SAQ on Redis)")
+        if self.queue_url and not self.queue_engine:
+            raise ValueError(
+                f"`queue_url` must be a Redis URL ({', '.join(CACHE_SCHEMES)}), a Postgres URL "
+                f"(postgresql://...) or `{QUEUE_ON_DATABASE}` (the Postgres of `database_url`), "
+                f"not {self.queue_url.split('://', 1)[0] + '://...' if '://' in self.queue_url else repr(self.queue_url)}"
+            )
+        if self.queue_url.strip().lower() == QUEUE_ON_DATABASE and not self.database_url.startswith(
+            POSTGRES_SCHEMES
+        ):
+            raise ValueError(
+                f"`queue_url` `{QUEUE_ON_DATABASE}` puts the job queue in the database, which must then be "
+                "Postgres: set `database_url` to postgresql://... (a SQLite file is no queue replicas share)"
+            )
         if self.queue_heartbeat_s < 1:
             raise ValueError("`queue_heartbeat_s` must be at least 1")
         self.image_backend = self._effective_image_backend()
@@ -234,6 +248,28 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         return "" if self.image_backend.lower() == "none" else self.image_backend
 
     @property
+    def queue_engine(self) -> Literal["", "redis", "postgres"]:
+        """The engine of the job queue: "" (this process's tasks), "redis" or "postgres"
+        (unknown URLs included as "": `__post_init__` refuses them)."""
+        url = self.queue_url.strip()
+        if not url:
+            return ""
+        if url.startswith(CACHE_SCHEMES):
+            return "redis"
+        if url.startswith(POSTGRES_SCHEMES) or url.lower() == QUEUE_ON_DATABASE:
+            return "postgres"
+        return ""
+
+    @property
+    def queue_target(self) -> str:
+        """The URL the queue connects to: `queue_url`, or `database_url` for "database"; a
+        Postgres URL without a driver name (SAQ's Postgres queue speaks psycopg)."""
+        url = self.queue_url.strip()
+        if url.lower() == QUEUE_ON_DATABASE:
+            url = self.database_url
+        return plain_postgres_url(url) if self.queue_engine == "postgres" else url
+
+    @property
     def distributed(self) -> bool:
         """Whether jobs go to a shared queue (`queue_url`): the distributed profile."""
         return bool(self.queue_url)
@@ -252,6 +288,12 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             if out[key]:
                 out[key] = "***"
         return out
+
+
+def plain_postgres_url(url: str) -> str:
+    """A Postgres URL without a driver name (`postgresql+asyncpg://` -> `postgresql://`)."""
+    scheme, sep, rest = url.partition("://")
+    return "postgresql://" + rest if sep and scheme.lower().startswith("postgres") else url
 
 
 def backend_fields() -> dict[str, Any]:

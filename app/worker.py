@@ -20,8 +20,8 @@ from app.settings import Settings
 def run_worker(settings: Settings) -> int:
     if not settings.queue_url:
         print(
-            "promptgen: a worker needs a shared queue: set PROMPTGEN_QUEUE_URL=redis://... (without it, "
-            "jobs run inside `python -m app serve`)",
+            "promptgen: a worker needs a shared queue: set PROMPTGEN_QUEUE_URL=redis://..., postgresql://... "
+            "or database (without it, jobs run inside `python -m app serve`)",
             file=sys.stderr,
         )
         return 2

@@ -14,6 +14,8 @@ from app.server import create_app
 from app.settings import Settings, load_settings
 from models.lm.base import LanguageModel
 from models.lm.scripted import ScriptedLanguageModel
+from tests.pg import postgres_server  # noqa: F401  (fixture: the one Postgres of the session)
+from tests.profiles import distributed_engines, profile, profile_settings  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 # The real model's safetensors cache is kept between runs (conversion costs ~20 s once).
@@ -21,12 +23,18 @@ MODEL_CACHE = Path(os.environ.get("PROMPTGEN_TEST_MODEL_CACHE", ROOT / ".data" /
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "load: bounded load tests on a real server process (-m 'not load' skips them)")
+    config.addinivalue_line(
+        "markers", "load: bounded load tests on a real server process (-m 'not load' skips them)"
+    )
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(env={}, dotenv=None, data_dir=str(tmp_path / "data"), lm_backend="scripted")
+def settings(tmp_path: Path, profile_settings: dict[str, Any]) -> Settings:  # noqa: F811
+    """The scripted language model in a data directory of the test's own, on the embedded
+    profile, or the one `ON_EVERY_PROFILE` (tests/profiles.py) gives the test."""
+    return load_settings(
+        env={}, dotenv=None, data_dir=str(tmp_path / "data"), lm_backend="scripted", **profile_settings
+    )
 
 
 @pytest.fixture

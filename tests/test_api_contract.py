@@ -1,4 +1,5 @@
-"""The HTTP contract of POST /v1/generate/prompt and GET /v1/jobs/{jobId} (README.md, "The API")."""
+"""The HTTP contract of POST /v1/generate/prompt and GET /v1/jobs/{jobId} (README.md, "The API"),
+on every deployment profile (tests/profiles.py): embedded, and distributed on real engines."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import json
 import pytest
 from PIL import Image
 
+from tests.profiles import ON_EVERY_PROFILE
+
+pytestmark = ON_EVERY_PROFILE
 PROBLEM = "application/problem+json"
 
 
@@ -229,3 +233,11 @@ def test_health_ready_and_metrics(client):
 def test_openapi_schema_is_served(client):
     schema = client.get("/schema/openapi.json").json()
     assert "/v1/generate/prompt" in schema["paths"]
+
+
+def test_the_client_runs_on_the_profile_it_is_named_for(client, profile):
+    from app.profile import describe
+
+    settings = client.app.state.settings
+    assert describe(settings).name == profile
+    assert client.app.state.chain.queue.name == ("in-process" if profile == "embedded" else "saq")

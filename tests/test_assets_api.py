@@ -1,5 +1,6 @@
 """Assets: upload (JSON data URL or multipart), metadata, content, delete; kept across restarts;
-every broken image is a 4xx problem that says what is wrong."""
+every broken image is a 4xx problem that says what is wrong. On every deployment profile
+(tests/profiles.py): the embedded one, and Postgres + S3 (moto) + SAQ on Redis."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import pytest
 
 from tests import image_samples as samples
 from tests.conftest import make_client
+from tests.profiles import ON_EVERY_PROFILE
 
+pytestmark = ON_EVERY_PROFILE
 PROBLEM = "application/problem+json"
 
 

@@ -25,6 +25,7 @@ from tests.fakes.image_providers import (
     closed_port_url,
     png_bytes,
 )
+from tests.profiles import with_profile
 
 GENERATE = "/v1/generate/image"
 
@@ -52,8 +53,9 @@ def fake_openrouter() -> Iterator[FakeOpenRouter]:
 
 
 @pytest.fixture
-def client(tmp_path: Path, fake_openai: FakeOpenAI) -> Iterator[Any]:
-    with client_for(chain_settings(tmp_path / "data", fake_openai.base_url)) as c:
+def client(tmp_path: Path, fake_openai: FakeOpenAI, profile_settings: dict[str, Any]) -> Iterator[Any]:
+    settings = with_profile(chain_settings(tmp_path / "data", fake_openai.base_url), profile_settings)
+    with client_for(settings) as c:
         yield c
 
 

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from app.profile import describe
@@ -52,3 +53,34 @@ def test_the_defaults_make_the_embedded_profile() -> None:
     profile = describe(load_settings(env={}, dotenv=None))
     assert profile.name == "embedded"
     assert {e.part: e.engine for e in profile.engines}["jobs"] == "in-process"
+
+
+@pytest.mark.parametrize(
+    ("queue_url", "engine", "target"),
+    [
+        ("redis://cache:6379/0", "saq on redis", "redis://cache:6379/0"),
+        ("postgresql+asyncpg://u:p@queue/q", "saq on postgres", "postgresql://u:p@queue/q"),
+        ("database", "saq on postgres (the database's)", "postgresql://u:p@db/app"),
+        ("postgres://u:p@db/app", "saq on postgres (the database's)", "postgresql://u:p@db/app"),
+    ],
+)
+def test_the_queue_url_names_the_queue_engine(queue_url: str, engine: str, target: str) -> None:
+    env = {"PROMPTGEN_DATABASE_URL": "postgresql://u:p@db/app", "PROMPTGEN_QUEUE_URL": queue_url}
+    settings = load_settings(env=env, dotenv=None)
+    assert settings.queue_target == target
+    jobs = {e.part: e for e in describe(settings).engines}["jobs"]
+    assert jobs.engine == f"{engine}, workers in-process" and jobs.shared
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"PROMPTGEN_QUEUE_URL": "amqp://rabbit/"}, "a Redis URL (redis://"),
+        ({"PROMPTGEN_QUEUE_URL": "database"}, "must then be Postgres"),
+    ],
+)
+def test_a_queue_url_that_is_no_queue_stops_the_start_with_one_line(env: dict[str, str], says: str) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        load_settings(env=env, dotenv=None)
+    message = str(stopped.value)
+    assert message.startswith("invalid configuration: ") and says in message and "\n" not in message

@@ -36,7 +36,7 @@ from app.style_models import StyleModelStore
 from app.webhooks import WebhookSender
 from tests.conftest import ROOT, make_client
 from tests.db_helpers import rows, with_database
-from tests.pg import pg_url, postgres_server  # noqa: F401  (fixtures)
+from tests.pg import pg_url  # noqa: F401  (fixture; its server is the session's, tests/conftest.py)
 
 ENGINES = ["sqlite", "postgres"]
 
@@ -68,6 +68,61 @@ def test_alembic_upgrade_head_on_an_empty_database_then_check_finds_no_drift(url
     assert "No new upgrade operations detected" in check.stdout + check.stderr
 
 
+def test_saq_tables_in_the_database_are_no_drift(pg_url: str) -> None:  # noqa: F811
+    """`PROMPTGEN_QUEUE_URL=database`: SAQ makes its tables beside the service's; they are SAQ's
+    to migrate, and `alembic check` leaves them out."""
+    from app.saq_postgres import SweptPostgresQueue
+    from app.settings import plain_postgres_url
+
+    async def make_saq_tables() -> None:
+        queue = SweptPostgresQueue(url=plain_postgres_url(pg_url), name="t", min_size=1, max_size=2)
+        await queue.connect()
+        await queue.disconnect()
+
+    assert alembic("upgrade", "head", url=pg_url).returncode == 0
+    asyncio.run(make_saq_tables())
+    assert {r["tablename"] for r in pg_rows(pg_url, "SELECT tablename FROM pg_tables")} >= {
+        "saq_jobs",
+        "queue_marks",
+    }
+    check = alembic("check", url=pg_url)
+    assert check.returncode == 0, check.stderr + check.stdout
+
+
+def test_the_queue_marks_lapse_renew_and_go_on_both_engines(url: str) -> None:
+    """The leases and cancel marks of SAQ's Postgres queue (`app/queue_marks.py`), kept in the
+    service's database: set for a while, renewed, dropped, lapsed ones unseen and pruned."""
+    from app.queue_marks import DatabaseMarks
+
+    async def scenario(db: Database) -> None:
+        marks = DatabaseMarks(db)
+        await marks.put(["lease:job_a", "lease:job_b"], 60)
+        await marks.put(["canceled:job_a"], -1)  # already lapsed
+        assert await marks.has("lease:job_a") and await marks.has("lease:job_b")
+        assert not await marks.has("canceled:job_a") and not await marks.has("lease:job_c")
+        await marks.put(["lease:job_b"], -1)  # a renewal moves its end, here into the past
+        assert not await marks.has("lease:job_b")
+        await marks.drop("lease:job_a")
+        assert not await marks.has("lease:job_a")
+        await marks.prune()
+        assert await db.fetchall("SELECT key FROM queue_marks") == []
+
+    with_database(url, scenario)
+
+
+def pg_rows(url: str, query: str) -> list[Any]:
+    import asyncpg
+
+    async def run() -> list[Any]:
+        conn = await asyncpg.connect(url)
+        try:
+            return list(await conn.fetch(query))
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
 def test_python_m_app_migrate(url: str, tmp_path: Path) -> None:
     env = {**os.environ, "PROMPTGEN_DATABASE_URL": url, "PROMPTGEN_DATA_DIR": str(tmp_path / "data")}
     done = subprocess.run(
@@ -79,7 +134,7 @@ def test_python_m_app_migrate(url: str, tmp_path: Path) -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert "schema revision 0002" in done.stdout
+    assert "schema revision 0003" in done.stdout
     assert alembic("check", url=url).returncode == 0
 
 
@@ -215,7 +270,7 @@ def test_an_existing_data_directory_is_stamped_once_and_loses_nothing(
     assert claims == [(None, None)] * 2
     after["webhook_deliveries"] = [r[:10] for r in after["webhook_deliveries"]]
     assert after == before  # every row of every table, byte for byte
-    assert [tuple(r) for r in rows(path, "SELECT version_num FROM alembic_version")] == [("0002",)]
+    assert [tuple(r) for r in rows(path, "SELECT version_num FROM alembic_version")] == [("0003",)]
     check = alembic("check", url=f"sqlite:///{path}")
     assert check.returncode == 0, check.stderr + check.stdout
 
@@ -264,7 +319,7 @@ def test_a_data_directory_the_code_before_migrations_made_is_adopted_losing_noth
         after = {table: all_rows(path, table) for table in TABLES}
         after["webhook_deliveries"] = [r[:10] for r in after["webhook_deliveries"]]  # + the claim columns
         assert after == before
-        assert [tuple(r) for r in rows(path, "SELECT version_num FROM alembic_version")] == [("0002",)]
+        assert [tuple(r) for r in rows(path, "SELECT version_num FROM alembic_version")] == [("0003",)]
     assert {p.name: p.read_bytes() for p in (data / "blobs" / "assets").iterdir()} == blobs
     check = alembic("check", url=f"sqlite:///{path}")
     assert check.returncode == 0, check.stderr + check.stdout

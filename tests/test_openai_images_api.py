@@ -11,6 +11,7 @@ import pytest
 
 from tests.chain_helpers import assert_problem, chain_settings, client_for
 from tests.fakes.image_providers import FakeOpenAI, FakeOpenRouter, png_bytes
+from tests.profiles import with_profile
 
 IMAGES = "/v1/images/generations"
 
@@ -22,8 +23,9 @@ def fake_openai() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
-def client(tmp_path: Path, fake_openai: FakeOpenAI) -> Iterator[Any]:
-    with client_for(chain_settings(tmp_path / "data", fake_openai.base_url)) as c:
+def client(tmp_path: Path, fake_openai: FakeOpenAI, profile_settings: dict[str, Any]) -> Iterator[Any]:
+    settings = with_profile(chain_settings(tmp_path / "data", fake_openai.base_url), profile_settings)
+    with client_for(settings) as c:
         yield c
 
 

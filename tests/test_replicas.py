@@ -31,7 +31,6 @@ import pytest
 from tests.chain_helpers import WEBHOOK_SECRET, Receiver
 from tests.engines import ROOT, S3_KEY, S3_SECRET, bucket_keys, free_port, new_bucket, redis_server, s3_server
 from tests.fakes.image_providers import FakeServer, Recorded, Reply, png_bytes
-from tests.pg import postgres_server  # noqa: F401  (fixture)
 
 START_S = 60.0  # a replica's start (imports, migrations), generous for a busy machine
 WAIT_S = 30.0  # any other state a test waits for
@@ -141,8 +140,14 @@ class Replica:
 
 
 class Cluster:
-    def __init__(self, db_url: str, redis_url: str, endpoint: str, bucket: str, folder: Path) -> None:
+    """The shared engines and the fakes; `queue_url` is the replicas' job queue (the Redis by
+    default; `database` for SAQ's Postgres queue in the database, tests/test_replicas_pg_queue.py)."""
+
+    def __init__(
+        self, db_url: str, redis_url: str, endpoint: str, bucket: str, folder: Path, queue_url: str = ""
+    ) -> None:
         self.db_url, self.redis_url, self.endpoint, self.bucket = db_url, redis_url, endpoint, bucket
+        self.queue_url = queue_url or redis_url
         self.folder = folder
         self.images = HeldImages().start()
         self.receiver = Receiver().start()
@@ -151,7 +156,7 @@ class Cluster:
     def env(self, name: str, **extra: str) -> dict[str, str]:
         values = {
             "PROMPTGEN_DATABASE_URL": self.db_url,
-            "PROMPTGEN_QUEUE_URL": self.redis_url,
+            "PROMPTGEN_QUEUE_URL": self.queue_url,
             "PROMPTGEN_BLOB_URL": f"s3://{self.bucket}/assets",
             "PROMPTGEN_BLOB_ENDPOINT": self.endpoint,
             "PROMPTGEN_BLOB_ACCESS_KEY_ID": S3_KEY,
@@ -198,28 +203,42 @@ class Cluster:
         return asyncio.run(run())
 
 
-@pytest.fixture(scope="module")
-def cluster(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:  # noqa: F811
+def new_database(server_url: str, prefix: str) -> str:
+    """A fresh database on the Postgres at `server_url`; its URL."""
     import asyncpg
 
-    folder = tmp_path_factory.mktemp("replicas")
-    name = "replicas_" + secrets.token_hex(4)
+    name = prefix + secrets.token_hex(4)
 
     async def create() -> None:
-        conn = await asyncpg.connect(postgres_server)
+        conn = await asyncpg.connect(server_url)
         try:
             await conn.execute(f'CREATE DATABASE "{name}"')
         finally:
             await conn.close()
 
     asyncio.run(create())
-    with redis_server(folder) as redis_url, s3_server() as endpoint:
-        db_url = postgres_server.rsplit("/", 1)[0] + "/" + name
-        one = Cluster(db_url, redis_url, endpoint, new_bucket(endpoint), folder)
+    return server_url.rsplit("/", 1)[0] + "/" + name
+
+
+@contextlib.contextmanager
+def running_cluster(db_url: str, folder: Path, queue_url: str = "") -> Iterator[Cluster]:
+    """An S3 server started for the cluster, and a Redis for its job queue unless `queue_url`
+    names another (then there is none: `redis_url` is empty)."""
+    with contextlib.ExitStack() as stack:
+        redis_url = "" if queue_url else stack.enter_context(redis_server(folder))
+        endpoint = stack.enter_context(s3_server())
+        one = Cluster(db_url, redis_url, endpoint, new_bucket(endpoint), folder, queue_url)
         try:
             yield one
         finally:
             one.close()
+
+
+@pytest.fixture(scope="module")
+def cluster(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    folder = tmp_path_factory.mktemp("replicas")
+    with running_cluster(new_database(postgres_server, "replicas_"), folder) as one:
+        yield one
 
 
 @pytest.fixture(scope="module")

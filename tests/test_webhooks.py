@@ -1,5 +1,6 @@
 """Webhooks: HMAC-SHA256 signatures, delivery to a receiver on loopback, retries with backoff,
-and deliveries that survive a restart."""
+and deliveries that survive a restart. Delivery (one signed webhook per event, retries under one
+delivery id) runs on every profile and queue engine (tests/profiles.py)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from tests.chain_helpers import (
 )
 from tests.db_helpers import app_call, rows, with_database
 from tests.fakes.image_providers import FakeOpenAI, Recorded, Reply, closed_port_url
+from tests.profiles import ON_EVERY_QUEUE, with_profile
 
 GENERATE = "/v1/generate/image"
 
@@ -44,8 +46,9 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def client(tmp_path: Path, fake_openai: FakeOpenAI) -> Iterator[Any]:
-    with client_for(chain_settings(tmp_path / "data", fake_openai.base_url)) as c:
+def client(tmp_path: Path, fake_openai: FakeOpenAI, profile_settings: dict[str, Any]) -> Iterator[Any]:
+    settings = with_profile(chain_settings(tmp_path / "data", fake_openai.base_url), profile_settings)
+    with client_for(settings) as c:
         yield c
 
 
@@ -80,6 +83,7 @@ def test_verify_accepts_a_fresh_signature_and_refuses_tampering() -> None:
 # ------------------------------------------------------------------------------- delivery
 
 
+@ON_EVERY_QUEUE
 def test_a_finished_job_posts_a_signed_webhook(client: Any, receiver: Receiver) -> None:
     body = {"prompt": "a fox", "async": True, "webhook_url": receiver.hook_url}
     job = client.post(GENERATE, json=body).json()["job"]
@@ -98,6 +102,7 @@ def test_a_finished_job_posts_a_signed_webhook(client: Any, receiver: Receiver) 
     assert payload["job"]["metadata"]["output"]["images"][0]["assetId"].startswith("asset_")
 
 
+@ON_EVERY_QUEUE
 def test_a_synchronous_request_notifies_too(client: Any, receiver: Receiver) -> None:
     response = client.post(GENERATE, json={"prompt": "a fox", "webhook_url": receiver.hook_url})
     assert response.status_code == 200
@@ -118,6 +123,7 @@ def test_a_failed_job_posts_a_job_failed_webhook(tmp_path: Path, receiver: Recei
     assert payload["job"]["metadata"]["error"]["status"] == 502
 
 
+@ON_EVERY_QUEUE
 def test_a_failing_receiver_is_retried_with_backoff_under_one_delivery_id(
     client: Any, receiver: Receiver
 ) -> None:

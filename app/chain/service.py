@@ -142,7 +142,7 @@ def create_job_queue(
     """The queue `PROMPTGEN_QUEUE_URL` names: this process's tasks, or SAQ (`app/job_queue.py`)."""
     if not settings.queue_url:
         return LocalQueue(jobs, runner)
-    from app.saq_queue import SaqQueue  # the distributed profile only: SAQ and Redis
+    from app.saq_queue import SaqQueue  # the distributed profile only: SAQ on Redis or Postgres
 
     return SaqQueue(settings, jobs, runner, resume, assets)
 

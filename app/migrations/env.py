@@ -1,10 +1,15 @@
 """Alembic's entry: migrations run on the connection `app.migrate` hands over (the service,
 `python -m app migrate`), or, from the `alembic` command, on `-x url=...`, else
-`PROMPTGEN_DATABASE_URL`, else the embedded SQLite file of the configured data directory."""
+`PROMPTGEN_DATABASE_URL`, else the embedded SQLite file of the configured data directory.
+
+SAQ's own tables (`saq_*`, made by SAQ when the job queue is in this database,
+`PROMPTGEN_QUEUE_URL=database`) are SAQ's to migrate: autogenerate and `alembic check` leave
+them out."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from alembic import context
 from sqlalchemy import Connection
@@ -14,10 +19,18 @@ from app.db import configured_url, database_url
 from app.schema import metadata
 
 config = context.config
+SAQ_TABLES = "saq_"  # saq_jobs, saq_stats, saq_versions
+
+
+def ours(name: str | None, type_: str, _parent: Any) -> bool:
+    """Whether a database object is the service's (SAQ's tables are not)."""
+    return not (type_ == "table" and (name or "").startswith(SAQ_TABLES))
 
 
 def run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+    context.configure(
+        connection=connection, target_metadata=metadata, render_as_batch=True, include_name=ours
+    )
     with context.begin_transaction():
         context.run_migrations()
 
