@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from modes import registers
+from modes.relevance import is_art_direction as curated_art_direction
 
 Embed = Callable[[list[str]], np.ndarray]
 EndProbs = Callable[[list[str]], list[list[float | None]]]
@@ -811,7 +812,7 @@ RELEVANCE_FLOOR = 0.2
 
 
 def _is_art_direction(phrase: str) -> bool:
-    if ART_DIRECTION.search(phrase):
+    if ART_DIRECTION.search(phrase) or curated_art_direction(phrase):  # a curated value or colours
         return True
     values = _facet_values(phrase)
     return any(values[f] for f in values) or bool(LENS_JARGON.search(phrase) or SCENIC.search(phrase))
