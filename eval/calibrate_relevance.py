@@ -7,8 +7,14 @@ and a split (`dev` or `held`). Every other scene phrase the gate scores (`modes.
 scene_phrases`) is on topic. For each floor it prints precision and recall of "off topic" on
 the dev lines, picks the floor with the best accuracy there (a kept junk phrase and a dropped
 good one count alike; ties: the lower floor, which drops fewer phrases), and reports that floor on the held-out lines, which played no part in choosing it.
-The floor is `modes.relevance.DEFAULT_FLOOR` and the metric's `eval.quality.RELEVANCE_FLOOR`;
-the figures are quoted in eval/README.md.
+The floors are `modes.relevance.COMPLETION_FLOOR` / `STRUCTURED_FLOOR` and the metric's
+`eval.quality.RELEVANCE_FLOOR`; the figures are quoted in eval/README.md.
+
+`--count RESULTS.jsonl` instead counts, in an eval run's results, the prompts that hold a phrase a
+person marked off topic for the same spark and mode: run the 10 held-out sparks of
+`eval/calibration/held_sparks.jsonl` (`python -m eval run --suite eval/calibration/held_sparks.jsonl
+--modes structured,completion,inventive -n 3 --seeds 0 --warmup 0 --determinism 0`) and count.
+The model writes the same rows for the same seed, so what changes is what the service keeps.
 """
 
 from __future__ import annotations
@@ -55,11 +61,34 @@ def figures(pairs: list[tuple[bool, bool]]) -> dict[str, float]:
             "phrases": len(pairs), "off_topic": tp + fn}
 
 
+def count(labels: Path, results: Path) -> int:
+    """Print, per mode, how many prompts of `results` hold a phrase marked off topic."""
+    marked: dict[tuple[str, str], set[str]] = {}
+    for case in labelled(labels):
+        marked.setdefault((case["spark"], case["mode"]), set()).update(case["off_topic"])
+    totals: dict[str, list[int]] = {}
+    for line in results.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        tally = totals.setdefault(row["mode"], [0, 0])
+        for prompt in row.get("prompts") or []:
+            tally[1] += 1
+            tally[0] += any(phrase in prompt for phrase in marked.get((row["spark"], row["mode"]), ()))
+    for mode, (bad, n) in sorted(totals.items()):
+        print(f"{mode}: {bad}/{n} prompts hold a phrase marked off topic")
+    bad, n = sum(t[0] for t in totals.values()), sum(t[1] for t in totals.values())
+    print(f"all: {bad}/{n}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.calibrate_relevance", description=__doc__)
     parser.add_argument("--file", type=Path, default=LABELLED)
     parser.add_argument("--mode", help="only the prompts of this mode (the gate's floor is per mode)")
+    parser.add_argument("--count", type=Path, metavar="RESULTS",
+                        help="count the prompts of an eval run holding a phrase marked off topic")
     args = parser.parse_args(argv)
+    if args.count is not None:
+        return count(args.file, args.count)
     from models.embeddings import shared
 
     embed = shared()

@@ -129,3 +129,35 @@ def test_structured_drops_a_setting_that_moves_the_scene():
 
     for prompt in run("structured", "a cozy reading nook with a cat", forest, n=2).prompts:
         assert "forest" not in prompt, prompt
+
+
+def test_the_committed_floors_are_the_ones_the_judged_phrases_give(capsys):
+    """COMPLETION_FLOOR and STRUCTURED_FLOOR are what `python -m eval.calibrate_relevance --mode M`
+    picks on the committed judgements: a change to either must come with new judgements."""
+    from eval import calibrate_relevance
+    from modes.relevance import STRUCTURED_FLOOR
+
+    for mode, floor in (("completion", COMPLETION_FLOOR), ("structured", STRUCTURED_FLOOR)):
+        assert calibrate_relevance.main(["--mode", mode]) == 0
+        assert f"chosen floor {floor} " in capsys.readouterr().out, mode
+
+
+def test_count_tells_the_prompts_holding_a_phrase_a_person_marked(tmp_path, capsys):
+    import json
+
+    from eval import calibrate_relevance
+
+    spark = "an old fisherman mending nets on a pier"
+    results = tmp_path / "results.jsonl"
+    results.write_text(
+        json.dumps(
+            {
+                "spark": spark,
+                "mode": "completion",
+                "prompts": [f"{spark}, a longbow and arrow slung over his back", f"{spark}, oil painting"],
+            }
+        )
+        + "\n"
+    )
+    assert calibrate_relevance.main(["--count", str(results)]) == 0
+    assert "completion: 1/2 prompts" in capsys.readouterr().out
