@@ -22,6 +22,7 @@ def serve(host: str | None, port: int | None) -> int:
     from app.db import check_writable
     from app.errors import InsufficientStorage
     from app.logs import configure_logging, register_secrets
+    from app.preflight import unreachable
     from app.server import create_app
     from app.settings import SECRET_FIELDS, load_settings
 
@@ -33,6 +34,10 @@ def serve(host: str | None, port: int | None) -> int:
         check_writable(settings.data_path)
     except InsufficientStorage as exc:
         print(f"promptgen: cannot start: {exc.detail}", file=sys.stderr)
+        return 1
+    if down := unreachable(settings):  # an engine that does not answer: one line each, no traceback
+        for line in down:
+            print(f"promptgen: cannot start: {line}", file=sys.stderr)
         return 1
     uvicorn.run(
         create_app(settings),

@@ -30,6 +30,12 @@ def run_worker(settings: Settings) -> int:
 
     register_secrets(str(getattr(settings, name)) for name in SECRET_FIELDS if getattr(settings, name, ""))
     configure_logging(settings.log_level, settings.log_format)
+    from app.preflight import unreachable
+
+    if down := unreachable(settings):  # an engine that does not answer: one line each, no traceback
+        for line in down:
+            print(f"promptgen: cannot start: {line}", file=sys.stderr)
+        return 1
     asyncio.run(_work(msgspec.structs.replace(settings, workers="in-process")))
     return 0
 

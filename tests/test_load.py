@@ -81,7 +81,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_ready(url: str, process: subprocess.Popen[Any], timeout_s: float = 30.0) -> None:
+def wait_ready(url: str, process: subprocess.Popen[Any], timeout_s: float = 90.0) -> None:
+    """Wait for `/readyz` (generous: a start imports torch and transformers, seconds on a busy machine)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
