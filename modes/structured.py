@@ -162,6 +162,8 @@ def _slot_ok(slot: str, phrase: str) -> bool:
         return False
     if slot == "setting":
         return _names_a_place(phrase)
+    if slot == "palette" and (re.search(r"\d", phrase) or facets.tags(phrase).keys() & {"lens", "view", "medium"}):
+        return False  # "20mm and white palette": a lens leaked into the colours
     keywords = SLOT_KEYWORDS.get(slot)
     if keywords is None:
         return True
@@ -321,7 +323,8 @@ def styles_for(ctx: ModeContext, facts: SparkFacts, count: int, attempt: int) ->
     fitting = [s for s in own if facts.accepts(s)] or [s for s in vocab.STYLES if facts.accepts(s)]
     if not fitting:
         return [""] * count
-    rng = random.Random(derive_seed(ctx.seed, "structured-styles", attempt))
+    # per spark: one seed gives every spark its own first style, not "highly detailed 3D render" for all
+    rng = random.Random(derive_seed(ctx.seed, "structured-styles", attempt, ctx.spark.lower()))
     order = rng.sample(fitting, k=len(fitting))
     return [order[c % len(order)] for c in range(count)]
 

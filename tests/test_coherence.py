@@ -438,3 +438,24 @@ def test_a_twist_never_names_what_the_spark_already_is():
     for seed in range(5):
         order = twist_order(ModeContext(mode="inventive", spark="a steampunk airship over a desert", seed=seed))
         assert all("desert" not in twist for twist in order), order
+
+
+def test_one_seed_gives_each_spark_its_own_first_style():
+    """At seed 0 every spark's first structured result was a "highly detailed 3D render"."""
+    from modes.base import ModeContext
+    from modes.structured import styles_for
+
+    sparks = [
+        "a weary knight resting by a campfire", "a red fox curled up in fresh snow",
+        "a misty mountain valley at dawn", "a gothic cathedral in the fog", "a steaming bowl of ramen",
+    ]
+    firsts = {styles_for(ModeContext(mode="structured", spark=s, seed=0), analyze(s), 3, 0)[0] for s in sparks}
+    assert len(firsts) >= 3, firsts
+
+
+def test_a_palette_names_colours_not_a_lens():
+    """"a steaming bowl of ramen, ..., 35mm wide-angle lens, 20mm and white palette"."""
+    from modes.structured import repair_slot
+
+    assert repair_slot("palette", " 20mm and white", "a steaming bowl of ramen") == ""
+    assert repair_slot("palette", " navy and dark blue", "a steaming bowl of ramen") == "navy and dark blue palette"
