@@ -606,7 +606,9 @@ BIOME_EXCLUDES = frozenset(frozenset(p) for p in (
 # Rain and storm against the sun: "a harbor town in the rain, a beautiful sunset", "god rays".
 WET = _terms(r"rain(?:y|ing|-soaked|storm)?", r"storms?", r"stormy", r"downpour", r"thunderstorms?")
 SUNNY = _terms(r"sunsets?", r"golden hour", r"god rays", r"sun ?rays", r"sun's rays", r"sunbeams?",
-               r"sunshine", r"sunny", r"sun-drenched", r"bright sun(?:light)?", r"midday sun")
+               r"sunshine", r"sunny", r"sun-drenched", r"bright sun(?:light)?", r"midday sun",
+               # clouds that rain hide the moon as well: no moonlit sky in a storm
+               r"moonlit", r"moonlight", r"full moon", r"moonbeams?")
 BIT_DEPTHS: dict[str, re.Pattern[str]] = {"8-bit": _terms(r"8[- ]bits?"), "16-bit": _terms(r"16[- ]bits?"),
                                           "32-bit": _terms(r"32[- ]bits?")}
 FACETS: dict[str, dict[str, re.Pattern[str]]] = {"media": MEDIA, "time": TIMES, "view": VIEWS,

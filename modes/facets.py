@@ -203,7 +203,7 @@ CROSS_EXCLUDES: tuple[tuple[str, str, str, frozenset[str]], ...] = (
     # sunlight does not fall at night, nor moonlight at noon
     ("light", "sun", "time", frozenset({"night", "dusk"})),
     # rain and storm hide the sun: no sunset glow or god rays in the rain
-    ("weather", "storm", "light", frozenset({"sun"})),
+    ("weather", "storm", "light", frozenset({"sun", "moon"})),  # nor moonlight: the clouds hide it
     ("weather", "storm", "time", frozenset({"golden"})),
     ("light", "moon", "time", frozenset({"day", "dawn"})),
 )

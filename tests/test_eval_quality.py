@@ -20,7 +20,7 @@ from eval.summary import BY_NAME, CEILINGS, summarize
 GOOD_PROMPTS = [
     ("a lighthouse keeper's cat watching a storm",
      "a lighthouse keeper's cat watching a storm, historic lighthouse, ukiyo-e woodblock print, "
-     "rule-of-thirds composition, soft ambient light, ocean blue palette, moonlight"),
+     "rule-of-thirds composition, soft ambient light, ocean blue palette, rain on the windows"),
     ("a lighthouse keeper's cat watching a storm",
      "a lighthouse keeper's cat watching a storm, beachy coastal town, claymation diorama, wide-angle lens, "
      "warm candle light, soft cream and sage tones, a gentle giant"),
