@@ -61,6 +61,7 @@ import subprocess
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -212,6 +213,20 @@ class DecodeKernels:
         self._attend = self._lib.attend
         self._attend.argtypes = [pointer] * 5 + [size] * 11 + [number, flag]
         self._attend.restype = ctypes.c_int
+        self._rms = self._lib.rms_norm
+        self._rms.argtypes = [pointer, pointer, pointer, size, size, ctypes.c_float]
+        self._rms.restype = None
+        self._silu = self._lib.silu_mul
+        self._silu.argtypes = [pointer, pointer, size, size, size]
+        self._silu.restype = None
+        self._step = self._lib.decode_step
+        self._step.argtypes = [pointer, size, pointer, pointer, pointer, *[pointer] * 6, ctypes.c_float, number, flag]
+        self._step.restype = ctypes.c_int
+        self._lib.set_exp.argtypes = [pointer]
+        self._lib.set_exp.restype = None
+        self._lib.silu_ready.restype = ctypes.c_int
+        self._lib.set_exp(_sleef_exp())
+        self._checked: dict[tuple[int, int, float], bool] = {}
 
     def mm(self, packed: Packed, x: torch.Tensor) -> torch.Tensor:
         if isinstance(packed, QuantPacked):
@@ -312,6 +327,126 @@ class DecodeKernels:
         if failed:
             raise MemoryError("attend: out of memory for its scratch buffers")
         return out
+
+
+    def rms_norm(self, x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
+        """`functional.rms_norm(x, (n,), weight, eps)` of float32 rows [rows, n], in C."""
+        x, weight = x.contiguous(), weight.contiguous()
+        out = torch.empty_like(x)
+        self._rms(x.data_ptr(), weight.data_ptr(), out.data_ptr(), x.shape[0], x.shape[1], eps)
+        return out
+
+    def silu_mul(self, gate_up: torch.Tensor, inter: int) -> torch.Tensor:
+        """`silu(gate_up[:, :inter]) * gate_up[:, inter:]` of float32 rows, in C."""
+        gate_up = gate_up.contiguous()
+        out = torch.empty((gate_up.shape[0], inter), dtype=torch.float32)
+        self._silu(gate_up.data_ptr(), out.data_ptr(), gate_up.shape[0], inter, gate_up.shape[1])
+        return out
+
+    def fused_checked(self, hidden: int, inter: int, eps: float) -> bool:
+        """Whether `decode_step` may run a whole step in C for a model of these sizes: its RMS
+        norm and silu (the two parts that are not products, attention or plain arithmetic) give
+        torch's bits on this machine, checked once on random rows of many scales and counts.
+        Where they do not (another torch, another CPU), the step keeps torch's norm and silu."""
+        key = (hidden, inter, eps)
+        if key not in self._checked:
+            self._checked[key] = self._check(hidden, inter, eps)
+        return self._checked[key]
+
+    def _check(self, hidden: int, inter: int, eps: float) -> bool:
+        from torch.nn import functional
+
+        if not self._lib.silu_ready():
+            return False
+        generator = torch.Generator().manual_seed(0)
+        for rows in (1, 2, 3, 5, 8, 13, 40):
+            scale = torch.logspace(-4, 4, rows).unsqueeze(1)
+            x = torch.randn((rows, hidden), generator=generator) * scale
+            weight = torch.randn(hidden, generator=generator)
+            if not torch.equal(self.rms_norm(x, weight, eps), functional.rms_norm(x, (hidden,), weight, eps)):
+                log.info("the kernels' RMS norm differs from torch's here: the step keeps torch's")
+                return False
+            gate_up = torch.randn((rows, 2 * inter), generator=generator) * scale * 4
+            want = functional.silu(gate_up[:, :inter]) * gate_up[:, inter:]
+            if not torch.equal(self.silu_mul(gate_up, inter), want):
+                log.info("the kernels' silu differs from torch's here: the step keeps torch's")
+                return False
+        return True
+
+    def decode_step(
+        self,
+        layers: ctypes.Array[Any],
+        head: Any,
+        final_norm: torch.Tensor,
+        cache: torch.Tensor,
+        h: torch.Tensor,
+        logits: torch.Tensor,
+        cos: torch.Tensor,
+        sin: torch.Tensor,
+        mask: torch.Tensor,
+        dims: torch.Tensor,
+        eps: float,
+        scale: float,
+    ) -> None:
+        """A whole decoding step in C (`native/decode.c`'s `decode_step`): `h` [rows, hidden]
+        (the embedded tokens, overwritten), `logits` [rows, head panels * 16] written; `cache`
+        int64 [layers, 8]: each layer's key and value buffers and their strides."""
+        failed = self._step(
+            ctypes.addressof(layers),
+            len(layers),
+            ctypes.addressof(head),
+            final_norm.data_ptr(),
+            cache.data_ptr(),
+            h.data_ptr(),
+            logits.data_ptr(),
+            cos.data_ptr(),
+            sin.data_ptr(),
+            mask.data_ptr(),
+            dims.data_ptr(),
+            eps,
+            scale,
+            torch.get_num_threads(),
+        )
+        if failed:
+            raise MemoryError("decode_step: out of memory for its scratch buffers")
+
+
+class Mat(ctypes.Structure):
+    """`native/decode.c`'s `mat_t`: a packed product (kind 0 float32 panels, 1 Q4_1, 2 Q8_0)."""
+
+    _fields_ = [("w", ctypes.c_void_p), ("kind", ctypes.c_int64), ("panels", ctypes.c_int64), ("n_in", ctypes.c_int64)]
+
+    @classmethod
+    def of(cls, packed: Packed) -> Mat:
+        if isinstance(packed, QuantPacked):
+            kind, n_in = (2 if packed.kind == "q8_0" else 1), packed.in_features
+        else:
+            kind, n_in = 0, packed.panels.shape[1]
+        return cls(packed.panels.data_ptr(), kind, packed.panels.shape[0], n_in)
+
+
+class Layer(ctypes.Structure):
+    """`native/decode.c`'s `layer_t`: a layer's four products and two norm weights."""
+
+    _fields_ = [
+        ("qkv", Mat),
+        ("o", Mat),
+        ("gate_up", Mat),
+        ("down", Mat),
+        ("in_norm", ctypes.c_void_p),
+        ("post_norm", ctypes.c_void_p),
+    ]
+
+
+def _sleef_exp() -> int | None:
+    """The address of torch's own `Sleef_expf16_u10` (its vectorized float exp on AVX-512),
+    which the kernels' silu calls to give torch's bits; None where torch does not export it."""
+    library = Path(torch.__file__).parent / "lib" / "libtorch_cpu.so"
+    try:
+        function = ctypes.CDLL(str(library)).Sleef_expf16_u10
+    except (OSError, AttributeError):
+        return None
+    return ctypes.cast(function, ctypes.c_void_p).value
 
 
 def attach(linear: torch.nn.Linear, packed: Packed, kernels: DecodeKernels) -> None:

@@ -141,6 +141,13 @@ class StepCache:
         self.lengths[layer] = at + new
         return self.keys[layer][:, :, : at + new], self.values[layer][:, :, : at + new]
 
+    def reserve(self, new: int) -> None:
+        """Room for `new` more positions in every layer (grown as `update` grows)."""
+        for layer, at in enumerate(self.lengths):
+            if at + new > self.keys[layer].shape[2]:
+                self.keys[layer] = self._with_room(self.keys[layer][:, :, :at], at + new)
+                self.values[layer] = self._with_room(self.values[layer][:, :, :at], at + new)
+
     def get_seq_length(self, layer: int = 0) -> int:
         return self.lengths[layer]
 
@@ -181,11 +188,38 @@ class LlamaDecodeStep:
         self.kernel = kernels.kernel(kernel, kernel_dir) if self.embed.dtype == torch.float32 else None
         self.layers = [self._layer(layer) for layer in inner.layers]
         self.head: torch.Tensor | kernels.Packed = model.lm_head.weight
+        self._fused: tuple[ctypes.Array[Any], kernels.Mat] | None = None
         if self.kernel is not None:  # its own packed copy: the embedding keeps the row-major one
             self.head = _pack(self.kernel, model.lm_head)
             if self._lookup is not None and hasattr(self._lookup, "share"):
                 self._lookup.share(self.head)  # tied Q8_0 rows: held once, in the head's panels
             _copy_off_the_file(model)
+            self._fused = self._fuse_step()
+
+    def _fuse_step(self) -> tuple[ctypes.Array[Any], kernels.Mat] | None:
+        """The layers as `native/decode.c`'s `decode_step` reads them, where it may run the whole
+        step (every product packed, float32 norms, its norm and silu checked to give torch's
+        bits here: `DecodeKernels.fused_checked`); else None (the step below, part in torch)."""
+        kernel = self.kernel
+        products = [self.head, *(w for layer in self.layers for w in (layer.qkv, layer.o, layer.gate_up, layer.down))]
+        norms = [self.norm, *(w for layer in self.layers for w in (layer.input_norm, layer.post_norm))]
+        if (
+            kernel is None
+            or not all(isinstance(w, kernels.Packed) for w in products)
+            or not all(w.dtype == torch.float32 and w.is_contiguous() for w in norms)
+            or self.head_dim % 2
+            or not kernel.fused_checked(int(self.norm.shape[0]), self.intermediate, self.eps)
+        ):
+            return None
+        layers = (kernels.Layer * len(self.layers))()
+        for slot, layer in zip(layers, self.layers, strict=True):
+            assert isinstance(layer.qkv, kernels.Packed) and isinstance(layer.o, kernels.Packed)
+            assert isinstance(layer.gate_up, kernels.Packed) and isinstance(layer.down, kernels.Packed)
+            slot.qkv, slot.o = kernels.Mat.of(layer.qkv), kernels.Mat.of(layer.o)
+            slot.gate_up, slot.down = kernels.Mat.of(layer.gate_up), kernels.Mat.of(layer.down)
+            slot.in_norm, slot.post_norm = layer.input_norm.data_ptr(), layer.post_norm.data_ptr()
+        assert isinstance(self.head, kernels.Packed)
+        return layers, kernels.Mat.of(self.head)
 
     def _layer(self, layer: Any) -> _Layer:
         attention, mlp, kernel = layer.self_attn, layer.mlp, self.kernel
@@ -251,6 +285,8 @@ class LlamaDecodeStep:
         q_size, kv_size = heads * dim, kv_heads * dim
         h = self._lookup(tokens) if self._lookup is not None else functional.embedding(tokens, self.embed)
         cos, sin = self.rotary(h, positions.unsqueeze(1))  # [rows, 1, dim]: broadcast over heads
+        if self._fused is not None and isinstance(cache, StepCache):
+            return self._fused_call(h, cos, sin, cache, mask)
         kernel = self.kernel
         if kernel is None:
             additive = torch.zeros(mask.shape, dtype=torch.float64).masked_fill_(mask == 0, float("-inf"))
@@ -281,3 +317,42 @@ class LlamaDecodeStep:
                 blocks,
             )
         return self._mm(self.head, self._rms(h, self.norm), blocks)
+
+    def _fused_call(
+        self, h: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, cache: StepCache, mask: torch.Tensor
+    ) -> torch.Tensor:
+        """The step in one call of the kernels (`_fuse_step`): the same arithmetic as the layers'
+        loop in `__call__`, without a Python call (and an OpenMP team's start) per operation."""
+        assert self._fused is not None and self.kernel is not None
+        layers, head = self._fused
+        rows, at = h.shape[0], cache.lengths[0]
+        if any(length != at for length in cache.lengths) or mask.shape != (rows, at + 1):
+            raise ValueError(f"a step needs every layer's cache at one length and a mask of {at + 1} positions")
+        cache.reserve(1)
+        pointers = [
+            [k.data_ptr(), v.data_ptr(), *k.stride()[:3], *v.stride()[:3]]
+            for k, v in zip(cache.keys, cache.values, strict=True)
+        ]
+        if any(k.dtype != torch.float32 or k.stride(3) != 1 for k in (*cache.keys, *cache.values)):
+            raise ValueError("the step's cache must hold float32 rows with a contiguous last axis")
+        h = h.to(torch.float32).contiguous().clone()
+        logits = torch.empty((rows, head.panels * kernels.LANES), dtype=torch.float32)
+        dims = [rows, h.shape[1], self.heads, self.kv_heads, self.head_dim, self.intermediate, at]
+        self.kernel.decode_step(
+            layers,
+            head,
+            self.norm,
+            torch.tensor(pointers, dtype=torch.int64),
+            h,
+            logits,
+            cos.to(torch.float32).contiguous(),
+            sin.to(torch.float32).contiguous(),
+            mask.to(torch.int64).contiguous(),
+            torch.tensor(dims, dtype=torch.int64),
+            self.eps,
+            self.scaling,
+        )
+        for layer in range(len(cache.lengths)):
+            cache.lengths[layer] = at + 1
+        vocab = self.head.out_features if isinstance(self.head, kernels.Packed) else logits.shape[1]
+        return logits if vocab == logits.shape[1] else logits[:, :vocab]

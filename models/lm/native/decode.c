@@ -68,22 +68,27 @@ static inline __attribute__((always_inline)) void block(const float *P, const fl
         for (int c = 0; c < cols; c++) STORE(out + c * ldo + (p0 + v / HALVES) * LANES + (v % HALVES) * VW, acc[v][c]);
 }
 
-#define CASE(C)                                                                          \
-    case C:                                                                              \
-        _Pragma("omp parallel for num_threads(threads) schedule(static)")              \
-        for (int64_t b = 0; b < whole; b += PANELS) block(P, X, out, b, PANELS, n_in, ldo, C); \
-        for (int64_t b = whole; b < panels; b++) block(P, X, out, b, 1, n_in, ldo, C);       \
+/* Work units: groups of PANELS panels, then the panels left over one by one. The loops below are
+   orphaned `omp for`s: run inside a parallel region (the public entry points open one, and so
+   does `decode_step`) they share the units between its threads, with a barrier at the end. */
+#define CASE(C)                                                                                     \
+    case C:                                                                                         \
+        _Pragma("omp for schedule(static)")                                                       \
+        for (int64_t u = 0; u < units; u++) {                                                       \
+            int64_t b = u < groups ? u * PANELS : whole + (u - groups);                             \
+            block(P, X, out, b, u < groups ? PANELS : 1, n_in, ldo, C);                             \
+        }                                                                                           \
         break;
 
 static void chunk(const float *P, const float *X, float *out, int64_t panels, int64_t n_in, int64_t ldo,
-                  int cols, int threads) {
-    int64_t whole = panels / PANELS * PANELS;
+                  int cols) {
+    int64_t groups = panels / PANELS, whole = groups * PANELS, units = groups + (panels - whole);
     switch (cols) { CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) }
 }
 #else
 static void chunk(const float *P, const float *X, float *out, int64_t panels, int64_t n_in, int64_t ldo,
-                  int cols, int threads) {
-#pragma omp parallel for num_threads(threads) schedule(static)
+                  int cols) {
+#pragma omp for schedule(static)
     for (int64_t p = 0; p < panels; p++)
         for (int c = 0; c < cols; c++)
             for (int l = 0; l < LANES; l++) {
@@ -96,12 +101,18 @@ static void chunk(const float *P, const float *X, float *out, int64_t panels, in
 
 /* P: `panels` panels of `n_in` x 16 floats; X: `rows` x `n_in`; out: `rows` x `ldo`
    (ldo >= 16 * panels). */
-void panel_mm(const float *P, const float *X, float *out, int64_t panels, int64_t n_in, int64_t rows,
-              int64_t ldo, int threads) {
+static void panel_mm_for(const float *P, const float *X, float *out, int64_t panels, int64_t n_in, int64_t rows,
+                         int64_t ldo) {
     for (int64_t c0 = 0; c0 < rows; c0 += COLS) {
         int cols = rows - c0 < COLS ? (int)(rows - c0) : COLS;
-        chunk(P, X + c0 * n_in, out + c0 * ldo, panels, n_in, ldo, cols, threads < 1 ? 1 : threads);
+        chunk(P, X + c0 * n_in, out + c0 * ldo, panels, n_in, ldo, cols);
     }
+}
+
+void panel_mm(const float *P, const float *X, float *out, int64_t panels, int64_t n_in, int64_t rows,
+              int64_t ldo, int threads) {
+#pragma omp parallel num_threads(threads < 1 ? 1 : threads)
+    panel_mm_for(P, X, out, panels, n_in, rows, ldo);
 }
 
 /* Quantized products, the same bits as panel_mm on the dequantized weights.
@@ -222,16 +233,18 @@ static inline __attribute__((always_inline)) void qblock(const uint8_t *P, const
         for (int c = 0; c < cols; c++) STORE(out + c * ldo + (p0 + v / HALVES) * LANES + (v % HALVES) * VW, acc[v][c]);
 }
 
-#define QCASE(C)                                                                                       \
-    case C:                                                                                            \
-        _Pragma("omp parallel for num_threads(threads) schedule(static)")                            \
-        for (int64_t b = 0; b < whole; b += QPANELS) qblock(P, X, out, b, QPANELS, n_in, ldo, C, q8); \
-        for (int64_t b = whole; b < panels; b++) qblock(P, X, out, b, 1, n_in, ldo, C, q8);          \
+#define QCASE(C)                                                                                    \
+    case C:                                                                                         \
+        _Pragma("omp for schedule(static)")                                                       \
+        for (int64_t u = 0; u < units; u++) {                                                       \
+            int64_t b = u < groups ? u * QPANELS : whole + (u - groups);                            \
+            qblock(P, X, out, b, u < groups ? QPANELS : 1, n_in, ldo, C, q8);                       \
+        }                                                                                           \
         break;
 
 static void qchunk(const uint8_t *P, const float *X, float *out, int64_t panels, int64_t n_in, int64_t ldo,
-                   int cols, int threads, int q8) {
-    int64_t whole = panels / QPANELS * QPANELS;
+                   int cols, int q8) {
+    int64_t groups = panels / QPANELS, whole = groups * QPANELS, units = groups + (panels - whole);
     if (q8) {
         const int q8 = 1; /* a constant, so each case compiles for one format */
         switch (cols) { QCASE(1) QCASE(2) QCASE(3) QCASE(4) QCASE(5) QCASE(6) QCASE(7) QCASE(8) }
@@ -242,9 +255,9 @@ static void qchunk(const uint8_t *P, const float *X, float *out, int64_t panels,
 }
 #else
 static void qchunk(const uint8_t *P, const float *X, float *out, int64_t panels, int64_t n_in, int64_t ldo,
-                   int cols, int threads, int q8) {
+                   int cols, int q8) {
     const int64_t nb = n_in / QBLOCK, bytes = q8 ? Q80_BYTES : Q41_BYTES;
-#pragma omp parallel for num_threads(threads) schedule(static)
+#pragma omp for schedule(static)
     for (int64_t p = 0; p < panels; p++)
         for (int c = 0; c < cols; c++)
             for (int l = 0; l < LANES; l++) {
@@ -278,12 +291,18 @@ static void qchunk(const uint8_t *P, const float *X, float *out, int64_t panels,
 
 /* P: `panels` quantized panels (q8: Q8_0, else Q4_1) of `n_in` inputs (a multiple of 32);
    X, out as in panel_mm. */
-void quant_mm(const uint8_t *P, const float *X, float *out, int64_t panels, int64_t n_in, int64_t rows,
-              int64_t ldo, int threads, int q8) {
+static void quant_mm_for(const uint8_t *P, const float *X, float *out, int64_t panels, int64_t n_in, int64_t rows,
+                         int64_t ldo, int q8) {
     for (int64_t c0 = 0; c0 < rows; c0 += COLS) {
         int cols = rows - c0 < COLS ? (int)(rows - c0) : COLS;
-        qchunk(P, X + c0 * n_in, out + c0 * ldo, panels, n_in, ldo, cols, threads < 1 ? 1 : threads, q8 ? 1 : 0);
+        qchunk(P, X + c0 * n_in, out + c0 * ldo, panels, n_in, ldo, cols, q8 ? 1 : 0);
     }
+}
+
+void quant_mm(const uint8_t *P, const float *X, float *out, int64_t panels, int64_t n_in, int64_t rows,
+              int64_t ldo, int threads, int q8) {
+#pragma omp parallel num_threads(threads < 1 ? 1 : threads)
+    quant_mm_for(P, X, out, panels, n_in, rows, ldo, q8);
 }
 
 float half_value(uint16_t h) { return half_to_float(h); } /* for the tests */
@@ -335,6 +354,30 @@ static inline float dot(const float *q, const float *k, int64_t n) {
     return part[0];
 }
 
+/* One (row, head) item of attention: `weights` (positions doubles) and `acc` (dim floats) are
+   the calling thread's scratch. */
+static void attend_item(const float *qh, const float *kb, const float *vb, const int64_t *mb, float *o,
+                        int64_t positions, int64_t dim, int64_t k_pos, int64_t v_pos, double scale, double *weights,
+                        float *acc) {
+    double top = -INFINITY;
+    for (int64_t j = 0; j < positions; j++)
+        if (mb[j]) {
+            weights[j] = (double)dot(qh, kb + j * k_pos, dim) * scale;
+            if (weights[j] > top) top = weights[j];
+        }
+    double total = 0.0;
+    for (int64_t d = 0; d < dim; d++) acc[d] = 0.0f;
+    for (int64_t j = 0; j < positions; j++)
+        if (mb[j]) {
+            double w = exp(weights[j] - top);
+            total += w;
+            float wf = (float)w;
+            const float *vj = vb + j * v_pos;
+            for (int64_t d = 0; d < dim; d++) acc[d] += wf * vj[d];
+        }
+    for (int64_t d = 0; d < dim; d++) o[d] = (float)((double)acc[d] / total);
+}
+
 int attend(const float *q, const float *k, const float *v, const int64_t *mask, float *out, int64_t rows,
            int64_t heads, int64_t kv_heads, int64_t positions, int64_t dim, int64_t k_row, int64_t k_head,
            int64_t k_pos, int64_t v_row, int64_t v_head, int64_t v_pos, double scale, int threads) {
@@ -354,31 +397,252 @@ int attend(const float *q, const float *k, const float *v, const int64_t *mask, 
         for (int64_t item = 0; item < rows * heads; item++) {
             if (weights == NULL || acc == NULL) continue;
             int64_t b = item / heads, h = item % heads, g = h / group;
-            const float *qh = q + (b * heads + h) * dim;
-            const float *kb = k + b * k_row + g * k_head;
-            const float *vb = v + b * v_row + g * v_head;
-            const int64_t *mb = mask + b * positions;
-            double top = -INFINITY;
-            for (int64_t j = 0; j < positions; j++)
-                if (mb[j]) {
-                    weights[j] = (double)dot(qh, kb + j * k_pos, dim) * scale;
-                    if (weights[j] > top) top = weights[j];
-                }
-            double total = 0.0;
-            for (int64_t d = 0; d < dim; d++) acc[d] = 0.0f;
-            for (int64_t j = 0; j < positions; j++)
-                if (mb[j]) {
-                    double w = exp(weights[j] - top);
-                    total += w;
-                    float wf = (float)w;
-                    const float *vj = vb + j * v_pos;
-                    for (int64_t d = 0; d < dim; d++) acc[d] += wf * vj[d];
-                }
-            float *o = out + b * heads * dim + h * dim;
-            for (int64_t d = 0; d < dim; d++) o[d] = (float)((double)acc[d] / total);
+            attend_item(q + (b * heads + h) * dim, k + b * k_row + g * k_head, v + b * v_row + g * v_head,
+                        mask + b * positions, out + b * heads * dim + h * dim, positions, dim, k_pos, v_pos, scale,
+                        weights, acc);
         }
         free(weights);
         free(acc);
     }
+    return failed ? -1 : 0;
+}
+
+/* torch's float32 RMS norm, bit for bit: out = (x * rsqrt(mean(x * x) + eps)) * w, the mean a
+   sum in the order of torch's CPU sum kernel (ATen's `cascade_sum`: vectors of 8 floats, four
+   interleaved accumulators, a cascade of four levels of 16 steps, then the four accumulators in
+   order, then the scalars past the last whole vector and the 8 lanes, in order, onto 0) divided
+   by n. models/lm/kernels.py checks these bits against torch's on this machine before the step
+   uses them (`fused_checked`), and decodes through torch's norm where they differ. */
+#define SUM_W 8
+#define SUM_ILP 4
+#define SUM_LEVELS 4
+static inline int64_t ceil_log2(int64_t x) {
+    if (x <= 2) return 1;
+    int64_t bits = 0;
+    for (uint64_t v = (uint64_t)(x - 1); v; v >>= 1) bits++;
+    return bits;
+}
+
+static float torch_sum_squares(const float *x, int64_t n) {
+    int64_t nv = n / SUM_W, size = nv / SUM_ILP;
+    int64_t power = ceil_log2(size) / SUM_LEVELS;
+    if (power < 4) power = 4;
+    const int64_t step = (int64_t)1 << power, mask = step - 1;
+    float acc[SUM_LEVELS][SUM_ILP][SUM_W] = {{{0}}};
+    int64_t i = 0;
+    while (i + step <= size) {
+        for (int64_t j = 0; j < step; j++, i++)
+            for (int k = 0; k < SUM_ILP; k++)
+                for (int l = 0; l < SUM_W; l++) {
+                    float e = x[(i * SUM_ILP + k) * SUM_W + l];
+                    acc[0][k][l] += e * e;
+                }
+        for (int j = 1; j < SUM_LEVELS; j++) {
+            for (int k = 0; k < SUM_ILP; k++)
+                for (int l = 0; l < SUM_W; l++) {
+                    acc[j][k][l] += acc[j - 1][k][l];
+                    acc[j - 1][k][l] = 0.0f;
+                }
+            if ((i & (mask << (j * power))) != 0) break;
+        }
+    }
+    for (; i < size; i++)
+        for (int k = 0; k < SUM_ILP; k++)
+            for (int l = 0; l < SUM_W; l++) {
+                float e = x[(i * SUM_ILP + k) * SUM_W + l];
+                acc[0][k][l] += e * e;
+            }
+    for (int j = 1; j < SUM_LEVELS; j++)
+        for (int k = 0; k < SUM_ILP; k++)
+            for (int l = 0; l < SUM_W; l++) acc[0][k][l] += acc[j][k][l];
+    for (int64_t v = size * SUM_ILP; v < nv; v++)
+        for (int l = 0; l < SUM_W; l++) {
+            float e = x[v * SUM_W + l];
+            acc[0][0][l] += e * e;
+        }
+    for (int k = 1; k < SUM_ILP; k++)
+        for (int l = 0; l < SUM_W; l++) acc[0][0][l] += acc[0][k][l];
+    float total = 0.0f;
+    for (int64_t t = nv * SUM_W; t < n; t++) total += x[t] * x[t];
+    for (int l = 0; l < SUM_W; l++) total += acc[0][0][l];
+    return total;
+}
+
+static inline void rms_row(const float *x, const float *w, float *out, int64_t n, float eps) {
+    float mean = torch_sum_squares(x, n) / (float)n;
+    float r = 1.0f / sqrtf(mean + eps);
+    for (int64_t i = 0; i < n; i++) out[i] = (x[i] * r) * w[i];
+}
+
+void rms_norm(const float *x, const float *w, float *out, int64_t rows, int64_t n, float eps) {
+    for (int64_t b = 0; b < rows; b++) rms_row(x + b * n, w, out + b * n, n, eps);
+}
+
+/* silu(g) * u as torch computes it on a CPU with AVX-512: g / (1 + exp(-g)) with SLEEF's
+   expf (16 lanes, 1 ulp: `Sleef_expf16_u10`, torch's own, handed over by `set_exp`), rounded,
+   then times u; the elements past the last whole vector with libm's expf, as torch's scalar
+   tail does. Without AVX-512 or without the function, `silu_ready` is 0 and the step leaves
+   this to torch. */
+#if defined(__AVX512F__)
+typedef __m512 (*vexp_t)(__m512);
+static vexp_t vexp = NULL;
+void set_exp(void *fn) { vexp = (vexp_t)fn; }
+int silu_ready(void) { return vexp != NULL; }
+static void silu_mul_row(const float *g, const float *u, float *out, int64_t n) {
+    int64_t i = 0;
+    const __m512 one = _mm512_set1_ps(1.0f), sign = _mm512_set1_ps(-0.0f);
+    for (; i + 16 <= n; i += 16) {
+        __m512 x = _mm512_loadu_ps(g + i);
+        __m512 e = vexp(_mm512_xor_ps(sign, x));
+        __m512 s = _mm512_div_ps(x, _mm512_add_ps(one, e));
+        _mm512_storeu_ps(out + i, _mm512_mul_ps(s, _mm512_loadu_ps(u + i)));
+    }
+    for (; i < n; i++) {
+        float s = g[i] / (1.0f + expf(-g[i]));
+        out[i] = s * u[i];
+    }
+}
+#else
+void set_exp(void *fn) { (void)fn; }
+int silu_ready(void) { return 0; }
+static void silu_mul_row(const float *g, const float *u, float *out, int64_t n) {
+    for (int64_t i = 0; i < n; i++) out[i] = (g[i] / (1.0f + expf(-g[i]))) * u[i];
+}
+#endif
+
+/* gu: rows x ld (gate in [0, n), up in [n, 2n)); out: rows x n. */
+void silu_mul(const float *gu, float *out, int64_t rows, int64_t n, int64_t ld) {
+    for (int64_t b = 0; b < rows; b++) silu_mul_row(gu + b * ld, gu + b * ld + n, out + b * n, n);
+}
+
+/* A whole decoding step of a Llama-family model in one call and one OpenMP team: for each layer
+   the RMS norm, the q/k/v product, rotary embedding (x * cos + rotate_half(x) * sin, as torch
+   computes it), this position's keys and values written into the cache, attention, the output
+   product added to the residual, the norm, the gate/up product, silu(gate) * up, the down product
+   added to the residual; then the final norm and the head. Every part computes exactly what
+   models/lm/llama_step.py computes through torch and these kernels, each output in the same
+   order, and every parallel loop hands whole outputs to threads, so a row's bits never depend on
+   the other rows or the thread count. */
+typedef struct {
+    const void *w;
+    int64_t kind; /* 0: float32 panels, 1: Q4_1, 2: Q8_0 */
+    int64_t panels;
+    int64_t n_in;
+} mat_t;
+
+typedef struct {
+    mat_t qkv, o, gate_up, down;
+    const float *in_norm, *post_norm;
+} layer_t;
+
+static void mat_for(const mat_t *m, const float *X, float *out, int64_t rows) {
+    int64_t ldo = m->panels * LANES;
+    if (m->kind == 0)
+        panel_mm_for((const float *)m->w, X, out, m->panels, m->n_in, rows, ldo);
+    else
+        quant_mm_for((const uint8_t *)m->w, X, out, m->panels, m->n_in, rows, ldo, m->kind == 2);
+}
+
+enum { D_ROWS, D_HIDDEN, D_HEADS, D_KV_HEADS, D_DIM, D_INTER, D_AT, D_COUNT };
+enum { C_K, C_V, C_K_ROW, C_K_HEAD, C_K_POS, C_V_ROW, C_V_HEAD, C_V_POS, C_COUNT };
+
+int decode_step(const layer_t *layers, int64_t n_layers, const mat_t *head, const float *final_norm,
+                const int64_t *cache, float *h, float *logits, const float *cos, const float *sin,
+                const int64_t *mask, const int64_t *dims, float eps, double scale, int threads) {
+    const int64_t rows = dims[D_ROWS], hidden = dims[D_HIDDEN], heads = dims[D_HEADS], kv_heads = dims[D_KV_HEADS];
+    const int64_t dim = dims[D_DIM], inter = dims[D_INTER], at = dims[D_AT], positions = at + 1;
+    const int64_t half = dim / 2, group = heads / kv_heads, roped = heads + kv_heads;
+    int64_t ld_qkv = 0, ld_gu = 0, ld_out = hidden;
+    for (int64_t l = 0; l < n_layers; l++) {
+        if (layers[l].qkv.panels * LANES > ld_qkv) ld_qkv = layers[l].qkv.panels * LANES;
+        if (layers[l].gate_up.panels * LANES > ld_gu) ld_gu = layers[l].gate_up.panels * LANES;
+        if (layers[l].o.panels * LANES > ld_out) ld_out = layers[l].o.panels * LANES;
+        if (layers[l].down.panels * LANES > ld_out) ld_out = layers[l].down.panels * LANES;
+    }
+    float *x = malloc(sizeof(float) * (size_t)(rows * hidden));
+    float *qkv = malloc(sizeof(float) * (size_t)(rows * ld_qkv));
+    float *q = malloc(sizeof(float) * (size_t)(rows * heads * dim));
+    float *att = malloc(sizeof(float) * (size_t)(rows * heads * dim));
+    float *out = malloc(sizeof(float) * (size_t)(rows * ld_out));
+    float *gu = malloc(sizeof(float) * (size_t)(rows * ld_gu));
+    float *act = malloc(sizeof(float) * (size_t)(rows * inter));
+    int failed = x == NULL || qkv == NULL || q == NULL || att == NULL || out == NULL || gu == NULL || act == NULL;
+    if (!failed) {
+#pragma omp parallel num_threads(threads < 1 ? 1 : threads)
+        {
+            double *weights = malloc(sizeof(double) * (size_t)positions);
+            float *acc = malloc(sizeof(float) * (size_t)dim);
+            int mine = weights == NULL || acc == NULL;
+            if (mine) {
+#pragma omp atomic write
+                failed = 1;
+            }
+#pragma omp barrier
+            if (!failed) {
+                for (int64_t l = 0; l < n_layers; l++) {
+                    const layer_t *L = layers + l;
+                    const int64_t *c = cache + l * C_COUNT;
+                    float *kc = (float *)(intptr_t)c[C_K], *vc = (float *)(intptr_t)c[C_V];
+#pragma omp for schedule(static)
+                    for (int64_t b = 0; b < rows; b++) rms_row(h + b * hidden, L->in_norm, x + b * hidden, hidden, eps);
+                    mat_for(&L->qkv, x, qkv, rows);
+#pragma omp for schedule(static)
+                    for (int64_t item = 0; item < rows * (roped + kv_heads); item++) {
+                        int64_t b = item / (roped + kv_heads), hh = item % (roped + kv_heads);
+                        const float *src = qkv + b * L->qkv.panels * LANES + hh * dim;
+                        if (hh >= roped) { /* a value head: into the cache as it is */
+                            float *dst = vc + b * c[C_V_ROW] + (hh - roped) * c[C_V_HEAD] + at * c[C_V_POS];
+                            for (int64_t d = 0; d < dim; d++) dst[d] = src[d];
+                            continue;
+                        }
+                        const float *cb = cos + b * dim, *sb = sin + b * dim;
+                        float *dst = hh < heads ? q + (b * heads + hh) * dim
+                                                : kc + b * c[C_K_ROW] + (hh - heads) * c[C_K_HEAD] + at * c[C_K_POS];
+                        for (int64_t d = 0; d < half; d++) dst[d] = src[d] * cb[d] + (-src[d + half]) * sb[d];
+                        for (int64_t d = half; d < dim; d++) dst[d] = src[d] * cb[d] + src[d - half] * sb[d];
+                    }
+#pragma omp for schedule(static)
+                    for (int64_t item = 0; item < rows * heads; item++) {
+                        int64_t b = item / heads, hd = item % heads, g = hd / group;
+                        attend_item(q + (b * heads + hd) * dim, kc + b * c[C_K_ROW] + g * c[C_K_HEAD],
+                                    vc + b * c[C_V_ROW] + g * c[C_V_HEAD], mask + b * positions,
+                                    att + (b * heads + hd) * dim, positions, dim, c[C_K_POS], c[C_V_POS], scale,
+                                    weights, acc);
+                    }
+                    mat_for(&L->o, att, out, rows);
+#pragma omp for schedule(static)
+                    for (int64_t b = 0; b < rows; b++) {
+                        float *hb = h + b * hidden;
+                        const float *ob = out + b * L->o.panels * LANES;
+                        for (int64_t i = 0; i < hidden; i++) hb[i] = hb[i] + ob[i];
+                        rms_row(hb, L->post_norm, x + b * hidden, hidden, eps);
+                    }
+                    mat_for(&L->gate_up, x, gu, rows);
+#pragma omp for schedule(static)
+                    for (int64_t b = 0; b < rows; b++)
+                        silu_mul_row(gu + b * L->gate_up.panels * LANES, gu + b * L->gate_up.panels * LANES + inter,
+                                     act + b * inter, inter);
+                    mat_for(&L->down, act, out, rows);
+#pragma omp for schedule(static)
+                    for (int64_t b = 0; b < rows; b++) {
+                        float *hb = h + b * hidden;
+                        const float *ob = out + b * L->down.panels * LANES;
+                        for (int64_t i = 0; i < hidden; i++) hb[i] = hb[i] + ob[i];
+                        if (l == n_layers - 1) rms_row(hb, final_norm, x + b * hidden, hidden, eps);
+                    }
+                }
+                mat_for(head, x, logits, rows);
+            }
+            free(weights);
+            free(acc);
+        }
+    }
+    free(x);
+    free(qkv);
+    free(q);
+    free(att);
+    free(out);
+    free(gu);
+    free(act);
     return failed ? -1 : 0;
 }
