@@ -167,6 +167,59 @@ def test_prefill_and_step_logits_have_the_float32_models_bits(both):
     assert torch.equal(dense_step.view(torch.int32), quant_step.view(torch.int32))
 
 
+def test_the_kernels_norm_and_silu_have_torchs_bits(kernel):
+    if not kernel._lib.silu_ready():
+        pytest.skip("no AVX-512 or no torch Sleef exp here: the step keeps torch's norm and silu")
+    assert kernel.fused_checked(576, 1536, 1e-5)
+    g = torch.Generator().manual_seed(5)
+    for rows, width in ((1, 576), (4, 64), (3, 40), (2, 8200)):  # scalars past the vectors, a cascade
+        x = torch.randn((rows, width), generator=g) * torch.logspace(-3, 3, rows).unsqueeze(1)
+        w = torch.randn(width, generator=g)
+        assert torch.equal(kernel.rms_norm(x, w, 1e-5), torch.nn.functional.rms_norm(x, (width,), w, 1e-5)), width
+    gate_up = torch.randn((3, 2 * 1000), generator=g) * 30  # a tail past the last vector of 16
+    want = torch.nn.functional.silu(gate_up[:, :1000]) * gate_up[:, 1000:]
+    assert torch.equal(kernel.silu_mul(gate_up, 1000), want)
+
+
+def test_the_step_in_one_call_has_the_bits_of_the_step_through_torch(both):
+    """`decode_step` (the whole step in C) against the same step with torch's norm, silu and
+    one kernel call per product: the same logits and cache, for rows together, padded or alone."""
+    from models.lm.llama_step import StepCache
+
+    for lm in both:
+        model = lm._model
+        step = decode_step_for(model)
+        assert step._fused is not None
+        text = lm.render_conversation(LMRequest(messages=_conversation("a paper boat on a flooded street")))
+        ids = torch.tensor([lm._tokenizer(text, add_special_tokens=False).input_ids] * 3)
+        ids[1, :6] = ids[0, 6:12]
+        mask = torch.ones((3, ids.shape[1]), dtype=torch.long)
+        mask[2, :7] = 0
+        with torch.inference_mode():
+            cache = cache_of(model(input_ids=ids, attention_mask=mask, **with_cache(model)))
+        runs = []
+        fused = step._fused
+        for use in (fused, None):
+            step._fused = use
+            try:
+                held, m, pos, outs = StepCache(cache, 1), mask, mask.sum(-1), []  # room for 1: grows
+                for token in (42, 1000, 7):
+                    m = torch.cat([m, torch.ones((3, 1), dtype=torch.long)], dim=1)
+                    outs.append(step(torch.tensor([token, token + 1, token + 2]), pos, held, m, blocks_of([SMALL] * 3)))
+                    pos = pos + 1
+                alone = StepCache(cache, 3)
+                alone.batch_select_indices(torch.tensor([2]))
+                outs.append(step(torch.tensor([44]), mask[2:].sum(-1), alone, torch.cat([mask[2:], torch.ones((1, 1), dtype=torch.long)], 1), blocks_of([SMALL])))
+                runs.append((outs, held.keys[7][:, :, : held.lengths[7]].clone()))
+            finally:
+                step._fused = fused
+        (fused_outs, fused_keys), (torch_outs, torch_keys) = runs
+        for a, b in zip(fused_outs, torch_outs, strict=True):
+            assert torch.equal(a.view(torch.int32), b.view(torch.int32))
+        assert torch.equal(fused_keys, torch_keys)
+        assert torch.equal(fused_outs[3][0], fused_outs[0][2])  # a padded row alone: its bits
+
+
 def test_seeded_rows_get_the_float32_models_tokens_alone_or_micro_batched(both):
     dense, quant = both
     rows = [

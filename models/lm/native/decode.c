@@ -13,6 +13,12 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#ifdef _OPENMP
+#include <omp.h>
+#else
+static inline int omp_get_num_threads(void) { return 1; }
+static inline int omp_get_thread_num(void) { return 0; }
+#endif
 #if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
@@ -159,7 +165,8 @@ static inline float half_to_float(uint16_t h) {
 #if defined(PATH) && (defined(__AVX512F__) || defined(__F16C__))
 #define QPATH 1
 #if defined(__AVX512F__)
-#define QPANELS 2
+#define QPANELS 8 /* the most panels a pass works on (one column: 8 chains in flight) */
+#define QP(cols) ((cols) == 1 ? 8 : (cols) == 2 ? 4 : 2)
 typedef __m512i ivec_t;
 #define LOADH(p) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(p)))
 #define U8(p) _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(p)))
@@ -172,6 +179,7 @@ typedef __m512i ivec_t;
 #define MADD(a, b, c) _mm512_fmadd_ps((a), (b), (c))
 #else
 #define QPANELS 1
+#define QP(cols) 1
 typedef __m256i ivec_t;
 #define LOADH(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
 #define U8(p) _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(p)))
@@ -233,18 +241,24 @@ static inline __attribute__((always_inline)) void qblock(const uint8_t *P, const
         for (int c = 0; c < cols; c++) STORE(out + c * ldo + (p0 + v / HALVES) * LANES + (v % HALVES) * VW, acc[v][c]);
 }
 
+/* A pass works on QP(cols) panels at once: every output is still its own chain over the inputs
+   in order (the bits do not depend on how many chains are in flight), but with a column or two
+   a pass of two panels would wait on the fused multiply-adds' latency rather than the memory. */
 #define QCASE(C)                                                                                    \
-    case C:                                                                                         \
-        _Pragma("omp for schedule(static)")                                                       \
-        for (int64_t u = 0; u < units; u++) {                                                       \
-            int64_t b = u < groups ? u * QPANELS : whole + (u - groups);                            \
-            qblock(P, X, out, b, u < groups ? QPANELS : 1, n_in, ldo, C, q8);                       \
-        }                                                                                           \
-        break;
+    case C: {                                                                                       \
+        const int np = QP(C);                                                                       \
+        int64_t b = first;                                                                          \
+        for (; b + np <= last; b += np) qblock(P, X, out, b, np, n_in, ldo, C, q8);                 \
+        for (; b + 2 <= last; b += 2) qblock(P, X, out, b, 2 < np ? 2 : np, n_in, ldo, C, q8);      \
+        for (; b < last; b++) qblock(P, X, out, b, 1, n_in, ldo, C, q8);                            \
+        break;                                                                                      \
+    }
 
 static void qchunk(const uint8_t *P, const float *X, float *out, int64_t panels, int64_t n_in, int64_t ldo,
                    int cols, int q8) {
-    int64_t groups = panels / QPANELS, whole = groups * QPANELS, units = groups + (panels - whole);
+    /* each thread of the team its own run of panels (whole outputs), as even as they divide */
+    const int64_t team = omp_get_num_threads(), me = omp_get_thread_num();
+    const int64_t first = panels * me / team, last = panels * (me + 1) / team;
     if (q8) {
         const int q8 = 1; /* a constant, so each case compiles for one format */
         switch (cols) { QCASE(1) QCASE(2) QCASE(3) QCASE(4) QCASE(5) QCASE(6) QCASE(7) QCASE(8) }
@@ -252,6 +266,7 @@ static void qchunk(const uint8_t *P, const float *X, float *out, int64_t panels,
         const int q8 = 0; /* a constant, so each case compiles for one format */
         switch (cols) { QCASE(1) QCASE(2) QCASE(3) QCASE(4) QCASE(5) QCASE(6) QCASE(7) QCASE(8) }
     }
+#pragma omp barrier
 }
 #else
 static void qchunk(const uint8_t *P, const float *X, float *out, int64_t panels, int64_t n_in, int64_t ldo,
