@@ -20,6 +20,16 @@ accumulated in the same chain: a product has the bits `panel_mm` gives on the de
 float32 weights, so the embedded model decodes from its GGUF (`gguf_model.py`) with the tokens
 of its float32 copy, at a fifth of the bytes a step (`benchmarks/bench_quant.py`).
 
+A whole decoding step in one call (`decode_step`, used by `llama_step.LlamaDecodeStep`): every
+layer's norms, products, rotary embedding, cache writes, attention, silu and the residual adds,
+then the head, in one OpenMP team. Called op by op from Python, a batch-one step spent more time
+in some 35 torch and ctypes calls a layer (each parallel one starting the team) than in its
+products. Its RMS norm sums in the order of ATen's CPU sum kernel and its silu calls torch's own
+`Sleef_expf16_u10`, so the step has the bits of the op-by-op one; both are checked against torch
+on the machine at load (`fused_checked`), and where they differ the step stays op by op. A
+batch-one quantized product keeps 8 panels' chains in flight (`QP` in the source): with fewer it
+waited on the fused multiply-adds' latency, not on the memory.
+
 Attention runs one row at a time, skipping masked positions, so a row's result does not depend
 on its padding either: float32 dot products and value sums in a fixed order, the softmax in
 float64. (transformers' batched float64 attention, which stayed batch-invariant by summing

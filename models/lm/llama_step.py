@@ -12,7 +12,10 @@ Where the kernels are unavailable or the weights are not float32, q/k/v and gate
 views of one fused matrix each (the same numbers for prefill), products run through the lanes
 of `models/lm/lanes.py`, and attention in float64 like `fp64_attention`.
 Decoding starts from the KV cache transformers' prefill wrote, copied once into a `StepCache`
-that has room for the tokens to come.
+that has room for the tokens to come. With the kernels, the whole step (every layer, then the
+head) runs in one call of `native/decode.c`'s `decode_step` where its norm and silu give torch's
+bits on this machine (`_fuse_step`): the same arithmetic as the loop in `__call__`, which stays
+for the other cases and as the reference the tests hold the one-call step to.
 """
 
 from __future__ import annotations
