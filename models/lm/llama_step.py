@@ -121,6 +121,8 @@ class StepCache:
         self.keys: list[torch.Tensor] = []
         self.values: list[torch.Tensor] = []
         self.lengths: list[int] = []
+        # the buffers' addresses and strides as the one-call step reads them, made when they change
+        self._pointers: tuple[tuple[int, int, tuple[int, ...]], torch.Tensor] | None = None
         for layer in cache.layers:
             self.keys.append(self._with_room(layer.keys, room))
             self.values.append(self._with_room(layer.values, room))
@@ -139,6 +141,7 @@ class StepCache:
         if at + new > self.keys[layer].shape[2]:  # more steps than planned: grow, keep going
             self.keys[layer] = self._with_room(self.keys[layer][:, :, :at], at + new)
             self.values[layer] = self._with_room(self.values[layer][:, :, :at], at + new)
+            self._pointers = None
         self.keys[layer][:, :, at : at + new] = k
         self.values[layer][:, :, at : at + new] = v
         self.lengths[layer] = at + new
@@ -150,6 +153,7 @@ class StepCache:
             if at + new > self.keys[layer].shape[2]:
                 self.keys[layer] = self._with_room(self.keys[layer][:, :, :at], at + new)
                 self.values[layer] = self._with_room(self.values[layer][:, :, :at], at + new)
+                self._pointers = None
 
     def get_seq_length(self, layer: int = 0) -> int:
         return self.lengths[layer]
@@ -157,6 +161,7 @@ class StepCache:
     def batch_select_indices(self, index: torch.Tensor) -> None:
         """Keep only the rows `index` (a copy, as with transformers' cache)."""
         self.keys = [k.index_select(0, index) for k in self.keys]
+        self._pointers = None
         self.values = [v.index_select(0, index) for v in self.values]
 
 
@@ -332,12 +337,16 @@ class LlamaDecodeStep:
         if any(length != at for length in cache.lengths) or mask.shape != (rows, at + 1):
             raise ValueError(f"a step needs every layer's cache at one length and a mask of {at + 1} positions")
         cache.reserve(1)
-        pointers = [
-            [k.data_ptr(), v.data_ptr(), *k.stride()[:3], *v.stride()[:3]]
-            for k, v in zip(cache.keys, cache.values, strict=True)
-        ]
-        if any(k.dtype != torch.float32 or k.stride(3) != 1 for k in (*cache.keys, *cache.values)):
-            raise ValueError("the step's cache must hold float32 rows with a contiguous last axis")
+        held = (cache.keys[0].data_ptr(), cache.values[-1].data_ptr(), tuple(cache.keys[0].shape))
+        if cache._pointers is None or cache._pointers[0] != held:  # buffers grown or rows dropped since
+            if any(k.dtype != torch.float32 or k.stride(3) != 1 for k in (*cache.keys, *cache.values)):
+                raise ValueError("the step's cache must hold float32 rows with a contiguous last axis")
+            rows_of = [
+                [k.data_ptr(), v.data_ptr(), *k.stride()[:3], *v.stride()[:3]]
+                for k, v in zip(cache.keys, cache.values, strict=True)
+            ]
+            cache._pointers = (held, torch.tensor(rows_of, dtype=torch.int64))
+        pointers = cache._pointers[1]
         h = h.to(torch.float32).contiguous().clone()
         logits = torch.empty((rows, head.panels * kernels.LANES), dtype=torch.float32)
         dims = [rows, h.shape[1], self.heads, self.kv_heads, self.head_dim, self.intermediate, at]
@@ -345,7 +354,7 @@ class LlamaDecodeStep:
             layers,
             head,
             self.norm,
-            torch.tensor(pointers, dtype=torch.int64),
+            pointers,
             h,
             logits,
             cos.to(torch.float32).contiguous(),
