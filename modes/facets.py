@@ -28,7 +28,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
             "35mm", "film still", "dslr", "polaroid", "cinematic still", "product shot", "macro photo*",
             "editorial photo*", "documentary", "film photography", "analog film",
         ),
-        "oil": ("oil painting", "oil on canvas", "oils", "impasto", "baroque oil", "impressionist brushwork"),
+        "oil": ("oil painting", "oil portrait painting", "oil portrait", "oil on canvas", "oils", "impasto", "baroque oil", "impressionist brushwork"),
         "watercolor": ("watercolor", "watercolour", "watercolors", "ink and wash", "wash painting"),
         "gouache": ("gouache",),
         "acrylic": ("acrylic",),
