@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from modes import facets, registers, vocab
+from modes import facets, registers, vocab, wording
 from modes.craft import STOPWORDS, content_set, words
 
 
@@ -386,20 +386,13 @@ def place_words(spark: str) -> frozenset[str]:
         for word in words(match.group(1)):
             if (
                 word not in STOPWORDS
-                and word not in wording_adjectives()
+                and word not in wording.ADJECTIVES
                 and word not in vocab.COLOR_WORDS
                 and not facets.tags(word).keys() & {"time", "light", "season", "temp", "weather"}
             ):
                 found |= content_set(word)
     found |= {w for word in words(text) if word in PLACE_NOUNS for w in content_set(word)}
     return frozenset(found)
-
-
-@functools.lru_cache(maxsize=1)
-def wording_adjectives() -> frozenset[str]:
-    from modes.wording import ADJECTIVES
-
-    return frozenset(ADJECTIVES)
 
 
 def art_direction(phrase: str) -> bool:

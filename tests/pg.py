@@ -110,20 +110,24 @@ def running_postgres() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture
-def pg_url(postgres_server: str) -> str:
-    """A fresh, empty database on the session's server."""
+def new_database(server_url: str, prefix: str) -> str:
+    """A fresh database on the Postgres at `server_url`; its URL."""
     import asyncpg
 
-    name = "t_" + secrets.token_hex(6)
-    dsn = postgres_server
+    name = prefix + secrets.token_hex(6)
 
     async def create() -> None:
-        conn = await asyncpg.connect(dsn)
+        conn = await asyncpg.connect(server_url)
         try:
             await conn.execute(f'CREATE DATABASE "{name}"')
         finally:
             await conn.close()
 
     asyncio.run(create())
-    return dsn.rsplit("/", 1)[0] + "/" + name
+    return server_url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture
+def pg_url(postgres_server: str) -> str:
+    """A fresh, empty database on the session's server."""
+    return new_database(postgres_server, "t_")

@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import re
-import secrets
 import subprocess
 import sys
 import threading
@@ -31,6 +30,7 @@ import pytest
 from tests.chain_helpers import WEBHOOK_SECRET, Receiver
 from tests.engines import ROOT, S3_KEY, S3_SECRET, bucket_keys, free_port, new_bucket, redis_server, s3_server
 from tests.fakes.image_providers import FakeServer, Recorded, Reply, png_bytes
+from tests.pg import new_database
 
 START_S = 60.0  # a replica's start (imports, migrations), generous for a busy machine
 WAIT_S = 30.0  # any other state a test waits for
@@ -201,23 +201,6 @@ class Cluster:
                 await conn.close()
 
         return asyncio.run(run())
-
-
-def new_database(server_url: str, prefix: str) -> str:
-    """A fresh database on the Postgres at `server_url`; its URL."""
-    import asyncpg
-
-    name = prefix + secrets.token_hex(4)
-
-    async def create() -> None:
-        conn = await asyncpg.connect(server_url)
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
-    return server_url.rsplit("/", 1)[0] + "/" + name
 
 
 @contextlib.contextmanager

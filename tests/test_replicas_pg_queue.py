@@ -14,7 +14,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests import test_replicas as scenarios
-from tests.test_replicas import Cluster, Replica, new_database, running_cluster
+from tests.pg import new_database
+from tests.test_replicas import Cluster, Replica, running_cluster
 
 
 @pytest.fixture(scope="module")
