@@ -87,6 +87,8 @@ DOMAINS: dict[str, tuple[str, ...]] = {
         "desert*", "dune*", "frozen", "ice", "icy", "arctic", "tundra", "glacier*", "iceberg*",
         "snowfield*", "ice floe*", "underwater", "undersea", "seabed", "sea floor", "ocean floor",
         "outer space", "asteroid*", "planet*", "moon surface", "lunar",
+        # creatures of the open sea: no leaves over a jellyfish drifting in dark water
+        "jellyfish*", "octopus*", "squid*", "whale*", "shark*", "manta*", "seaweed", "kelp",
     ),
     # a thing on its own, seen whole and close: a mug has no horizon to stand against
     "object": (

@@ -413,6 +413,7 @@ def test_no_window_on_a_pier_and_no_leaves_over_a_desert():
     for spark in ("a steampunk airship over a desert", "a wooden rowboat on a frozen lake"):
         assert not analyze(spark).accepts("dappled sunlight through leaves"), spark
     assert analyze("a fox cub in a forest").accepts("dappled sunlight through leaves")
+    assert not analyze("a jellyfish drifting in dark water").accepts("dappled sunlight through leaves")
 
 
 def test_an_inventive_head_holds_the_twist_word_for_word_and_no_phrase_restates_it():
