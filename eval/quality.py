@@ -609,6 +609,12 @@ SUNNY = _terms(r"sunsets?", r"golden hour", r"god rays", r"sun ?rays", r"sun's r
                r"sunshine", r"sunny", r"sun-drenched", r"bright sun(?:light)?", r"midday sun",
                # clouds that rain hide the moon as well: no moonlit sky in a storm
                r"moonlit", r"moonlight", r"full moon", r"moonbeams?")
+# A scene the spark lights with a flame or a lamp ("reading by lamplight", "a candlelit dinner") is
+# not also lit by the sun: "golden hour backlight" or "bright midday sun" beside it is a second light.
+LAMPLIT = _terms(r"by (?:lamp|candle|fire|lantern) ?light", r"lamp-?lit", r"candle-?lit", r"fire-?lit",
+                 r"by the light of (?:a|an|the) (?:lamp|candle|lantern|fire)")
+DAYLIT = _terms(r"golden hour", r"golden-hour", r"midday sun", r"bright sun(?:light)?", r"sunshine", r"sunlit",
+                r"sun-drenched", r"god rays", r"sun ?rays", r"sunbeams?", r"daylight", r"noon")
 BIT_DEPTHS: dict[str, re.Pattern[str]] = {"8-bit": _terms(r"8[- ]bits?"), "16-bit": _terms(r"16[- ]bits?"),
                                           "32-bit": _terms(r"32[- ]bits?")}
 FACETS: dict[str, dict[str, re.Pattern[str]]] = {"media": MEDIA, "time": TIMES, "view": VIEWS,
@@ -736,6 +742,9 @@ def spark_conflicts(prompt: str, spark: str) -> list[str]:
     wet, sunny = WET.search(spark), SUNNY.search(rest)
     if wet and sunny:
         add(f"spark '{wet.group(0)}' vs '{sunny.group(0)}'")
+    lamp, day = LAMPLIT.search(spark), DAYLIT.search(rest)
+    if lamp and day:
+        add(f"spark '{lamp.group(0)}' vs '{day.group(0)}'")
     for name in spark_formats(spark):
         for item in FORMAT_EXCLUDES[name]:
             for text in _excluded(item, rest):

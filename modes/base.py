@@ -47,6 +47,9 @@ class ModeContext(msgspec.Struct, kw_only=True):
     asset_ids: list[str] = msgspec.field(default_factory=list)
     warnings: list[str] = msgspec.field(default_factory=list)
     ip_findings: list[Any] = msgspec.field(default_factory=list)  # found in the inputs (ensureIPCleared)
+    # False: the mode keeps none of the model's own phrases (the relevance gate's verdict for a mode
+    # whose floor is 1 or more, `modes.relevance.INVENTIVE_FLOOR`): it composes from curated tables
+    own_phrases: bool = True
 
 
 class Plan(msgspec.Struct, kw_only=True):

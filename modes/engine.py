@@ -36,6 +36,8 @@ async def run_mode(
     """`ctx.num_results` distinct, clean prompts from `handler`, using `lm` where it can;
     `gate` prunes the off-topic scene phrases of the candidates of a mode with a relevance floor."""
     started = time.monotonic()
+    if gate is not None and gate.floor is None and (handler.relevance_floor or 0.0) >= 1.0:
+        ctx = msgspec.structs.replace(ctx, own_phrases=False)  # the gate would keep none of them
     result = ModeResult(prompts=[])
     accepted = result.prompts
     for attempt in range(MAX_ATTEMPTS):
@@ -46,8 +48,8 @@ async def run_mode(
         if remaining <= 0.05 and attempt > 0:
             break  # a re-sample would miss the deadline; fall back instead
         plan = handler.plan(ctx, need + SPARE, attempt, lm.supports_prefill)
-        outputs = await lm.generate(plan.rows, max(remaining, 0.05))
-        result.model_calls += 1
+        outputs = await lm.generate(plan.rows, max(remaining, 0.05)) if plan.rows else []
+        result.model_calls += bool(plan.rows)
         result.prompt_tokens += sum(o.prompt_tokens for o in outputs)
         result.completion_tokens += sum(o.completion_tokens for o in outputs)
         candidates: list[str] = []
@@ -61,7 +63,10 @@ async def run_mode(
                 and not is_near_duplicate(candidate, [*accepted, *candidates])
             ):
                 candidates.append(candidate)
-        accepted.extend(choose(candidates, accepted, need))
+        picked = choose(candidates, accepted, need)
+        accepted.extend(picked)
+        if not plan.rows:
+            result.fallbacks += len(picked)  # composed without the model: counted as written without it
     if len(accepted) < ctx.num_results:  # seeding a Random costs microseconds: only when needed
         rng = random.Random(derive_seed(ctx.seed, ctx.mode, "fallback", ctx.spark))  # per spark: no shared tail
         index = 0

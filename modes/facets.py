@@ -37,7 +37,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "drawing": ("charcoal", "pencil", "sketch", "sketched", "graphite", "pastel chalk", "chalk drawing", "line drawing"),
         "print": ("woodblock", "ukiyo-e", "lithograph", "linocut", "screen print", "screenprint", "engraving",
                   "etching", "risograph", "travel poster", "art nouveau poster", "propaganda poster",
-                  "screen-printed poster"),
+                  "screen-printed poster", "botanical plate"),
+        "blueprint": ("blueprint", "schematic", "technical drawing"),
         "render3d": ("3d render", "3d", "cgi", "octane", "blender", "unreal engine", "render", "rendered",
                      "low-poly", "low poly", "voxel"),
         "pixel": ("pixel art", "pixel-art", "pixelated", "8-bit", "16-bit", "32-bit", "sprite sheet"),
@@ -59,14 +60,16 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "golden": ("golden hour", "sunset", "sundown"),
         "dusk": ("dusk", "twilight", "blue hour", "evening", "nightfall"),
         "night": ("night", "nighttime", "midnight", "moonlight", "moonlit", "moon", "starlight", "starlit",
-                  "starry", "stars", "nocturnal"),
+                  "starry", "stars", "nocturnal", "firefl*"),
     },
     "light": {
         "sun": ("sunlight", "sunlit", "sunbeam*", "sun", "sunny", "midday sun", "dappled sunlight", "god rays",
-                "sun rays", "sunrays", "crepuscular rays", "sunshine", "sun-drenched"),
+                "sun rays", "sunrays", "crepuscular rays", "sunshine", "sun-drenched", "golden hour", "sunset",
+                "sunrise", "setting sun", "rising sun"),
         "moon": ("moonlight", "moonlit", "moonbeam*", "starlight", "moon", "moonglow", "moon glow"),
         "fire": ("candle*", "firelight", "fire", "campfire", "torch*", "lantern*", "hearth", "bonfire",
-                 "embers", "oil lamp"),
+                 "embers", "oil lamp", "lamplight", "lamplit", "lamp-lit", "lamp light", "firelit",
+                 "firefl*"),
         "neon": ("neon",),
         "studio": ("studio lighting", "studio light", "softbox", "studio softbox", "strobe", "seamless backdrop",
                    "studio portrait", "studio shot", "studio photo*", "studio packshot", "in the studio",
@@ -144,7 +147,7 @@ COMPATIBLE: dict[str, frozenset[frozenset[str]]] = {
             ("watercolor", "drawing"), ("watercolor", "gouache"), ("digital-paint", "cel"),
             ("render3d", "clay"), ("drawing", "print"), ("oil", "acrylic"),
             ("render3d", "paper"), ("render3d", "knit"),
-            ("print", "vector"), ("fresco", "mosaic"),
+            ("print", "vector"), ("fresco", "mosaic"), ("blueprint", "vector"), ("blueprint", "drawing"),
             # an illustration can be made in any medium but a photograph, a render or clay
             *(("illustration", m) for m in ("oil", "watercolor", "gouache", "acrylic", "digital-paint",
                                             "drawing", "print", "vector", "cel", "glass", "mosaic",
@@ -157,7 +160,7 @@ EXCLUDES: dict[str, frozenset[frozenset[str]]] = {
         frozenset(pair)
         for pair in (
             ("desert", "arctic"), ("desert", "tropical"), ("desert", "coast"), ("desert", "underwater"),
-            ("arctic", "tropical"), ("arctic", "underwater"),
+            ("arctic", "tropical"), ("arctic", "underwater"), ("tropical", "underwater"),
         )
     ),
     "time": frozenset(
@@ -169,7 +172,10 @@ EXCLUDES: dict[str, frozenset[frozenset[str]]] = {
     ),
     "weather": frozenset({frozenset(("storm", "clear"))}),
     "light": frozenset(
-        frozenset(pair) for pair in (("studio", "sun"), ("studio", "moon"), ("studio", "fire"), ("sun", "moon"))
+        # a scene lit by a candle or a lamp is not also in the sun: "reading by lamplight, golden hour
+        # backlight", "a whale at sunset, warm candlelight"
+        frozenset(pair)
+        for pair in (("studio", "sun"), ("studio", "moon"), ("studio", "fire"), ("sun", "moon"), ("fire", "sun"))
     ),
     "view": frozenset(
         frozenset(pair)
@@ -194,7 +200,7 @@ EXCLUDES["temp"] = frozenset({frozenset(("warm", "cool"))})
 CROSS_EXCLUDES: tuple[tuple[str, str, str, frozenset[str]], ...] = (
     ("lens", "lens", "medium", frozenset({
         "oil", "watercolor", "gouache", "acrylic", "drawing", "print", "pixel", "vector", "cel", "glass",
-        "mosaic", "paper", "knit", "abstract", "fresco",
+        "mosaic", "paper", "knit", "abstract", "fresco", "blueprint",
     })),
     # a studio has no time of day and no weather
     ("light", "studio", "time", frozenset({"dawn", "day", "golden", "dusk", "night"})),

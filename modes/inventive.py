@@ -25,7 +25,8 @@ from modes.craft import (
     words,
 )
 from modes.engine import MAX_ATTEMPTS, SPARE
-from modes.spark import SparkFacts, analyze, art_direction, enrichment
+from modes.relevance import INVENTIVE_FLOOR
+from modes.spark import SparkFacts, analyze, art_direction, enrichment, twisted
 
 SYSTEM = (
     "You invent fresh, surprising prompts for an AI image generator. Keep the idea's subject, "
@@ -79,6 +80,7 @@ def twists_for(ctx: ModeContext, count: int, attempt: int) -> list[str]:
 
 class InventiveMode(ModeHandler):
     name = "inventive"
+    relevance_floor = INVENTIVE_FLOOR  # a local model's own phrases are left out (modes/relevance.py)
     title = "Inventive"
     summary = "a different twist each"
 
@@ -88,6 +90,8 @@ class InventiveMode(ModeHandler):
         for idea, twist, answer in EXAMPLES:
             base += [ChatMessage("user", f"Idea: {idea}\nTwist: {twist}"), ChatMessage("assistant", answer)]
         twists = twists_for(ctx, count, attempt)
+        if not ctx.own_phrases:  # composed from the twist and curated art direction: no model row
+            return Plan(rows=[], keys=twists, extra={"spark": spark})
         rows = []
         for c, twist in enumerate(twists):
             messages = (*base, ChatMessage("user", f"Idea: {spark}\nTwist: {twist}"))
@@ -105,10 +109,25 @@ class InventiveMode(ModeHandler):
 
     def assemble(self, ctx: ModeContext, plan: Plan, outputs: list[LMOutput]) -> list[str | None]:
         spark = plan.extra["spark"]
+        if not ctx.own_phrases:
+            return [
+                self.composed(spark, twist, random.Random(derive_seed(ctx.seed, self.name, "composed", spark.lower(), twist)), ctx)
+                for twist in plan.keys
+            ]
         return [
             self.repair(ctx, spark, twist, out.text, out.finished)
             for twist, out in zip(plan.keys, outputs, strict=True)
         ]
+
+    def composed(self, spark: str, twist: str, rng: random.Random, ctx: ModeContext) -> str:
+        """The spark taken through `twist`, with curated style, light, palette and detail that agree
+        with the twisted scene (what the fallback writes, and the result where the model's own
+        phrases are not kept)."""
+        facts = analyze(spark)
+        head = with_twist(spark, twist)
+        chosen = facets.merge(facts.fixed, facets.tags(twist))
+        phrases = [head, *enrichment(twisted(spark, head), rng, chosen, ("styles", "lighting", "palettes", "details"))]
+        return join_within(dedupe_phrases(phrases), ctx.word_limit)
 
     def repair(self, ctx: ModeContext, spark: str, twist: str, raw: str, finished: bool) -> str | None:
         line = first_line(strip_chatter(raw))
@@ -174,18 +193,16 @@ class InventiveMode(ModeHandler):
             slot for slot, facet in (("styles", "medium"), ("lighting", "light")) if facet not in chosen
         )
         rng = random.Random(derive_seed(ctx.seed, self.name, "finish", raw))
-        extra = enrichment(facts, rng, chosen, wanted) if wanted else []
+        # read as the twisted scene: no leaves to dapple the light once it is set under the sea
+        extra = enrichment(twisted(spark, head), rng, chosen, wanted) if wanted else []
         return join_within([head, *kept, *extra][:MAX_PHRASES], ctx.word_limit)
 
     def fallback(self, ctx: ModeContext, rng: random.Random, index: int) -> str:
         spark = tidy_spark(ctx.spark)
-        facts = analyze(spark)
         # past the twists every attempt gave its candidates, so a fallback repeats none of them
         order = twist_order(ctx)
         twist = order[(MAX_ATTEMPTS * (ctx.num_results + SPARE) + index) % len(order)]
-        chosen = facets.merge(facts.fixed, facets.tags(twist))
-        phrases = [with_twist(spark, twist), *enrichment(facts, rng, chosen, ("styles", "lighting", "palettes", "details"))]
-        return join_within(dedupe_phrases(phrases), ctx.word_limit)
+        return self.composed(spark, twist, rng, ctx)
 
 
 def fitting_twists(facts: SparkFacts) -> tuple[str, ...]:

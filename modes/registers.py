@@ -40,7 +40,8 @@ DOMAINS: dict[str, tuple[str, ...]] = {
         "desert*", "field*", "flower*", "tree*", "canyon*", "glacier*", "island*", "coral*",
         "reef*", "wildlife", "moss*", "fern*", "pond*", "prairie*", "tundra", "savanna*",
         "rainforest*", "hedgehog*", "rabbit*", "hare*", "otter*", "badger*", "squirrel*", "stag*",
-        "elk", "moose",
+        "elk", "moose", "blossom*", "sunflower*", "lavender", "whale*", "dolphin*", "orca*", "seal", "seals", "penguin*", "garden*", "bee", "bees",
+        "beehive*", "hive", "hives", "beekeep*", "ivy", "overgrown", "wildflower*",
     ),
     "food": (
         "ramen", "soup*", "cake*", "coffee", "tea", "bread", "pastr*", "pizza*", "burger*", "sushi",
@@ -48,7 +49,10 @@ DOMAINS: dict[str, tuple[str, ...]] = {
         "lunch", "chocolate*", "cocktail*", "wine", "cheese*", "pie", "pies", "cookie*", "cupcake*",
         "ice cream", "dumpling*", "taco*", "curry", "pasta", "spaghetti", "pancake*", "waffle*",
         "donut*", "doughnut*", "macaron*", "smoothie*", "steak*", "sandwich*", "bento", "pho",
+        "bakery", "bakeries", "patisserie*", "teapot*", "teacup*",
     ),
+    # a mood the spark states: a cozy bakery or a sleepy cat has no harsh noir shadows
+    "cozy": ("cozy", "cosy", "snug", "sleepy", "cuddl*", "gentle", "peaceful", "tranquil", "serene"),
     "product": (
         "luxury", "wristwatch*", "perfume*", "jewel*", "necklace*", "handbag*", "sneaker*",
         "cosmetic*", "lipstick*", "diamond*", "headphone*", "smartwatch*", "fragrance*", "serum*",
@@ -74,18 +78,34 @@ DOMAINS: dict[str, tuple[str, ...]] = {
         "pier*", "harbor*", "harbour*", "dock", "docks", "wharf*", "alley*", "street*", "lake*", "ocean*",
         "sea", "seas", "seaside", "beach*", "field*", "meadow*", "garden*", "hill", "hills", "hillside*",
         "desert*", "mountain*", "forest*", "jungle*", "river*", "rooftop*", "airship*", "balloon*",
-        "sky", "skies", "campsite*", "ice floe*",
+        "sky", "skies", "campsite*", "ice floe*", "blossom*",
     ),
     # inside: a room has windows whatever else the spark names ("a cafe by the sea")
     "interior": (
         "room*", "kitchen*", "cafe*", "café*", "nook*", "library*", "libraries", "bedroom*", "interior*",
         "indoor*", "inside", "window*", "studio*", "attic*", "cabin*", "tavern*", "office*", "shop*",
         "greenhouse*", "hall", "halls", "cellar*", "workshop*", "parlor*", "parlour*", "classroom*",
+        "forge", "forges", "smithy", "bakery", "bakeries", "bookshelf", "bookshelves", "bookcase*", "shelf",
+        "shelves", "bedside", "desk", "desks", "garage*", "chapel*", "church*",
     ),
-    # where no leaf grows to dapple the light: sand, ice, the sea floor, another planet
+    # a fire burns in the scene: its flicker is the scene's own light
+    "fire": (
+        "fire", "fires", "campfire*", "bonfire*", "hearth*", "fireplace*", "forge", "forges", "forging",
+        "blacksmith*", "smithy", "torch*", "lantern*", "candle*", "firelit", "furnace*", "kiln*", "embers",
+    ),
+    # where a living glow belongs: the deep sea, a cave, fungi, fireflies, magic, another world
+    "glow": (
+        "underwater", "undersea", "deep sea", "sea floor", "ocean floor", "seabed", "reef*", "coral*",
+        "jellyfish*", "squid*", "octopus*", "plankton", "abyss*", "mushroom*", "fungus", "fungi", "fungal",
+        "cave*", "cavern*", "grotto*", "firefl*", "alien*", "enchanted", "fairy", "fairies", "fae", "magic*",
+        "swamp*", "bayou*", "spirit*", "ghost*", "wisp*", "nebula*", "glow*", "lumin*", "biolumin*", "lagoon*",
+        "night forest", "mangrove*",
+    ),
+    # where no leaf grows to dapple the light: sand, ice, snow, the sea floor, another planet
     "treeless": (
         "desert*", "dune*", "frozen", "ice", "icy", "arctic", "tundra", "glacier*", "iceberg*",
-        "snowfield*", "ice floe*", "underwater", "undersea", "seabed", "sea floor", "ocean floor",
+        "snowfield*", "ice floe*", "snow", "snowy", "snow-covered", "winter*", "wintry", "underwater",
+        "field", "fields", "balloon*", "airship*", "sky", "skies", "undersea", "seabed", "sea floor", "ocean floor",
         "outer space", "asteroid*", "planet*", "moon surface", "lunar",
         # creatures of the open sea: no leaves over a jellyfish drifting in dark water
         "jellyfish*", "octopus*", "squid*", "whale*", "shark*", "manta*", "seaweed", "kelp",
@@ -106,13 +126,14 @@ DOMAINS: dict[str, tuple[str, ...]] = {
 CLASHES: dict[str, frozenset[str]] = {
     "synthwave": frozenset({"fantasy", "nature", "product", "historic"}),
     "vaporwave": frozenset({"fantasy", "nature", "product", "historic"}),
-    "neon glow": frozenset({"fantasy", "nature", "historic"}),
+    "neon*": frozenset({"fantasy", "nature", "historic"}),
     # a street scene after a fox in the snow is another picture
     "street": frozenset({"nature"}),
     "alley": frozenset({"nature"}),
     "downtown": frozenset({"nature"}),
     "skyscraper*": frozenset({"nature"}),
-    "noir": frozenset({"fantasy", "nature", "food", "product"}),
+    "noir": frozenset({"fantasy", "nature", "food", "product", "cozy"}),
+    "harsh": frozenset({"cozy"}),
     "editorial photography": frozenset({"fantasy"}),
     "macro photography": frozenset({"vista"}),
     "macro close-up": frozenset({"vista"}),
@@ -131,16 +152,23 @@ CLASHES: dict[str, frozenset[str]] = {
     "tilt-shift miniature": frozenset({"product", "food"}),
     # inventive's twists: a valley the size of an insect, a cathedral under a microscope
     "size of an insect": frozenset({"vista"}),
-    # light from inside a room does not fall on an island or a valley seen whole
-    "candlelight": frozenset({"vista"}),
-    "candlelit": frozenset({"vista"}),
-    "window light": frozenset({"vista", "outdoor"}),
+    # light from inside a room does not fall on an island, a valley seen whole, a fox in the snow
+    # or a whale at sea: candles, lamps, a hearth and windows belong to rooms
+    "candle*": frozenset({"vista", "nature", "treeless", "outdoor"}),
+    "firelight": frozenset({"vista", "nature", "treeless", "outdoor"}),
+    "lamplight": frozenset({"vista", "nature", "treeless"}),
+    # fireflies fly on summer nights over land: not under the sea, in the snow or in space
+    "firefl*": frozenset({"treeless"}),
+    "lamplit": frozenset({"vista", "nature", "treeless"}),
+    "lantern*": frozenset({"nature", "treeless"}),
+    "window light": frozenset({"vista", "outdoor", "nature", "treeless"}),
     # sunlight through leaves needs leaves: none over a desert, a frozen lake or the sea floor
     "dappled": frozenset({"treeless"}),
     "through leaves": frozenset({"treeless"}),
     "through the leaves": frozenset({"treeless"}),
     "through the canopy": frozenset({"treeless"}),
-    "lamplight": frozenset({"vista"}),
+    "scattered leaves": frozenset({"treeless"}),
+    "falling leaves": frozenset({"treeless"}),
     # a framing for a place, not a thing on its own
     "against the horizon": frozenset({"object"}),
     "establishing shot": frozenset({"object"}),
@@ -157,8 +185,19 @@ CLASHES: dict[str, frozenset[str]] = {
 WELCOME: dict[str, frozenset[str]] = {
     "synthwave": frozenset({"scifi"}),
     "vaporwave": frozenset({"scifi"}),
-    "neon glow": frozenset({"scifi"}),
+    "neon*": frozenset({"scifi"}),
     "window light": frozenset({"interior"}),
+    "candle*": frozenset({"interior"}),
+    "firelight": frozenset({"interior", "fire"}),
+    "lamplight": frozenset({"interior"}),
+    "lamplit": frozenset({"interior"}),
+    "lantern*": frozenset({"interior", "fire"}),
+}
+
+# A cue that belongs only in these domains: a bioluminescent glow lights the deep sea, a cave or
+# an enchanted forest, not a blacksmith, a lighthouse keeper or a fox in the snow.
+ONLY: dict[str, frozenset[str]] = {
+    "bioluminescen*": frozenset({"glow"}),
 }
 
 # kind -> (nouns of that kind, the generic ones that never compete: "a lone figure" is the knight).
@@ -229,7 +268,7 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 # Framings made for a figure: "close-up portrait framing" for a bakery frames nobody. They need
 # the spark to name a person or an animal (`KINDS`).
-NEEDS_FIGURE: tuple[str, ...] = ("portrait framing", "full-body shot", "over-the-shoulder view")
+NEEDS_FIGURE: tuple[str, ...] = ("portrait framing", "full-body shot", "over-the-shoulder view", "colossus")
 FIGURE_WORDS = re.compile(r"portrait|character|figure|person|people|creature|mascot|robot|self")
 
 # A body the spark has none of: "worn hands and creased face" beside an oak tree, "heart warming
@@ -276,10 +315,12 @@ def _pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(?:" + "|".join(_word(c) for c in cues) + r")(?![\w-])")
 
 
-# Domains that say where a spark is, not what it is about: a mug on a kitchen table is still a mug.
-WHERE = frozenset({"outdoor", "interior", "treeless"})
+# Domains that say where a spark is or what lights it, not what it is about: a mug on a kitchen
+# table is still a mug, a candle in a jar still an object.
+WHERE = frozenset({"outdoor", "interior", "treeless", "fire", "glow", "cozy"})
 _DOMAIN_PATTERNS = {name: _pattern(cues) for name, cues in DOMAINS.items()}
 _CLASH_PATTERNS = [(cue, _pattern((cue,)), domains) for cue, domains in CLASHES.items()]
+_ONLY_PATTERNS = [(cue, _pattern((cue,)), domains) for cue, domains in ONLY.items()]
 _FIGURE_PATTERNS = [(cue, _pattern((cue,))) for cue in NEEDS_FIGURE]
 _KIND_PATTERNS = {kind: (_pattern(nouns), _pattern(generic)) for kind, (nouns, generic) in KINDS.items()}
 
@@ -317,13 +358,13 @@ def clashes(phrase: str, spark: str) -> list[str]:
     out = []
     for cue, pattern, unsuited in _CLASH_PATTERNS:
         hit = where & unsuited
-        if (
-            hit
-            and not where & WELCOME.get(cue, frozenset())
-            and pattern.search(text)
-            and not pattern.search(stated)
-        ):
-            out.append(f"'{cue}' vs {sorted(hit)[0]}")
+        found = hit and not where & WELCOME.get(cue, frozenset()) and pattern.search(text)
+        if found and not pattern.search(stated):
+            out.append(f"'{cue.rstrip('*')}' vs {sorted(hit)[0]}")
+    for cue, pattern, suited in _ONLY_PATTERNS:
+        found = not where & suited and pattern.search(text)
+        if found and not pattern.search(stated):
+            out.append(f"'{cue.rstrip('*')}' vs not {sorted(suited)[0]}")
     figure = (
         subjects(spark).keys() & {"person", "animal"}
         or where & {"fantasy", "scifi"}

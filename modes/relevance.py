@@ -32,9 +32,16 @@ Embed = Callable[[list[str]], Awaitable[np.ndarray]]
 # The calibrated floors (all-MiniLM-L6-v2 cosine with the head; `python -m eval.calibrate_relevance
 # --mode MODE`: the best accuracy on the dev phrases). Measured on held-out phrases, the gate drops
 # 40% of completion's off-topic phrases (2 in 3 of those it drops are off topic) and 24% of the
-# structured mode's (5 in 7). The inventive mode's elaborations are not gated: too few judged yet.
+# structured mode's (5 in 7).
 COMPLETION_FLOOR = 0.25
 STRUCTURED_FLOOR = 0.2
+# The inventive mode keeps none of a local model's own phrases after its head (the spark with its
+# twist): judged, 13 of 44 were usable ("a sea of lanterns"), the rest word salad ("a gentle
+# blowout by a whale", "a glass-batted violin solitaire"). No rule tried kept the good ones on
+# sparks it was not chosen on: a cosine band with no rare word kept 4 usable and 1 unusable on the
+# dev sparks, 0 and 5 on held-out ones (`python -m eval.calibrate_inventive`). A floor of 1 or more
+# drops every phrase after the head that is not curated, art direction included, without scoring.
+INVENTIVE_FLOOR = 1.0
 
 # Phrases of art direction the facet tagger does not tag: finish, mood, rendering words. They
 # are chosen from curated tables, not read from the spark's scene.
@@ -87,15 +94,20 @@ def head_size(spark: str) -> int:
     return max(1, len(parts.split(spark)))
 
 
-def scene_phrases(prompt: str, spark: str, kept: Sequence[str] = ()) -> tuple[str, list[str]]:
-    """(head, the phrases after it the gate scores)."""
+def scene_phrases(
+    prompt: str, spark: str, kept: Sequence[str] = (), every: bool = False
+) -> tuple[str, list[str]]:
+    """(head, the phrases after it the gate scores; `every`: all that are not curated)."""
     texts = parts.split(prompt)
     size = head_size(spark)
     head = ", ".join(texts[:size])
     scored = []
     for phrase in parts.read(prompt)[size:]:
         text = phrase.text
-        if phrase.part not in SCORED or is_art_direction(text):
+        if every:
+            if text.lower() in CURATED:
+                continue
+        elif phrase.part not in SCORED or is_art_direction(text):
             continue
         if any(keep.contains(text, term) for term in kept):
             continue
@@ -148,6 +160,9 @@ class RelevanceGate:
         floor = self.floor if self.floor is not None else floor
         if floor <= 0 or not spark.strip():
             return candidates
+        if floor >= 1.0:  # nothing the model wrote after the head is kept: no need to score it
+            read = [scene_phrases(c, spark, kept, every=True) for c in candidates]
+            return [without(c, set(scored)) if scored else c for c, (_, scored) in zip(candidates, read, strict=True)]
         read = [scene_phrases(c, spark, kept) for c in candidates]
         texts = list(dict.fromkeys(t for head, scored in read if scored for t in (head, *scored)))
         if not texts:

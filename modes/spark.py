@@ -233,6 +233,9 @@ class SparkFacts(msgspec.Struct, frozen=True, kw_only=True):
     fixed: dict[str, frozenset[str]]
     format: Format | None = None
     spark: str = ""  # the words themselves: what the register and subject checks read
+    # the spark's own facts when these are of the spark taken through a twist (`twisted`): a
+    # phrase must suit both the twisted scene and the spark
+    within: SparkFacts | None = None
 
     @property
     def medium(self) -> frozenset[str]:
@@ -267,6 +270,8 @@ class SparkFacts(msgspec.Struct, frozen=True, kw_only=True):
             return False
         if self.second_medium(own):
             return False
+        if self.within is not None and not self.within.accepts(phrase):
+            return False
         return not (chosen and facets.conflicts(own, chosen))
 
     def stays_on_subject(self, phrase: str) -> bool:
@@ -277,6 +282,12 @@ class SparkFacts(msgspec.Struct, frozen=True, kw_only=True):
         if self.format is None or self.format.scene:
             return True
         return not content_set(phrase).isdisjoint(content_set(self.spark)) or art_direction(phrase)
+
+    @property
+    def states_light(self) -> bool:
+        """The spark names its light source ("by lamplight", "at sunset", "moonlit"): a light phrase
+        added to it would be a second source, or the same one said again."""
+        return bool(self.fixed.get("light"))
 
     @property
     def place(self) -> frozenset[str]:
@@ -313,6 +324,8 @@ class SparkFacts(msgspec.Struct, frozen=True, kw_only=True):
         "palettes" or "details") that `accepts` allows: the format's own values first, then the
         shared vocabulary's ("" when none fits)."""
         own: tuple[str, ...] = getattr(self.format, field, ()) if self.format else ()
+        if field == "settings":  # a portrait "in her garden" is not set against a studio backdrop
+            own = tuple(o for o in own if self.fits_place(o))
         return self.pick(rng, own, chosen) or self.pick(rng, SLOT_LISTS.get(field, ()), chosen)
 
 
@@ -323,6 +336,14 @@ def analyze(spark: str) -> SparkFacts:
     found = next((fmt for fmt, pattern in _FORMAT_PATTERNS if pattern.search(text)), None)
     fixed = facets.merge(facets.tags(spark), found.implies if found else {})
     return SparkFacts(fixed=fixed, format=found, spark=spark)
+
+
+@functools.lru_cache(maxsize=4096)
+def twisted(spark: str, head: str) -> SparkFacts:
+    """The facts of `head` (the spark taken through a twist), whose phrases must suit the spark
+    as well: a blacksmith "set in a sunken underwater city" gets no leaves, and no glow the
+    blacksmith himself would not have."""
+    return msgspec.structs.replace(analyze(head), within=analyze(spark))
 
 
 # The shared vocabulary of each slot, by the `Format` field naming the format's own values.
@@ -344,6 +365,8 @@ def enrichment(
     for slot in slots:
         if slot == "styles" and facts.medium - {"illustration"}:
             continue  # the spark states its medium: a second style phrase would only restate or contradict it
+        if slot == "lighting" and facts.states_light:
+            continue  # "reading by lamplight", "at sunset": the spark's own light, not a second one
         phrase = facts.curated(rng, slot, chosen)
         if phrase:
             picked.append(phrase)

@@ -31,7 +31,7 @@ from modes.craft import (
     words,
 )
 from modes.relevance import STRUCTURED_FLOOR
-from modes.spark import SparkFacts, analyze
+from modes.spark import ART_WORDS, SparkFacts, analyze
 
 SLOTS: tuple[tuple[str, str], ...] = (
     ("setting", "Setting"),
@@ -52,11 +52,21 @@ FORMAT_FIELD = {
     "details": "details",
 }
 # Style words that name no medium or style on their own: "art piece", "edible art" say nothing.
-GENERIC_STYLE = frozenset({"art", "artwork", "style", "digital", "studio", "stylized", "concept"})
+# "glass", "pastel", "still" are half of "stained glass", "pastel chalk", "film still": alone a
+# material or a colour ("porcelain glass" is no style for a teapot).
+GENERIC_STYLE = frozenset(
+    {"art", "artwork", "style", "digital", "studio", "stylized", "concept", "glass", "stained", "pastel", "film",
+     "still", "matte", "realistic"}
+)
+# Light words that only qualify a light: "bright", "dim" or "golden" alone light nothing.
+LIGHT_QUALIFIERS = frozenset(
+    "bright dim dark hazy luminous radiant golden glowing illuminated lit shimmering volumetric backlit "
+    "moonlit candlelit".split()
+)
 SLOT_KEYWORDS = {
     "style": vocab.STYLE_WORDS - GENERIC_STYLE,
     "composition": vocab.COMPOSITION_WORDS,
-    "lighting": vocab.LIGHT_WORDS,
+    "lighting": vocab.LIGHT_WORDS - LIGHT_QUALIFIERS,
     "palette": vocab.COLOR_WORDS,
 }
 
@@ -157,6 +167,19 @@ def _names_a_place(phrase: str) -> bool:
     )
 
 
+# Qualities a detail may hold but not be ("cold", "quiet"): the word lists lack them as adjectives.
+QUALITIES = frozenset("cold warm hot cool wet dry soft hard calm quiet silent peaceful serene cozy cosy".split())
+
+
+def names_a_thing(detail: str) -> bool:
+    """A detail shows something: not adjectives alone ("rustic wooden", "cold") nor one word of art
+    direction ("light", "glow"), which the other slots say better."""
+    tokens = words(detail)
+    if all(t in wording.ADJECTIVES or t in vocab.COLOR_WORDS or t in STOPWORDS or t in QUALITIES for t in tokens):
+        return False
+    return not (len(tokens) == 1 and tokens[0] in ART_WORDS)
+
+
 def _slot_ok(slot: str, phrase: str) -> bool:
     if not phrase:
         return False
@@ -164,6 +187,10 @@ def _slot_ok(slot: str, phrase: str) -> bool:
         return _names_a_place(phrase)
     if slot == "palette" and (re.search(r"\d", phrase) or facets.tags(phrase).keys() & {"lens", "view", "medium"}):
         return False  # "20mm and white palette": a lens leaked into the colours
+    if slot == "lighting" and re.search(r"\d+-[a-z]", phrase):
+        return False  # "30-point lighting" ("5600K daylight" is a light)
+    if slot == "style" and "medium" in facets.tags(phrase):
+        return True
     keywords = SLOT_KEYWORDS.get(slot)
     if keywords is None:
         return True
@@ -290,7 +317,7 @@ class StructuredMode(ModeHandler):
                 if (
                     wording.is_well_formed(part, known)
                     and facts.accepts(part, chosen)
-                    and (slot != "details" or facts.stays_on_subject(part))  # no gladiator by an icon
+                    and (slot != "details" or (facts.stays_on_subject(part) and names_a_thing(part)))
                     and (slot != "setting" or facts.fits_place(part))  # no forest for a reading nook
                 ):
                     kept.append(part)
@@ -298,7 +325,9 @@ class StructuredMode(ModeHandler):
             if slot == "details" and facts.format is not None and facts.format.details:
                 kept = kept[:1]  # one of the model's, one that the format asks for
                 kept.append(facts.pick(rng, facts.format.details, chosen))
-            elif not kept and not (slot == "style" and facts.medium - {"illustration"}):
+            elif not kept and not (slot == "style" and facts.medium - {"illustration"}) and not (
+                slot == "lighting" and facts.states_light
+            ):
                 kept = [facts.curated(rng, FORMAT_FIELD[slot], chosen)]
             for part in kept:
                 for piece in (p.strip() for p in part.split(",")):

@@ -144,6 +144,11 @@ TWISTS: tuple[str, ...] = (
     "in a post-apocalyptic overgrown ruin",
     "shrunk to the size of an insect",
     "as a mosaic of ceramic tiles",
+    # changes of material that keep any subject whole: an icon, a sprite or a logo takes them too
+    "cast in polished bronze",
+    "carved from green jade",
+    "sculpted from white marble",
+    "made of hand-blown glass",
 )
 
 # Twists that move the subject into another world, light or scale rather than changing what it is

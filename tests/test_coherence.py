@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from models.lm.base import LMRequest
@@ -194,7 +196,7 @@ def test_the_twist_follows_the_sparks_first_phrase():
         ("a luxury wristwatch on black velvet", "claymation diorama", "'claymation' vs product"),
         ("a misty mountain valley at dawn", "hyperrealistic macro photography", "'macro photography' vs vista"),
         ("a red fox curled up in fresh snow", "cobbled streets at night", "'street' vs nature"),
-        ("a gothic cathedral in the fog", "neon glow", "'neon glow' vs historic"),
+        ("a gothic cathedral in the fog", "neon glow", "'neon' vs historic"),
     ],
 )
 def test_a_style_from_another_world_or_a_second_subject_is_seen(spark, phrase, found):
@@ -460,3 +462,59 @@ def test_a_palette_names_colours_not_a_lens():
 
     assert repair_slot("palette", " 20mm and white", "a steaming bowl of ramen") == ""
     assert repair_slot("palette", " navy and dark blue", "a steaming bowl of ramen") == "navy and dark blue palette"
+
+
+def test_a_light_from_a_room_stays_in_rooms_and_a_living_glow_in_its_world():
+    """Read off untuned sparks: "warm candlelight" and "soft window light" on a whale breaching at
+    sunset, "candlelit candelabras" by a fox in fresh snow, "bioluminescent glow" on a blacksmith,
+    a lighthouse keeper and a portrait in a garden."""
+    assert not analyze("a whale breaching at sunset").accepts("warm candlelight")
+    assert not analyze("a whale breaching at sunset").accepts("soft window light")
+    assert not analyze("a red fox in fresh snow").accepts("candlelit candelabras")
+    assert not analyze("a red fox in fresh snow").accepts("dappled sunlight through leaves")  # no leaves in snow
+    for spark in ("a blacksmith forging a sword at night", "portrait of a beekeeper in her garden"):
+        assert not analyze(spark).accepts("bioluminescent glow"), spark
+    assert analyze("a glowing jellyfish in the deep sea").accepts("bioluminescent glow")
+    assert analyze("a mushroom forest at night").accepts("bioluminescent glow")
+    # the fire the scene holds lights it; a room keeps its candles
+    assert analyze("a knight resting by a campfire in a forest").accepts("firelight flicker")
+    assert not analyze("a knight resting by a campfire in a forest").accepts("warm candlelight")
+    assert analyze("a clockwork owl perched on a bookshelf").accepts("warm candlelight")
+    assert not analyze("portrait of a beekeeper in her garden").accepts("neon glow")
+
+
+def test_a_light_the_spark_states_is_its_only_light():
+    """"a lighthouse keeper reading by lamplight, golden hour backlight" and "..., bright midday
+    sun" light one scene twice; the spark's own light needs no second phrase."""
+    from modes.spark import enrichment
+
+    lamp = analyze("a lighthouse keeper reading by lamplight")
+    assert lamp.states_light
+    assert not lamp.accepts("golden hour backlight") and not lamp.accepts("bright midday sun")
+    assert not analyze("a whale breaching at sunset").accepts("firelight flicker")
+    for seed in range(10):
+        added = enrichment(lamp, random.Random(seed), lamp.fixed)
+        assert all("light" not in facets.tags(p) for p in added), added
+    assert not analyze("a cozy bakery at dawn").accepts("lit only by fireflies")  # fireflies fly at night
+
+
+def test_a_portrait_in_a_stated_place_is_not_moved_to_a_studio():
+    """"portrait of a beekeeper in her garden, against a plain studio backdrop"."""
+    garden = analyze("portrait of a beekeeper in her garden")
+    for seed in range(10):
+        assert "backdrop" not in garden.curated(random.Random(seed), "settings")
+    assert analyze("portrait of an old sailor").curated(random.Random(0), "settings")
+
+
+def test_a_slot_value_says_what_its_slot_asks():
+    """Junk the structured slots let through: "glass" as a teapot's style, "bright" and
+    "30-point lighting" as its light, "rustic wooden" and "light" as details."""
+    from modes.structured import names_a_thing, repair_slot
+
+    assert repair_slot("style", " glass", "product shot of a ceramic teapot") == ""
+    assert repair_slot("style", " stained glass artwork", "a fox") == "stained glass artwork"
+    assert repair_slot("lighting", " bright", "a fox") == ""
+    assert repair_slot("lighting", " 30-point lighting", "a fox") == ""
+    assert repair_slot("lighting", " golden hour backlight", "a fox") == "golden hour backlight"
+    assert not names_a_thing("rustic wooden") and not names_a_thing("light") and not names_a_thing("cold")
+    assert names_a_thing("frost on whiskers") and names_a_thing("bees")

@@ -140,6 +140,12 @@ def test_good_prompts_have_no_broken_phrase(spark, prompt):
     ("a red fox curled up in fresh snow", "a red fox curled up in fresh snow, lush tropical jungle"),
     ("watercolor painting of a harbor town in the rain", "watercolor painting of a harbor town in the rain, "
      "a beautiful sunset over the water's edge"),
+    # seen in outputs (session 29): the sun on a lamp-lit scene, a room's light at sea or in the
+    # snow, a living glow where nothing glows
+    ("a lighthouse keeper reading by lamplight", "a lighthouse keeper reading by lamplight, golden hour backlight"),
+    ("a whale breaching at sunset", "a whale breaching at sunset, flat vector illustration, warm candlelight"),
+    ("a red fox in fresh snow", "a red fox in fresh snow, baroque oil painting, candlelit candelabras"),
+    ("a blacksmith forging a sword at night", "a blacksmith forging a sword at night, bioluminescent glow"),
 ])
 def test_spark_conflicts_are_flagged(spark, prompt):
     assert q.spark_conflicts(prompt, spark)
@@ -159,6 +165,9 @@ def test_spark_conflicts_are_flagged(spark, prompt):
     ("8-bit sprite of a spaceship", "8-bit sprite of a spaceship, pixel art, limited palette"),
     ("a desert coast at noon", "a desert coast at noon, a sandy beach, harsh light"),
     ("a desert oasis under a starry sky", "a desert oasis under a starry sky, palm trees, still water"),
+    ("a lighthouse keeper reading by lamplight", "a lighthouse keeper reading by lamplight, oil painting"),
+    ("a glowing jellyfish in the deep sea", "a glowing jellyfish in the deep sea, bioluminescent glow"),
+    ("a knight resting by a campfire in a forest", "a knight resting by a campfire in a forest, firelight flicker"),
 ])
 def test_consistent_prompts_have_no_spark_conflict(spark, prompt):
     assert q.spark_conflicts(prompt, spark) == []

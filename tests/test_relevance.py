@@ -68,7 +68,7 @@ def test_an_off_topic_phrase_is_rescued_by_an_on_topic_one_it_details():
     assert off_topic(head, np.stack([stray, stray]), 0.5) == [True, True]
 
 
-def test_completion_results_are_gated_in_the_engine_and_inventive_ones_are_not():
+def test_completion_results_are_gated_in_the_engine():
     spark = "a ruined castle overgrown with ivy"
 
     def stray(row: LMRequest) -> str:
@@ -79,7 +79,34 @@ def test_completion_results_are_gated_in_the_engine_and_inventive_ones_are_not()
     assert all("ballerina" not in p for p in gated.prompts), gated.prompts
     ungated = asyncio.run(run_mode(get_mode("completion"), ctx, ScriptedLanguageModel(stray), 30))
     assert any("ballerina" in p for p in ungated.prompts), ungated.prompts
-    assert get_mode("inventive").relevance_floor is None
+
+
+def test_a_gated_inventive_result_is_composed_from_its_twist_and_curated_art_direction():
+    """A local model's inventive elaborations were word salad 31 times in 44 ("a gentle blowout by
+    a whale", "molten silver light"): behind the gate the mode asks the model for none and composes
+    the twisted spark with curated style, light, palette and detail (counted as fallbacks);
+    without the gate (a remote model) the model writes them."""
+    from modes import vocab
+
+    spark = "a whale breaching at sunset"
+
+    def salad(row: LMRequest) -> str:
+        twist = row.messages[-1].content.split("Twist: ", 1)[1]
+        return f"{spark} {twist}, a gentle blowout by a whale, molten silver light, watercolor illustration"
+
+    ctx = ModeContext(mode="inventive", spark=spark, num_results=3, seed=0)
+    gated = asyncio.run(run_mode(get_mode("inventive"), ctx, ScriptedLanguageModel(salad), 30, GATE))
+    assert len(gated.prompts) == 3 and gated.model_calls == 0 and gated.fallbacks == 3
+    heads = set()
+    for prompt in gated.prompts:
+        assert "blowout" not in prompt and "molten" not in prompt, prompt
+        head = prompt.split(", ")[0]
+        assert any(head == f"{spark} {twist}" for twist in vocab.TWISTS), prompt
+        assert any(style in prompt for style in vocab.STYLES), prompt
+        heads.add(head)
+    assert len(heads) == 3
+    ungated = asyncio.run(run_mode(get_mode("inventive"), ctx, ScriptedLanguageModel(salad), 30))
+    assert ungated.model_calls >= 1 and any("blowout" in p for p in ungated.prompts), ungated.prompts
 
 
 class _Backend:
