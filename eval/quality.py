@@ -838,9 +838,11 @@ def scene_phrases(prompt: str, spark: str) -> list[str]:
         low = part.lower()
         if spark_text and (low in spark_text or (spark_text in low and len(low) <= len(spark_text) + 3)):
             continue
-        if _is_art_direction(part) or len(_tokens(part)) < 2:  # one word: a mood, too little to embed
-            continue
-        out.append(_without_spark(part, spark).strip() or part)
+        rest = _without_spark(part, spark).strip() or part
+        # a curated twist woven into the spark ("... made of hand-blown glass") is chosen, not written
+        if _is_art_direction(part) or _is_art_direction(rest) or len(_tokens(part)) < 2:
+            continue  # one word: a mood, too little to embed
+        out.append(rest)
     return out
 
 

@@ -110,6 +110,11 @@ DOMAINS: dict[str, tuple[str, ...]] = {
         # creatures of the open sea: no leaves over a jellyfish drifting in dark water
         "jellyfish*", "octopus*", "squid*", "whale*", "shark*", "manta*", "seaweed", "kelp",
     ),
+    # under water: no midday sun beats down on the sea floor
+    "underwater": (
+        "underwater", "undersea", "sea floor", "ocean floor", "seabed", "sunken", "deep sea", "reef*",
+        "coral*", "abyss*", "submerged",
+    ),
     # a thing on its own, seen whole and close: a mug has no horizon to stand against
     "object": (
         "mug*", "cup", "cups", "teacup*", "teapot*", "vase*", "bottle*", "jar", "jars", "lamp*", "chair*",
@@ -126,7 +131,8 @@ DOMAINS: dict[str, tuple[str, ...]] = {
 CLASHES: dict[str, frozenset[str]] = {
     "synthwave": frozenset({"fantasy", "nature", "product", "historic"}),
     "vaporwave": frozenset({"fantasy", "nature", "product", "historic"}),
-    "neon*": frozenset({"fantasy", "nature", "historic"}),
+    "neon*": frozenset({"fantasy", "nature", "historic", "underwater"}),
+    "midday sun": frozenset({"underwater"}),
     # a street scene after a fox in the snow is another picture
     "street": frozenset({"nature"}),
     "alley": frozenset({"nature"}),
@@ -216,7 +222,8 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "lamb", "puppy", "kitten", "fawn", "stag", "hare", "bison", "buffalo", "walrus", "orca",
             "manatee", "salamander", "chameleon", "retriever", "labrador", "poodle", "terrier",
             "spaniel", "husky", "corgi", "dachshund", "beagle", "bulldog", "collie", "shepherd dog",
-            "tabby", "unicorn", "dragon", "griffin", "pegasus",
+            "tabby", "unicorn", "dragon", "griffin", "pegasus", "snail", "slug", "beetle", "ant", "spider",
+            "ladybug", "moth", "dragonfly", "caterpillar", "bat", "squid",
         ),
         (
             "animal", "creature", "beast", "critter", "wildlife", "cub", "pup",
@@ -317,7 +324,7 @@ def _pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
 
 # Domains that say where a spark is or what lights it, not what it is about: a mug on a kitchen
 # table is still a mug, a candle in a jar still an object.
-WHERE = frozenset({"outdoor", "interior", "treeless", "fire", "glow", "cozy"})
+WHERE = frozenset({"outdoor", "interior", "treeless", "fire", "glow", "cozy", "underwater"})
 _DOMAIN_PATTERNS = {name: _pattern(cues) for name, cues in DOMAINS.items()}
 _CLASH_PATTERNS = [(cue, _pattern((cue,)), domains) for cue, domains in CLASHES.items()]
 _ONLY_PATTERNS = [(cue, _pattern((cue,)), domains) for cue, domains in ONLY.items()]

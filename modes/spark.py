@@ -172,8 +172,9 @@ FORMATS: tuple[Format, ...] = (
         cues=("product shot", "product photo", "product photograph", "product photography", "packshot",
               "pack shot", "product render", "commercial shot", "studio shot", "e-commerce"),
         media=frozenset({"photo", "render3d"}),
-        banned={"light": frozenset({"moon", "sun", "fire"}), "time": ALL_TIMES, "genre": frozenset({"landscape"}),
-                "view": frozenset({"wide", "overhead"}), "place": frozenset({"location"})},
+        banned={"light": frozenset({"moon", "sun", "fire", "neon"}), "time": ALL_TIMES,
+                "genre": frozenset({"landscape"}), "view": frozenset({"wide", "overhead"}),
+                "place": frozenset({"location"})},
         styles=("studio product photography", "commercial product photography", "clean 3D product render"),
         settings=("on a seamless studio backdrop", "on a polished reflective surface", "on a stone pedestal",
                   "on a pale marble plinth"),
@@ -324,7 +325,9 @@ class SparkFacts(msgspec.Struct, frozen=True, kw_only=True):
         "palettes" or "details") that `accepts` allows: the format's own values first, then the
         shared vocabulary's ("" when none fits)."""
         own: tuple[str, ...] = getattr(self.format, field, ()) if self.format else ()
-        if field == "settings":  # a portrait "in her garden" is not set against a studio backdrop
+        if field == "settings" and self.format is not None and self.format.scene:
+            # a portrait "in her garden" is not set against a studio backdrop (an isolated asset's
+            # backdrops are its setting wherever the spark says it is: a studio shot is in a studio)
             own = tuple(o for o in own if self.fits_place(o))
         return self.pick(rng, own, chosen) or self.pick(rng, SLOT_LISTS.get(field, ()), chosen)
 
@@ -394,7 +397,8 @@ PLACE_NOUNS = frozenset(
     "hall harbor harbour hill island jungle kitchen lab laboratory lake library lighthouse market meadow "
     "mansion monastery mountain museum nook ocean office palace park pier plaza pond port reef restaurant "
     "river room ruin ruins shop shore square stadium station street studio swamp tavern temple tower "
-    "town valley village volcano warehouse waterfall workshop".split()
+    "town valley village volcano warehouse waterfall workshop bakery garage chapel forge smithy bookshop "
+    "boutique gallery teahouse".split()
 )
 
 

@@ -158,9 +158,14 @@ NOT_A_PLACE = frozenset(
 
 
 def _names_a_place(phrase: str) -> bool:
+    """A word of `phrase` names a place: not only adjectives, light or colour ("neon lights" is a
+    light, not where a bakery is)."""
     return any(
         w not in wording.ADJECTIVES
         and w not in NOT_A_PLACE
+        and w.rstrip("s") not in vocab.LIGHT_WORDS
+        and w not in vocab.LIGHT_WORDS
+        and w not in vocab.COLOR_WORDS
         and w not in STOPWORDS
         and not wording.COMPOUND_ADJECTIVE.fullmatch(w)  # "gilt-edged"
         for w in words(phrase)
@@ -175,7 +180,8 @@ def names_a_thing(detail: str) -> bool:
     """A detail shows something: not adjectives alone ("rustic wooden", "cold") nor one word of art
     direction ("light", "glow"), which the other slots say better."""
     tokens = words(detail)
-    if all(t in wording.ADJECTIVES or t in vocab.COLOR_WORDS or t in STOPWORDS or t in QUALITIES for t in tokens):
+    vague = wording.ADJECTIVES | vocab.COLOR_WORDS | STOPWORDS | QUALITIES | ART_WORDS | NOT_A_PLACE | {"scene"}
+    if all(t in vague or t.rstrip("s") in vague for t in tokens):  # "golden light", "moonlit setting"
         return False
     return not (len(tokens) == 1 and tokens[0] in ART_WORDS)
 
@@ -187,6 +193,8 @@ def _slot_ok(slot: str, phrase: str) -> bool:
         return _names_a_place(phrase)
     if slot == "palette" and (re.search(r"\d", phrase) or facets.tags(phrase).keys() & {"lens", "view", "medium"}):
         return False  # "20mm and white palette": a lens leaked into the colours
+    if slot == "composition" and re.search(r"\b(?:no|without)\b", phrase):
+        return False  # "wide-angle lens with no aperture"
     if slot == "lighting" and re.search(r"\d+-[a-z]", phrase):
         return False  # "30-point lighting" ("5600K daylight" is a light)
     if slot == "style" and "medium" in facets.tags(phrase):

@@ -517,4 +517,18 @@ def test_a_slot_value_says_what_its_slot_asks():
     assert repair_slot("lighting", " 30-point lighting", "a fox") == ""
     assert repair_slot("lighting", " golden hour backlight", "a fox") == "golden hour backlight"
     assert not names_a_thing("rustic wooden") and not names_a_thing("light") and not names_a_thing("cold")
-    assert names_a_thing("frost on whiskers") and names_a_thing("bees")
+    assert names_a_thing("frost on whiskers") and names_a_thing("bees") and names_a_thing("lamplight on the wall")
+    # a light said again as a detail (CI suite: "..., moonlit setting, golden light"), a camera with no camera
+    assert not names_a_thing("moonlit setting") and not names_a_thing("golden light")
+    assert repair_slot("composition", " wide-angle lens with no aperture", "a weary knight") == ""
+    # a light is no place, and a bakery the spark names is where its setting is
+    assert repair_slot("setting", " neon lights", "a cozy bakery at dawn") == ""
+    assert not analyze("a cozy bakery at dawn").fits_place("beachfront street")
+
+
+def test_under_the_sea_no_midday_sun_and_a_snail_keeps_its_log_alone():
+    assert not analyze("a treasure chest on the ocean floor").accepts("bright midday sun")
+    assert not analyze("a treasure chest on the ocean floor").accepts("lit only by fireflies")
+    assert not analyze("a treasure chest on the ocean floor").accepts("as a giant colossus over a city")
+    assert not analyze("a snail crawling on a mossy log").accepts("a butterfly on the trunk")
+    assert not analyze("product shot of a ceramic teapot").accepts("neon blue glow")
