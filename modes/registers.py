@@ -252,7 +252,7 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "scooter", "ship", "boat", "yacht", "sailboat", "airplane", "plane", "jet",
             "helicopter", "rocket", "spaceship", "submarine", "tractor", "jeep", "limousine",
             "taxi", "carriage", "wagon", "locomotive", "hatchback", "pickup", "coupe", "roadster",
-            "canoe", "kayak", "ferry",
+            "canoe", "kayak", "ferry", "rowboat", "dinghy", "gondola", "raft",
         ),
         (
             "vehicle", "car", "automobile", "ride", "machine",
@@ -302,7 +302,7 @@ NON_VISUAL = re.compile(
 
 
 NON_VISUAL_WORDS = re.compile(
-    r"(?<![\w-])(?:voices?|melod(?:y|ies)|laughter|heartbeats?|ringtones?|muffled sounds?|sounds? coming)(?![\w-])"
+    r"(?<![\w-])(?:voices?|melod(?:y|ies)|laughter|heartbeats?|ringtones?|sounds?|noises?|soundscapes?)(?![\w-])"
 )
 
 

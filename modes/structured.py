@@ -180,6 +180,8 @@ def names_a_thing(detail: str) -> bool:
     """A detail shows something: not adjectives alone ("rustic wooden", "cold") nor one word of art
     direction ("light", "glow"), which the other slots say better."""
     tokens = words(detail)
+    if "no" in tokens or "without" in tokens:
+        return False  # an absence shows nothing, and may deny the spark ("no flowers" among orchids)
     vague = wording.ADJECTIVES | vocab.COLOR_WORDS | STOPWORDS | QUALITIES | ART_WORDS | NOT_A_PLACE | {"scene"}
     if all(t in vague or t.rstrip("s") in vague for t in tokens):  # "golden light", "moonlit setting"
         return False
@@ -194,7 +196,9 @@ def _slot_ok(slot: str, phrase: str) -> bool:
     if slot == "palette" and (re.search(r"\d", phrase) or facets.tags(phrase).keys() & {"lens", "view", "medium"}):
         return False  # "20mm and white palette": a lens leaked into the colours
     if slot == "composition" and re.search(r"\b(?:no|without)\b", phrase):
-        return False  # "wide-angle lens with no aperture"
+        return False  # "wide-angle lens with no aperture"; "no flowers" in a greenhouse full of orchids
+    if slot == "lighting" and set(words(phrase)) <= {"light", "lights", "lighting", "glow", "glowing"}:
+        return False  # "light" alone lights nothing in particular
     if slot == "lighting" and re.search(r"\d+-[a-z]", phrase):
         return False  # "30-point lighting" ("5600K daylight" is a light)
     if slot == "style" and "medium" in facets.tags(phrase):

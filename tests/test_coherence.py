@@ -520,6 +520,9 @@ def test_a_slot_value_says_what_its_slot_asks():
     assert names_a_thing("frost on whiskers") and names_a_thing("bees") and names_a_thing("lamplight on the wall")
     # a light said again as a detail (CI suite: "..., moonlit setting, golden light"), a camera with no camera
     assert not names_a_thing("moonlit setting") and not names_a_thing("golden light")
+    assert not names_a_thing("no flowers") and repair_slot("lighting", " light", "a fox") == ""
+    assert registers.non_visual("neon lights and raucous sounds")
+    assert not analyze("a wooden rowboat on a frozen lake").accepts("sailboats on a lake's edge")
     assert repair_slot("composition", " wide-angle lens with no aperture", "a weary knight") == ""
     # a light is no place, and a bakery the spark names is where its setting is
     assert repair_slot("setting", " neon lights", "a cozy bakery at dawn") == ""
