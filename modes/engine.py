@@ -65,8 +65,8 @@ async def run_mode(
                 candidates.append(candidate)
         picked = choose(candidates, accepted, need)
         accepted.extend(picked)
-        if not plan.rows:
-            result.fallbacks += len(picked)  # composed without the model: counted as written without it
+        if not plan.rows and not ctx.own_phrases:
+            result.fallbacks += len(picked)  # the model's phrases were not asked for: counted as written without it
     if len(accepted) < ctx.num_results:  # seeding a Random costs microseconds: only when needed
         rng = random.Random(derive_seed(ctx.seed, ctx.mode, "fallback", ctx.spark))  # per spark: no shared tail
         index = 0
