@@ -33,6 +33,7 @@ import numpy as np
 
 from modes import registers
 from modes.relevance import is_art_direction as curated_art_direction
+from modes.spark import elsewhere
 
 Embed = Callable[[list[str]], np.ndarray]
 EndProbs = Callable[[list[str]], list[list[float | None]]]
@@ -749,8 +750,8 @@ def spark_conflicts(prompt: str, spark: str) -> list[str]:
         for item in FORMAT_EXCLUDES[name]:
             for text in _excluded(item, rest):
                 add(f"{name} (spark) vs '{text}'")
-    for part in phrases(rest):  # a style from another world, a second subject in place of the first
-        for item in registers.clashes(part, spark) + registers.competing(part, spark):
+    for part in phrases(rest):  # a style from another world, a second subject or place in place of the first
+        for item in registers.clashes(part, spark) + registers.competing(part, spark) + elsewhere(part, spark):
             add(item)
     return out
 

@@ -165,6 +165,10 @@ CLASHES: dict[str, frozenset[str]] = {
     "lamplight": frozenset({"vista", "nature", "treeless"}),
     # fireflies fly on summer nights over land: not under the sea, in the snow or in space
     "firefl*": frozenset({"treeless"}),
+    # out in the weather: "a glass of water in the rain" is not in a reading nook
+    "in the rain": frozenset({"interior"}),
+    "in the snow": frozenset({"interior"}),
+    "under the stars": frozenset({"interior"}),
     "lamplit": frozenset({"vista", "nature", "treeless"}),
     "lantern*": frozenset({"nature", "treeless"}),
     "window light": frozenset({"vista", "outdoor", "nature", "treeless"}),

@@ -257,9 +257,13 @@ class SparkFacts(msgspec.Struct, frozen=True, kw_only=True):
     def accepts(self, phrase: str, chosen: facets.Tags | None = None) -> bool:
         """`phrase` contradicts neither the spark, its format, itself, nor the values `chosen` so far;
         it brings no style or light from another world and no second subject in place of the
-        spark's (`modes.registers`)."""
+        spark's (`modes.registers`), and no second place that moves the scene (`elsewhere`)."""
         if registers.non_visual(phrase) or (
-            self.spark and (registers.clashes(phrase, self.spark) or registers.competing(phrase, self.spark))
+            self.spark and (
+                registers.clashes(phrase, self.spark)
+                or registers.competing(phrase, self.spark)
+                or elsewhere(phrase, self.spark)
+            )
         ):
             return False
         own = facets.tags(phrase)
@@ -398,8 +402,42 @@ PLACE_NOUNS = frozenset(
     "mansion monastery mountain museum nook ocean office palace park pier plaza pond port reef restaurant "
     "river room ruin ruins shop shore square stadium station street studio swamp tavern temple tower "
     "town valley village volcano warehouse waterfall workshop bakery garage chapel forge smithy bookshop "
-    "boutique gallery teahouse".split()
+    "boutique gallery teahouse sea coast".split()
 )
+# Places that hold or border one another: a lake has a shore and a pier, a city its streets and
+# cafes, the sea its islands and harbours. A second place out of this table moves the scene
+# ("a lazy river at dusk" on a frozen lake, "an old steam ship in the desolate ocean" over a desert).
+_NEIGHBOURS: tuple[str, ...] = (
+    "lake shore pier beach island bridge cabin meadow forest mountain valley",
+    "pond garden meadow park bridge forest",
+    "river bridge valley forest meadow waterfall village town city canyon",
+    "ocean sea island reef shore beach harbor harbour port pier lighthouse cliff",
+    "desert canyon mountain valley hill ruin ruins temple",
+    "city town street alley alleyway square plaza market cafe diner bar shop restaurant station "
+    "harbor harbour port bridge park tower rooftop courtyard",
+    "village town street square market tavern church chapel bakery shop forge smithy bridge garden "
+    "meadow barn hill valley",
+    "forest jungle meadow river waterfall cabin cave clearing path valley mountain swamp pond ruin ruins temple",
+    "mountain cliff cave valley canyon hill volcano waterfall monastery castle lake",
+    "castle courtyard hall tower dungeon palace garden bridge village",
+    "palace courtyard hall garden tower",
+    "cathedral church chapel hall square tower",
+    "mansion hall room library kitchen bedroom attic corridor garden balcony",
+    "house room kitchen bedroom attic garden balcony nook library",
+    "room nook bedroom kitchen library attic studio office corridor hall balcony",
+    "greenhouse garden",
+    "station street city platform",
+    "island beach jungle reef shore harbor harbour lighthouse sea ocean volcano",
+    "coast beach shore cliff sea ocean harbor harbour port pier lighthouse village town",
+)
+NEIGHBOURS: dict[str, frozenset[str]] = {}
+for _row in _NEIGHBOURS:
+    _places = _row.split()
+    for _place in _places:
+        NEIGHBOURS[_place] = NEIGHBOURS.get(_place, frozenset()) | frozenset(_places)
+# A place word that names light or a set-up, not where the scene is ("studio lighting", "city lights").
+_NOT_A_PLACE = re.compile(r"\b(?:studio|city|room|street)[ -](?:light\w*|backdrop|shot|portrait|photo\w*|lamps?)\b")
+_FAR = re.compile(r"\b(?:distance|distant|horizon|background|far|faraway|beyond)\b")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -420,6 +458,25 @@ def place_words(spark: str) -> frozenset[str]:
                 found |= content_set(word)
     found |= {w for word in words(text) if word in PLACE_NOUNS for w in content_set(word)}
     return frozenset(found)
+
+
+def elsewhere(phrase: str, spark: str) -> list[str]:
+    """The places `phrase` names that move the spark's scene (`'river' vs 'lake'`): places the
+    spark does not name and that neither hold nor border one it names (NEIGHBOURS). Empty when
+    the spark states no place, when the phrase sees the place far off ("mountains in the
+    distance"), and for a place word that names a light or a set-up ("studio lighting")."""
+    where = place_words(spark)
+    text = phrase.lower().replace("’", "'")
+    if not where or _FAR.search(text):
+        return []
+    stated = [w for w in words(spark.lower()) if w in PLACE_NOUNS or content_set(w) & where]
+    near = frozenset().union(*(NEIGHBOURS.get(w, frozenset({w})) for w in stated)) if stated else frozenset()
+    named = [w for w in stated if w in PLACE_NOUNS] or stated or sorted(where)
+    out = []
+    for word in words(_NOT_A_PLACE.sub(" ", text)):
+        if word in PLACE_NOUNS and word not in near and content_set(word).isdisjoint(where):
+            out.append(f"'{word}' vs '{named[0]}'")
+    return out
 
 
 def art_direction(phrase: str) -> bool:

@@ -535,3 +535,27 @@ def test_under_the_sea_no_midday_sun_and_a_snail_keeps_its_log_alone():
     assert not analyze("a treasure chest on the ocean floor").accepts("as a giant colossus over a city")
     assert not analyze("a snail crawling on a mossy log").accepts("a butterfly on the trunk")
     assert not analyze("product shot of a ceramic teapot").accepts("neon blue glow")
+
+
+def test_a_second_place_that_moves_the_scene_is_refused():
+    """A continuation that puts a lake's rowboat on a river, a desert's airship over the ocean, or
+    a reading nook's cat in a forest or out in the rain moves the picture; a place the spark's own
+    place holds or borders (a lake's shore, a pier's sea), one seen far off, and a studio's light
+    do not; the eval counts the moves as spark conflicts."""
+    from eval.quality import spark_conflicts
+    from modes.spark import elsewhere
+
+    lake = analyze("a wooden rowboat on a frozen lake")
+    assert not lake.accepts("a lazy river at dusk")
+    assert lake.accepts("seen from the shore of a frozen lake")
+    assert not analyze("a steampunk airship over a desert").accepts("an old steam ship in the desolate ocean")
+    assert analyze("an old fisherman mending nets on a pier").accepts("old fishing boats out at sea")
+    nook = analyze("a cozy reading nook with a cat")
+    assert not nook.accepts("a quiet forest") and not nook.accepts("a glass of water in the rain")
+    assert nook.accepts("rain streaking the window")
+    assert analyze("a lone astronaut on a red desert planet").accepts("a mountain range in the distance")
+    assert elsewhere("three-point studio lighting", "a knight on a cliff") == []
+    assert elsewhere("a lazy river", "portrait of a beekeeper") == []  # no place stated: the setting is open
+    assert spark_conflicts("a wooden rowboat on a frozen lake, a lazy river at dusk", "a wooden rowboat on a frozen lake") == [
+        "'river' vs 'lake'"
+    ]
