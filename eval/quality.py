@@ -586,8 +586,10 @@ SEASONS: dict[str, re.Pattern[str]] = {
     "winter": _terms(r"winter", r"wintry", r"wintertime", r"fresh snow", r"snowfall", r"snowstorm", r"blizzard",
                      r"frosty"),
     "summer": _terms(r"summer", r"summer's", r"summery", r"summertime", r"midsummer", r"heatwave"),
-    "autumn": _terms(r"autumn", r"autumnal", r"fall foliage", r"autumn leaves"),
-    "spring": _terms(r"springtime", r"spring blossoms?", r"cherry blossoms?", r"spring morning"),
+    "autumn": _terms(r"autumn", r"autumnal", r"fall foliage", r"autumn leaves", r"in (?:the )?fall",
+                     r"fall (?:leaves|colou?rs)"),
+    "spring": _terms(r"springtime", r"spring blossoms?", r"cherry blossoms?", r"spring morning",
+                     r"in (?:the )?spring", r"spring (?:day|breeze|flowers|rain)"),
 }
 # The world a scene is in; BIOME_EXCLUDES pairs cannot share one picture (a desert oasis has no
 # beach spa, a volcanic island no desert floor, a fox in fresh snow no jungle).

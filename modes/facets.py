@@ -64,7 +64,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "light": {
         "sun": ("sunlight", "sunlit", "sunbeam*", "sun", "sunny", "midday sun", "dappled sunlight", "god rays",
-                "sun rays", "sunrays", "crepuscular rays", "sunshine", "sun-drenched", "golden hour", "sunset",
+                "sun rays", "sunrays", "crepuscular rays", "sunshine", "sun-drenched", "sun-kissed", "sun-soaked", "golden hour", "sunset",
                 "sunrise", "setting sun", "rising sun"),
         "moon": ("moonlight", "moonlit", "moonbeam*", "starlight", "moon", "moonglow", "moon glow"),
         "fire": ("candle*", "firelight", "fire", "campfire", "torch*", "lantern*", "hearth", "bonfire",
@@ -90,7 +90,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "front": ("front view", "front-facing", "facing the viewer", "straight-on"),
     },
     "lens": {
-        "lens": ("telephoto", "bokeh", "depth of field", "wide-angle lens", "lens", "35mm", "50mm", "85mm",
+        "lens": ("telephoto", "handheld", "bokeh", "depth of field", "wide-angle lens", "lens", "35mm", "50mm", "85mm",
                  "f/1.8", "f/2.8", "aperture", "tilt-shift", "fisheye", "anamorphic", "lens flare"),
     },
     "weather": {
@@ -98,7 +98,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                   "blizzard", "hurricane", "gale"),
         "fog": ("fog", "foggy", "fogbound"),
         "clear": ("sunny", "sunlit", "cloudless", "clear sky", "clear skies", "dappled sunlight", "midday sun",
-                  "sun-drenched", "sunshine"),
+                  "sun-drenched", "sun-kissed", "sunshine"),
     },
     "temp": {
         "warm": ("warm", "warmth", "amber glow", "golden glow"),
@@ -107,8 +107,11 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     "season": {
         "winter": ("winter", "wintry", "wintertime", "fresh snow", "snowfall", "snowstorm", "blizzard", "frosty"),
         "summer": ("summer", "summer's", "summery", "summertime", "midsummer", "heatwave"),
-        "autumn": ("autumn", "autumnal", "fall foliage", "autumn leaves"),
-        "spring": ("springtime", "spring blossom*", "cherry blossom*", "spring morning"),
+        "autumn": ("autumn", "autumnal", "fall foliage", "autumn leaves", "in the fall", "in fall", "fall leaves",
+                   "fall colors", "fall colours"),
+        # "spring" alone is also water from the ground or a coil: only where it is the season
+        "spring": ("springtime", "spring blossom*", "cherry blossom*", "spring morning", "in spring",
+                   "in the spring", "spring day", "spring breeze", "spring flowers", "spring rain"),
     },
     # the world a scene is in: a desert oasis has no beach spa, a volcanic island no desert floor
     "biome": {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 
 from models.lm.base import ChatMessage, LMOutput, LMRequest
-from modes import facets, vocab, wording
+from modes import facets, registers, vocab, wording
 from modes.base import ModeContext, ModeHandler, Plan
 from modes.craft import (
     clean_phrase,
@@ -64,8 +64,14 @@ def twist_order(ctx: ModeContext) -> list[str]:
     said = content_set(spark)
     # a twist that names what the spark already is says nothing new ("a steampunk airship over a
     # desert in a dreamlike surreal desert")
+    # a place out in the open (a canyon, a windy hill) is not moved inside a monastery or a ruin
+    open_air = bool(facts.place) and bool(registers.domains(spark) & {"outdoor", "vista"})
     fitting = [
-        t for t in fitting_twists(facts) if facts.accepts(t) and content_set(t).isdisjoint(said)
+        t
+        for t in fitting_twists(facts)
+        if facts.accepts(t)
+        and content_set(t).isdisjoint(said)
+        and not (open_air and t in vocab.ENCLOSING_TWISTS)
     ] or list(vocab.TWISTS)
     return rng.sample(fitting, k=len(fitting))
 

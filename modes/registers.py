@@ -42,6 +42,9 @@ DOMAINS: dict[str, tuple[str, ...]] = {
         "rainforest*", "hedgehog*", "rabbit*", "hare*", "otter*", "badger*", "squirrel*", "stag*",
         "elk", "moose", "blossom*", "sunflower*", "lavender", "whale*", "dolphin*", "orca*", "seal", "seals", "penguin*", "garden*", "bee", "bees",
         "beehive*", "hive", "hives", "beekeep*", "ivy", "overgrown", "wildflower*",
+        # the countryside: a kite on a windy hill or a windmill among tulips has no neon sign
+        "hill", "hills", "hilltop*", "hillside*", "tulip*", "windmill*", "farm", "farms", "farmhouse*",
+        "countryside", "pasture*", "orchard*", "vineyard*", "kite*",
     ),
     "food": (
         "ramen", "soup*", "cake*", "coffee", "tea", "bread", "pastr*", "pizza*", "burger*", "sushi",
@@ -53,6 +56,13 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     ),
     # a mood the spark states: a cozy bakery or a sleepy cat has no harsh noir shadows
     "cozy": ("cozy", "cosy", "snug", "sleepy", "cuddl*", "gentle", "peaceful", "tranquil", "serene"),
+    # a dark mood or the night: a haunted lighthouse on a stormy night is not lit evenly and flat
+    "dark": (
+        "haunted", "ghost*", "spooky", "creepy", "eerie", "sinister", "ominous", "gloomy", "stormy", "storm",
+        "storms", "horror", "cursed", "night", "nights", "nighttime", "midnight", "moonlit", "starlit", "starry",
+    ),
+    # haunted or cursed: no neon sign on a haunted lighthouse
+    "eerie": ("haunted", "ghost*", "spooky", "creepy", "eerie", "sinister", "ominous", "horror", "cursed"),
     "product": (
         "luxury", "wristwatch*", "perfume*", "jewel*", "necklace*", "handbag*", "sneaker*",
         "cosmetic*", "lipstick*", "diamond*", "headphone*", "smartwatch*", "fragrance*", "serum*",
@@ -79,6 +89,10 @@ DOMAINS: dict[str, tuple[str, ...]] = {
         "sea", "seas", "seaside", "beach*", "field*", "meadow*", "garden*", "hill", "hills", "hillside*",
         "desert*", "mountain*", "forest*", "jungle*", "river*", "rooftop*", "airship*", "balloon*",
         "sky", "skies", "campsite*", "ice floe*", "blossom*",
+        # a paper boat in a gutter, an owl on a fence post: out in the weather, no window or candle
+        "gutter*", "puddle*", "sidewalk*", "pavement*", "road", "roads", "roadside*", "fence*", "cliff*",
+        "canyon*", "valley*", "island*", "coast*", "shore*", "park", "parks", "farm", "farms", "farmhouse*",
+        "vegetable patch*", "windmill*", "tulip*", "kite*", "festival*",
     ),
     # inside: a room has windows whatever else the spark names ("a cafe by the sea")
     "interior": (
@@ -131,8 +145,13 @@ DOMAINS: dict[str, tuple[str, ...]] = {
 CLASHES: dict[str, frozenset[str]] = {
     "synthwave": frozenset({"fantasy", "nature", "product", "historic"}),
     "vaporwave": frozenset({"fantasy", "nature", "product", "historic"}),
-    "neon*": frozenset({"fantasy", "nature", "historic", "underwater"}),
-    "midday sun": frozenset({"underwater"}),
+    "neon*": frozenset({"fantasy", "nature", "historic", "underwater", "eerie"}),
+    "led light*": frozenset({"fantasy", "nature", "historic", "underwater"}),
+    # even, shadowless light for a haunted house or a street at night flattens its mood
+    "flat lighting": frozenset({"dark"}),
+    "even lighting": frozenset({"dark"}),
+    "sun-kissed": frozenset({"dark"}),
+    "midday sun": frozenset({"underwater", "dark"}),
     # a street scene after a fox in the snow is another picture
     "street": frozenset({"nature"}),
     "alley": frozenset({"nature"}),
@@ -173,17 +192,17 @@ CLASHES: dict[str, frozenset[str]] = {
     "lantern*": frozenset({"nature", "treeless"}),
     "window light": frozenset({"vista", "outdoor", "nature", "treeless"}),
     # sunlight through leaves needs leaves: none over a desert, a frozen lake or the sea floor
-    "dappled": frozenset({"treeless"}),
-    "through leaves": frozenset({"treeless"}),
-    "through the leaves": frozenset({"treeless"}),
-    "through the canopy": frozenset({"treeless"}),
+    "dappled": frozenset({"treeless", "interior"}),
+    "through leaves": frozenset({"treeless", "interior"}),
+    "through the leaves": frozenset({"treeless", "interior"}),
+    "through the canopy": frozenset({"treeless", "interior"}),
     "scattered leaves": frozenset({"treeless"}),
     "falling leaves": frozenset({"treeless"}),
     # a framing for a place, not a thing on its own
-    "against the horizon": frozenset({"object"}),
+    "against the horizon": frozenset({"object", "interior"}),
     "establishing shot": frozenset({"object"}),
-    "panoramic": frozenset({"object"}),
-    "aerial": frozenset({"object"}),
+    "panoramic": frozenset({"object", "interior"}),
+    "aerial": frozenset({"object", "interior"}),
     "leading lines": frozenset({"object"}),
     "landscape framing": frozenset({"object"}),
     "microscope": frozenset({"vista"}),
@@ -328,7 +347,7 @@ def _pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
 
 # Domains that say where a spark is or what lights it, not what it is about: a mug on a kitchen
 # table is still a mug, a candle in a jar still an object.
-WHERE = frozenset({"outdoor", "interior", "treeless", "fire", "glow", "cozy", "underwater"})
+WHERE = frozenset({"outdoor", "interior", "treeless", "fire", "glow", "cozy", "underwater", "dark", "eerie"})
 _DOMAIN_PATTERNS = {name: _pattern(cues) for name, cues in DOMAINS.items()}
 _CLASH_PATTERNS = [(cue, _pattern((cue,)), domains) for cue, domains in CLASHES.items()]
 _ONLY_PATTERNS = [(cue, _pattern((cue,)), domains) for cue, domains in ONLY.items()]

@@ -392,7 +392,7 @@ def directs_art(phrase: str) -> bool:
 # A preposition of place and what follows it, up to the next preposition, conjunction or comma.
 PLACE_PHRASE = re.compile(
     r"\b(?:on|in|at|over|by|under|inside|beside|near|above|across|through|along|atop|beneath|amid|among|"
-    r"within|outside|around)\s+((?:(?!\b(?:on|in|at|over|by|with|of|and|or|while|under|near)\b)[a-z0-9' -])+)"
+    r"within|outside|around|down|up|into|onto|behind)\s+((?:(?!\b(?:on|in|at|over|by|with|of|and|or|while|under|near)\b)[a-z0-9' -])+)"
 )
 # Nouns that are places themselves: "a haunted victorian mansion", "a cozy reading nook".
 PLACE_NOUNS = frozenset(
@@ -402,7 +402,24 @@ PLACE_NOUNS = frozenset(
     "mansion monastery mountain museum nook ocean office palace park pier plaza pond port reef restaurant "
     "river room ruin ruins shop shore square stadium station street studio swamp tavern temple tower "
     "town valley village volcano warehouse waterfall workshop bakery garage chapel forge smithy bookshop "
-    "boutique gallery teahouse sea coast".split()
+    "boutique gallery teahouse sea coast gutter sidewalk pavement road puddle farm farmhouse field hilltop "
+    "canal".split()
+)
+# Places by name: a street stall in Bangkok is not in Bengaluru, a greenhouse on Mars not on the Moon's
+# dust. A phrase naming one of these moves the scene when the spark names another.
+PLACE_NAMES = frozenset(
+    "tokyo kyoto osaka seoul beijing shanghai hong kong taipei bangkok hanoi saigon singapore jakarta bali "
+    "manila delhi mumbai bombay bengaluru bangalore kolkata calcutta chennai karachi lahore kathmandu dhaka "
+    "dubai istanbul tehran baghdad jerusalem cairo marrakech casablanca lagos nairobi johannesburg "
+    "capetown london paris rome venice florence milan naples madrid barcelona lisbon berlin munich vienna "
+    "prague budapest warsaw amsterdam brussels copenhagen stockholm oslo helsinki reykjavik dublin "
+    "edinburgh athens moscow petersburg kyiv york brooklyn manhattan chicago boston seattle francisco "
+    "angeles vegas miami orleans detroit toronto montreal vancouver havana mexico rio janeiro paulo "
+    "buenos aires lima bogota santiago sydney melbourne auckland japan china korea thailand vietnam india "
+    "nepal tibet mongolia egypt morocco kenya iceland norway sweden finland scotland ireland england "
+    "france italy spain portugal germany greece russia ukraine turkey persia arabia sahara amazon "
+    "himalaya himalayas alps andes patagonia siberia antarctica arctic tuscany provence "
+    "mars venus jupiter saturn mercury neptune pluto".split()
 )
 # Places that hold or border one another: a lake has a shore and a pier, a city its streets and
 # cafes, the sea its islands and harbours. A second place out of this table moves the scene
@@ -414,7 +431,7 @@ _NEIGHBOURS: tuple[str, ...] = (
     "ocean sea island reef shore beach harbor harbour port pier lighthouse cliff",
     "desert canyon mountain valley hill ruin ruins temple",
     "city town street alley alleyway square plaza market cafe diner bar shop restaurant station "
-    "harbor harbour port bridge park tower rooftop courtyard",
+    "harbor harbour port bridge park tower rooftop courtyard gutter sidewalk pavement road puddle canal",
     "village town street square market tavern church chapel bakery shop forge smithy bridge garden "
     "meadow barn hill valley",
     "forest jungle meadow river waterfall cabin cave clearing path valley mountain swamp pond ruin ruins temple",
@@ -426,6 +443,7 @@ _NEIGHBOURS: tuple[str, ...] = (
     "house room kitchen bedroom attic garden balcony nook library",
     "room nook bedroom kitchen library attic studio office corridor hall balcony",
     "greenhouse garden",
+    "field farm farmhouse meadow hill hilltop barn village windmill garden orchard pond river forest valley",
     "station street city platform",
     "island beach jungle reef shore harbor harbour lighthouse sea ocean volcano",
     "coast beach shore cliff sea ocean harbor harbour port pier lighthouse village town",
@@ -456,7 +474,7 @@ def place_words(spark: str) -> frozenset[str]:
                 and not facets.tags(word).keys() & {"time", "light", "season", "temp", "weather"}
             ):
                 found |= content_set(word)
-    found |= {w for word in words(text) if word in PLACE_NOUNS for w in content_set(word)}
+    found |= {w for word in words(text) if (noun := _place_noun(word)) for w in content_set(noun)}
     return frozenset(found)
 
 
@@ -469,14 +487,27 @@ def elsewhere(phrase: str, spark: str) -> list[str]:
     text = phrase.lower().replace("’", "'")
     if not where or _FAR.search(text):
         return []
-    stated = [w for w in words(spark.lower()) if w in PLACE_NOUNS or content_set(w) & where]
+    spark_words = words(spark.lower())
+    stated = [_place_noun(w) or w for w in spark_words if _place_noun(w) or content_set(w) & where]
     near = frozenset().union(*(NEIGHBOURS.get(w, frozenset({w})) for w in stated)) if stated else frozenset()
     named = [w for w in stated if w in PLACE_NOUNS] or stated or sorted(where)
+    names = PLACE_NAMES.intersection(spark_words)
     out = []
     for word in words(_NOT_A_PLACE.sub(" ", text)):
-        if word in PLACE_NOUNS and word not in near and content_set(word).isdisjoint(where):
+        noun = _place_noun(word)
+        if noun and noun not in near and content_set(noun).isdisjoint(where):
             out.append(f"'{word}' vs '{named[0]}'")
+        elif names and word in PLACE_NAMES and word not in names:
+            out.append(f"'{word}' vs '{sorted(names)[0]}'")
     return out
+
+
+def _place_noun(word: str) -> str | None:
+    """The place noun `word` is, singular ("alleyways" -> "alleyway"), or None."""
+    for cut, add in (("", ""), ("ies", "y"), ("es", ""), ("s", "")):
+        if word.endswith(cut) and (noun := word[: len(word) - len(cut)] + add) in PLACE_NOUNS:
+            return noun
+    return None
 
 
 def art_direction(phrase: str) -> bool:

@@ -63,6 +63,33 @@ LIGHT_QUALIFIERS = frozenset(
     "bright dim dark hazy luminous radiant golden glowing illuminated lit shimmering volumetric backlit "
     "moonlit candlelit".split()
 )
+# What a camera phrase may be made of: framing, angle, lens and their qualities. A camera value
+# with any other word talks about something else ("wide-angle lens with multiple cameras",
+# "handheld lens with a glass prism") and is replaced from the curated compositions.
+CAMERA_WORDS = vocab.COMPOSITION_WORDS | frozenset(
+    "handheld camera lens lenses shot shots close closer low high eye level three-quarter quarter straight-on "
+    "straight front frontal side top-down top down rule-of-thirds rule angle angled tracking dolly pan panning "
+    "zoom zoomed crop cropped tight tightly extreme wide medium long full body head shoulders waist knee upper "
+    "bust over-the-shoulder shoulder orthographic elevated ground worm's-eye worm's bird's bird's-eye "
+    "establishing hero negative space centred off-center off-centre asymmetrical diagonal leading lines "
+    "layered shallow deep soft sharp selective vertical horizontal square frame filling fisheye anamorphic "
+    "aperture focal length dynamic dramatic intimate candid cinematic subject detailed centered eye-level "
+    "low-angle high-angle wide-angle close-up closeup extreme-close-up slightly slight gentle overhead "
+    "straight-down downward upward looking up from below above behind beside front-facing facing "
+    "three-quarters distance distant far near view views viewpoint point pov first-person third-person "
+    "isometric dimetric orthogonal flat lay flat-lay knolling grid centre center middle one two three "
+    "against horizon silhouette silhouetted split symmetrical pose mark balanced figure product "
+    "head-and-shoulders tile toward towards neatly arranged arrangement single object even coverage layout "
+    "tilt-shift miniature "
+    "telephoto macro mm f stop 1 2 4 8 11 16 18 24 35 50 85 100 135 200 24mm 35mm 50mm 85mm 100mm 135mm 200mm".split()
+)
+
+
+def _camera_only(phrase: str) -> bool:
+    """`phrase` holds only camera words (and small words), not a camera and something else."""
+    return all(w in CAMERA_WORDS or w in STOPWORDS for w in words(phrase))
+
+
 SLOT_KEYWORDS = {
     "style": vocab.STYLE_WORDS - GENERIC_STYLE,
     "composition": vocab.COMPOSITION_WORDS,
@@ -176,12 +203,21 @@ def _names_a_place(phrase: str) -> bool:
 QUALITIES = frozenset("cold warm hot cool wet dry soft hard calm quiet silent peaceful serene cozy cosy".split())
 
 
+# Words about the picture itself, not about what it shows.
+PICTURE_WORDS = frozenset(
+    "image images picture pictures photo photos photograph photographs camera cameras exposure long-exposure "
+    "render rendering shot shots lens lenses frame framing composition".split()
+)
+
+
 def names_a_thing(detail: str) -> bool:
     """A detail shows something: not adjectives alone ("rustic wooden", "cold") nor one word of art
     direction ("light", "glow"), which the other slots say better."""
     tokens = words(detail)
     if "no" in tokens or "without" in tokens:
         return False  # an absence shows nothing, and may deny the spark ("no flowers" among orchids)
+    if not PICTURE_WORDS.isdisjoint(tokens):
+        return False  # the picture, not a thing in it: "a series of aerial cameras", "long-exposure inside"
     vague = wording.ADJECTIVES | vocab.COLOR_WORDS | STOPWORDS | QUALITIES | ART_WORDS | NOT_A_PLACE | {"scene"}
     if all(t in vague or t.rstrip("s") in vague for t in tokens):  # "golden light", "moonlit setting"
         return False
@@ -197,6 +233,8 @@ def _slot_ok(slot: str, phrase: str) -> bool:
         return False  # "20mm and white palette": a lens leaked into the colours
     if slot == "composition" and re.search(r"\b(?:no|without)\b", phrase):
         return False  # "wide-angle lens with no aperture"; "no flowers" in a greenhouse full of orchids
+    if slot == "composition" and not _camera_only(phrase):
+        return False  # "wide-angle lens with multiple cameras", "handheld lens with a glass prism"
     if slot == "lighting" and set(words(phrase)) <= {"light", "lights", "lighting", "glow", "glowing"}:
         return False  # "light" alone lights nothing in particular
     if slot == "lighting" and re.search(r"\d+-[a-z]", phrase):

@@ -175,6 +175,17 @@ SCENE_TWISTS = frozenset(
     )
 )
 assert frozenset(TWISTS) >= SCENE_TWISTS
+# Twists that move the whole scene into one building or ruin: a festival over a canyon or a kite on
+# a hill does not fit inside a monastery. Kept for a spark that states no place out in the open.
+ENCLOSING_TWISTS = frozenset(
+    (
+        "set in a sunken underwater city",
+        "in a far-future megacity",
+        "in a snowy mountain monastery",
+        "in a post-apocalyptic overgrown ruin",
+    )
+)
+assert SCENE_TWISTS >= ENCLOSING_TWISTS
 
 # Keyword sets: a generated phrase is accepted into a slot only when it mentions one of these.
 LIGHT_WORDS = frozenset(

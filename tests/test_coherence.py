@@ -559,3 +559,66 @@ def test_a_second_place_that_moves_the_scene_is_refused():
     assert spark_conflicts("a wooden rowboat on a frozen lake, a lazy river at dusk", "a wooden rowboat on a frozen lake") == [
         "'river' vs 'lake'"
     ]
+
+
+def test_light_that_needs_leaves_a_room_or_the_open_air_stays_where_it_can_be():
+    """Read off 16 untuned sparks: "dappled sunlight through leaves" over a chef's busy kitchen and
+    a writer's desk, "warm candlelight", "firelight flicker" and "soft window light" on a paper boat
+    in a gutter, "neon glow" on a kite on a windy hill and on a haunted lighthouse, "even flat
+    lighting" for a stormy night, "LED light" on a tulip field; the eval counts them too."""
+    from eval.quality import spark_conflicts
+
+    kitchen = analyze("a chef plating a dessert in a busy kitchen")
+    assert not kitchen.accepts("dappled sunlight through leaves") and kitchen.accepts("warm window light")
+    assert not analyze("a vintage typewriter on a writer's desk").accepts("dappled sunlight through leaves")
+    gutter = analyze("a paper boat drifting down a gutter after rain")
+    for light in ("warm candlelight", "firelight flicker", "soft window light"):
+        assert not gutter.accepts(light), light
+    assert not analyze("a child flying a kite on a windy hill").accepts("neon glow")
+    assert not analyze("a haunted lighthouse on a stormy night").accepts("neon glow")
+    assert not analyze("a haunted lighthouse on a stormy night").accepts("even flat lighting")
+    assert analyze("a street food stall in bangkok at night").accepts("neon glow")  # a city street at night
+    assert not analyze("a windmill on a tulip field in spring").accepts("LED light")
+    prompt = "a child flying a kite on a windy hill, charcoal sketch, neon glow"
+    assert spark_conflicts(prompt, "a child flying a kite on a windy hill")
+
+
+def test_a_named_place_a_season_and_an_open_air_scene_keep_to_themselves():
+    """"street food market in bengaluru" for a stall in Bangkok, "a windmill in the fall" for a
+    tulip field in spring, "beach scene" and "stormy sea" for a gutter, "the dark alleyways" for a
+    bamboo forest, and an inventive "in a snowy mountain monastery" for a festival over a canyon."""
+    from modes.base import ModeContext
+    from modes.inventive import twist_order
+
+    bangkok = analyze("a street food stall in bangkok at night")
+    assert not bangkok.accepts("street food market in bengaluru")
+    assert bangkok.accepts("bustling street food stalls in the alleyway")
+    assert analyze("a street food stall at night").accepts("street food market in bengaluru")  # open
+    spring = analyze("a windmill on a tulip field in spring")
+    assert not spring.accepts("a windmill in the fall") and spring.accepts("tulips swaying in the breeze")
+    gutter = analyze("a paper boat drifting down a gutter after rain")
+    assert not gutter.accepts("beach scene") and not gutter.accepts("stormy sea")
+    assert gutter.accepts("rain puddles on the street")
+    assert not analyze("a samurai cat in a bamboo forest").accepts("a raucous samurai cat in the dark alleyways")
+    for spark in ("a hot air balloon festival over a canyon", "a child flying a kite on a windy hill"):
+        for seed in range(4):
+            order = twist_order(ModeContext(mode="inventive", spark=spark, seed=seed))
+            assert "in a snowy mountain monastery" not in order, spark
+    # a spark that states no place may still be moved into one: a robot gardener in a monastery
+    order = twist_order(ModeContext(mode="inventive", spark="a robot gardener", seed=0))
+    assert "in a snowy mountain monastery" in order
+
+
+def test_a_camera_value_is_a_camera_and_a_detail_shows_something_in_the_picture():
+    """"wide-angle lens with multiple cameras", "handheld lens with a glass prism" as the camera,
+    "a series of aerial cameras" and "long-exposure inside" as details; "handheld shot" for a UI
+    button (an isolated asset has no lens)."""
+    from modes.structured import names_a_thing, repair_slot
+
+    assert repair_slot("composition", " wide-angle lens with multiple cameras", "a chef") == ""
+    assert repair_slot("composition", " handheld lens with a glass prism", "a lighthouse") == ""
+    assert repair_slot("composition", " low-angle hero shot", "a knight") == "low-angle hero shot"
+    assert repair_slot("composition", " extreme close-up, shallow focus", "a fox") == "extreme close-up"
+    assert not names_a_thing("a series of aerial cameras") and not names_a_thing("long-exposure inside")
+    assert names_a_thing("steam rising from a cup")
+    assert not analyze("game UI button for a shop menu, gold trim").accepts("handheld shot")
