@@ -50,6 +50,10 @@ class ModeContext(msgspec.Struct, kw_only=True):
     # False: the mode keeps none of the model's own phrases (the relevance gate's verdict for a mode
     # whose floor is 1 or more, `modes.relevance.INVENTIVE_FLOOR`): it composes from curated tables
     own_phrases: bool = True
+    # True: the relevance gate is on (by default, for a local model): a small model writes, whose
+    # free text is usable less often the longer it runs (completion keeps its first phrase only,
+    # `modes.completion`)
+    small_model: bool = False
 
 
 class Plan(msgspec.Struct, kw_only=True):

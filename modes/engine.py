@@ -36,6 +36,8 @@ async def run_mode(
     """`ctx.num_results` distinct, clean prompts from `handler`, using `lm` where it can;
     `gate` prunes the off-topic scene phrases of the candidates of a mode with a relevance floor."""
     started = time.monotonic()
+    if gate is not None:
+        ctx = msgspec.structs.replace(ctx, small_model=True)
     if gate is not None and gate.floor is None and (handler.relevance_floor or 0.0) >= 1.0:
         ctx = msgspec.structs.replace(ctx, own_phrases=False)  # the gate would keep none of them
     result = ModeResult(prompts=[])

@@ -129,6 +129,39 @@ DOMAINS: dict[str, tuple[str, ...]] = {
         "underwater", "undersea", "sea floor", "ocean floor", "seabed", "sunken", "deep sea", "reef*",
         "coral*", "abyss*", "submerged",
     ),
+    # a city's streets and its underground: where neon signs, noir shadows and synthwave live
+    "urban": (
+        "street*", "city", "cities", "alley*", "downtown", "subway*", "metro", "arcade*", "nightclub*", "club",
+        "clubs", "bar", "bars", "diner*", "rooftop*", "skyscraper*", "skyline*", "cyberpunk", "neon", "taxi*",
+        "highway*", "motel*", "station*", "tram*", "billboard*", "apartment*", "parking*", "graffiti",
+        "crosswalk*", "sidewalk*", "gutter*", "megacit*", "metropol*", "urban", "tokyo", "bangkok", "hong kong",
+        "new york", "manhattan", "seoul", "shanghai", "las vegas", "casino*", "karaoke", "taipei", "night market*",
+    ),
+    # where leaves hang overhead to dapple the light
+    "leafy": (
+        "forest*", "wood", "woods", "woodland*", "tree", "trees", "treehouse*", "garden*", "park", "parks",
+        "orchard*", "jungle*", "rainforest*", "grove*", "canopy", "bamboo", "vineyard*", "arbor*", "arbour*",
+        "oak*", "willow*", "maple*", "birch*", "cherry tree*", "cherry blossom*", "ivy", "overgrown",
+        "greenhouse*", "hedge*", "leaf", "leaves", "leafy", "shade", "shady", "bough*", "branch*", "elm*",
+    ),
+    # small enough for a macro lens: an insect, a flower, a coin, a ship in a bottle
+    "small": (
+        "insect*", "bee", "bees", "butterfl*", "ladybug*", "ladybird*", "snail*", "spider*", "ant", "ants",
+        "beetle*", "dragonfl*", "moth", "moths", "caterpillar*", "flower*", "blossom*", "mushroom*", "dew*",
+        "droplet*", "seashell*", "shell", "shells", "feather*", "coin", "coins", "ring", "rings", "jewel*",
+        "gem", "gems", "crystal", "crystals", "pebble*", "acorn*", "seed", "seeds", "bud", "buds", "petal*",
+        "miniature*", "tiny", "in a bottle", "terrarium*", "snowflake*", "frost",
+    ),
+    # by the water where boats tie up: lanterns on a pier
+    "waterfront": (
+        "pier*", "harbor*", "harbour*", "dock", "docks", "wharf*", "port", "marina*", "boathouse*", "canal*",
+        "jetty*", "quay*",
+    ),
+    # under the ground: no sky, so no overcast, no morning haze, no golden hour
+    "underground": (
+        "cave*", "cavern*", "grotto*", "subway*", "tunnel*", "mine", "mines", "mineshaft*", "dungeon*",
+        "catacomb*", "sewer*", "underground", "crypt*", "vault*", "bunker*",
+    ),
     # a thing on its own, seen whole and close: a mug has no horizon to stand against
     "object": (
         "mug*", "cup", "cups", "teacup*", "teapot*", "vase*", "bottle*", "jar", "jars", "lamp*", "chair*",
@@ -206,6 +239,11 @@ CLASHES: dict[str, frozenset[str]] = {
     "leading lines": frozenset({"object"}),
     "landscape framing": frozenset({"object"}),
     "microscope": frozenset({"vista"}),
+    # a sky under the ground
+    "morning haze": frozenset({"underground"}),
+    "overcast": frozenset({"underground"}),
+    "golden hour": frozenset({"underground"}),
+    "blue hour": frozenset({"underground"}),
     "colossus": frozenset({"vista"}),
 }
 
@@ -227,6 +265,30 @@ WELCOME: dict[str, frozenset[str]] = {
 # an enchanted forest, not a blacksmith, a lighthouse keeper or a fox in the snow.
 ONLY: dict[str, frozenset[str]] = {
     "bioluminescen*": frozenset({"glow"}),
+    # A light with a source of its own is chosen only where that source is: a window in a room, a
+    # candle or a hearth by a fire, a neon sign in a city, leaves overhead to dapple the sun. Read off
+    # 16 untuned completion sparks: "soft window light" on a medieval market square and a crystal
+    # cave, "dappled sunlight through leaves" on a subway platform and a lighthouse keeper's
+    # daughter feeding seagulls, "warm candlelight" and "synthwave digital art" for a steam
+    # locomotive, "neon glow" for seagulls.
+    "window light": frozenset({"interior"}),
+    "candle*": frozenset({"interior", "fire", "cozy", "dark", "eerie"}),
+    "firelight": frozenset({"interior", "fire"}),
+    "lamplight": frozenset({"interior", "fire", "urban", "dark"}),
+    "lamplit": frozenset({"interior", "fire", "urban", "dark"}),
+    "lantern*": frozenset({"interior", "fire", "dark", "eerie", "glow", "historic", "fantasy", "urban", "waterfront"}),
+    "neon*": frozenset({"scifi", "urban"}),
+    "synthwave": frozenset({"scifi", "urban"}),
+    "vaporwave": frozenset({"scifi", "urban"}),
+    "noir": frozenset({"urban", "dark", "eerie"}),
+    "dappled": frozenset({"leafy"}),
+    "through leaves": frozenset({"leafy"}),
+    "through the leaves": frozenset({"leafy"}),
+    "through the canopy": frozenset({"leafy"}),
+    "scattered leaves": frozenset({"leafy"}),
+    "falling leaves": frozenset({"leafy"}),
+    # a macro lens frames a small thing, not a carousel, a polar bear or a bakery window
+    "macro": frozenset({"object", "food", "product", "small"}),
 }
 
 # kind -> (nouns of that kind, the generic ones that never compete: "a lone figure" is the knight).
@@ -262,7 +324,8 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "grandmother", "grandfather", "old man", "old woman", "teenager", "toddler", "baby",
             "lady", "gentleman", "fisherwoman", "gladiator", "captain", "viking", "sheriff", "nurse",
             "doctor", "pilot", "firefighter", "bride", "groom", "seafarer", "mariner", "fisher",
-            "shepherd", "hunter", "nomad",
+            "shepherd", "hunter", "nomad", "band", "ensemble", "orchestra", "choir", "quartet", "violinist",
+            "guitarist", "pianist", "drummer", "singer", "accordionist", "saxophonist",
         ),
         (
             "figure", "person", "people", "silhouette", "someone", "stranger", "traveler",
@@ -279,6 +342,17 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
         (
             "vehicle", "car", "automobile", "ride", "machine",
+        ),
+    ),
+    # "a jazz band playing the saxophone" in place of a street musician's accordion
+    "instrument": (
+        (
+            "accordion", "violin", "guitar", "piano", "saxophone", "trumpet", "cello", "flute", "harp",
+            "drum", "drums", "banjo", "ukulele", "harmonica", "clarinet", "trombone", "tuba", "bagpipes",
+            "mandolin", "lute", "sitar", "koto", "shamisen",
+        ),
+        (
+            "instrument", "music",
         ),
     ),
     "dish": (
@@ -347,7 +421,8 @@ def _pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
 
 # Domains that say where a spark is or what lights it, not what it is about: a mug on a kitchen
 # table is still a mug, a candle in a jar still an object.
-WHERE = frozenset({"outdoor", "interior", "treeless", "fire", "glow", "cozy", "underwater", "dark", "eerie"})
+WHERE = frozenset({"outdoor", "interior", "treeless", "fire", "glow", "cozy", "underwater", "dark", "eerie", "urban", "leafy",
+                   "small", "underground", "waterfront"})
 _DOMAIN_PATTERNS = {name: _pattern(cues) for name, cues in DOMAINS.items()}
 _CLASH_PATTERNS = [(cue, _pattern((cue,)), domains) for cue, domains in CLASHES.items()]
 _ONLY_PATTERNS = [(cue, _pattern((cue,)), domains) for cue, domains in ONLY.items()]

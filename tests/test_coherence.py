@@ -622,3 +622,54 @@ def test_a_camera_value_is_a_camera_and_a_detail_shows_something_in_the_picture(
     assert not names_a_thing("a series of aerial cameras") and not names_a_thing("long-exposure inside")
     assert names_a_thing("steam rising from a cup")
     assert not analyze("game UI button for a shop menu, gold trim").accepts("handheld shot")
+
+
+def test_a_light_or_style_with_a_source_of_its_own_needs_that_source_in_the_spark():
+    """Read off 16 untuned completion sparks: "soft window light" on a medieval market square and
+    in a crystal cave, "dappled sunlight through leaves" on a subway platform, "warm candlelight"
+    and "synthwave digital art" for a steam locomotive, "neon glow" for seagulls, "hyperrealistic
+    macro photography" for a carousel in a park. Where the source is, the light stays."""
+    refused = [
+        ("a medieval market square on a summer morning", "soft window light"),
+        ("a crystal cave lit by glowing mushrooms", "soft window light"),
+        ("a crystal cave lit by glowing mushrooms", "misty morning haze"),
+        ("a violinist playing on a subway platform", "dappled sunlight through leaves"),
+        ("a steam locomotive crossing a stone viaduct", "warm candlelight"),
+        ("a steam locomotive crossing a stone viaduct", "synthwave digital art"),
+        ("a lighthouse keeper's daughter feeding seagulls", "neon glow"),
+        ("an abandoned carousel in an overgrown park", "hyperrealistic macro photography"),
+        ("a street musician playing accordion in paris", "a jazz band playing the saxophone in paris"),
+    ]
+    for spark, phrase in refused:
+        assert not analyze(spark).accepts(phrase), (spark, phrase)
+    kept = [
+        ("a koi pond under a cherry tree", "dappled sunlight through leaves"),
+        ("a grandmother knitting in her living room", "warm candlelight"),
+        ("a violinist playing on a subway platform", "harsh noir shadows"),
+        ("a lantern-lit night market in taipei", "neon lights casting shadows on the pavement"),
+        ("an old fisherman mending nets on a pier", "warm lantern light"),
+        ("a hummingbird sipping from a hibiscus flower", "hyperrealistic macro photography"),
+    ]
+    for spark, phrase in kept:
+        assert analyze(spark).accepts(phrase), (spark, phrase)
+
+
+def test_a_small_models_completion_keeps_its_first_phrase_and_no_idea_twice():
+    """The embedded model's phrases after its first were usable 4 times in 29 on held-out sparks:
+    only the first is kept; two results of one request that open with the same idea ("a lone wolf
+    in the snow") are one result."""
+    from models.lm.base import LMOutput
+    from modes.base import ModeContext, Plan
+    from modes.completion import CompletionMode
+
+    mode, spark = CompletionMode(), "a wolf howling on a snowy ridge"
+    small = ModeContext(mode="completion", spark=spark, small_model=True)
+    text = ", a lone wolf in the snow, jagged peaks of ice, a silver moon over the ridge, ink and wash illustration"
+    result = mode.extend(small, spark, text, True)
+    assert result is not None and "a lone wolf in the snow" in result and "jagged peaks" not in result
+    full = mode.extend(ModeContext(mode="completion", spark=spark), spark, text, True)
+    assert full is not None and "jagged peaks of ice" in full  # a remote model's phrases stay
+    outputs = [LMOutput(text=", a lone wolf in the snow, moonlit"), LMOutput(text=", a lone wolf in the snow, dusk"),
+               LMOutput(text=", jagged peaks of snow and ice")]
+    results = mode.assemble(small, Plan(rows=[], extra={"spark": spark}), outputs)
+    assert results[0] and results[1] is None and results[2]

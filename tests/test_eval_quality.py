@@ -25,9 +25,9 @@ GOOD_PROMPTS = [
      "a lighthouse keeper's cat watching a storm, beachy coastal town, claymation diorama, wide-angle lens, "
      "warm candle light, soft cream and sage tones, a gentle giant"),
     ("a knight", "a knight standing on a windswept cliff at dusk, soft bokeh background, low-angle hero shot, "
-                 "warm candlelight, crashing waves"),
+                 "warm rim light, crashing waves"),
     ("pixel art sprite of a knight", "pixel art sprite of a knight, pixel art, 16-bit, side view, limited palette"),
-    ("a cake", "a cake made of melting candy, lit only by fireflies, cel-shaded, chiaroscuro, synthwave"),
+    ("a cake", "a cake made of melting candy, lit only by fireflies, cel-shaded, chiaroscuro, pastel tones"),
     ("a weary knight resting by a campfire",
      "a weary knight resting by a campfire, a medieval castle, digital painting, concept art, telephoto shot, "
      "shallow depth of field, fire in the dark, dark and emerald green palette, surrounded by flames"),
