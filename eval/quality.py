@@ -620,9 +620,14 @@ DAYLIT = _terms(r"golden hour", r"golden-hour", r"midday sun", r"bright sun(?:li
                 r"sun-drenched", r"god rays", r"sun ?rays", r"sunbeams?", r"daylight", r"noon")
 BIT_DEPTHS: dict[str, re.Pattern[str]] = {"8-bit": _terms(r"8[- ]bits?"), "16-bit": _terms(r"16[- ]bits?"),
                                           "32-bit": _terms(r"32[- ]bits?")}
+# One focal length per picture ("telephoto wide-angle lens" names two lenses).
+FOCALS: dict[str, re.Pattern[str]] = {
+    "tele": _terms(r"telephoto", r"85mm", r"135mm", r"200mm", r"long lens", r"zoom lens"),
+    "wide": _terms(r"wide-angle", r"wide angle", r"fisheye", r"ultra-wide", r"14mm", r"24mm"),
+}
 FACETS: dict[str, dict[str, re.Pattern[str]]] = {"media": MEDIA, "time": TIMES, "view": VIEWS,
                                                  "scale": SCALES, "setup": LIGHT_SETUPS, "season": SEASONS,
-                                                 "bits": BIT_DEPTHS, "biome": BIOMES}
+                                                 "bits": BIT_DEPTHS, "biome": BIOMES, "focal": FOCALS}
 
 
 def _find(facet: str, text: str) -> list[tuple[str, str]]:
@@ -656,7 +661,7 @@ def _compatible(facet: str, a: str, b: str) -> bool:
     if facet == "biome":
         return frozenset((a, b)) not in BIOME_EXCLUDES
     groups = {"time": TIME_COMPATIBLE, "view": VIEW_COMPATIBLE}.get(facet, ())
-    if facet in ("scale", "setup", "season", "bits"):
+    if facet in ("scale", "setup", "season", "bits", "focal"):
         return False
     return any(a in g and b in g for g in groups)
 
@@ -774,7 +779,7 @@ def internal_conflicts(prompt: str, spark: str = "") -> list[str]:
         if item not in out:
             out.append(item)
 
-    for facet in ("media", "time", "view", "scale", "season", "bits", "biome"):
+    for facet in ("media", "time", "view", "scale", "season", "bits", "biome", "focal"):
         seen: list[tuple[int, str, str]] = []
         for index, values in enumerate(per_phrase):
             for value, text in values[facet]:

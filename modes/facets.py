@@ -68,7 +68,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                 "sunrise", "setting sun", "rising sun"),
         "moon": ("moonlight", "moonlit", "moonbeam*", "starlight", "moon", "moonglow", "moon glow"),
         "fire": ("candle*", "firelight", "fire", "campfire", "torch*", "lantern*", "hearth", "bonfire",
-                 "embers", "oil lamp", "lamplight", "lamplit", "lamp-lit", "lamp light", "firelit",
+                 "embers", "oil lamp", "lamplight", "lamplit", "lamp-lit", "lamp light", "firelit", "fireplace",
+                 "fireside",
                  "firefl*"),
         "neon": ("neon",),
         "studio": ("studio lighting", "studio light", "softbox", "studio softbox", "strobe", "seamless backdrop",
@@ -92,6 +93,11 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     "lens": {
         "lens": ("telephoto", "handheld", "bokeh", "depth of field", "wide-angle lens", "lens", "35mm", "50mm", "85mm",
                  "f/1.8", "f/2.8", "aperture", "tilt-shift", "fisheye", "anamorphic", "lens flare"),
+    },
+    # one focal length per picture: "telephoto wide-angle lens" is two lenses
+    "focal": {
+        "tele": ("telephoto", "85mm", "135mm", "200mm", "long lens", "zoom lens"),
+        "wide": ("wide-angle", "wide angle", "fisheye", "ultra-wide", "14mm", "24mm"),
     },
     "weather": {
         "storm": ("storm", "storms", "stormy", "rain", "rainy", "raining", "rain-soaked", "rain-slick*", "rain-drenched", "thunder*", "lightning", "downpour",
@@ -142,7 +148,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
 
 # facet -> pairs of values that exclude each other (a pair is unordered). A facet listed in
 # `EXCLUSIVE` excludes every pair of different values except those in `COMPATIBLE`.
-EXCLUSIVE = frozenset({"medium", "season", "bits"})
+EXCLUSIVE = frozenset({"medium", "season", "bits", "focal"})
 COMPATIBLE: dict[str, frozenset[frozenset[str]]] = {
     "medium": frozenset(
         frozenset(pair)

@@ -23,6 +23,17 @@ from __future__ import annotations
 import functools
 import re
 
+# Cities by name: a street musician in Paris, a night market in Taipei are in a city.
+CITY_NAMES: tuple[str, ...] = tuple(
+    "tokyo kyoto osaka seoul beijing shanghai hong kong taipei bangkok hanoi saigon singapore jakarta manila "
+    "delhi mumbai bombay bengaluru bangalore kolkata calcutta chennai karachi lahore kathmandu dhaka dubai "
+    "istanbul tehran baghdad jerusalem cairo marrakech casablanca lagos nairobi johannesburg london paris "
+    "rome venice florence milan naples madrid barcelona lisbon berlin munich vienna prague budapest warsaw "
+    "amsterdam brussels copenhagen stockholm oslo helsinki reykjavik dublin edinburgh athens moscow kyiv "
+    "brooklyn manhattan chicago boston seattle detroit toronto montreal vancouver havana sydney melbourne "
+    "auckland".split()
+)
+
 # domain -> words that put a spark in it ("*" ends a prefix).
 # fmt: off
 DOMAINS: dict[str, tuple[str, ...]] = {
@@ -100,7 +111,8 @@ DOMAINS: dict[str, tuple[str, ...]] = {
         "indoor*", "inside", "window*", "studio*", "attic*", "cabin*", "tavern*", "office*", "shop*",
         "greenhouse*", "hall", "halls", "cellar*", "workshop*", "parlor*", "parlour*", "classroom*",
         "forge", "forges", "smithy", "bakery", "bakeries", "bookshelf", "bookshelves", "bookcase*", "shelf",
-        "shelves", "bedside", "desk", "desks", "garage*", "chapel*", "church*",
+        "shelves", "bedside", "desk", "desks", "garage*", "chapel*", "church*", "blanket fort*", "bed", "beds",
+        "sofa*", "couch*", "fireplace*", "lighthouse keeper*", "watching the rain", "watching a storm",
     ),
     # a fire burns in the scene: its flicker is the scene's own light
     "fire": (
@@ -127,7 +139,7 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     # under water: no midday sun beats down on the sea floor
     "underwater": (
         "underwater", "undersea", "sea floor", "ocean floor", "seabed", "sunken", "deep sea", "reef*",
-        "coral*", "abyss*", "submerged",
+        "coral*", "abyss*", "submerged", "submarine*", "scuba", "diver", "divers",
     ),
     # a city's streets and its underground: where neon signs, noir shadows and synthwave live
     "urban": (
@@ -135,7 +147,8 @@ DOMAINS: dict[str, tuple[str, ...]] = {
         "clubs", "bar", "bars", "diner*", "rooftop*", "skyscraper*", "skyline*", "cyberpunk", "neon", "taxi*",
         "highway*", "motel*", "station*", "tram*", "billboard*", "apartment*", "parking*", "graffiti",
         "crosswalk*", "sidewalk*", "gutter*", "megacit*", "metropol*", "urban", "tokyo", "bangkok", "hong kong",
-        "new york", "manhattan", "seoul", "shanghai", "las vegas", "casino*", "karaoke", "taipei", "night market*",
+        "new york", "manhattan", "seoul", "shanghai", "las vegas", "casino*", "karaoke", "night market*",
+        *CITY_NAMES,
     ),
     # where leaves hang overhead to dapple the light
     "leafy": (
@@ -239,11 +252,12 @@ CLASHES: dict[str, frozenset[str]] = {
     "leading lines": frozenset({"object"}),
     "landscape framing": frozenset({"object"}),
     "microscope": frozenset({"vista"}),
-    # a sky under the ground
-    "morning haze": frozenset({"underground"}),
-    "overcast": frozenset({"underground"}),
-    "golden hour": frozenset({"underground"}),
-    "blue hour": frozenset({"underground"}),
+    # a sky under the ground or under the sea
+    "morning haze": frozenset({"underground", "underwater"}),
+    "overcast": frozenset({"underground", "underwater"}),
+    "golden hour": frozenset({"underground", "underwater"}),
+    "blue hour": frozenset({"underground", "underwater"}),
+    "rain droplets": frozenset({"underground", "underwater"}),
     "colossus": frozenset({"vista"}),
 }
 
@@ -272,10 +286,10 @@ ONLY: dict[str, frozenset[str]] = {
     # daughter feeding seagulls, "warm candlelight" and "synthwave digital art" for a steam
     # locomotive, "neon glow" for seagulls.
     "window light": frozenset({"interior"}),
-    "candle*": frozenset({"interior", "fire", "cozy", "dark", "eerie"}),
+    "candle*": frozenset({"interior", "fire", "cozy", "eerie"}),
     "firelight": frozenset({"interior", "fire"}),
-    "lamplight": frozenset({"interior", "fire", "urban", "dark"}),
-    "lamplit": frozenset({"interior", "fire", "urban", "dark"}),
+    "lamplight": frozenset({"interior", "fire", "urban"}),
+    "lamplit": frozenset({"interior", "fire", "urban"}),
     "lantern*": frozenset({"interior", "fire", "dark", "eerie", "glow", "historic", "fantasy", "urban", "waterfront"}),
     "neon*": frozenset({"scifi", "urban"}),
     "synthwave": frozenset({"scifi", "urban"}),
@@ -287,6 +301,8 @@ ONLY: dict[str, frozenset[str]] = {
     "through the canopy": frozenset({"leafy"}),
     "scattered leaves": frozenset({"leafy"}),
     "falling leaves": frozenset({"leafy"}),
+    # an elderly couple dancing in their kitchen is no epic fantasy
+    "epic fantasy": frozenset({"fantasy", "historic", "vista", "scifi"}),
     # a macro lens frames a small thing, not a carousel, a polar bear or a bakery window
     "macro": frozenset({"object", "food", "product", "small"}),
 }

@@ -292,7 +292,7 @@ class SparkFacts(msgspec.Struct, frozen=True, kw_only=True):
     def states_light(self) -> bool:
         """The spark names its light source ("by lamplight", "at sunset", "moonlit"): a light phrase
         added to it would be a second source, or the same one said again."""
-        return bool(self.fixed.get("light"))
+        return bool(self.fixed.get("light")) or bool(LIT_BY.search(self.spark.lower()))
 
     @property
     def place(self) -> frozenset[str]:
@@ -334,6 +334,10 @@ class SparkFacts(msgspec.Struct, frozen=True, kw_only=True):
             # backdrops are its setting wherever the spark says it is: a studio shot is in a studio)
             own = tuple(o for o in own if self.fits_place(o))
         return self.pick(rng, own, chosen) or self.pick(rng, SLOT_LISTS.get(field, ()), chosen)
+
+
+# "a crystal cave lit by glowing mushrooms": the spark names its light, whatever the source
+LIT_BY = re.compile(r"\b(?:lit|illuminated|lighted|glowing) (?:only )?(?:by|with)\b")
 
 
 @functools.lru_cache(maxsize=4096)

@@ -200,7 +200,12 @@ def _names_a_place(phrase: str) -> bool:
 
 
 # Qualities a detail may hold but not be ("cold", "quiet"): the word lists lack them as adjectives.
-QUALITIES = frozenset("cold warm hot cool wet dry soft hard calm quiet silent peaceful serene cozy cosy".split())
+QUALITIES = frozenset(
+    "cold warm hot cool wet dry soft hard calm quiet silent peaceful serene cozy cosy antique vintage coppery "
+    "silvery rosy ruddy inky milky creamy earthy fiery icy smoky".split()
+)
+# Endings of a word that qualifies rather than names ("rusted", "contemplative", "mysterious").
+ONLY_A_QUALITY = re.compile(r"(?:ed|ive|ous|ful|ic|al|ly|ish|less|able|ible)$")
 
 
 # Words about the picture itself, not about what it shows.
@@ -221,6 +226,8 @@ def names_a_thing(detail: str) -> bool:
     vague = wording.ADJECTIVES | vocab.COLOR_WORDS | STOPWORDS | QUALITIES | ART_WORDS | NOT_A_PLACE | {"scene"}
     if all(t in vague or t.rstrip("s") in vague for t in tokens):  # "golden light", "moonlit setting"
         return False
+    if len(tokens) == 1 and (tokens[0] in QUALITIES or ONLY_A_QUALITY.search(tokens[0])):
+        return False  # "rusted", "contemplative", "coppery": a quality of the subject, not a thing in the picture
     return not (len(tokens) == 1 and tokens[0] in ART_WORDS)
 
 
@@ -231,6 +238,8 @@ def _slot_ok(slot: str, phrase: str) -> bool:
         return _names_a_place(phrase)
     if slot == "palette" and (re.search(r"\d", phrase) or facets.tags(phrase).keys() & {"lens", "view", "medium"}):
         return False  # "20mm and white palette": a lens leaked into the colours
+    if slot == "palette" and not _ends_in_a_colour(phrase):
+        return False  # "white and light palette", "bright and sun-kissed palette": no second colour
     if slot == "composition" and re.search(r"\b(?:no|without)\b", phrase):
         return False  # "wide-angle lens with no aperture"; "no flowers" in a greenhouse full of orchids
     if slot == "composition" and not _camera_only(phrase):
@@ -245,6 +254,16 @@ def _slot_ok(slot: str, phrase: str) -> bool:
     if keywords is None:
         return True
     return not keywords.isdisjoint(_slot_tokens(phrase))
+
+
+def _ends_in_a_colour(palette: str) -> bool:
+    """The palette's last word (before "palette", "tones"...) is a colour: "white and dark" and
+    "white and light" name one colour and a quality."""
+    tokens = [t for t in words(palette) if not PALETTE_WORD.fullmatch(t)]
+    last = tokens[-1] if tokens else ""
+    return last in vocab.COLOR_WORDS - {"warm", "cool", "vibrant", "muted", "saturated", "desaturated"} or (
+        last.endswith("s") and last[:-1] in vocab.COLOR_WORDS
+    )
 
 
 OTHER_LABEL = re.compile(r"^\s*[A-Za-z ]{2,20}:\s*")

@@ -673,3 +673,24 @@ def test_a_small_models_completion_keeps_its_first_phrase_and_no_idea_twice():
                LMOutput(text=", jagged peaks of snow and ice")]
     results = mode.assemble(small, Plan(rows=[], extra={"spark": spark}), outputs)
     assert results[0] and results[1] is None and results[2]
+
+
+def test_one_lens_one_palette_of_colours_and_a_sky_only_where_there_is_one():
+    """Read off 16 untuned structured sparks: "telephoto wide-angle lens", "white and light palette",
+    "rusted" and "contemplative" as details, "matte painting, epic fantasy" for an elderly couple
+    dancing in their kitchen, "misty morning haze" and "golden hour backlight" under the sea, a
+    second light for a cave lit by its mushrooms; "neon light" stays for a street in Paris."""
+    from eval.quality import internal_conflicts
+    from modes.structured import names_a_thing, repair_slot
+
+    assert not analyze("a robot repairing a vintage radio").accepts("telephoto wide-angle lens")
+    assert internal_conflicts("a fox, telephoto shot, wide-angle lens, snow") == ["'telephoto' vs 'wide-angle'"]
+    assert repair_slot("palette", " white and light", "a cat") == ""
+    assert repair_slot("palette", " navy and dark blue", "a cat") == "navy and dark blue palette"
+    assert not names_a_thing("rusted") and not names_a_thing("contemplative") and names_a_thing("flour")
+    assert not analyze("an elderly couple dancing in their kitchen").accepts("matte painting, epic fantasy")
+    assert analyze("a dragon guarding its hoard").accepts("matte painting, epic fantasy")
+    reef = analyze("a submarine exploring a coral reef")
+    assert not reef.accepts("misty morning haze") and not reef.accepts("golden hour backlight")
+    assert analyze("a crystal cave lit by glowing mushrooms").states_light
+    assert analyze("a street musician playing accordion in paris").accepts("neon light")
