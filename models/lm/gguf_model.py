@@ -15,11 +15,16 @@ Only the tokenizer and the config are written to the data directory (`model_file
 few megabytes): the first start no longer converts the weights. Without the kernels (no C
 compiler, `PROMPTGEN_LM_KERNEL=torch`) or in another dtype, the local backend keeps the
 safetensors conversion (`local.convert_embedded_model`) and torch's products.
+
+Memory: the model is `llama_model.LlamaForCausalLM` (plain torch, transformers never imported;
+the tokenizer is `tokenizer.LeanTokenizer`), the GGUF rows are views of the file's mapping
+repacked straight from it (`read_weights`), and the loader hands freed heap back once packed
+(`llama_step._copy_off_the_file`, `local`): a loaded process holds torch, the panels and the
+tokenizer (`resident_mb_embedded` in `benchmarks/bench_quant.py` measures it).
 """
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import logging
 import os
@@ -64,10 +69,16 @@ def read_weights(path: Path, config: Any) -> dict[str, tuple[str, torch.Tensor]]
     """The GGUF's tensors by transformers name: ("q4_1" or "q8_0", raw rows uint8 [out, bytes])
     for the formats the kernels read, else ("f32", float32 values), dequantized by gguf-py where
     they are quantized. q and k rows are put back in transformers' order (the GGUF permutes them
-    for its rotary layout; transformers' loader undoes it the same way)."""
+    for its rotary layout; transformers' loader undoes it the same way).
+
+    The raw rows are views of the file's mapping (copy-on-write, never written), not copies: the
+    kernels repack them straight from it (`llama_step`), and once the last of them is released
+    after packing the mapping goes, its pages with it. Only q and k rows, reordered, are copies
+    (8 MB for SmolLM2, released once packed), and the small float32 tensors (norms), which the
+    model keeps."""
     import gguf
 
-    reader = gguf.GGUFReader(str(path))
+    reader = gguf.GGUFReader(str(path), "c")  # "c": writable views (torch takes no read-only ones)
     heads, kv_heads = int(config.num_attention_heads), int(config.num_key_value_heads)
     weights: dict[str, tuple[str, torch.Tensor]] = {}
     for tensor in reader.tensors:
@@ -76,21 +87,22 @@ def read_weights(path: Path, config: Any) -> dict[str, tuple[str, torch.Tensor]]
             continue
         kind = tensor.tensor_type.name.lower()
         if kind in kernels.QUANT_FORMATS:
-            data = np.array(tensor.data)  # [out, blocks * bytes], a copy off the file's mapping
+            rows = torch.from_numpy(tensor.data)  # [out, blocks * bytes], a view of the mapping
         elif kind == "f32":
-            data = np.array(tensor.data, dtype=np.float32)
+            rows = torch.from_numpy(np.array(tensor.data, dtype=np.float32))
         else:
-            kind, data = "f32", gguf.dequantize(tensor.data, tensor.tensor_type).astype(np.float32, copy=False)
+            kind = "f32"
+            rows = torch.from_numpy(gguf.dequantize(tensor.data, tensor.tensor_type).astype(np.float32, copy=False))
         if ".q_proj." in name or ".k_proj." in name:
-            data = _unpermute(data, heads if ".q_proj." in name else kv_heads)
-        weights[name] = (kind, torch.from_numpy(np.ascontiguousarray(data)))
+            rows = _unpermute(rows, heads if ".q_proj." in name else kv_heads)
+        weights[name] = (kind, rows)
     return weights
 
 
-def _unpermute(rows: np.ndarray, heads: int) -> np.ndarray:
+def _unpermute(rows: torch.Tensor, heads: int) -> torch.Tensor:
     """transformers' `_reverse_permute_weights` on whole rows (a row's blocks move with it)."""
     half = rows.shape[0] // heads // 2
-    return rows.reshape(heads, half, 2, *rows.shape[1:]).swapaxes(2, 1).reshape(rows.shape)
+    return rows.reshape(heads, half, 2, *rows.shape[1:]).transpose(2, 1).reshape(rows.shape)
 
 
 class QuantEmbedding(torch.nn.Module):
@@ -169,22 +181,26 @@ def model_files(gguf_path: Path, cache_root: Path, name: str) -> Path:
         return target
 
 
-def load(gguf_path: Path, folder: Path, kernel: kernels.DecodeKernels, attn_implementation: str) -> Any:
-    """The model of `gguf_path` (config in `folder`), float32 where it is not quantized, its
-    projections left to be packed by `llama_step.LlamaDecodeStep` from their GGUF rows
-    (`_promptgen_quant` on each linear; its `weight` an empty placeholder)."""
-    from transformers import AutoConfig, AutoModelForCausalLM
+def _weight(weights: dict[str, tuple[str, torch.Tensor]], module_name: str) -> tuple[str, torch.Tensor]:
+    found = weights.get(f"{module_name}.weight")
+    if found is None:
+        raise ValueError(f"the GGUF holds no values for {module_name}.weight")
+    return found
 
-    config = AutoConfig.from_pretrained(str(folder), local_files_only=True)
-    if getattr(config, "model_type", None) != "llama":
-        raise ValueError(f"quantized loading reads Llama-family GGUFs, not {config.model_type!r}")
-    with torch.device("meta"):
-        model = AutoModelForCausalLM.from_config(config, attn_implementation=attn_implementation, dtype=torch.float32)
+
+def load(gguf_path: Path, folder: Path) -> Any:
+    """The model of `gguf_path` (config in `folder`) as `llama_model.LlamaForCausalLM` (plain
+    torch: transformers is not imported), float32 where it is not quantized, its projections left
+    to be packed by `llama_step.LlamaDecodeStep` from their GGUF rows (`_promptgen_quant` on each
+    linear; its `weight` an empty placeholder), which needs the kernels built."""
+    from models.lm.llama_model import LlamaConfig, LlamaForCausalLM, RMSNorm
+
+    config = LlamaConfig.from_file(folder / "config.json")
+    model = LlamaForCausalLM(config)  # empty weights: assigned below
     weights = read_weights(gguf_path, config)
     inner = model.model
-    inner.rotary_emb = type(inner.rotary_emb)(config=model.config)  # its buffers, on the CPU
     width = int(config.hidden_size)
-    kind, raw = weights["model.embed_tokens.weight"]
+    kind, raw = _weight(weights, "model.embed_tokens")
     inner.embed_tokens = QuantEmbedding(kind, raw, width)
     if "lm_head.weight" not in weights:  # tied: the head multiplies by the embedding's rows
         weights["lm_head.weight"] = (kind, raw)
@@ -192,20 +208,16 @@ def load(gguf_path: Path, folder: Path, kernel: kernels.DecodeKernels, attn_impl
     with torch.no_grad():
         for module_name, module in model.named_modules():
             if isinstance(module, torch.nn.Linear):
-                kind, raw = weights[f"{module_name}.weight"]
+                kind, raw = _weight(weights, module_name)
                 if kind == "f32":  # a format the kernels do not read: float32 panels of it
                     module.weight = torch.nn.Parameter(raw, requires_grad=False)
                 else:
                     module._promptgen_quant = (kind, raw)  # type: ignore[assignment]
-                    module.weight = torch.nn.Parameter(torch.empty((0, module.in_features)), requires_grad=False)
-            elif module_name and hasattr(module, "weight") and not isinstance(module, QuantEmbedding):
-                kind, values = weights[f"{module_name}.weight"]
-                module.weight = torch.nn.Parameter(values.reshape(module.weight.shape), requires_grad=False)
-    leftover = [n for n, t in [*model.named_parameters(), *model.named_buffers()] if t.is_meta]
-    if leftover:
-        raise ValueError(f"the GGUF holds no values for {', '.join(leftover[:5])}")
+            elif isinstance(module, RMSNorm):
+                _, values = _weight(weights, module_name)
+                module.weight = torch.nn.Parameter(values.reshape(width), requires_grad=False)
+    del weights, raw
     model.eval()
     model._promptgen_quantized = True  # type: ignore[assignment]
-    with contextlib.suppress(AttributeError):
-        model.config.dtype = torch.float32
+    model.config.dtype = torch.float32
     return model

@@ -113,6 +113,18 @@ def newline_token_ids(tokenizer: Any) -> set[int]:
     return {idx for tok, idx in tokenizer.get_vocab().items() if "\n" in to_text([tok])}
 
 
+def release_free_memory() -> None:
+    """Collect garbage and hand the heap's free pages back to the system (glibc's `malloc_trim`;
+    nothing elsewhere): a load's transient buffers (the GGUF's parsing, the repacking) otherwise
+    stay resident for the life of the process."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 @contextlib.contextmanager
 def no_progress_bars(gguf: bool = False) -> Iterator[None]:
     """Load (and with `gguf`, convert) without transformers' progress bars: the service logs
@@ -317,10 +329,9 @@ class LocalLanguageModel(LanguageModel):
             if self._model is not None:
                 return
             import torch
-            from transformers import AutoModelForCausalLM, AutoTokenizer
 
-            from models.lm import gguf_model, kernels
-            from models.lm.decoding import decode_step_for, register_attention
+            from models.lm import gguf_model
+            from models.lm.decoding import decode_step_for
 
             started = time.perf_counter()
             if self.threads > 0:
@@ -330,18 +341,14 @@ class LocalLanguageModel(LanguageModel):
                 folder = gguf_model.model_files(quantized, self.cache_dir, EMBEDDED_NAME)
             else:
                 folder = Path(self.model_path) if self.model_path else convert_embedded_model(self.cache_dir)
-            dtype = getattr(torch, self.dtype_name)
             try:
-                with no_progress_bars():
-                    tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-                    if quantized is not None:
-                        kernel = kernels.kernel(self.kernel, self.kernel_dir)
-                        assert kernel is not None
-                        model = gguf_model.load(quantized, folder, kernel, register_attention())
-                    else:
-                        model = AutoModelForCausalLM.from_pretrained(
-                            str(folder), dtype=dtype, local_files_only=True, attn_implementation=register_attention()
-                        )
+                if quantized is not None:  # no transformers: `tokenizer` and `llama_model`
+                    from models.lm.tokenizer import LeanTokenizer
+
+                    tokenizer: Any = LeanTokenizer.from_folder(folder)
+                    model = gguf_model.load(quantized, folder)
+                else:
+                    tokenizer, model = self._load_transformers(folder)
             except (OSError, ValueError) as exc:
                 raise UpstreamUnavailable(
                     f"cannot load local model from {folder}: {exc}", backend="local"
@@ -355,8 +362,27 @@ class LocalLanguageModel(LanguageModel):
             decode_step_for(model, self.kernel, self.kernel_dir)
             self._tokenizer, self._model = tokenizer, model
             self.prefixes.clear()  # KV of another model's weights must not be reused
+            release_free_memory()
             self.load_seconds = time.perf_counter() - started
             log.info("local model %s loaded in %.2fs", self.model_id, self.load_seconds)
+
+    def _load_transformers(self, folder: Path) -> tuple[Any, Any]:
+        """A model folder (or the embedded model's safetensors conversion) through transformers:
+        the tokenizer and the model in `lm_dtype`, with the float64 attention."""
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        from models.lm.decoding import register_attention
+
+        with no_progress_bars():
+            tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+            model = AutoModelForCausalLM.from_pretrained(
+                str(folder),
+                dtype=getattr(torch, self.dtype_name),
+                local_files_only=True,
+                attn_implementation=register_attention(),
+            )
+        return tokenizer, model
 
     def _quantized_source(self) -> Path | None:
         """The embedded GGUF, where the model decodes from its quantized blocks (`gguf_model`):

@@ -1,4 +1,5 @@
-"""Running conversation prefixes through the model (transformers' forward pass): a batch of
+"""Running conversation prefixes through the model (its forward pass: transformers', or for the
+quantized path `llama_model`'s, which does the same operations): a batch of
 rows, each a cached head followed by new tokens, laid out left-padded, with logits for the last
 position only. Below both `decoding` (a batch's prefill) and `prefix_cache` (the stored
 prefixes' tails), which import it; it imports neither.
@@ -48,13 +49,21 @@ def _takes_cache(model_class: Any) -> bool:
     return "cache" in inspect.signature(model_class.forward).parameters
 
 
+def new_cache(model: Any) -> Any:
+    """An empty cache for `model`: its own (`llama_model.KVCache`, the quantized path, which
+    never imports transformers) where it makes one, else transformers' `DynamicCache`."""
+    if hasattr(model, "new_cache"):
+        return model.new_cache()
+    from transformers import DynamicCache
+
+    return DynamicCache(config=model.config)
+
+
 def stack_left_padded(model: Any, caches: list[Any], lengths: list[int]) -> Any:
     """One batch cache holding the first `lengths[r]` positions of `caches[r]` in row r, each
     left-padded with zeros to the longest (the padding is masked)."""
-    from transformers import DynamicCache
-
     longest = max(lengths)
-    stacked = DynamicCache(config=model.config)
+    stacked = new_cache(model)
     for layer in range(len(caches[0].layers)):
         keys, values = [], []
         for cache, length in zip(caches, lengths, strict=True):

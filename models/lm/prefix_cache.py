@@ -122,9 +122,9 @@ def common_length(a: Sequence[int], b: Sequence[int]) -> int:
 
 def _head_of(model: Any, cache: Any, length: int) -> Any:
     """A new cache holding the first `length` positions of `cache` (which stays untouched)."""
-    from transformers import DynamicCache
+    from models.lm.prefill import new_cache
 
-    head = DynamicCache(config=model.config)
+    head = new_cache(model)
     for index, layer in enumerate(cache.layers):
         head.update(layer.keys[:, :, :length], layer.values[:, :, :length], index)
     return head
@@ -137,9 +137,14 @@ def _extend(
     the tails run together: heads left-padded to the longest, tails left-padded to the longest,
     positions from the mask. Returns whether a forward pass ran, and new caches (batch size one)
     sharing no storage with the batch (a stored head is reused as a view, never written)."""
-    from transformers import DynamicCache
-
-    from models.lm.prefill import cache_of, forward_last, left_padded_inputs, stack_left_padded, with_cache
+    from models.lm.prefill import (
+        cache_of,
+        forward_last,
+        left_padded_inputs,
+        new_cache,
+        stack_left_padded,
+        with_cache,
+    )
 
     out: list[Any] = [None] * len(plans)
     todo = []
@@ -164,7 +169,7 @@ def _extend(
     )
     real = mask.bool()
     for g, j in enumerate(todo):  # each row's real positions: its head, then its tail
-        cache = DynamicCache(config=model.config)
+        cache = new_cache(model)
         for index, layer in enumerate(batch.layers):
             cache.update(layer.keys[g : g + 1, :, real[g]], layer.values[g : g + 1, :, real[g]], index)
         out[j] = cache
