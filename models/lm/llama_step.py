@@ -6,8 +6,9 @@ layer: a large share of a batch-one step on top of the weights' own matrix produ
 `decoding-vs-bandwidth-bound` benchmark holds the step to a share of the memory's speed). This
 step runs the same arithmetic on the same weights: q/k/v and gate/up as one product each, and
 every product and the attention through the kernels of `models/lm/kernels.py`: each weight is
-packed once into panels, each linear of the model (which prefill still runs through
-transformers) multiplies through its own part of them, and the row-major weights are released.
+packed once into panels, each linear of the model (which prefill still runs through the model's
+forward: transformers', or for the embedded GGUF `llama_model`'s) multiplies through its own part
+of them, and the row-major weights are released.
 Where the kernels are unavailable or the weights are not float32, q/k/v and gate/up become
 views of one fused matrix each (the same numbers for prefill), products run through the lanes
 of `models/lm/lanes.py`, and attention in float64 like `fp64_attention`.

@@ -3,7 +3,10 @@
 How a call runs today (transformers' `generate` is not used):
 - Loading: in float32 with the kernels (the default), the embedded model's GGUF is read
   straight into the kernels' quantized panels (`gguf_model`: no float32 copy, the same bits;
-  only its tokenizer and config are written to the data directory, once); otherwise it is
+  only its tokenizer and config are written to the data directory, once), into a plain-torch
+  Llama (`llama_model`) with a tokenizer over `tokenizers` and jinja2 (`tokenizer`): that path
+  never imports transformers, and once loaded the process hands its freed heap back
+  (`release_free_memory`); otherwise it is
   dequantised once into a safetensors folder under the data directory (`convert_embedded_model`,
   a file lock making concurrent processes wait for one conversion). The model loads in `lm_dtype` (float32 by default: the batch-invariant one) with
   float64 attention for prefill (`decoding.fp64_attention`), and its decoding step is made at

@@ -18,8 +18,9 @@ of tails, gives the bits of running the whole prefix at once (`tests/test_prefix
 checks this on the real model, and the eval suite repeats its baseline exactly).
 
 The forward pass's helpers come from `models/lm/prefill.py`, below this module and `decoding`
-(which imports this one, never the reverse). torch, transformers and `prefill` are imported on
-first use, so that importing the local backend does not import torch.
+(which imports this one, never the reverse). torch and `prefill` are imported on first use, so
+that importing the local backend does not import torch; transformers only where the model is
+transformers' (`prefill.new_cache`: the quantized path's `llama_model` brings its own cache).
 """
 
 from __future__ import annotations
@@ -48,11 +49,11 @@ class PrefixStore:
             self._entries.clear()
 
     def kv_for(self, model: Any, ids: list[int]) -> Any:
-        """The `DynamicCache` of `ids` (batch size one), reusing a stored prefix where one fits."""
+        """The KV cache of `ids` (batch size one), reusing a stored prefix where one fits."""
         return self.kv_for_many(model, [ids])[0]
 
     def kv_for_many(self, model: Any, prefixes: list[list[int]]) -> list[Any]:
-        """The `DynamicCache` of each prefix (batch size one each). Prefixes that can reuse a
+        """The KV cache of each prefix (batch size one each). Prefixes that can reuse a
         stored head run their tails in one forward pass; one that can reuse nothing runs alone
         first, and the others then look again (they usually share its system prompt)."""
         from models.lm.lanes import install_lanes
