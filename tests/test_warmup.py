@@ -60,7 +60,7 @@ def test_the_service_warms_each_mode_a_spark_alone_can_run(tmp_path: Path) -> No
     lm = Recording()
     settings = load_settings(env={}, dotenv=None, data_dir=str(tmp_path / "data"), lm_backend="scripted")
     with make_client(settings, lm) as client:
-        assert client.get("/readyz").status_code == 200
+        assert poll_readyz(client).status_code == 200  # the warm-up runs after the start: ready once it is done
     [rows] = lm.warmed
     spark_modes = [name for name in modes.registry.names() if modes.get_mode(name).needs_spark]
     assert {"structured", "completion", "inventive"} <= set(spark_modes)
