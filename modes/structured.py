@@ -242,6 +242,8 @@ def _slot_ok(slot: str, phrase: str) -> bool:
         return False  # "white and light palette", "bright and sun-kissed palette": no second colour
     if slot == "composition" and re.search(r"\b(?:no|without)\b", phrase):
         return False  # "wide-angle lens with no aperture"; "no flowers" in a greenhouse full of orchids
+    if slot == "composition" and words(phrase)[-1:] in (["close"], ["low"], ["high"], ["wide"], ["extreme"], ["tight"]):
+        return False  # "low angle close": a shot without its noun
     if slot == "composition" and not _camera_only(phrase):
         return False  # "wide-angle lens with multiple cameras", "handheld lens with a glass prism"
     if slot == "lighting" and set(words(phrase)) <= {"light", "lights", "lighting", "glow", "glowing"}:

@@ -42,7 +42,9 @@ ADJECTIVES = frozenset(
         "playful sleepy shiny fluffy furry fuzzy scaly feathered mechanical magical enchanted haunted delicate "
         "botanical fragile intricate ornamental sturdy graceful serene "
         "sacred royal noble medieval futuristic retro traditional exotic tropical "
-        "arctic alpine coastal urban rural various"
+        "arctic alpine coastal urban rural various grand sleek bold quaint charming stunning gorgeous dense "
+        "steep crisp fresh ripe sweet brilliant murky hazy cloudy icy frosty blazing silent peaceful calm "
+        "strange eerie gloomy grim bleak cheerful joyful"
     ).split()
 )
 NEEDS_COMPLEMENT = frozenset(

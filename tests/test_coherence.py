@@ -694,3 +694,13 @@ def test_one_lens_one_palette_of_colours_and_a_sky_only_where_there_is_one():
     assert not reef.accepts("misty morning haze") and not reef.accepts("golden hour backlight")
     assert analyze("a crystal cave lit by glowing mushrooms").states_light
     assert analyze("a street musician playing accordion in paris").accepts("neon light")
+
+
+def test_a_half_phrase_is_dropped_whatever_adjective_it_stops_on():
+    """"a grand, dark-blue lighthouse" split at its comma left "a grand"; "low angle close" is a shot
+    without its noun; both were flagged by the eval's broken-phrase metric on untuned sparks."""
+    from modes.structured import repair_slot
+    from modes.wording import is_broken
+
+    assert is_broken("a grand") and is_broken("a sleek") and not is_broken("lost in the dark")
+    assert repair_slot("composition", " low angle close", "an otter") == ""
