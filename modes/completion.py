@@ -50,8 +50,8 @@ EXAMPLE_PHRASES = frozenset(
 MAX_NEW_PHRASES = 6
 MIN_NEW_PHRASES = 3
 # A small local model (`ModeContext.small_model`): its phrases after the first were usable 4 times
-# in 29 on 32 held-out sparks (its first phrases, 66 in 167), so only the first is kept
-# (docs/coherence.md); it is asked for fewer tokens to match.
+# in 30 on 32 held-out sparks (its first phrases, 66 in 166: `python -m eval.calibrate_completion`),
+# so only the first is kept; it is asked for fewer tokens to match.
 SMALL_MODEL_PHRASES = 1
 SMALL_MODEL_TOKENS = 32  # room for the first phrase and the start of the next
 

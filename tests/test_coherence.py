@@ -655,7 +655,7 @@ def test_a_light_or_style_with_a_source_of_its_own_needs_that_source_in_the_spar
 
 
 def test_a_small_models_completion_keeps_its_first_phrase_and_no_idea_twice():
-    """The embedded model's phrases after its first were usable 4 times in 29 on held-out sparks:
+    """The embedded model's phrases after its first were usable 4 times in 30 on held-out sparks:
     only the first is kept; two results of one request that open with the same idea ("a lone wolf
     in the snow") are one result."""
     from models.lm.base import LMOutput
