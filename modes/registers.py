@@ -113,6 +113,7 @@ DOMAINS: dict[str, tuple[str, ...]] = {
         "forge", "forges", "smithy", "bakery", "bakeries", "bookshelf", "bookshelves", "bookcase*", "shelf",
         "shelves", "bedside", "desk", "desks", "garage*", "chapel*", "church*", "blanket fort*", "bed", "beds",
         "sofa*", "couch*", "fireplace*", "lighthouse keeper*", "watching the rain", "watching a storm",
+        "basement*", "workbench*", "club", "clubs", "diner*",
     ),
     # a fire burns in the scene: its flicker is the scene's own light
     "fire": (
@@ -173,7 +174,7 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     # under the ground: no sky, so no overcast, no morning haze, no golden hour
     "underground": (
         "cave*", "cavern*", "grotto*", "subway*", "tunnel*", "mine", "mines", "mineshaft*", "dungeon*",
-        "catacomb*", "sewer*", "underground", "crypt*", "vault*", "bunker*",
+        "catacomb*", "sewer*", "underground", "crypt*", "vault*", "bunker*", "basement*",
     ),
     # a thing on its own, seen whole and close: a mug has no horizon to stand against
     "object": (
@@ -257,7 +258,9 @@ CLASHES: dict[str, frozenset[str]] = {
     "overcast": frozenset({"underground", "underwater"}),
     "golden hour": frozenset({"underground", "underwater"}),
     "blue hour": frozenset({"underground", "underwater"}),
-    "rain droplets": frozenset({"underground", "underwater"}),
+    "rain droplets": frozenset({"underground", "underwater", "interior"}),
+    "god rays": frozenset({"underground"}),
+    "moonlight": frozenset({"underground"}),
     "colossus": frozenset({"vista"}),
 }
 

@@ -704,3 +704,23 @@ def test_a_half_phrase_is_dropped_whatever_adjective_it_stops_on():
 
     assert is_broken("a grand") and is_broken("a sleek") and not is_broken("lost in the dark")
     assert repair_slot("composition", " low angle close", "an otter") == ""
+
+
+def test_a_small_model_only_finishes_a_spark_that_stops_mid_sentence():
+    """A small model's continuation of a finished spark was usable 2 times in 5 (eval/calibration/
+    completion_phrases.jsonl): a finished spark is continued with curated art direction, while a
+    spark that stops mid-sentence ("a knight standing", "an old tram in the rain,") still asks the
+    model to finish it. A remote model always writes its own continuation."""
+    from modes.base import ModeContext
+    from modes.completion import CompletionMode, unfinished
+
+    mode = CompletionMode()
+    for spark in ("a knight standing", "a cat asleep on", "an old tram in the rain,"):
+        assert unfinished(spark), spark
+        assert mode.plan(ModeContext(mode="completion", spark=spark, small_model=True), 2, 0, True).rows
+    for spark in ("a red fox curled up in fresh snow", "a jazz club in a smoky basement"):
+        assert not unfinished(spark), spark
+        assert not mode.plan(ModeContext(mode="completion", spark=spark, small_model=True), 2, 0, True).rows
+        assert mode.plan(ModeContext(mode="completion", spark=spark), 2, 0, True).rows
+    basement = analyze("a jazz club in a smoky basement")
+    assert not basement.accepts("cool moonlight") and not basement.accepts("soft diffuse overcast light")
