@@ -198,7 +198,7 @@ CLASHES: dict[str, frozenset[str]] = {
     "flat lighting": frozenset({"dark"}),
     "even lighting": frozenset({"dark"}),
     "sun-kissed": frozenset({"dark"}),
-    "midday sun": frozenset({"underwater", "dark"}),
+    "midday sun": frozenset({"underwater", "dark", "underground"}),
     # a street scene after a fox in the snow is another picture
     "street": frozenset({"nature"}),
     "alley": frozenset({"nature"}),
@@ -237,7 +237,10 @@ CLASHES: dict[str, frozenset[str]] = {
     "under the stars": frozenset({"interior"}),
     "lamplit": frozenset({"vista", "nature", "treeless"}),
     "lantern*": frozenset({"nature", "treeless"}),
-    "window light": frozenset({"vista", "outdoor", "nature", "treeless"}),
+    # daylight through a window: not at night, not below the ground
+    "window light": frozenset({"vista", "outdoor", "nature", "treeless", "dark", "underground"}),
+    "sunny": frozenset({"underground"}),
+    "sunlight": frozenset({"underground"}),
     # sunlight through leaves needs leaves: none over a desert, a frozen lake or the sea floor
     "dappled": frozenset({"treeless", "interior"}),
     "through leaves": frozenset({"treeless", "interior"}),
