@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import secrets
 import time
@@ -52,6 +53,8 @@ INTERRUPTED = "https://promptgen.dev/problems/interrupted"
 _TERMINAL = sorted(TERMINAL)
 
 log = logging.getLogger(__name__)
+CLOSE_TRIES = 2  # writes of the deferred rows at the stop (`JobStore.close`)
+CLOSE_RETRY_S = 0.5
 
 
 class Notices(Protocol):
@@ -300,10 +303,26 @@ class JobStore:
                 return removed
 
     async def close(self) -> None:
+        """Write what is deferred before the database closes. A stop never raises: a job canceled
+        at the stop in the middle of a statement can hold SQLite's lock until its abandoned
+        connection is collected (the driver's thread runs on), so a failed write is tried once
+        more after collecting it, then logged and left to the next start, which records every
+        unfinished job as interrupted (`recover_interrupted`)."""
         if self._flush_task is not None and not self._flush_task.done():
             with contextlib.suppress(BaseException):
                 await self._flush_task
-        await self.flush()
+        for attempt in range(CLOSE_TRIES):
+            try:
+                await self.flush()
+                return
+            except Exception:
+                if attempt + 1 < CLOSE_TRIES:
+                    gc.collect()  # an abandoned connection closes with its transaction
+                    await asyncio.sleep(CLOSE_RETRY_S)
+        log.error(
+            "stopping with %d job record(s) unwritten; the next start records unfinished jobs as interrupted",
+            len(self._deferred),
+        )
 
     async def get(self, job_id: str) -> Job:
         pending = self._deferred.get(job_id)
