@@ -411,19 +411,13 @@ PLACE_NOUNS = frozenset(
 )
 # Places by name: a street stall in Bangkok is not in Bengaluru, a greenhouse on Mars not on the Moon's
 # dust. A phrase naming one of these moves the scene when the spark names another.
-PLACE_NAMES = frozenset(
-    "tokyo kyoto osaka seoul beijing shanghai hong kong taipei bangkok hanoi saigon singapore jakarta bali "
-    "manila delhi mumbai bombay bengaluru bangalore kolkata calcutta chennai karachi lahore kathmandu dhaka "
-    "dubai istanbul tehran baghdad jerusalem cairo marrakech casablanca lagos nairobi johannesburg "
-    "capetown london paris rome venice florence milan naples madrid barcelona lisbon berlin munich vienna "
-    "prague budapest warsaw amsterdam brussels copenhagen stockholm oslo helsinki reykjavik dublin "
-    "edinburgh athens moscow petersburg kyiv york brooklyn manhattan chicago boston seattle francisco "
-    "angeles vegas miami orleans detroit toronto montreal vancouver havana mexico rio janeiro paulo "
-    "buenos aires lima bogota santiago sydney melbourne auckland japan china korea thailand vietnam india "
-    "nepal tibet mongolia egypt morocco kenya iceland norway sweden finland scotland ireland england "
-    "france italy spain portugal germany greece russia ukraine turkey persia arabia sahara amazon "
-    "himalaya himalayas alps andes patagonia siberia antarctica arctic tuscany provence "
-    "mars venus jupiter saturn mercury neptune pluto".split()
+PLACE_NAMES = frozenset(registers.CITY_NAMES) | frozenset(
+    "bali capetown petersburg york francisco angeles vegas miami orleans mexico rio janeiro paulo "
+    "buenos aires lima bogota santiago japan china korea thailand vietnam india nepal tibet mongolia "
+    "egypt morocco kenya iceland norway sweden finland scotland ireland england france italy spain "
+    "portugal germany greece russia ukraine turkey persia arabia sahara amazon himalaya himalayas "
+    "alps andes patagonia siberia antarctica arctic tuscany provence mars venus jupiter saturn "
+    "mercury neptune pluto".split()
 )
 # Places that hold or border one another: a lake has a shore and a pier, a city its streets and
 # cafes, the sea its islands and harbours. A second place out of this table moves the scene
@@ -491,11 +485,7 @@ def elsewhere(phrase: str, spark: str) -> list[str]:
     text = phrase.lower().replace("’", "'")
     if not where or _FAR.search(text):
         return []
-    spark_words = words(spark.lower())
-    stated = [_place_noun(w) or w for w in spark_words if _place_noun(w) or content_set(w) & where]
-    near = frozenset().union(*(NEIGHBOURS.get(w, frozenset({w})) for w in stated)) if stated else frozenset()
-    named = [w for w in stated if w in PLACE_NOUNS] or stated or sorted(where)
-    names = PLACE_NAMES.intersection(spark_words)
+    near, named, names = _spark_places(spark)
     out = []
     for word in words(_NOT_A_PLACE.sub(" ", text)):
         noun = _place_noun(word)
@@ -504,6 +494,18 @@ def elsewhere(phrase: str, spark: str) -> list[str]:
         elif names and word in PLACE_NAMES and word not in names:
             out.append(f"'{word}' vs '{sorted(names)[0]}'")
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _spark_places(spark: str) -> tuple[frozenset[str], tuple[str, ...], frozenset[str]]:
+    """For `elsewhere`, once per spark: the places near the ones it states, the place to name in
+    a conflict first, and the places it names by name."""
+    where = place_words(spark)
+    spark_words = words(spark.lower())
+    stated = [_place_noun(w) or w for w in spark_words if _place_noun(w) or content_set(w) & where]
+    near = frozenset().union(*(NEIGHBOURS.get(w, frozenset({w})) for w in stated)) if stated else frozenset()
+    named = tuple([w for w in stated if w in PLACE_NOUNS] or stated or sorted(where))
+    return near, named, PLACE_NAMES.intersection(spark_words)
 
 
 def _place_noun(word: str) -> str | None:
