@@ -36,6 +36,16 @@ float64. (transformers' batched float64 attention, which stayed batch-invariant 
 masked positions as exact zeros, spent much of a many-row step in small matrix products, dtype
 copies and a softmax a layer.)
 
+The prefill's attention (`attend_f64`, many query positions a row) keeps the float64 arithmetic
+of `decoding.fp64_attention`, whose float32 results the eval baseline holds: scores, softmax
+(torch's own `Sleef_expd8_u10`) and the weighted values in float64, rounded once, each query
+skipping the keys it may not see. It gives torch's bits on every case the tests try (float64
+sums in another order round back to the same float32 but for a tie within a float64 ulp of a
+float32 boundary, the argument that already made torch's version padding-invariant), in 0.12 s
+of the `quant` benchmark's structured request where torch's took 0.30 s: torch multiplied every
+masked key and padded row, and converted the cache to float64 each layer
+(`tests/test_prefill_attention.py`).
+
 Where the library lives: `build` compiles with `-march=native`, so a library is only good for
 the processor it was built on. It is built outside the package, in the data directory's
 `kernels/` (the local backend passes it) or else the user's cache (`cache_folder`), under a name
@@ -223,6 +233,9 @@ class DecodeKernels:
         self._attend = self._lib.attend
         self._attend.argtypes = [pointer] * 5 + [size] * 11 + [number, flag]
         self._attend.restype = ctypes.c_int
+        self._attend_f64 = self._lib.attend_f64
+        self._attend_f64.argtypes = [pointer] * 5 + [size] * 17 + [number, flag]
+        self._attend_f64.restype = ctypes.c_int
         self._rms = self._lib.rms_norm
         self._rms.argtypes = [pointer, pointer, pointer, size, size, ctypes.c_float]
         self._rms.restype = None
@@ -236,6 +249,9 @@ class DecodeKernels:
         self._lib.set_exp.restype = None
         self._lib.silu_ready.restype = ctypes.c_int
         self._lib.set_exp(_sleef_exp())
+        self._lib.set_expd.argtypes = [pointer]
+        self._lib.set_expd.restype = None
+        self._lib.set_expd(_sleef_exp("Sleef_expd8_u10"))
         self._checked: dict[tuple[int, int, float], bool] = {}
 
     def mm(self, packed: Packed, x: torch.Tensor) -> torch.Tensor:
@@ -338,6 +354,57 @@ class DecodeKernels:
             raise MemoryError("attend: out of memory for its scratch buffers")
         return out
 
+
+    def attend_f64(
+        self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, allowed: torch.Tensor, scale: float
+    ) -> torch.Tensor:
+        """The prefill's attention as `decoding.fp64_attention` computes it (float64 throughout,
+        rounded once), each query skipping the keys it may not see: `query` [batch, heads,
+        q_len, dim], `key`/`value` [batch, kv_heads, k_len, dim] float32 (any strides, dim
+        contiguous); `allowed` [batch, q_len, k_len] bool. Returns float32 [batch, q_len, heads,
+        dim], the layout `fp64_attention` returns."""
+        batch, heads, q_len, dim = query.shape
+        kv_heads, k_len = key.shape[1], key.shape[2]
+        if (
+            query.dtype != torch.float32
+            or key.dtype != torch.float32
+            or value.dtype != torch.float32
+            or key.shape != (batch, kv_heads, k_len, dim)
+            or value.shape != key.shape
+            or allowed.shape != (batch, q_len, k_len)
+            or heads % kv_heads
+            or min(query.stride(3), key.stride(3), value.stride(3)) != 1
+        ):
+            raise ValueError(
+                f"attend_f64 needs float32 query {tuple(query.shape)}, keys and values {tuple(key.shape)} "
+                f"{tuple(value.shape)} of its batch and heads, and allowed {tuple(allowed.shape)} of batch x queries x keys"
+            )
+        allowed = allowed.to(torch.uint8)
+        if allowed.stride(2) != 1:
+            allowed = allowed.contiguous()
+        out = torch.empty((batch, q_len, heads, dim), dtype=torch.float32)
+        failed = self._attend_f64(
+            query.data_ptr(),
+            key.data_ptr(),
+            value.data_ptr(),
+            allowed.data_ptr(),
+            out.data_ptr(),
+            batch,
+            heads,
+            kv_heads,
+            q_len,
+            k_len,
+            dim,
+            *query.stride()[:3],
+            *key.stride()[:3],
+            *value.stride()[:3],
+            *allowed.stride()[:2],
+            float(scale),
+            torch.get_num_threads(),
+        )
+        if failed:
+            raise MemoryError("attend_f64: out of memory for its scratch buffers")
+        return out
 
     def rms_norm(self, x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
         """`functional.rms_norm(x, (n,), weight, eps)` of float32 rows [rows, n], in C."""
@@ -448,12 +515,13 @@ class Layer(ctypes.Structure):
     ]
 
 
-def _sleef_exp() -> int | None:
+def _sleef_exp(name: str = "Sleef_expf16_u10") -> int | None:
     """The address of torch's own `Sleef_expf16_u10` (its vectorized float exp on AVX-512),
-    which the kernels' silu calls to give torch's bits; None where torch does not export it."""
+    which the kernels' silu calls to give torch's bits, or of another of its SLEEF functions
+    (`Sleef_expd8_u10`, the float64 exp of `attend_f64`); None where torch does not export it."""
     library = Path(torch.__file__).parent / "lib" / "libtorch_cpu.so"
     try:
-        function = ctypes.CDLL(str(library)).Sleef_expf16_u10
+        function = getattr(ctypes.CDLL(str(library)), name)
     except (OSError, AttributeError):
         return None
     return ctypes.cast(function, ctypes.c_void_p).value

@@ -198,6 +198,9 @@ class LlamaDecodeStep:
         self.layers = [self._layer(layer) for layer in inner.layers]
         self.head: torch.Tensor | kernels.Packed = model.lm_head.weight
         self._fused: tuple[ctypes.Array[Any], kernels.Mat] | None = None
+        if self.kernel is not None:
+            for layer in inner.layers:  # the prefill's float64 attention, in C (`fp64_attention`)
+                layer.self_attn._promptgen_attend = self.kernel
         if self.kernel is not None:  # its own packed copy: the embedding keeps the row-major one
             self.head = _pack(self.kernel, model.lm_head)
             if self._lookup is not None and hasattr(self._lookup, "share"):

@@ -422,6 +422,158 @@ int attend(const float *q, const float *k, const float *v, const int64_t *mask, 
     return failed ? -1 : 0;
 }
 
+/* attend_f64: the prefill's attention, many query positions a row, as `fp64_attention`
+   (models/lm/decoding.py) computes it: scores q.k in float64 times the scale, a float64 softmax
+   (max, exp(x - max), the sum, times its reciprocal), the weighted sum of the values in float64,
+   rounded to float32 once at the end. `allowed` [b][i][j] (strides in bytes for b and i, j
+   contiguous) says which keys query i of row b may see; the others are skipped (torch adds the
+   float32 minimum there, whose exp is an exact zero). A query that may see no key gets the mean
+   of every value, as torch's softmax of equal scores gives it (such queries are padding: no
+   real position ever reads them). Each (row, head, query) is one item in a fixed order; float64
+   sums in an order other than torch's round back to the same float32 but for ties within
+   a float64 ulp of a float32 rounding boundary, the same argument that makes torch's float64
+   attention padding-invariant. The exp is SLEEF's `Sleef_expd8_u10` (torch's own, handed over
+   by `set_expd`) where AVX-512 and the function are there, else libm's exp. */
+#if defined(__AVX512F__)
+typedef __m512d (*vexpd_t)(__m512d);
+static vexpd_t vexpd = NULL;
+void set_expd(void *fn) { vexpd = (vexpd_t)fn; }
+static void exp_all(double *x, int64_t n) {
+    int64_t j = 0;
+    if (vexpd != NULL)
+        for (; j + 8 <= n; j += 8) _mm512_storeu_pd(x + j, vexpd(_mm512_loadu_pd(x + j)));
+    for (; j < n; j++) x[j] = exp(x[j]);
+}
+#else
+void set_expd(void *fn) { (void)fn; }
+static void exp_all(double *x, int64_t n) {
+    for (int64_t j = 0; j < n; j++) x[j] = exp(x[j]);
+}
+#endif
+
+#define F64_LANES 8
+static inline double dot_f64(const double *q, const float *k, int64_t n) {
+    double part[F64_LANES] = {0};
+    int64_t d0 = 0;
+    for (; d0 + F64_LANES <= n; d0 += F64_LANES)
+        for (int l = 0; l < F64_LANES; l++) part[l] += q[d0 + l] * (double)k[d0 + l];
+    for (int l = 0; d0 + l < n; l++) part[l] += q[d0 + l] * (double)k[d0 + l];
+    for (int w = F64_LANES / 2; w >= 1; w /= 2)
+        for (int l = 0; l < w; l++) part[l] += part[l + w];
+    return part[0];
+}
+
+/* One query's scores, softmax and weighted values over its n keys `at`. */
+static inline __attribute__((always_inline)) void attend_f64_item(const float *qi, const float *kb, const float *vb,
+                                                                  const int64_t *at, int64_t n, int64_t dim,
+                                                                  int64_t k_j, int64_t v_j, double scale, double *w,
+                                                                  double *qd, double *acc) {
+    for (int64_t d = 0; d < dim; d++) qd[d] = (double)qi[d];
+    double top = -INFINITY;
+    for (int64_t t = 0; t < n; t++) {
+        w[t] = dot_f64(qd, kb + at[t] * k_j, dim) * scale;
+        if (w[t] > top) top = w[t];
+    }
+    for (int64_t t = 0; t < n; t++) w[t] -= top;
+    exp_all(w, n);
+    double total = 0.0;
+    for (int64_t t = 0; t < n; t++) total += w[t];
+    double inverse = 1.0 / total;
+    for (int64_t d = 0; d < dim; d++) acc[d] = 0.0;
+    for (int64_t t = 0; t < n; t++) {
+        double wt = w[t] * inverse;
+        const float *vj = vb + at[t] * v_j;
+        for (int64_t d = 0; d < dim; d++) acc[d] += wt * (double)vj[d];
+    }
+}
+
+#if defined(__AVX512F__)
+/* The same item for a head of D = 8 * V dims in registers (AVX-512): the query and the
+   accumulated values stay in V vectors of 8 doubles each. */
+static inline __attribute__((always_inline)) void attend_f64_regs(const float *qi, const float *kb, const float *vb,
+                                                                  const int64_t *at, int64_t n, const int V,
+                                                                  int64_t k_j, int64_t v_j, double scale, double *w,
+                                                                  double *acc) {
+    __m512d qv[16], av[16];
+    for (int c = 0; c < V; c++) qv[c] = _mm512_cvtps_pd(_mm256_loadu_ps(qi + 8 * c));
+    double top = -INFINITY;
+    for (int64_t t = 0; t < n; t++) {
+        const float *kj = kb + at[t] * k_j;
+        __m512d sum = _mm512_mul_pd(qv[0], _mm512_cvtps_pd(_mm256_loadu_ps(kj)));
+        for (int c = 1; c < V; c++) sum = _mm512_add_pd(sum, _mm512_mul_pd(qv[c], _mm512_cvtps_pd(_mm256_loadu_ps(kj + 8 * c))));
+        w[t] = _mm512_reduce_add_pd(sum) * scale;
+        if (w[t] > top) top = w[t];
+    }
+    for (int64_t t = 0; t < n; t++) w[t] -= top;
+    exp_all(w, n);
+    double total = 0.0;
+    for (int64_t t = 0; t < n; t++) total += w[t];
+    double inverse = 1.0 / total;
+    for (int c = 0; c < V; c++) av[c] = _mm512_setzero_pd();
+    for (int64_t t = 0; t < n; t++) {
+        __m512d wt = _mm512_set1_pd(w[t] * inverse);
+        const float *vj = vb + at[t] * v_j;
+        for (int c = 0; c < V; c++) av[c] = _mm512_add_pd(av[c], _mm512_mul_pd(wt, _mm512_cvtps_pd(_mm256_loadu_ps(vj + 8 * c))));
+    }
+    for (int c = 0; c < V; c++) _mm512_storeu_pd(acc + 8 * c, av[c]);
+}
+#endif
+
+int attend_f64(const float *q, const float *k, const float *v, const uint8_t *allowed, float *out, int64_t batch,
+               int64_t heads, int64_t kv_heads, int64_t q_len, int64_t k_len, int64_t dim, int64_t q_b, int64_t q_h,
+               int64_t q_i, int64_t k_b, int64_t k_h, int64_t k_j, int64_t v_b, int64_t v_h, int64_t v_j,
+               int64_t m_b, int64_t m_i, double scale, int threads) {
+    /* q [batch][heads][q_len][dim], k and v [batch][kv_heads][k_len][dim]: strides in floats,
+       dim contiguous; out [batch][q_len][heads][dim], contiguous. */
+    int64_t group = heads / kv_heads, items = batch * heads * q_len;
+    int failed = 0;
+#pragma omp parallel num_threads(threads < 1 ? 1 : threads)
+    {
+        double *w = malloc(sizeof(double) * (size_t)(k_len + F64_LANES));
+        int64_t *at = malloc(sizeof(int64_t) * (size_t)(k_len > 0 ? k_len : 1));
+        double *qd = malloc(sizeof(double) * (size_t)dim), *acc = malloc(sizeof(double) * (size_t)dim);
+        if (w == NULL || at == NULL || qd == NULL || acc == NULL) {
+#pragma omp atomic write
+            failed = 1;
+        }
+#pragma omp for schedule(static)
+        for (int64_t item = 0; item < items; item++) {
+            if (w == NULL || at == NULL || qd == NULL || acc == NULL) continue;
+            int64_t b = item / (heads * q_len), h = (item / q_len) % heads, i = item % q_len, g = h / group;
+            const float *qi = q + b * q_b + h * q_h + i * q_i;
+            const float *kb = k + b * k_b + g * k_h, *vb = v + b * v_b + g * v_h;
+            const uint8_t *mi = allowed + b * m_b + i * m_i;
+            float *o = out + ((b * q_len + i) * heads + h) * dim;
+            int64_t n = 0;
+            for (int64_t j = 0; j < k_len; j++)
+                if (mi[j]) at[n++] = j;
+            if (n == 0) { /* every key masked: torch's softmax of equal scores, 1/k_len each */
+                double each = 1.0 / (double)k_len;
+                for (int64_t d = 0; d < dim; d++) acc[d] = 0.0;
+                for (int64_t j = 0; j < k_len; j++) {
+                    const float *vj = vb + j * v_j;
+                    for (int64_t d = 0; d < dim; d++) acc[d] += each * (double)vj[d];
+                }
+            } else {
+#if defined(__AVX512F__)
+                if (dim == 64)
+                    attend_f64_regs(qi, kb, vb, at, n, 8, k_j, v_j, scale, w, acc);
+                else if (dim == 128)
+                    attend_f64_regs(qi, kb, vb, at, n, 16, k_j, v_j, scale, w, acc);
+                else
+#endif
+                    attend_f64_item(qi, kb, vb, at, n, dim, k_j, v_j, scale, w, qd, acc);
+            }
+            for (int64_t d = 0; d < dim; d++) o[d] = (float)acc[d];
+        }
+        free(w);
+        free(at);
+        free(qd);
+        free(acc);
+    }
+    return failed ? -1 : 0;
+}
+
 /* torch's float32 RMS norm, bit for bit: out = (x * rsqrt(mean(x * x) + eps)) * w, the mean a
    sum in the order of torch's CPU sum kernel (ATen's `cascade_sum`: vectors of 8 floats, four
    interleaved accumulators, a cascade of four levels of 16 steps, then the four accumulators in
