@@ -612,6 +612,30 @@ SUNNY = _terms(r"sunsets?", r"golden hour", r"god rays", r"sun ?rays", r"sun's r
                r"sunshine", r"sunny", r"sun-drenched", r"bright sun(?:light)?", r"midday sun",
                # clouds that rain hide the moon as well: no moonlit sky in a storm
                r"moonlit", r"moonlight", r"full moon", r"moonbeams?")
+# A drawing in charcoal or graphite, or a black-and-white photo, has no colours: "charcoal sketch,
+# teal and amber palette" contradicts itself. A colour palette: a hue with a palette word, or two
+# hues ("vibrant magenta and cyan", "deep blues and golds").
+MONOCHROME = _terms(r"charcoal (?:sketch|drawing|portrait)\w*", r"graphite", r"pencil (?:sketch|drawing)\w*",
+                    r"monochrom(?:e|atic)", r"black[- ]and[- ]white (?:photo\w*|film)", r"gr[ae]yscale",
+                    r"pen and ink", r"ink drawings?")
+HUE = re.compile(
+    r"\b(?:red|orange|yellow|green|blue|purple|violet|pink|magenta|cyan|teal|turquoise|amber|gold|crimson|"
+    r"scarlet|emerald|sapphire|jade|navy|indigo|lavender|mint|olive|ochre|rust|copper|coral|peach|maroon|"
+    r"burgundy|azure|cobalt|aqua|lilac|sage|earth|jewel-toned|complementary)(s?)\b"
+)
+PALETTE_TERM = re.compile(r"\b(?:palettes?|tones?|hues?|colou?rs?)\b")
+
+
+def _colour_palette(phrase: str) -> bool:
+    hues = HUE.findall(phrase.lower())
+    return len(hues) >= 2 or (len(hues) == 1 and (hues[0] == "s" or bool(PALETTE_TERM.search(phrase.lower()))))
+
+
+def _colour_phrase(parts: list[str]) -> str | None:
+    """The first phrase of `parts` that is a palette in colour (and not itself monochrome)."""
+    return next((p.strip() for p in parts if _colour_palette(p) and not MONOCHROME.search(p)), None)
+
+
 # A scene the spark lights with a flame or a lamp ("reading by lamplight", "a candlelit dinner") is
 # not also lit by the sun: "golden hour backlight" or "bright midday sun" beside it is a second light.
 LAMPLIT = _terms(r"by (?:lamp|candle|fire|lantern) ?light", r"lamp-?lit", r"candle-?lit", r"fire-?lit",
@@ -750,6 +774,9 @@ def spark_conflicts(prompt: str, spark: str) -> list[str]:
     wet, sunny = WET.search(spark), SUNNY.search(rest)
     if wet and sunny:
         add(f"spark '{wet.group(0)}' vs '{sunny.group(0)}'")
+    mono, colour = MONOCHROME.search(spark), _colour_phrase(phrases(rest))
+    if mono and colour:
+        add(f"spark '{mono.group(0)}' vs '{colour}'")
     lamp, day = LAMPLIT.search(spark), DAYLIT.search(rest)
     if lamp and day:
         add(f"spark '{lamp.group(0)}' vs '{day.group(0)}'")
@@ -796,6 +823,9 @@ def internal_conflicts(prompt: str, spark: str = "") -> list[str]:
     wet, sunny = WET.search(added), SUNNY.search(added)
     if wet and sunny:
         add(f"'{wet.group(0)}' vs '{sunny.group(0)}'")
+    mono, colour = MONOCHROME.search(added), _colour_phrase(parts)
+    if mono and colour:
+        add(f"'{mono.group(0)}' vs '{colour}'")
     for part in parts:
         for pattern, label in SELF_CONTRADICTIONS:
             match = pattern.search(part)

@@ -43,9 +43,13 @@ EXAMPLES: tuple[tuple[str, str], ...] = (
     ),
 )
 # The examples' own phrases: a copy of one ("teal shadows", "reflections on wet stones") belongs to
-# the example's scene, not to the spark's.
+# the example's scene, not to the spark's; so does the end of an example's sentence ("on a windswept
+# cliff at dusk", which "a knight standing" got back word for word, whatever the seed).
 EXAMPLE_PHRASES = frozenset(
-    " ".join(words(part)) for start, full in EXAMPLES for part in (start, *full.split(",")[1:]) if part.strip(" ,")
+    " ".join(words(part))
+    for start, full in EXAMPLES
+    for part in (start, full.split(",")[0][len(start) :], *full.split(",")[1:])
+    if part.strip(" ,")
 )
 MAX_NEW_PHRASES = 6
 MIN_NEW_PHRASES = 3
@@ -127,6 +131,8 @@ class CompletionMode(ModeHandler):
             head = clean_phrase(pieces.pop(0), max_words=10)
             if head and not (wording.is_well_formed(spark + " " + head, known) and facts.accepts(head)):
                 return None  # the spark's own sentence would go on wrong: nothing else can mend it
+            if head and copies_example(head):
+                return None  # the few-shot example's sentence, not a continuation of this spark
             if head and not glue_to_spark:
                 head = " " + head
             chosen = facets.merge(chosen, facets.tags(head))
@@ -153,12 +159,17 @@ class CompletionMode(ModeHandler):
             on_scene.append(phrase)
         if not finished and on_scene:
             on_scene = on_scene[:-1]  # cut at the token budget: the last phrase may be partial
-        phrases = on_scene[: SMALL_MODEL_PHRASES if ctx.small_model else MAX_NEW_PHRASES]
+        # a small model's phrase after the end of the spark's sentence is a later phrase: on 8 such
+        # phrases read on 2026-12-03, 6 restated the subject wrong ("a lighthouse in the sky")
+        keep = (SMALL_MODEL_PHRASES - bool(head)) if ctx.small_model else MAX_NEW_PHRASES
+        phrases = on_scene[:keep]
         if not head and not phrases:
             return None
         if len(phrases) < MIN_NEW_PHRASES:  # a short continuation gets a style and a light to render with
             rng = random.Random(derive_seed(ctx.seed, self.name, "enrich", continuation))
-            phrases = dedupe_phrases([*phrases, *enrichment(facts, rng, chosen)], seen=[spark + head])
+            # the sentence as the model ended it: "a cat asleep on a cold winter's night" is at night
+            scene = analyze(spark + head) if head else facts
+            phrases = dedupe_phrases([*phrases, *enrichment(scene, rng, chosen)], seen=[spark + head])
         budget = max(ctx.word_limit - len((spark + head).split()), 0)
         tail = join_within(phrases, budget)
         base = spark + head

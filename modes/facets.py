@@ -140,6 +140,14 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                      "countryside", "rooftop*", "skyline*", "highway*", "town square", "stadium*",
                      "battlefield*"),
     },
+    # a drawing in charcoal or graphite, a black-and-white photo: no colour palette beside it
+    # ("charcoal sketch, teal and amber palette"); a palette in colour is tagged by `_colourful`
+    "chroma": {
+        "mono": ("monochrome", "monochromatic", "black and white photo*", "black-and-white photo*",
+                 "black and white film", "black-and-white film", "grayscale", "greyscale",
+                 "charcoal sketch*", "charcoal drawing*", "charcoal portrait*", "graphite", "pencil sketch*",
+                 "pencil drawing*", "pen and ink", "ink drawing*"),
+    },
     "genre": {
         "still-life": ("still life", "still-life"),
         "landscape": ("landscape painting", "landscape photo*", "cityscape", "seascape", "skyline"),
@@ -180,6 +188,7 @@ EXCLUDES: dict[str, frozenset[frozenset[str]]] = {
         )
     ),
     "weather": frozenset({frozenset(("storm", "clear"))}),
+    "chroma": frozenset({frozenset(("mono", "colour"))}),
     "light": frozenset(
         # a scene lit by a candle or a lamp is not also in the sun: "reading by lamplight, golden hour
         # backlight", "a whale at sunset, warm candlelight"
@@ -241,6 +250,25 @@ _MATCHERS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
 }
 
 
+# Hues (not black, white, greys or sepia) and the words that make a phrase a palette.
+HUES = frozenset(
+    "red orange yellow green blue purple violet pink magenta cyan teal turquoise amber gold golden crimson "
+    "scarlet emerald sapphire ruby jade navy indigo lavender mint olive ochre rust copper bronze coral peach "
+    "maroon burgundy azure cobalt aqua lilac sage cream earth earthy jewel-toned complementary rainbow".split()
+)
+PALETTE_WORDS = frozenset("palette palettes tones tone hues colors colours colour color".split())
+
+
+def _colourful(text: str) -> bool:
+    """A palette in colour: a hue and a palette word ("teal and amber palette", "muted earth
+    tones"), two hues ("vibrant magenta and cyan") or hues in the plural ("pale blues"); "a red
+    fox" or "blue hour" is not one."""
+    found = re.findall(r"[a-z][a-z-]*", text)
+    plural = [w[:-1] for w in found if w.endswith("s") and w[:-1] in HUES]  # "deep blues and golds"
+    hues = sum(w in HUES for w in found) + len(plural)
+    return hues >= 2 or (hues >= 1 and (bool(plural) or not PALETTE_WORDS.isdisjoint(found)))
+
+
 @functools.lru_cache(maxsize=16384)
 def tags(phrase: str) -> dict[str, frozenset[str]]:
     """The facet values `phrase` states (facets it says nothing about are absent)."""
@@ -250,6 +278,8 @@ def tags(phrase: str) -> dict[str, frozenset[str]]:
         values = frozenset(value for value, pattern in matchers if pattern.search(text))
         if values:
             found[facet] = values
+    if _colourful(text):
+        found["chroma"] = found.get("chroma", frozenset()) | {"colour"}
     return found
 
 

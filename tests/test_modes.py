@@ -103,9 +103,19 @@ def test_completion_starts_with_the_spark_verbatim_and_extends_it():
 
 def test_completion_continues_the_sentence_without_a_comma():
     prompt = run(
-        "completion", "a knight standing", lambda r: " on a windswept cliff at dusk, crimson cape", n=1
+        "completion", "a knight standing", lambda r: " on a rocky shore at dawn, crimson cape", n=1
     ).prompts[0]
-    assert prompt.startswith("a knight standing on a windswept cliff at dusk")
+    assert prompt.startswith("a knight standing on a rocky shore at dawn")
+
+
+def test_completion_never_ends_the_sentence_with_its_few_shot_examples():
+    """The first example is "a knight standing" -> "... on a windswept cliff at dusk": a model that
+    copies it back gives every caller of that spark the example, not a continuation."""
+    handler = get_mode("completion")
+    ctx = ModeContext(mode="completion", spark="a knight standing", num_results=1)
+    assert handler.extend(ctx, "a knight standing", " on a windswept cliff at dusk, crimson cape", True) is None
+    kept = handler.extend(ctx, "a knight standing", " on a rocky shore at dawn, crimson cape", True)
+    assert kept is not None and kept.startswith("a knight standing on a rocky shore at dawn")
 
 
 def test_completion_drops_a_phrase_cut_off_by_the_token_budget():
@@ -164,3 +174,36 @@ def test_dedupe_phrases_removes_loops():
         "neon lights",
         "rain",
     ]
+
+
+def test_a_small_model_that_ends_the_sparks_sentence_adds_no_phrase_of_its_own_after_it():
+    """Read on 2026-12-03: after "a lighthouse at the edge of the ocean" the embedded model went on
+    "a lighthouse on top", "a majestic lighthouse with white sails", "a lighthouse in the sky"."""
+    handler = get_mode("completion")
+    spark = "a lighthouse at the edge of"
+    small = ModeContext(mode="completion", spark=spark, num_results=1, small_model=True)
+    text = handler.extend(small, spark, " the ocean, a majestic lighthouse with white sails, oil painting", True)
+    assert text is not None and text.startswith("a lighthouse at the edge of the ocean, ")
+    assert "sails" not in text
+    remote = ModeContext(mode="completion", spark=spark, num_results=1)
+    assert "sails" in (handler.extend(remote, spark, " the ocean, a majestic lighthouse with white sails, oil painting", True) or "")
+
+
+def test_a_drawing_in_charcoal_gets_no_palette_in_colour():
+    """"an old tram in the rain, charcoal sketch, glowing lanterns, teal and amber palette": the
+    fallback chose each value compatible with the last, and nothing knew charcoal has no colour."""
+    import random
+
+    from eval.quality import internal_conflicts
+    from modes import facets
+    from modes.spark import analyze, enrichment
+
+    assert facets.conflicts(facets.tags("charcoal sketch"), facets.tags("teal and amber palette"))
+    assert facets.conflicts(facets.tags("graphite pencil drawing"), facets.tags("deep blues and golds"))
+    assert not facets.conflicts(facets.tags("charcoal sketch"), facets.tags("sepia tones"))
+    assert not facets.tags("a red fox").get("chroma") and not facets.tags("a black and white cat").get("chroma")
+    assert internal_conflicts("an old tram in the rain, charcoal sketch, teal and amber palette")
+    facts = analyze("a charcoal sketch of an old tram in the rain")
+    for seed in range(40):
+        picked = enrichment(facts, random.Random(seed), facts.fixed, ("styles", "lighting", "palettes"))
+        assert not any(facets.tags(p).get("chroma") == frozenset({"colour"}) for p in picked), picked
