@@ -473,13 +473,15 @@ TIMES: dict[str, re.Pattern[str]] = {
     "morning": _terms(r"morning(?: light| sun)?"),
     "midday": _terms(r"midday", r"noon", r"high noon", r"noonday", r"midday sun", r"harsh noon(?: light)?"),
     "daylight": _terms(r"daylight", r"daytime", r"broad daylight", r"sunny day", r"bright sun(?:light)?",
+                       r"overcast(?: light| daylight)?",
                        r"sunlit", r"god rays", r"sun ?rays", r"sun's rays", r"sunbeams?", r"crepuscular rays",
                        r"sunshine", r"sun-drenched"),
     "golden hour": _terms(r"golden hour", r"golden-hour", r"low sun"),
     "sunset": _terms(r"sunsets?", r"sundown", r"setting sun"),
     "dusk": _terms(r"dusk", r"evening", r"nightfall"),
     "twilight": _terms(r"twilight", r"blue hour"),
-    "night": _terms(r"night(?:time)?", r"midnight", r"moonlight", r"moonlit", r"moon-lit", r"moonbeams?",
+    "midnight": _terms(r"midnight", r"dead of night"),
+    "night": _terms(r"night(?:time)?", r"moonlight", r"moonlit", r"moon-lit", r"moonbeams?",
                     r"starlight", r"starlit", r"starry(?: sky| night)?", r"under the stars", r"full moon",
                     r"night sky", r"stars twinkling", r"moonrise"),
 }
@@ -488,6 +490,7 @@ TIME_COMPATIBLE: tuple[frozenset[str], ...] = tuple(frozenset(g) for g in (
     {"morning", "midday", "daylight"},
     {"sunset", "dusk", "golden hour", "twilight", "daylight"},
     {"dusk", "twilight", "night"},
+    {"night", "midnight"},
 ))
 
 VIEWS: dict[str, re.Pattern[str]] = {
@@ -623,10 +626,13 @@ HUE = re.compile(
     r"scarlet|emerald|sapphire|jade|navy|indigo|lavender|mint|olive|ochre|rust|copper|coral|peach|maroon|"
     r"burgundy|azure|cobalt|aqua|lilac|sage|earth|jewel-toned|complementary)(s?)\b"
 )
+NEON = _terms(r"neon(?:-lit)?")
 PALETTE_TERM = re.compile(r"\b(?:palettes?|tones?|hues?|colou?rs?)\b")
 
 
 def _colour_palette(phrase: str) -> bool:
+    if NEON.search(phrase):
+        return True
     hues = HUE.findall(phrase.lower())
     return len(hues) >= 2 or (len(hues) == 1 and (hues[0] == "s" or bool(PALETTE_TERM.search(phrase.lower()))))
 
@@ -777,6 +783,9 @@ def spark_conflicts(prompt: str, spark: str) -> list[str]:
     mono, colour = MONOCHROME.search(spark), _colour_phrase(phrases(rest))
     if mono and colour:
         add(f"spark '{mono.group(0)}' vs '{colour}'")
+    neon, mono = NEON.search(spark), MONOCHROME.search(rest)
+    if neon and mono:
+        add(f"spark '{neon.group(0)}' vs '{mono.group(0)}'")
     lamp, day = LAMPLIT.search(spark), DAYLIT.search(rest)
     if lamp and day:
         add(f"spark '{lamp.group(0)}' vs '{day.group(0)}'")

@@ -71,7 +71,9 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                  "embers", "oil lamp", "lamplight", "lamplit", "lamp-lit", "lamp light", "firelit", "fireplace",
                  "fireside",
                  "firefl*"),
-        "neon": ("neon",),
+        "neon": ("neon", "neon-lit"),
+        # clouds over daylight: a storm may have it, a night may not
+        "overcast": ("overcast", "overcast light", "cloudy daylight"),
         "studio": ("studio lighting", "studio light", "softbox", "studio softbox", "strobe", "seamless backdrop",
                    "studio portrait", "studio shot", "studio photo*", "studio packshot", "in the studio",
                    "studio backdrop", "studio product", "light box", "lightbox"),
@@ -111,7 +113,8 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "cool": ("cool", "cold", "icy", "moonlight", "moonlit", "moonbeam*"),
     },
     "season": {
-        "winter": ("winter", "wintry", "wintertime", "fresh snow", "snowfall", "snowstorm", "blizzard", "frosty"),
+        "winter": ("winter", "wintry", "wintertime", "fresh snow", "snowfall", "snowstorm", "blizzard", "frosty",
+                   "delicate frost", "hoarfrost"),
         "summer": ("summer", "summer's", "summery", "summertime", "midsummer", "heatwave"),
         "autumn": ("autumn", "autumnal", "fall foliage", "autumn leaves", "in the fall", "in fall", "fall leaves",
                    "fall colors", "fall colours"),
@@ -140,9 +143,13 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
                      "countryside", "rooftop*", "skyline*", "highway*", "town square", "stadium*",
                      "battlefield*"),
     },
+    # the middle of the night, not its edges: "a wizard's study at midnight" has no blue hour
+    "hour": {"midnight": ("midnight", "dead of night")},
     # a drawing in charcoal or graphite, a black-and-white photo: no colour palette beside it
-    # ("charcoal sketch, teal and amber palette"); a palette in colour is tagged by `_colourful`
+    # ("charcoal sketch, teal and amber palette"), nor neon; a palette in colour is also tagged
+    # by `_colourful`
     "chroma": {
+        "colour": ("neon*",),
         "mono": ("monochrome", "monochromatic", "black and white photo*", "black-and-white photo*",
                  "black and white film", "black-and-white film", "grayscale", "greyscale",
                  "charcoal sketch*", "charcoal drawing*", "charcoal portrait*", "graphite", "pencil sketch*",
@@ -193,7 +200,8 @@ EXCLUDES: dict[str, frozenset[frozenset[str]]] = {
         # a scene lit by a candle or a lamp is not also in the sun: "reading by lamplight, golden hour
         # backlight", "a whale at sunset, warm candlelight"
         frozenset(pair)
-        for pair in (("studio", "sun"), ("studio", "moon"), ("studio", "fire"), ("sun", "moon"), ("fire", "sun"))
+        for pair in (("studio", "sun"), ("studio", "moon"), ("studio", "fire"), ("sun", "moon"), ("fire", "sun"),
+                     ("studio", "overcast"), ("overcast", "moon"), ("overcast", "sun"))
     ),
     "view": frozenset(
         frozenset(pair)
@@ -230,6 +238,12 @@ CROSS_EXCLUDES: tuple[tuple[str, str, str, frozenset[str]], ...] = (
     ("weather", "storm", "light", frozenset({"sun", "moon"})),  # nor moonlight: the clouds hide it
     ("weather", "storm", "time", frozenset({"golden"})),
     ("light", "moon", "time", frozenset({"day", "dawn"})),
+    # no rain, snow or fog under the sea: "a noodle stand in the rain set in a sunken underwater city"
+    ("weather", "storm", "biome", frozenset({"underwater"})),
+    ("weather", "fog", "biome", frozenset({"underwater"})),
+    # daylight under clouds is neither night nor its edges; midnight is no twilight
+    ("light", "overcast", "time", frozenset({"night", "dusk"})),
+    ("hour", "midnight", "time", frozenset({"dawn", "day", "golden", "dusk"})),
 )
 
 

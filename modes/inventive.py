@@ -66,12 +66,17 @@ def twist_order(ctx: ModeContext) -> list[str]:
     # desert in a dreamlike surreal desert")
     # a place out in the open (a canyon, a windy hill) is not moved inside a monastery or a ruin
     open_air = bool(facts.place) and bool(registers.domains(spark) & {"outdoor", "vista"})
+    # a subject whose material the spark states keeps it: no "ceramic mug made of melting candy"
+    made_of = not vocab.MATERIAL_WORDS.isdisjoint(words(spark))
+    adorned = made_of or (facts.format is not None and not facts.format.scene)
     fitting = [
         t
         for t in fitting_twists(facts)
-        if facts.accepts(t)
+        if (adorned or t not in vocab.ADORNING_TWISTS)
+        and facts.accepts(t)
         and content_set(t).isdisjoint(said)
         and not (open_air and t in vocab.ENCLOSING_TWISTS)
+        and not (made_of and t in vocab.MATERIAL_TWISTS)
     ] or list(vocab.TWISTS)
     return rng.sample(fitting, k=len(fitting))
 

@@ -87,6 +87,8 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "historic": (
         "gothic", "cathedral*", "monaster*", "abbey*", "ancient", "victorian", "medieval",
         "temple*", "castle*", "knight*", "samurai", "viking*", "pharaoh*", "renaissance", "baroque",
+        # steam and brass: an airship docking at a floating city is no synthwave
+        "steampunk", "airship*", "zeppelin*", "clockwork", "steam engine*", "steam locomotive*",
     ),
     "vista": (
         "mountain*", "valley*", "canyon*", "landscape*", "skyline*", "cityscape*", "panorama*",
@@ -111,7 +113,7 @@ DOMAINS: dict[str, tuple[str, ...]] = {
         "indoor*", "inside", "window*", "studio*", "attic*", "cabin*", "tavern*", "office*", "shop*",
         "greenhouse*", "hall", "halls", "cellar*", "workshop*", "parlor*", "parlour*", "classroom*",
         "forge", "forges", "smithy", "bakery", "bakeries", "bookshelf", "bookshelves", "bookcase*", "shelf",
-        "shelves", "bedside", "desk", "desks", "garage*", "chapel*", "church*", "blanket fort*", "bed", "beds",
+        "shelves", "bedside", "desk", "desks", "garage*", "cluttered study", "chapel*", "church*", "blanket fort*", "bed", "beds",
         "sofa*", "couch*", "fireplace*", "lighthouse keeper*", "watching the rain", "watching a storm",
         "basement*", "workbench*", "club", "clubs", "diner*",
     ),

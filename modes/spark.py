@@ -72,7 +72,7 @@ FORMATS: tuple[Format, ...] = (
         cues=("icon", "icons", "emoji", "app icon", "inventory icon", "item icon", "game icon", "ui icon"),
         media=frozenset({"vector", "digital-paint", "render3d", "pixel", "cel"}),
         banned=NO_SCENE,
-        styles=("game icon, painted digital art", "flat vector icon", "glossy 3D icon render",
+        styles=("hand-painted digital game art", "flat vector icon", "glossy 3D icon render",
                 "stylized hand-painted icon", "clean vector illustration"),
         settings=("on a plain dark background", "on a transparent background", "on a soft gradient background",
                   "inside a rounded square frame"),
@@ -337,7 +337,7 @@ class SparkFacts(msgspec.Struct, frozen=True, kw_only=True):
 
 
 # "a crystal cave lit by glowing mushrooms": the spark names its light, whatever the source
-LIT_BY = re.compile(r"\b(?:lit|illuminated|lighted|glowing) (?:only )?(?:by|with)\b")
+LIT_BY = re.compile(r"\b(?:lit|illuminated|lighted|glowing) (?:only )?(?:by|with)\b|\b[a-z]+-lit\b|\b(?:candle|lamp|torch|fire)lit\b")
 
 
 @functools.lru_cache(maxsize=4096)

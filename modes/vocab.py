@@ -149,6 +149,14 @@ TWISTS: tuple[str, ...] = (
     "carved from green jade",
     "sculpted from white marble",
     "made of hand-blown glass",
+    # what the subject wears rather than what it is made of: a ceramic mug stays ceramic
+    "covered in delicate frost",
+    "overgrown with tiny wildflowers",
+    "inlaid with glowing runes",
+    "encrusted with jewels",
+    "wrapped in glowing vines",
+    "cracked with molten lava veins",
+    "trimmed with gold filigree",
 )
 
 # Twists that move the subject into another world, light or scale rather than changing what it is
@@ -186,6 +194,45 @@ ENCLOSING_TWISTS = frozenset(
     )
 )
 assert SCENE_TWISTS >= ENCLOSING_TWISTS
+# Twists that change what the subject is made of: a spark that states its material ("a ceramic
+# coffee mug", "a wooden toy boat") keeps it, not "a ceramic coffee mug made of melting candy".
+MATERIAL_TWISTS = frozenset(
+    (
+        "made entirely of folded paper",
+        "carved from translucent ice",
+        "built from clockwork and brass",
+        "as a cozy knitted wool craft",
+        "woven from glowing neon threads",
+        "made of melting candy",
+        "as a mosaic of ceramic tiles",
+        "cast in polished bronze",
+        "carved from green jade",
+        "sculpted from white marble",
+        "made of hand-blown glass",
+    )
+)
+assert frozenset(TWISTS) >= MATERIAL_TWISTS
+# Twists that adorn the subject and keep it whole: for what cannot change its world (an isolated
+# asset) or its material (stated by the spark). A scene's twists move it further (the embedding
+# diversity of 12 read sparks' results fell from 0.211 to 0.198 with these among a scene's).
+ADORNING_TWISTS = frozenset(
+    (
+        "covered in delicate frost",
+        "overgrown with tiny wildflowers",
+        "inlaid with glowing runes",
+        "encrusted with jewels",
+        "wrapped in glowing vines",
+        "cracked with molten lava veins",
+        "trimmed with gold filigree",
+    )
+)
+assert frozenset(TWISTS) >= ADORNING_TWISTS
+# Words that state a subject's material.
+MATERIAL_WORDS = frozenset(
+    "ceramic porcelain wooden wood glass metal metallic steel iron bronze brass copper leather marble stone "
+    "clay terracotta paper cardboard plastic fabric wool woolen woollen knitted crocheted velvet silk crystal "
+    "jade ice concrete chrome titanium pewter tin wicker bamboo rattan denim cotton linen felt origami".split()
+)
 
 # Keyword sets: a generated phrase is accepted into a slot only when it mentions one of these.
 LIGHT_WORDS = frozenset(

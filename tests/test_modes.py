@@ -207,3 +207,48 @@ def test_a_drawing_in_charcoal_gets_no_palette_in_colour():
     for seed in range(40):
         picked = enrichment(facts, random.Random(seed), facts.fixed, ("styles", "lighting", "palettes"))
         assert not any(facets.tags(p).get("chroma") == frozenset({"colour"}) for p in picked), picked
+
+
+def test_what_twelve_untuned_sparks_showed_on_2026_12_03_is_refused_and_counted():
+    """Read on 12 sparks no rule was tuned on: a neon-lit stand in monochrome and with a second light,
+    overcast light and blue hour at midnight, synthwave for a steampunk airship."""
+    from eval.quality import spark_conflicts
+    from modes.spark import analyze
+
+    neon = analyze("a neon-lit noodle stand in the rain")
+    assert neon.states_light and not neon.accepts("monochrome black and white")
+    assert spark_conflicts("a neon-lit noodle stand in the rain, monochrome black and white", neon.spark)
+    study = analyze("a wizard's cluttered study at midnight")
+    assert not study.accepts("soft diffuse overcast light") and not study.accepts("blue hour twilight")
+    assert study.accepts("cool moonlight") and study.accepts("warm candlelight")
+    for phrase in ("soft diffuse overcast light", "blue hour twilight"):
+        assert spark_conflicts(f"{study.spark}, {phrase}", study.spark), phrase
+    assert analyze("a girl reading in a treehouse during a summer storm").accepts("soft diffuse overcast light")
+    assert not analyze("a steampunk airship docking at a floating city").accepts("synthwave digital art")
+
+
+def test_an_inventive_twist_keeps_a_stated_material_and_the_weather_out_of_the_sea():
+    """"a ceramic coffee mug made of melting candy", "cast in polished bronze", "carved from green
+    jade" (all three results of one request), "a noodle stand in the rain set in a sunken
+    underwater city"; a subject of any material still gets several twists."""
+    from modes import vocab
+    from modes.inventive import twist_order
+
+    for spark in ("product shot of a ceramic coffee mug", "game icon of a wooden shield"):
+        order = twist_order(ModeContext(mode="inventive", spark=spark, seed=0))
+        assert len(order) >= 5 and not set(order) & vocab.MATERIAL_TWISTS, (spark, order)
+    assert set(twist_order(ModeContext(mode="inventive", spark="game icon of a frost sword", seed=0))) & vocab.MATERIAL_TWISTS
+    rain = twist_order(ModeContext(mode="inventive", spark="a neon-lit noodle stand in the rain", seed=0))
+    assert "set in a sunken underwater city" not in rain
+    beach = twist_order(ModeContext(mode="inventive", spark="a girl on a sunny summer beach", seed=0))
+    assert "covered in delicate frost" not in beach
+
+
+def test_a_formats_curated_style_is_more_than_the_formats_name():
+    """"inventory icon of a glowing mana crystal, game icon, painted digital art": a style phrase
+    that opens with the format's own name says it twice for every spark that names the format."""
+    from modes.spark import FORMATS
+
+    for fmt in FORMATS:
+        for style in fmt.styles:
+            assert style.split(",")[0].strip().lower() not in fmt.cues, (fmt.name, style)
