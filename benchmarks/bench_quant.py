@@ -158,30 +158,6 @@ def _threads(count: int) -> None:
     torch_thread.call(torch.set_num_threads, count)
 
 
-def _products_in_cache(step: Any, repeats: int = 200) -> float:
-    """Tokens a second the step's products allow where reading the weights costs nothing: each
-    product of a token (one layer's four, times the layers, and the head) timed batch one over
-    `repeats` calls with its weights already in cache (the best of three runs), summed."""
-    import torch
-
-    layer = step.layers[0]
-    kernel = step.kernel
-
-    def timed(weight: Any) -> float:
-        x = torch.randn(1, getattr(weight, "in_features", None) or weight.panels.shape[1])
-        kernel.mm(weight, x)
-        runs = []
-        for _ in range(3):
-            started = time.perf_counter()
-            for _ in range(repeats):
-                kernel.mm(weight, x)
-            runs.append((time.perf_counter() - started) / repeats)
-        return min(runs)
-
-    per_layer = sum(timed(w) for w in (layer.qkv, layer.o, layer.gate_up, layer.down))
-    return 1.0 / (per_layer * len(step.layers) + timed(step.head))
-
-
 def _structured_rows(spark: str, seed: int) -> list[LMRequest]:
     ctx = ModeContext(mode="structured", spark=spark, num_results=3, seed=seed)
     return get_mode("structured").plan(ctx, 3, 0, True).rows
@@ -294,7 +270,6 @@ def run() -> list[dict]:
     best = {k: (max(v) if k.endswith(("tps", "thread", "bandwidth")) else min(v)) for k, v in figures.items() if v}
     per_token = step.weight_bytes() if step else 0
     bound = best["bandwidth"] * 1e9 / per_token if per_token else 0.0
-    ceiling = torch_thread.call(_products_in_cache, step) if step and step.kernel else 0.0
     resident = {
         "promptgen_quantized": resident_mb_embedded(),
         "promptgen_float32": resident_mb(convert_embedded_model(CACHE), "float32", "auto"),
@@ -323,13 +298,6 @@ def run() -> list[dict]:
             weight_mb_per_token=round(per_token / 1e6, 1),
             memory_bandwidth_gbs=round(best["bandwidth"], 2),
             llama_cpp_vs_bound=round(best["llama_tps"] / bound, 3) if bound and "llama_tps" in best else None,
-            products_in_cache_tokens_per_s=round(ceiling, 1) if ceiling else None,
-            products_in_cache_vs_bound=round(ceiling / bound, 3) if ceiling and bound else None,
-            note=(
-                "products_in_cache: one token's products (every layer's and the head's, batch one, "
-                "the step's threads) each timed with its weights already in cache, so no memory "
-                "traffic: the arithmetic's own ceiling for the step"
-            ),
         ),
         result(
             "prefill-300-vs-llama-cpp",
