@@ -256,6 +256,7 @@ class ContextualMode(ModeHandler):
             written = {
                 slot: repair_row(slot, text, subject, finished) for slot, (text, finished) in raw[c].items()
             }
+            written = belonging(tidy_spark(ctx.spark), facts.short_subject(), written)
             if not (written.get("setting") or written.get("details")):
                 results[c] = None  # too little survived repair: re-sample this candidate
                 continue
@@ -276,7 +277,7 @@ class ContextualMode(ModeHandler):
         fixed = fixed_slots(ctx, facts)
         details = written.get("details") or rng.choice(vocab.DETAILS)
         ordered = [
-            written.get("setting", ""),
+            *written.get("setting", "").split(", "),  # the photo's subject, then the model's setting
             fixed["lighting"],
             fixed["palette"],
             fixed["style"],
@@ -314,6 +315,54 @@ class ContextualMode(ModeHandler):
         setting = known if spark and known else ""
         details = ", ".join(rng.sample(vocab.DETAILS, 2))
         return self.compose(ctx, facts, spark or known, {"setting": setting, "details": details}, rng)
+
+
+# Words, letters and marks in the picture: an image model renders them as garbled text ("a stylish
+# poster with bold typography", "colorful logo"), so only a spark that asks for them gets them.
+LETTERING = re.compile(
+    r"\b(?:typograph\w*|logos?|text|lettering|letters|fonts?|captions?|titles?|slogans?|headlines?|words|"
+    r"signage|labels?)\b",
+    re.IGNORECASE,
+)
+
+
+def belonging(spark: str, known: str, written: dict[str, str]) -> dict[str, str]:
+    """The model's setting and details that belong beside the spark, read off the eval's 24
+    images (2026-12-03): a setting must name a place and agree with the spark ("summer jest" and
+    "small" for a winter fairy tale and a rainy detective, "beach in desert" for a desert road
+    trip), a detail must show a thing that agrees with it ("smooth", "a luxurious, organic
+    fabric" for a wall texture pass the first test only), each in words ("library with
+    floor-tocec room" is not). With a spark, the photo's own subject (the describer's noun: "a
+    cat", "a motorbike") comes first: it was the one thing the photo grounds that no prompt said
+    ("a storybook hero, fantasy realm of a high school student" for a photo of a cat)."""
+    from modes import wording
+    from modes.structured import names_a_thing, repair_slot
+
+    stated = ", ".join(p for p in (spark, known) if p)  # what the caller and the photo say the picture is
+    scene = analyze(stated) if stated else None
+    vocabulary = frozenset(words(f"{spark} {known}"))
+
+    def fits(phrase: str) -> bool:
+        return (
+            ":" not in phrase
+            and not (LETTERING.search(phrase) and not LETTERING.search(spark))
+            and wording.is_well_formed(phrase, vocabulary)
+            and (scene is None or scene.accepts(phrase))
+        )
+
+    out = dict(written)
+    setting = out.get("setting", "")
+    if setting and not (fits(setting) and repair_slot("setting", setting, spark)):
+        setting = ""
+    if spark and known and content_set(known).isdisjoint(content_set(spark)):
+        # what the photo shows comes first: "a storybook hero, a cat", "a desert road trip, a motorbike"
+        setting = f"{known}, {setting}" if setting else known
+    if "setting" in out or setting:
+        out["setting"] = setting
+    if out.get("details"):
+        kept = [d for d in out["details"].split(", ") if len(words(d)) > 1 and names_a_thing(d) and fits(d)]
+        out["details"] = ", ".join(kept)
+    return out
 
 
 def _parse_fields(text: str) -> dict[str, str]:

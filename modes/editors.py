@@ -229,10 +229,8 @@ def _gpt_image(plan: EditPlan) -> list[str]:
     subject = edited_subject(subject_phrase(facts), plan.edit)
     # a style edit changes the medium, a lighting edit the light, a colour edit the palette: the
     # closing description names only what the edit leaves as it was
-    medium = "image" if kind == "style" else facts.medium or "image"
-    final = f"the same {medium}" + (f" of {subject}" if subject else "")
-    light = "" if kind == "lighting" else facts.lighting.split(",")[0]
-    palette = "" if kind in ("color", "style", "lighting") else facts.palette
+    light, palette, medium = kept_looks(facts, kind)
+    final = f"the same {medium or 'image'}" + (f" of {subject}" if subject else "")
     looks = ", ".join(p for p in (light, palette) if p)
     final += f", {looks}" if looks else ""
     keep, edit = keep_clause(plan), plan.edit
@@ -308,11 +306,22 @@ def _gemini_20(plan: EditPlan) -> list[str]:
     return [f"Edit this image: {plan.edit}.", _pick(options, plan.variant)]
 
 
+def kept_looks(facts: ImageDescription, kind: str) -> tuple[str, str, str]:
+    """The light, palette and medium an edit of `kind` leaves as they were ("" for what it changes):
+    "colorize the photo with warm tones" keeps no monochrome palette and no black-and-white."""
+    light = "" if kind == "lighting" else facts.lighting.split(",")[0]
+    palette = "" if kind in ("color", "style", "lighting") else facts.palette
+    medium = "" if kind == "style" else facts.medium
+    if kind == "color":
+        medium = re.sub(r"^(?:black-and-white|monochrome)\s+", "", medium)
+    return light, palette, medium
+
+
 def _runway(plan: EditPlan) -> list[str]:
     facts = plan.facts
     subject = subject_phrase(facts)
     head = f"{REFERENCE_TAG} {subject}" if subject else REFERENCE_TAG
-    light, palette, medium = facts.lighting.split(",")[0], facts.palette, facts.medium
+    light, palette, medium = kept_looks(facts, edit_kind(plan.edit))
     state = f"{head} {as_state(plan.edit)}"
     options = (
         (state, f"same composition, framing and camera angle as {REFERENCE_TAG}", light, palette, medium),

@@ -52,7 +52,9 @@ def look_lead(variant: int) -> str:
 
 def treatments(facts: ImageDescription, variant: int, count: int = 2) -> list[str]:
     """`count` renderings for candidate `variant`, a different pair for each candidate."""
-    options = PHOTO_TREATMENTS if "photograph" in facts.medium else GRAPHIC_TREATMENTS
+    options: tuple[str, ...] = PHOTO_TREATMENTS if "photograph" in facts.medium else GRAPHIC_TREATMENTS
+    if "monochrome" in facts.palette or "monochrome" in facts.medium:  # a black-and-white image
+        options = tuple(o for o in options if "colour" not in o and "gradient" not in o)
     start = (variant * count) % len(options)
     return [options[(start + i) % len(options)] for i in range(count)]
 

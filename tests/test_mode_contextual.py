@@ -193,3 +193,40 @@ def test_the_real_model_writes_grounded_contextual_prompts(smollm_dir, tmp_path)
     for prompt in prompts:
         assert is_clean_prompt(prompt, 75) and seen.lighting in prompt and seen.palette in prompt, prompt
     assert len(edit) == 1 and "while keeping" in edit[0] and "unchanged" in edit[0], edit
+
+
+def test_the_photos_subject_leads_and_the_models_phrases_must_belong_beside_the_spark():
+    """Read on the eval's images: "a storybook hero, fantasy realm of ..." for a photo of a cat
+    never said "cat"; "beach in desert" for a desert road trip, "summer jest" for a winter fairy
+    tale, "a stylish poster with bold typography", "library with floor-tocec room"."""
+    from modes.contextual import belonging
+
+    out = belonging("a desert road trip", "a motorbike", {"setting": "beach in desert", "details": "dusty saddlebags"})
+    assert out == {"setting": "a motorbike", "details": "dusty saddlebags"}
+    out = belonging("a storybook hero", "a cat", {"setting": "a small medieval castle", "details": ""})
+    assert out["setting"] == "a cat, a small medieval castle"
+    assert belonging("a winter fairy tale", "", {"setting": "summer jest", "details": ""})["setting"] == ""
+    kept = belonging("a film noir poster", "", {"details": "a stylish poster with bold typography, rain-slick streets"})
+    assert kept["details"] == "rain-slick streets"
+    assert belonging("a cozy reading nook", "", {"setting": "library with floor-tocec room"})["setting"] == ""
+    assert belonging("a typography poster", "", {"details": "bold typography, paper texture"})["details"].startswith("bold")
+    described = facts(SUNSET)
+    described.subject = "a cat"
+    answers = {"Setting:": "beach in desert", "Details:": "wings and scales, a dragon"}
+    result = run("a storybook hero", lambda row: answers[row.prefill.rsplit("\n", 1)[-1]], n=1, descriptions=[described])
+    assert result.prompts[0].startswith("a storybook hero, a cat, ") and "desert" not in result.prompts[0]
+
+
+def test_a_flat_drawing_sent_as_a_jpeg_is_not_called_a_photograph():
+    """A pixel-art sprite through a JPEG encoder has thousands of colours; its prompts said
+    "natural photograph"."""
+    from eval.images import data_url
+
+    def described(ref: str):
+        image = asyncio.run(validate_data_url(data_url(ref), "image", ImageLimits()))
+        return asyncio.run(BuiltinDescriber().describe(image))
+
+    for ref in ("drawn:pixel_sprite", "drawn:sword_icon", "drawn:cozy_room"):
+        assert described(ref).medium == "flat graphic illustration", ref
+    for ref in ("photo:skimage/chelsea.png", "photo:skimage/coffee.png", "photo:skimage/hubble_deep_field.jpg"):
+        assert "photograph" in described(ref).medium, ref

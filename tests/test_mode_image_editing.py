@@ -218,3 +218,36 @@ def test_the_service_answers_one_request_end_to_end(settings):
         "Using the provided image, add a small wooden rowing boat near the shore."
     )
     assert body["usage"]["modelCalls"] == 1 and body["usage"]["fallbacks"] == 0
+
+
+def test_a_small_model_is_not_asked_to_reword_the_request():
+    """The embedded model's rewrites changed the request 25 times in 29 on the eval's images ("turn
+    the espresso into a matcha latte with black truffles and saffron")."""
+
+    def never(row):
+        raise AssertionError("a small model must not be asked")
+
+    ctx = ModeContext(
+        mode="image-editing-prompt",
+        spark="turn the espresso into a matcha latte",
+        num_results=3,
+        seed=2,
+        image_descriptions=[facts_text()],
+        small_model=True,
+    )
+    result = asyncio.run(run_mode(get_mode("image-editing-prompt"), ctx, ScriptedLanguageModel(never), 30))
+    assert len(set(result.prompts)) == 3
+    assert all("turn the espresso into a matcha latte" in p.lower() for p in result.prompts)
+    assert all("truffle" not in p for p in result.prompts)
+
+
+def test_an_edit_that_colours_a_black_and_white_photo_keeps_no_monochrome_look():
+    from models.describers.base import ImageDescription
+    from modes.editors import EditPlan, render
+
+    bw = ImageDescription(subject="a camera on a tripod", medium="black-and-white photograph",
+                          palette="monochrome gray, silver and black palette", lighting="soft diffuse light")
+    for editor in ("runway-gen4-image", "gpt-image-1"):
+        for variant in range(3):
+            text = render(EditPlan(editor=editor, edit="colorize the photo with warm tones", facts=bw, variant=variant), 80)
+            assert "monochrome" not in text and "black-and-white" not in text, (editor, text)
