@@ -370,10 +370,33 @@ STATE_PATTERNS: tuple[tuple[str, str], ...] = (
 )
 
 
+# "make the hero hold a sword" is a result in the -ing form: "with the hero holding a sword", not
+# "with the hero hold a sword" (the second runway prompt of the eval's pixel sprite)
+MAKE_DO = re.compile(
+    r"^make ((?:the|a|an|its|his|her|their) (?:[\w'-]+ ){0,2}?[\w'-]+?) "
+    r"(hold|glow|burn|look|wear|shine|sparkle|float|fly|smile|stand|sit|face|carry|run|jump|dance|appear|"
+    r"hover|rise|fall|melt|drip|grow|bloom|swim|walk|lean|point|read|sleep|wave|hang)\b(.*)$",
+    re.IGNORECASE,
+)
+GERUNDS = {"run": "running", "sit": "sitting", "swim": "swimming", "lie": "lying"}
+
+
+def _gerund(verb: str) -> str:
+    verb = verb.lower()
+    if verb in GERUNDS:
+        return GERUNDS[verb]
+    if verb.endswith("e") and not verb.endswith(("ee", "ye")):
+        return verb[:-1] + "ing"
+    return verb + "ing"
+
+
 def as_state(edit: str) -> str:
     """An instruction as a description of its result ("add a hat" -> "with a hat added")."""
     main, comma, rest = edit.partition(", ")
     tail = f", {rest}" if comma else ""
+    doing = MAKE_DO.match(main)
+    if doing:
+        return f"with {doing.group(1)} {_gerund(doing.group(2))}{doing.group(3)}{tail}"
     for pattern, replacement in STATE_PATTERNS:
         if re.match(pattern, main, flags=re.IGNORECASE):
             return re.sub(pattern, replacement, main, count=1, flags=re.IGNORECASE) + tail

@@ -251,3 +251,11 @@ def test_an_edit_that_colours_a_black_and_white_photo_keeps_no_monochrome_look()
         for variant in range(3):
             text = render(EditPlan(editor=editor, edit="colorize the photo with warm tones", facts=bw, variant=variant), 80)
             assert "monochrome" not in text and "black-and-white" not in text, (editor, text)
+
+
+def test_a_make_edit_reads_as_its_result():
+    """"@image_1 with the hero hold a sword" was the runway prompt for "make the hero hold a sword"."""
+    assert as_state("make the hero hold a sword") == "with the hero holding a sword"
+    assert as_state("make the galaxies glow purple") == "with the galaxies glowing purple"
+    assert as_state("make the old man smile, with soft light") == "with the old man smiling, with soft light"
+    assert as_state("make the sky darker") == "with the sky darker"
