@@ -54,7 +54,7 @@ KEEP = {
     "background": "{subject} in the exact same position, scale and pose",
     "lighting": "the composition and {subject}",
     "color": "the composition, the lighting and the textures",
-    "other": "{subject}, the composition and the framing",
+    "other": "{subject} and the composition",  # the phrasings name the framing themselves
 }
 # Refinements that vary an edit without contradicting it, by kind.
 REFINEMENTS = {
@@ -121,7 +121,10 @@ class EditPlan(msgspec.Struct, kw_only=True):
 
 
 def edit_kind(edit: str) -> str:
-    """What an edit touches, which decides what the prompt asks to keep."""
+    """What an edit touches, which decides what the prompt asks to keep: read off the edit itself,
+    not a refinement after its comma ("colorize the photo, with the highlights and shadows kept
+    intact" changes the colours, not the light)."""
+    edit = edit.split(", ", 1)[0]
     tokens = words(edit)
     verb = tokens[0] if tokens else ""
     bag = set(tokens)
@@ -242,7 +245,7 @@ def _gpt_image(plan: EditPlan) -> list[str]:
         ),
         (
             f"Change only this: {edit}.",
-            f"Preserve {keep} and the framing; do not alter anything else.",
+            f"Preserve {keep}, with the same framing; do not alter anything else.",
             f"The result is {final}, as if the edit had always been there.",
         ),
         (

@@ -259,3 +259,8 @@ def test_a_make_edit_reads_as_its_result():
     assert as_state("make the galaxies glow purple") == "with the galaxies glowing purple"
     assert as_state("make the old man smile, with soft light") == "with the old man smiling, with soft light"
     assert as_state("make the sky darker") == "with the sky darker"
+
+
+def test_a_refinement_does_not_change_what_kind_of_edit_it_is():
+    assert edit_kind("colorize the photo with warm tones, with the highlights and shadows kept intact") == "color"
+    assert edit_kind("add a hat, with shadows that match the existing light") == "add"
