@@ -113,6 +113,17 @@ DETAILS: tuple[str, ...] = (
     "light rain droplets",
 )
 
+# Twists that adorn the subject and keep it whole (`ADORNING_TWISTS`, the last of `TWISTS`).
+ADORNMENTS: tuple[str, ...] = (
+    "covered in delicate frost",
+    "overgrown with tiny wildflowers",
+    "inlaid with glowing runes",
+    "encrusted with jewels",
+    "wrapped in glowing vines",
+    "cracked with molten lava veins",
+    "trimmed with gold filigree",
+)
+
 TWISTS: tuple[str, ...] = (
     "reimagined as a tiny diorama",
     "set in a sunken underwater city",
@@ -150,13 +161,7 @@ TWISTS: tuple[str, ...] = (
     "sculpted from white marble",
     "made of hand-blown glass",
     # what the subject wears rather than what it is made of: a ceramic mug stays ceramic
-    "covered in delicate frost",
-    "overgrown with tiny wildflowers",
-    "inlaid with glowing runes",
-    "encrusted with jewels",
-    "wrapped in glowing vines",
-    "cracked with molten lava veins",
-    "trimmed with gold filigree",
+    *ADORNMENTS,
 )
 
 # Twists that move the subject into another world, light or scale rather than changing what it is
@@ -215,18 +220,7 @@ assert frozenset(TWISTS) >= MATERIAL_TWISTS
 # Twists that adorn the subject and keep it whole: for what cannot change its world (an isolated
 # asset) or its material (stated by the spark). A scene's twists move it further (the embedding
 # diversity of 12 read sparks' results fell from 0.211 to 0.198 with these among a scene's).
-ADORNING_TWISTS = frozenset(
-    (
-        "covered in delicate frost",
-        "overgrown with tiny wildflowers",
-        "inlaid with glowing runes",
-        "encrusted with jewels",
-        "wrapped in glowing vines",
-        "cracked with molten lava veins",
-        "trimmed with gold filigree",
-    )
-)
-assert frozenset(TWISTS) >= ADORNING_TWISTS
+ADORNING_TWISTS = frozenset(ADORNMENTS)
 # Words that state a subject's material.
 MATERIAL_WORDS = frozenset(
     "ceramic porcelain wooden wood glass metal metallic steel iron bronze brass copper leather marble stone "

@@ -463,6 +463,15 @@ static inline double dot_f64(const double *q, const float *k, int64_t n) {
     return part[0];
 }
 
+/* exp(w - top) in place over n scores; the reciprocal of their sum (the softmax's scale). */
+static inline double softmax_scale(double *w, int64_t n, double top) {
+    for (int64_t t = 0; t < n; t++) w[t] -= top;
+    exp_all(w, n);
+    double total = 0.0;
+    for (int64_t t = 0; t < n; t++) total += w[t];
+    return 1.0 / total;
+}
+
 /* One query's scores, softmax and weighted values over its n keys `at`. */
 static inline __attribute__((always_inline)) void attend_f64_item(const float *qi, const float *kb, const float *vb,
                                                                   const int64_t *at, int64_t n, int64_t dim,
@@ -474,11 +483,7 @@ static inline __attribute__((always_inline)) void attend_f64_item(const float *q
         w[t] = dot_f64(qd, kb + at[t] * k_j, dim) * scale;
         if (w[t] > top) top = w[t];
     }
-    for (int64_t t = 0; t < n; t++) w[t] -= top;
-    exp_all(w, n);
-    double total = 0.0;
-    for (int64_t t = 0; t < n; t++) total += w[t];
-    double inverse = 1.0 / total;
+    double inverse = softmax_scale(w, n, top);
     for (int64_t d = 0; d < dim; d++) acc[d] = 0.0;
     for (int64_t t = 0; t < n; t++) {
         double wt = w[t] * inverse;
@@ -504,11 +509,7 @@ static inline __attribute__((always_inline)) void attend_f64_regs(const float *q
         w[t] = _mm512_reduce_add_pd(sum) * scale;
         if (w[t] > top) top = w[t];
     }
-    for (int64_t t = 0; t < n; t++) w[t] -= top;
-    exp_all(w, n);
-    double total = 0.0;
-    for (int64_t t = 0; t < n; t++) total += w[t];
-    double inverse = 1.0 / total;
+    double inverse = softmax_scale(w, n, top);
     for (int c = 0; c < V; c++) av[c] = _mm512_setzero_pd();
     for (int64_t t = 0; t < n; t++) {
         __m512d wt = _mm512_set1_pd(w[t] * inverse);
