@@ -94,7 +94,7 @@ DOMAINS: dict[str, tuple[str, ...]] = {
         "mountain*", "valley*", "canyon*", "landscape*", "skyline*", "cityscape*", "panorama*",
         "coast*", "cathedral*", "castle*", "city", "cities", "glacier*", "horizon*", "fjord*",
         "island*", "beach*", "desert*", "dune*", "oasis", "oases", "volcan*", "archipelago*",
-        "lagoon*", "savanna*", "tundra", "plain", "plains", "prairie*", "waterfall*",
+        "lagoon*", "savanna*", "tundra", "plain", "plains", "prairie*", "waterfall*", "village*",
     ),
     # under the open sky: a pier, a street or a lake has no window to light it
     "outdoor": (
@@ -178,6 +178,12 @@ DOMAINS: dict[str, tuple[str, ...]] = {
         "cave*", "cavern*", "grotto*", "subway*", "tunnel*", "mine", "mines", "mineshaft*", "dungeon*",
         "catacomb*", "sewer*", "underground", "crypt*", "vault*", "bunker*", "basement*",
     ),
+    # a scene that is small and near, whatever its subject: a knight's helmet resting on a table, a
+    # cat on a windowsill, a hummingbird at a flower are framed close, not in an establishing shot
+    "close": (
+        "table", "tables", "tabletop*", "windowsill*", "window sill*", "desk", "desks", "countertop*",
+        "workbench*", "resting on", "perched on", "drinking from",
+    ),
     # a thing on its own, seen whole and close: a mug has no horizon to stand against
     "object": (
         "mug*", "cup", "cups", "teacup*", "teapot*", "vase*", "bottle*", "jar", "jars", "lamp*", "chair*",
@@ -250,16 +256,20 @@ CLASHES: dict[str, frozenset[str]] = {
     "through the canopy": frozenset({"treeless", "interior"}),
     "scattered leaves": frozenset({"treeless"}),
     "falling leaves": frozenset({"treeless"}),
-    # a framing for a place, not a thing on its own
-    "against the horizon": frozenset({"object", "interior"}),
-    "establishing shot": frozenset({"object"}),
-    "panoramic": frozenset({"object", "interior"}),
-    "aerial": frozenset({"object", "interior"}),
-    "leading lines": frozenset({"object"}),
-    "landscape framing": frozenset({"object"}),
+    # a framing for a place, not a thing on its own nor a small scene seen near
+    "against the horizon": frozenset({"object", "interior", "close", "small"}),
+    "establishing shot": frozenset({"object", "close", "small"}),
+    "panoramic": frozenset({"object", "interior", "close", "small"}),
+    "aerial": frozenset({"object", "interior", "close", "small"}),
+    "leading lines": frozenset({"object", "close", "small"}),
+    "landscape framing": frozenset({"object", "close", "small"}),
+    "wide shot": frozenset({"close", "small"}),
+    "isometric view": frozenset({"close", "small"}),
+    # sugared colours for a dragon's hoard, an astronaut on Mars or a haunted house
+    "pastel pink": frozenset({"scifi", "historic", "dark", "eerie", "vista"}),
     "microscope": frozenset({"vista"}),
     # a sky under the ground or under the sea
-    "morning haze": frozenset({"underground", "underwater"}),
+    "morning haze": frozenset({"underground", "underwater", "interior"}),
     "overcast": frozenset({"underground", "underwater"}),
     "golden hour": frozenset({"underground", "underwater"}),
     "blue hour": frozenset({"underground", "underwater"}),
@@ -300,6 +310,9 @@ ONLY: dict[str, frozenset[str]] = {
     "lamplit": frozenset({"interior", "fire", "urban"}),
     "lantern*": frozenset({"interior", "fire", "dark", "eerie", "glow", "historic", "fantasy", "urban", "waterfront"}),
     "neon*": frozenset({"scifi", "urban"}),
+    # a neon sign's colours: magenta and cyan on a knight's helmet or a fishing village at sunrise
+    # come from another world (read off structured prompts, 2026-12-03)
+    "magenta and cyan": frozenset({"scifi", "urban", "glow"}),
     "synthwave": frozenset({"scifi", "urban"}),
     "vaporwave": frozenset({"scifi", "urban"}),
     "noir": frozenset({"urban", "dark", "eerie"}),
@@ -446,7 +459,7 @@ def _pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
 # Domains that say where a spark is or what lights it, not what it is about: a mug on a kitchen
 # table is still a mug, a candle in a jar still an object.
 WHERE = frozenset({"outdoor", "interior", "treeless", "fire", "glow", "cozy", "underwater", "dark", "eerie", "urban", "leafy",
-                   "small", "underground", "waterfront"})
+                   "small", "underground", "waterfront", "close"})
 _DOMAIN_PATTERNS = {name: _pattern(cues) for name, cues in DOMAINS.items()}
 _CLASH_PATTERNS = [(cue, _pattern((cue,)), domains) for cue, domains in CLASHES.items()]
 _ONLY_PATTERNS = [(cue, _pattern((cue,)), domains) for cue, domains in ONLY.items()]

@@ -215,14 +215,6 @@ PICTURE_WORDS = frozenset(
 )
 
 
-def restates_subject(detail: str, subject: str) -> bool:
-    """A detail of more than three words that reuses a word of the spark: a small model's variant
-    of the subject more than a thing beside it ("intricately carved stone caravan", "a samurai cat
-    with fur", "child in a balloon"). Judged on untuned sparks, 6 of 26 such details were usable
-    against 33 of 66 of the others, and 2 of 9 on sparks read afterwards (docs/coherence.md)."""
-    return len(words(detail)) > 3 and not content_set(detail).isdisjoint(content_set(subject))
-
-
 def names_a_thing(detail: str) -> bool:
     """A detail shows something: not adjectives alone ("rustic wooden", "cold") nor one word of art
     direction ("light", "glow"), which the other slots say better."""
@@ -276,6 +268,67 @@ def _ends_in_a_colour(palette: str) -> bool:
     )
 
 
+# What a small model's slot value may be made of, read off 513 slot values the embedded model
+# wrote and a person judged (`eval/calibration/structured_slots.jsonl`; `python -m
+# eval.calibrate_structured` prints what each rule keeps). Its usable lights are plain ones ("warm
+# light", "soft ambient lighting", "golden light", "moonlit glow"); the rest named a hue the scene
+# does not have ("soft red glow", "dark blue glow"), a material ("metallic glow"), a source from
+# elsewhere ("glow of the ceiling", "light pollution") or a brightness alone ("bright light").
+PLAIN_LIGHT_WORDS = frozenset(
+    "soft warm cool dim diffuse diffused ambient natural golden pale gentle dramatic harsh moody muted "
+    "white early late morning evening dawn dusk sunset sunrise twilight moonlit moonlight candlelight "
+    "candlelit candle-lit firelight fire-lit lamplight neon daylight sunlight sunlit glow glowing light "
+    "lights lighting rim backlight backlit".split()
+)
+# Camera words a small model misuses: "handheld lens with wide aperture", "high-angle zoom",
+# "deep shot", "shot camera". Its usable framings are angles and shot sizes.
+CAMERA_JARGON = frozenset("camera handheld aperture zoom deep".split())
+# Colours a palette may be made of when a small model wrote it: plain hues and neutrals. "pastel",
+# "earthy", "metallic", "wood" and a lone "light and ..." named no second colour or a material.
+PLAIN_COLOURS = frozenset(
+    "red orange yellow green blue purple violet pink magenta teal turquoise amber gold golden silver "
+    "white black grey gray brown beige cream ivory crimson scarlet emerald sapphire navy indigo "
+    "lavender mint olive ochre rust copper bronze charcoal slate coral peach maroon burgundy".split()
+)
+PALETTE_QUALIFIERS = frozenset("dark deep light pale bright soft muted rich vibrant warm cool".split())
+NEUTRALS = frozenset("black white grey gray silver ivory cream charcoal slate".split())
+SAME_HUE = ({"blue", "navy", "sapphire", "indigo"}, {"white", "ivory", "cream"}, {"gold", "golden", "amber"},
+            {"grey", "gray", "slate", "charcoal", "silver"})
+
+
+SMALL_MODEL_UNASKED = ("setting", "details")
+
+
+def small_model_keeps(slot: str, phrase: str) -> bool:
+    """A slot value the embedded model wrote that a person would keep, by the rules the judged
+    values gave: a plain light, an angle or shot size, two distinct plain colours. Its settings
+    and details are never kept (usable 15 of 58 and 35 of 126, and no rule found the good ones)."""
+    tokens = words(phrase)
+    if not tokens or slot in SMALL_MODEL_UNASKED:
+        return False
+    if slot == "lighting":
+        colours = set(tokens) & vocab.COLOR_WORDS - {"golden", "warm", "cool", "white", "muted", "neon"}
+        return (
+            all(t in PLAIN_LIGHT_WORDS or t in STOPWORDS for t in tokens)
+            and not colours
+            and not {"soft", "harsh"} <= set(tokens)
+        )
+    if slot == "composition":
+        return CAMERA_JARGON.isdisjoint(tokens) and "close shot" not in " ".join(tokens)
+    if slot == "palette":
+        hues = [t for t in tokens if not PALETTE_WORD.fullmatch(t) and t not in STOPWORDS]
+        named = [t for t in hues if t not in PALETTE_QUALIFIERS]
+        if not named or not all(t in PLAIN_COLOURS for t in named):
+            return False
+        if len(named) == 2 and any(set(named) <= same for same in SAME_HUE):
+            return False  # "dark blue and navy": one colour twice
+        if set(named) <= NEUTRALS or {"gold", "silver"} <= set(named):
+            return False  # black and white turns a colour scene grey; gold and silver is a material
+        parts = re.split(r"\band\b", " ".join(t for t in tokens if not PALETTE_WORD.fullmatch(t)))
+        return all(set(part.split()) - PALETTE_QUALIFIERS for part in parts)  # not "light and pale gold"
+    return slot == "style"
+
+
 OTHER_LABEL = re.compile(r"^\s*[A-Za-z ]{2,20}:\s*")
 PALETTE_WORD = re.compile(r"palette|tones?|colou?rs|hues")
 
@@ -317,7 +370,7 @@ class StructuredMode(ModeHandler):
         subject = tidy_spark(ctx.spark)
         conversation = _conversation(ctx, subject)
         facts = analyze(subject)
-        asked = model_slots(facts)
+        asked = model_slots(facts, ctx.small_model)
         styles = styles_for(ctx, facts, count, attempt) if prefill else []
         rows: list[LMRequest] = []
         keys: list[tuple[int, str]] = []
@@ -391,13 +444,14 @@ class StructuredMode(ModeHandler):
             parts = [p.strip() for p in (filled.get(slot) or "").split(",") if p.strip()]
             if slot == "setting" and facts.format is not None and not facts.format.scene:
                 parts = []  # an isolated asset is never placed in a scene the model invents
+            if ctx.small_model:
+                parts = [p for p in parts if small_model_keeps(slot, p)]
             kept: list[str] = []
             for part in parts:
                 if (
                     wording.is_well_formed(part, known)
                     and facts.accepts(part, chosen)
                     and (slot != "details" or (facts.stays_on_subject(part) and names_a_thing(part)))
-                    and not (slot == "details" and ctx.small_model and restates_subject(part, subject))
                     and (slot != "setting" or facts.fits_place(part))  # no forest for a reading nook
                 ):
                     kept.append(part)
@@ -407,7 +461,9 @@ class StructuredMode(ModeHandler):
                 kept.append(facts.pick(rng, facts.format.details, chosen))
             elif not kept and not (slot == "style" and facts.medium - {"illustration"}) and not (
                 slot == "lighting" and facts.states_light
-            ):
+            ) and not (slot == "details" and ctx.small_model):
+                # a small model's scene gets no generic detail either: "drifting dust motes" on a
+                # hummingbird, "light rain droplets" in a diner say nothing about the scene
                 kept = [facts.curated(rng, FORMAT_FIELD[slot], chosen)]
             for part in kept:
                 for piece in (p.strip() for p in part.split(",")):
@@ -438,11 +494,13 @@ def styles_for(ctx: ModeContext, facts: SparkFacts, count: int, attempt: int) ->
     return [order[c % len(order)] for c in range(count)]
 
 
-def model_slots(facts: SparkFacts) -> tuple[tuple[str, str], ...]:
-    """The slots the model writes: all but the setting of an isolated asset (an icon, a sprite)."""
+def model_slots(facts: SparkFacts, small_model: bool = False) -> tuple[tuple[str, str], ...]:
+    """The slots the model writes: all but the setting of an isolated asset (an icon, a sprite),
+    and neither setting nor details for a small model, which `small_model_keeps` never keeps."""
+    unasked = set(SMALL_MODEL_UNASKED) if small_model else set()
     if facts.format is not None and not facts.format.scene:
-        return tuple(slot for slot in SLOTS if slot[0] != "setting")
-    return SLOTS
+        unasked.add("setting")
+    return tuple(slot for slot in SLOTS if slot[0] not in unasked)
 
 
 def _parse_template(text: str) -> dict[str, str]:
