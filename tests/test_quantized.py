@@ -189,6 +189,8 @@ def test_the_step_in_one_call_has_the_bits_of_the_step_through_torch(both):
     for lm in both:
         model = lm._model
         step = decode_step_for(model)
+        if step.kernel is None or not step.kernel._lib.silu_ready():
+            pytest.skip("no AVX-512 or no torch Sleef exp here: the step keeps torch's norm and silu")
         assert step._fused is not None
         text = lm.render_conversation(LMRequest(messages=_conversation("a paper boat on a flooded street")))
         ids = torch.tensor([lm._tokenizer(text, add_special_tokens=False).input_ids] * 3)
