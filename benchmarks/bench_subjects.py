@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.bench_subjects                    # the shipped model and thresholds
     .venv/bin/python -m benchmarks.bench_subjects --model efficientnet-lite2 --repeat 5
+    .venv/bin/python -m benchmarks.bench_subjects --side 256                          # the eval's thumbnails
 
 Photographs (scikit-image's and matplotlib's sample data, full size, as the tests upload them)
 each have the nouns that would be true of them; a guess outside that set is wrong, no guess is
@@ -95,6 +96,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--model", default=subjects.MODEL_NAME, choices=sorted(subjects.MODELS))
     parser.add_argument("--photo-threshold", type=float, default=subjects.PHOTO_THRESHOLD)
     parser.add_argument("--graphic-threshold", type=float, default=subjects.GRAPHIC_THRESHOLD)
+    parser.add_argument("--low-res-threshold", type=float, default=subjects.LOW_RES_PHOTO_THRESHOLD,
+                        help="for a photograph whose short side is under the model's resize target")
+    parser.add_argument("--side", type=int, default=0,
+                        help="send the photographs as the eval does: fitted in SIDE x SIDE, as JPEG (0: full size)")
     parser.add_argument("--repeat", type=int, default=3, help="timed forward passes per image")
     args = parser.parse_args(argv)
 
@@ -103,7 +108,10 @@ def main(argv: list[str]) -> int:
     torch.set_num_threads(2)
     size = subjects.MODELS[args.model][2]
     classify = subjects.load_classifier(args.model)
-    inputs: list[tuple[str, set[str] | None, bytes]] = [(r, t, photo_bytes(r)) for r, t in PHOTOS.items()]
+    inputs: list[tuple[str, set[str] | None, bytes]] = [
+        (r, t, eval_images.encode(eval_images.load(r, args.side)) if args.side else photo_bytes(r))
+        for r, t in PHOTOS.items()
+    ]
     inputs += [(name, None, png(make())) for name, make in synthetic().items()]
 
     verdicts = {"correct": 0, "wrong": 0, "abstained": 0}
@@ -113,7 +121,10 @@ def main(argv: list[str]) -> int:
     # medium the describer measured (the threshold depends on it).
     wrong = {"photographic": 0.0, "graphic": 0.0}
     right = {"photographic": 1.0, "graphic": 1.0}
-    print(f"{args.model} ({size} px), photo threshold {args.photo_threshold}, graphic {args.graphic_threshold}")
+    print(
+        f"{args.model} ({size} px), photo threshold {args.photo_threshold} ({args.low_res_threshold} under "
+        f"{subjects.LOW_RES_SIDE} px), graphic {args.graphic_threshold}"
+    )
     for ref, truth, data in inputs:
         image = validated(data)
         description, _ = analyze_image(image)
@@ -131,7 +142,8 @@ def main(argv: list[str]) -> int:
         ranked = subjects.rank(probabilities)
         top = ranked[0]
         photo = description.medium in subjects.PHOTO_MEDIA
-        threshold = args.photo_threshold if photo else args.graphic_threshold
+        low_res = min(image.width, image.height) < subjects.LOW_RES_SIDE
+        threshold = (args.low_res_threshold if low_res else args.photo_threshold) if photo else args.graphic_threshold
         named = top.noun if top.confidence >= threshold else None
         kind = "photographic" if photo else "graphic"
         if truth is None:

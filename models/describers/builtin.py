@@ -263,7 +263,7 @@ class BuiltinDescriber(ImageDescriber):
     name = "builtin"
     # Bump when the analysis changes: cached descriptions are keyed on it (and on whether the
     # subject namer is installed, so that installing it later does not serve subjectless ones).
-    model_id = "pillow-analysis-3" + (f"+{subjects.MODEL_NAME}" if subjects.available() else "")
+    model_id = "pillow-analysis-4" + (f"+{subjects.MODEL_NAME}" if subjects.available() else "")
     names_subjects = True
 
     async def describe(self, image: ValidatedImage, note: str = "") -> ImageDescription:
@@ -272,7 +272,8 @@ class BuiltinDescriber(ImageDescriber):
         description, pixels = await asyncio.to_thread(analyze_image, image, want_subject)
         description.subject = note
         if pixels is not None:
-            guess = await torch_thread.run(subjects.name_subject, pixels, description.medium)
+            short_side = min(image.width, image.height)
+            guess = await torch_thread.run(subjects.name_subject, pixels, description.medium, short_side)
             if guess is not None:
                 description.subject = guess.noun
                 description.subject_confidence = guess.confidence
