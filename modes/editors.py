@@ -167,7 +167,11 @@ def subject_phrase(facts: ImageDescription) -> str:
 
 
 def keep_clause(plan: EditPlan) -> str:
-    return KEEP[edit_kind(plan.edit)].format(subject=subject_ref(plan.facts))
+    """What the prompt asks to keep. An edit that replaces the subject itself ("turn the espresso
+    into a matcha latte" on "a cup of espresso") keeps the rest of the scene, not the subject."""
+    subject = subject_phrase(plan.facts)
+    replaced = bool(subject) and edited_subject(subject, plan.edit) != subject
+    return KEEP[edit_kind(plan.edit)].format(subject="the rest of the scene" if replaced else subject_ref(plan.facts))
 
 
 def _cap(text: str) -> str:

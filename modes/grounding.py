@@ -33,7 +33,7 @@ PHOTO_TREATMENTS = (
 )
 GRAPHIC_TREATMENTS = (
     "clean vector shapes",
-    "bold flat colour fields",
+    "bold flat colour blocks",  # not "colour fields": a field is a place to the subject checks
     "crisp hard edges",
     "layered paper-cut look",
     "minimal geometric forms",
@@ -50,13 +50,20 @@ def look_lead(variant: int) -> str:
     return LOOK_LEADS[variant % len(LOOK_LEADS)]
 
 
-def treatments(facts: ImageDescription, variant: int, count: int = 2) -> list[str]:
-    """`count` renderings for candidate `variant`, a different pair for each candidate."""
-    options: tuple[str, ...] = PHOTO_TREATMENTS if "photograph" in facts.medium else GRAPHIC_TREATMENTS
+def treatments(facts: ImageDescription, variant: int, count: int = 2, photo: bool | None = None) -> list[str]:
+    """`count` renderings for candidate `variant`: disjoint runs of the medium's list first, then
+    runs with another stride, so that five candidates of one image get five different sets.
+    `photo` overrides the image's medium (a spark that asks for a drawing of a photo gets a drawing's)."""
+    if photo is None:
+        photo = "photograph" in facts.medium
+    options: tuple[str, ...] = PHOTO_TREATMENTS if photo else GRAPHIC_TREATMENTS
     if "monochrome" in facts.palette or "monochrome" in facts.medium:  # a black-and-white image
         options = tuple(o for o in options if "colour" not in o and "gradient" not in o)
-    start = (variant * count) % len(options)
-    return [options[(start + i) % len(options)] for i in range(count)]
+    n = len(options)
+    runs = max(n // count, 1)  # disjoint runs per stride
+    stride = 1 + (variant // runs) % max(n - 1, 1)
+    start = (variant % runs) * count + variant // runs
+    return [options[(start + i * stride) % n] for i in range(count)]
 
 
 def which_image(index: int, total: int) -> str:

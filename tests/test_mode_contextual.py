@@ -230,3 +230,33 @@ def test_a_flat_drawing_sent_as_a_jpeg_is_not_called_a_photograph():
         assert described(ref).medium == "flat graphic illustration", ref
     for ref in ("photo:skimage/chelsea.png", "photo:skimage/coffee.png", "photo:skimage/hubble_deep_field.jpg"):
         assert "photograph" in described(ref).medium, ref
+
+
+def test_a_small_model_is_asked_nothing_and_the_prompt_keeps_to_what_is_stated_and_measured():
+    """Read on the eval's 24 images, the embedded model's settings and details were what a person
+    struck ("fantasy realm of a high school student" and "wings and scales" beside a cat, "a
+    unicorn" in an icon set): with a small model the prompt is the spark, the photo's subject,
+    its measured light and palette, and renderings of the prompt's own medium, different for each
+    of five results."""
+    described = facts(SUNSET)
+    described.subject = "a cat"
+
+    def refuse(row):
+        raise AssertionError(f"the small model was asked: {row.prefill!r}")
+
+    ctx = ModeContext(mode="contextual", spark="a storybook hero", num_results=5, seed=4,
+                      image_descriptions=[described], small_model=True)
+    mode = get_mode("contextual")
+    assert not mode.plan(ctx, 5, 0, True).rows
+    result = asyncio.run(run_mode(mode, ctx, ScriptedLanguageModel(refuse), 30))
+    assert len(set(result.prompts)) == 5, result.prompts
+    for prompt in result.prompts:
+        assert prompt.startswith("a storybook hero, a cat, ") and is_clean_prompt(prompt, 75), prompt
+        assert described.lighting in prompt and described.palette in prompt, prompt
+    # a spark that names a drawing gets a drawing's renderings, not a photograph's
+    menu = ModeContext(mode="contextual", spark="a cafe menu illustration", num_results=3, seed=4,
+                       image_descriptions=[facts(samples.photo("coffee.png"))], small_model=True)
+    prompts = asyncio.run(run_mode(mode, menu, ScriptedLanguageModel(refuse), 30)).prompts
+    assert len(prompts) == 3
+    for prompt in prompts:
+        assert not any(t in prompt for t in ("film grain", "depth of field", "lens bloom", "vignette")), prompt

@@ -66,6 +66,15 @@ def test_the_final_image_describes_the_subject_as_the_edit_leaves_it():
     assert edited_subject("a cup of espresso", "turn the espresso into a matcha latte") == "a cup of matcha latte"
     assert edited_subject("a cat on a sofa", "replace the sofa with a wooden bench") == "a cat on a wooden bench"
     assert edited_subject("a cat on a sofa", "add a small hat") == "a cat on a sofa"
+    # nor does the keep clause ask to keep what the edit replaces ("Keep the cup of espresso" read
+    # on the eval's coffee photo, for "turn the espresso into a matcha latte")
+    from models.describers.base import ImageDescription
+    from modes.editors import EditPlan, keep_clause
+
+    coffee = ImageDescription(subject="a cup of espresso", medium="photograph")
+    assert "espresso" not in keep_clause(EditPlan(editor="gpt-image-1", edit="turn the espresso into a matcha latte",
+                                                  facts=coffee))
+    assert "the cup of espresso" in keep_clause(EditPlan(editor="gpt-image-1", edit="add a croissant", facts=coffee))
 
 
 @pytest.mark.parametrize(
