@@ -149,7 +149,10 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
     # ("charcoal sketch, teal and amber palette"), nor neon; a palette in colour is also tagged
     # by `_colourful`
     "chroma": {
-        "colour": ("neon*",),
+        # media made of colour: "watercolor illustration, monochrome black and white", "stained glass
+        # artwork, black and white palette" (read off structured prompts, 2026-12-03)
+        "colour": ("neon*", "watercolo*", "gouache", "oil painting*", "pastel chalk", "stained glass",
+                   "synthwave", "vaporwave", "impressionist"),
         "mono": ("monochrome", "monochromatic", "black and white photo*", "black-and-white photo*",
                  "black and white film", "black-and-white film", "grayscale", "greyscale",
                  "charcoal sketch*", "charcoal drawing*", "charcoal portrait*", "graphite", "pencil sketch*",

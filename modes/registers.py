@@ -265,8 +265,6 @@ CLASHES: dict[str, frozenset[str]] = {
     "landscape framing": frozenset({"object", "close", "small"}),
     "wide shot": frozenset({"close", "small"}),
     "isometric view": frozenset({"close", "small"}),
-    # sugared colours for a dragon's hoard, an astronaut on Mars or a haunted house
-    "pastel pink": frozenset({"scifi", "historic", "dark", "eerie", "vista"}),
     "microscope": frozenset({"vista"}),
     # a sky under the ground or under the sea
     "morning haze": frozenset({"underground", "underwater", "interior"}),
@@ -313,6 +311,9 @@ ONLY: dict[str, frozenset[str]] = {
     # a neon sign's colours: magenta and cyan on a knight's helmet or a fishing village at sunrise
     # come from another world (read off structured prompts, 2026-12-03)
     "magenta and cyan": frozenset({"scifi", "urban", "glow"}),
+    # sugared colours belong to sweets, cosy rooms, flowers and small things: not to a goblin
+    # archer, an old fisherman, a dragon's hoard or an astronaut on Mars
+    "pastel pink": frozenset({"food", "cozy", "small", "product", "object"}),
     "synthwave": frozenset({"scifi", "urban"}),
     "vaporwave": frozenset({"scifi", "urban"}),
     "noir": frozenset({"urban", "dark", "eerie"}),

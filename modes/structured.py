@@ -326,7 +326,7 @@ def small_model_keeps(slot: str, phrase: str) -> bool:
             return False  # black and white turns a colour scene grey; gold and silver is a material
         parts = re.split(r"\band\b", " ".join(t for t in tokens if not PALETTE_WORD.fullmatch(t)))
         return all(set(part.split()) - PALETTE_QUALIFIERS for part in parts)  # not "light and pale gold"
-    return slot == "style"
+    return slot == "style"  # the curated style chosen for the candidate (the model is never asked for one)
 
 
 OTHER_LABEL = re.compile(r"^\s*[A-Za-z ]{2,20}:\s*")
@@ -498,6 +498,8 @@ def model_slots(facts: SparkFacts, small_model: bool = False) -> tuple[tuple[str
     """The slots the model writes: all but the setting of an isolated asset (an icon, a sprite),
     and neither setting nor details for a small model, which `small_model_keeps` never keeps."""
     unasked = set(SMALL_MODEL_UNASKED) if small_model else set()
+    if small_model and facts.medium - {"illustration"}:
+        unasked.add("style")  # the spark's medium is the style: "art of modern fantasy" for a pixel-art sprite
     if facts.format is not None and not facts.format.scene:
         unasked.add("setting")
     return tuple(slot for slot in SLOTS if slot[0] not in unasked)

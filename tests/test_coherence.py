@@ -764,3 +764,21 @@ def test_a_small_models_slot_values_are_kept_only_where_the_judged_values_were_u
     remote = StructuredMode().compose(ModeContext(mode="structured", spark=spark), spark, filled, random.Random(0))
     assert "palm trees" in remote and "ochre and turquoise palette" in remote
 
+
+
+def test_colour_media_take_no_monochrome_palette_and_sugared_colours_stay_with_sweet_things():
+    """Read off structured prompts: "watercolor illustration ... monochrome black and white" for a
+    knight by a campfire, "pastel pink and mint palette" for a goblin archer and an old fisherman;
+    and a small model's own style for a spark that states its medium ("art of modern fantasy" for a
+    pixel-art sprite) is not asked for."""
+    from modes import facets
+    from modes.spark import analyze
+    from modes.structured import model_slots
+
+    assert facets.conflicts(facets.tags("watercolor illustration"), facets.tags("monochrome black and white"))
+    assert not facets.conflicts(facets.tags("charcoal sketch"), facets.tags("monochrome black and white"))
+    assert not analyze("portrait of an old fisherman in a yellow raincoat").accepts("pastel pink and mint palette")
+    assert not analyze("pixel-art sprite of a goblin archer").accepts("pastel pink and mint palette")
+    assert analyze("macarons arranged on a cake stand").accepts("pastel pink and mint palette")
+    sprite = {slot for slot, _ in model_slots(analyze("pixel-art sprite of a goblin archer"), small_model=True)}
+    assert "style" not in sprite and "palette" in sprite
