@@ -334,7 +334,9 @@ class LanguageModelEnds:
                 # is the writer's), and not a phrase ending in a medium or style term
                 # ("animation still", "charcoal sketch"), which the model expects to go on
                 closed = prompt[stop:stop + 1] in (",", ";") or not prompt[stop:].strip()
-                ok = t is not None and closed and not _ends_with_term(prompt[start:stop])
+                ok = t is not None and closed and not _ends_with_term(prompt[start:stop]) and not _listed(
+                    prompt[start:stop], prompt[stop + 1:]
+                )
                 values.append(float(probs[i, t, ends].sum()) if ok else None)
             out.append(values)
         return out
@@ -347,6 +349,23 @@ class LanguageModelEnds:
             for prompt, values in zip(missing, torch_thread.call(self._compute, missing), strict=True):
                 self._cache[prompt] = values
         return [self._cache.get(p, []) for p in prompts]
+
+
+# What follows a comma that carries the clause before it on: "Ensure the change integrates
+# seamlessly, with shadows and perspective consistent with ..." is one sentence, not a cut phrase.
+CARRIES_ON = re.compile(r"\s*(?:with|while|so|as|and|or|but|which|where|keeping|preserving|matching)\b", re.IGNORECASE)
+# A colour of a list of colours ("rust, tan, dark brown and peach palette"): an item, not a phrase.
+NEUTRAL_COLOURS = re.compile(r"\b(?:white|black|gr[ae]y|silver|tan|brown|beige|cream|ivory|charcoal|slate)\b")
+
+
+def _listed(phrase: str, after: str) -> bool:
+    """The language model's verdict does not apply: the next words carry the clause on, or the
+    phrase is one colour of a colour list."""
+    if CARRIES_ON.match(after):
+        return True
+    words_ = phrase.lower().split()
+    colour = len(words_) <= 2 and bool(HUE.search(phrase.lower()) or NEUTRAL_COLOURS.search(phrase.lower()))
+    return colour and bool(PALETTE_TERM.search(after.split(".")[0].lower()))
 
 
 def _ends_with_term(phrase: str) -> bool:
@@ -793,8 +812,18 @@ def spark_conflicts(prompt: str, spark: str) -> list[str]:
         for item in FORMAT_EXCLUDES[name]:
             for text in _excluded(item, rest):
                 add(f"{name} (spark) vs '{text}'")
-    for part in phrases(rest):  # a style from another world, a second subject or place in place of the first
-        for item in registers.clashes(part, spark) + registers.competing(part, spark) + elsewhere(part, spark):
+    # a style from another world, a second subject or place in place of the first. The world of the
+    # phrases after the head is the head when it carries the spark further (inventive's "a
+    # blacksmith on a misty alien planet" is lit by a bioluminescent glow); the head's own words, and
+    # the formats, media and times above, answer to the spark
+    head = (phrases(prompt) or [""])[0]
+    carried = head.lower().startswith(spark.strip().lower()) and len(head) > len(spark.strip())
+    world = head if carried else spark
+    checks = [(part, world) for part in phrases(rest)]
+    if carried:
+        checks = [(head[len(spark.strip()):], spark), *[(part, world) for part in phrases(prompt)[1:]]]
+    for part, scene in checks:
+        for item in registers.clashes(part, scene) + registers.competing(part, scene) + elsewhere(part, scene):
             add(item)
     return out
 

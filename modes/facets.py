@@ -91,6 +91,7 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "iso": ("isometric",),
         "side": ("side view", "side-view", "profile view", "side-scroller", "side scroller", "in profile"),
         "front": ("front view", "front-facing", "facing the viewer", "straight-on"),
+        "quarter": ("three-quarter view", "three-quarter portrait view", "3/4 view"),
     },
     "lens": {
         "lens": ("telephoto", "handheld", "bokeh", "depth of field", "wide-angle lens", "lens", "35mm", "50mm", "85mm",
@@ -213,6 +214,9 @@ EXCLUDES: dict[str, frozenset[frozenset[str]]] = {
             ("overhead", "iso"), ("overhead", "front"), ("low", "high"), ("iso", "low"), ("iso", "close"),
             ("iso", "side"), ("iso", "eye"), ("iso", "front"), ("side", "front"), ("low", "eye"),
             ("high", "eye"), ("overhead", "high"),
+            # a side view is seen level from the side: "side view of a steam locomotive, low-angle hero shot"
+            ("side", "high"), ("side", "low"),
+            ("quarter", "side"), ("quarter", "front"), ("quarter", "overhead"), ("quarter", "iso"),
         )
     ),
 }

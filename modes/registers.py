@@ -264,7 +264,6 @@ CLASHES: dict[str, frozenset[str]] = {
     "leading lines": frozenset({"object", "close", "small"}),
     "landscape framing": frozenset({"object", "close", "small"}),
     "wide shot": frozenset({"close", "small"}),
-    "isometric view": frozenset({"close", "small"}),
     "microscope": frozenset({"vista"}),
     # a sky under the ground or under the sea
     "morning haze": frozenset({"underground", "underwater", "interior"}),

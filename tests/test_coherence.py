@@ -782,3 +782,20 @@ def test_colour_media_take_no_monochrome_palette_and_sugared_colours_stay_with_s
     assert analyze("macarons arranged on a cake stand").accepts("pastel pink and mint palette")
     sprite = {slot for slot, _ in model_slots(analyze("pixel-art sprite of a goblin archer"), small_model=True)}
     assert "style" not in sprite and "palette" in sprite
+
+
+def test_a_floor_tile_is_a_top_down_tile_and_a_side_view_keeps_its_angle():
+    """Read off the formats suite: "tileable floor tile of a dungeon, medium shot at eye level" and
+    "35mm film photography, close-up portrait framing"; "side view of a steam locomotive,
+    low-angle hero shot" and "high-angle close up"; and "isometric view" refused for "isometric
+    tile of a tiny farm" (a tiny thing) so that it got "rule-of-thirds composition"."""
+    from modes.spark import analyze
+
+    tile = analyze("tileable floor tile of a dungeon")
+    assert tile.format is not None and tile.format.name == "top-tile"
+    assert not tile.accepts("medium shot at eye level") and not tile.accepts("close-up portrait framing")
+    side = analyze("side view of a steam locomotive")
+    for framing in ("low-angle hero shot", "high-angle close up", "three-quarter view"):
+        assert not side.accepts(framing), framing
+    assert side.accepts("long shot")
+    assert analyze("isometric tile of a tiny farm").accepts("isometric view, centered tile")

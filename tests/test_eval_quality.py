@@ -343,3 +343,27 @@ def test_a_complete_compound_adjective_is_not_cut():
 
 def test_a_short_word_before_its_plural_looking_neighbour_is_no_stutter():
     assert q.broken_phrases("a fox, the fox as a tarot card illustration", "a fox") == []
+
+
+def test_a_head_that_carries_the_spark_further_sets_the_world_of_the_phrases_after_it():
+    """Inventive's "a blacksmith on a misty alien planet" may be lit by a bioluminescent glow: the
+    register checks read the phrases after the head against the head. The head's own words still
+    answer to the spark, so a completion cannot carry a clash in on its first phrase."""
+    from eval.quality import spark_conflicts
+
+    spark = "close-up portrait of a blacksmith"
+    assert not spark_conflicts(f"{spark} on a misty alien planet, charcoal portrait sketch, bioluminescent glow", spark)
+    assert spark_conflicts(f"{spark}, charcoal portrait sketch, bioluminescent glow", spark)
+    assert spark_conflicts("a fox in the snow with neon glow, soft light", "a fox in the snow")
+
+
+def test_a_colour_of_a_colour_list_and_a_clause_carried_on_are_not_cut_phrases():
+    """Read on the default suite's image-editing prompts: "rust" in "rust, tan, dark brown and peach
+    palette" and "Ensure the change integrates seamlessly" before ", with shadows ..." were counted
+    broken by the language model's end probability; neither is."""
+    from eval.quality import _listed
+
+    assert _listed("rust", " tan, dark brown and peach palette, seamless and consistent")
+    assert _listed("Ensure the change integrates seamlessly", " with shadows and perspective consistent")
+    assert not _listed("a lens blown out on the side by an old", " oil painting")
+    assert not _listed("rust", " oil painting, soft light")
