@@ -368,8 +368,18 @@ def _listed(phrase: str, after: str) -> bool:
     return colour and bool(PALETTE_TERM.search(after.split(".")[0].lower()))
 
 
+# Nouns of art direction that end a phrase whole ("head-and-shoulders framing", "on a pale marble
+# plinth"), where the model, trained on prose, expects more words
+ART_DIRECTION_END = re.compile(
+    r"\b(?:framing|composition|view|shot|angle|palette|tones|lighting|plinth|pedestal|backdrop|surface)$"
+)
+
+
 def _ends_with_term(phrase: str) -> bool:
-    """Whether the phrase ends with a medium, format, view, scale or lighting term of the tables."""
+    """Whether the phrase ends with a medium, format, view, scale or lighting term of the tables, or
+    with a noun of art direction (`ART_DIRECTION_END`)."""
+    if ART_DIRECTION_END.search(phrase.lower()):
+        return True
     patterns = [*MEDIA.values(), *FORMATS.values(), *VIEWS.values(), *SCALES.values(), *LIGHT_SETUPS.values()]
     return any(match.end() == len(phrase) for pattern in patterns for match in pattern.finditer(phrase))
 

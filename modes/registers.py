@@ -436,7 +436,8 @@ NON_VISUAL = re.compile(
 
 
 NON_VISUAL_WORDS = re.compile(
-    r"(?<![\w-])(?:voices?|melod(?:y|ies)|laughter|heartbeats?|ringtones?|sounds?|noises?|soundscapes?)(?![\w-])"
+    r"(?<![\w-])(?:voices?|melod(?:y|ies)|laughter|heartbeats?|ringtones?|sounds?|noises?|soundscapes?|scents?|"
+    r"smells?|aromas?)(?![\w-])"
 )
 
 

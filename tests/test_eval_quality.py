@@ -367,3 +367,15 @@ def test_a_colour_of_a_colour_list_and_a_clause_carried_on_are_not_cut_phrases()
     assert _listed("Ensure the change integrates seamlessly", " with shadows and perspective consistent")
     assert not _listed("a lens blown out on the side by an old", " oil painting")
     assert not _listed("rust", " oil painting, soft light")
+
+
+def test_a_phrase_ending_in_a_noun_of_art_direction_is_whole():
+    """"head-and-shoulders framing" and the product backdrop "on a pale marble plinth" were counted
+    broken on the formats suite by the language model's end probability; a smell is not visual."""
+    from eval.quality import _ends_with_term
+    from modes import registers
+
+    assert _ends_with_term("head-and-shoulders framing") and _ends_with_term("on a pale marble plinth")
+    assert not _ends_with_term("a lens blown out on the side by an old")
+    assert registers.non_visual("a coffee roastery surrounded by the scent")
+    assert not registers.non_visual("a fragrance bottle on marble")
