@@ -826,12 +826,12 @@ def spark_conflicts(prompt: str, spark: str) -> list[str]:
     # phrases after the head is the head when it carries the spark further (inventive's "a
     # blacksmith on a misty alien planet" is lit by a bioluminescent glow); the head's own words, and
     # the formats, media and times above, answer to the spark
-    head = (phrases(prompt) or [""])[0]
-    carried = head.lower().startswith(spark.strip().lower()) and len(head) > len(spark.strip())
-    world = head if carried else spark
-    checks = [(part, world) for part in phrases(rest)]
-    if carried:
-        checks = [(head[len(spark.strip()):], spark), *[(part, world) for part in phrases(prompt)[1:]]]
+    parts, stated = phrases(prompt), spark.strip()
+    head = parts[0] if parts else ""
+    if head.lower().startswith(stated.lower()) and len(head) > len(stated):
+        checks = [(head[len(stated):], spark), *[(part, head) for part in parts[1:]]]
+    else:
+        checks = [(part, spark) for part in phrases(rest)]
     for part, scene in checks:
         for item in registers.clashes(part, scene) + registers.competing(part, scene) + elsewhere(part, scene):
             add(item)

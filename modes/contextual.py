@@ -303,8 +303,7 @@ class ContextualMode(ModeHandler):
         unicorn" in an icon set, "a bold and stylish advert"), as in structured mode, where a person
         judged them usable 15 times in 58 and 35 in 126 (docs/coherence.md)."""
         spark = tidy_spark(ctx.spark)
-        known = facts.short_subject()
-        setting = known if spark and known and content_set(known).isdisjoint(content_set(spark)) else ""
+        setting = belonging(spark, facts.short_subject(), {}).get("setting", "")  # the photo's subject, when it adds one
         rng = random.Random(derive_seed(ctx.seed, self.name, variant, "grounded"))
         medium = analyze(spark).medium if spark else frozenset()
         photo = ("photo" in medium) if medium else None  # "a cafe menu illustration": no film grain
