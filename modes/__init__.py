@@ -10,7 +10,7 @@ from modes.inventive import InventiveMode
 from modes.structured import StructuredMode
 
 # Part of every cache key: bump it whenever a handler's instructions, repair or fill-in change.
-RECIPE_VERSION = "2026.12.03-16"
+RECIPE_VERSION = "2026.12.03-17"
 
 registry = ModeRegistry()
 registry.register(StructuredMode)

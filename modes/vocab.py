@@ -225,7 +225,9 @@ ADORNING_TWISTS = frozenset(ADORNMENTS)
 MATERIAL_WORDS = frozenset(
     "ceramic porcelain wooden wood glass metal metallic steel iron bronze brass copper leather marble stone "
     "clay terracotta paper cardboard plastic fabric wool woolen woollen knitted crocheted velvet silk crystal "
-    "jade ice concrete chrome titanium pewter tin wicker bamboo rattan denim cotton linen felt origami".split()
+    "jade ice concrete chrome titanium pewter tin wicker bamboo rattan denim cotton linen felt origami "
+    # "a golden key cast in polished bronze" (read on an untuned icon spark, 2026-12-03)
+    "gold golden silver".split()
 )
 
 # Keyword sets: a generated phrase is accepted into a slot only when it mentions one of these.

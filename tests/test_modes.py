@@ -234,7 +234,7 @@ def test_an_inventive_twist_keeps_a_stated_material_and_the_weather_out_of_the_s
     from modes import vocab
     from modes.inventive import twist_order
 
-    for spark in ("product shot of a ceramic coffee mug", "game icon of a wooden shield"):
+    for spark in ("product shot of a ceramic coffee mug", "game icon of a wooden shield", "game icon of a golden key"):
         order = twist_order(ModeContext(mode="inventive", spark=spark, seed=0))
         assert len(order) >= 5 and not set(order) & vocab.MATERIAL_TWISTS, (spark, order)
     assert set(twist_order(ModeContext(mode="inventive", spark="game icon of a frost sword", seed=0))) & vocab.MATERIAL_TWISTS
