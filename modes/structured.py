@@ -316,15 +316,15 @@ def small_model_keeps(slot: str, phrase: str) -> bool:
     if slot == "composition":
         return CAMERA_JARGON.isdisjoint(tokens) and "close shot" not in " ".join(tokens)
     if slot == "palette":
-        colours = [t for t in tokens if not PALETTE_WORD.fullmatch(t)]
-        named = [t for t in colours if t not in STOPWORDS and t not in PALETTE_QUALIFIERS]
+        palette_words = [t for t in tokens if not PALETTE_WORD.fullmatch(t)]
+        named = [t for t in palette_words if t not in STOPWORDS and t not in PALETTE_QUALIFIERS]
         if not named or not all(t in PLAIN_COLOURS for t in named):
             return False
         if len(named) == 2 and any(set(named) <= same for same in SAME_HUE):
             return False  # "dark blue and navy": one colour twice
         if set(named) <= NEUTRALS or {"gold", "silver"} <= set(named):
             return False  # black and white turns a colour scene grey; gold and silver is a material
-        parts = re.split(r"\band\b", " ".join(colours))
+        parts = re.split(r"\band\b", " ".join(palette_words))
         return all(set(part.split()) - PALETTE_QUALIFIERS for part in parts)  # not "light and pale gold"
     return slot == "style"  # the curated style chosen for the candidate (the model is never asked for one)
 
